@@ -1,0 +1,25 @@
+// The core's error hierarchy. The binding registers one Python exception per class, once.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace ddb {
+
+struct Error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+// Malformed bytes: truncated frames, impossible counts, unknown type ids, bad compression.
+struct ProtocolError : Error { using Error::Error; };
+// Socket-level failure: refused, reset, closed, DNS.
+struct NetworkError : Error { using Error::Error; };
+// The server answered with an error line.
+struct ServerError : Error { using Error::Error; };
+struct AuthenticationError : Error { using Error::Error; };
+struct TimeoutError : Error { using Error::Error; };
+struct CancelledError : Error { using Error::Error; };
+struct PoolClosedError : Error { using Error::Error; };
+// Python/host value that cannot become a DolphinDB object (binding layer).
+struct ConversionError : Error { using Error::Error; };
+
+}  // namespace ddb

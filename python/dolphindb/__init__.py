@@ -1,0 +1,35 @@
+"""A fast drop-in replacement for the connection layer of the DolphinDB Python API.
+
+``import dolphindb as ddb`` gives ``ddb.Session``, ``ddb.DBConnectionPool``, ``ddb.settings``
+and ``ddb.io`` with the official package's names. The client names load the C++ extension
+(``dolphindb._core``) on first use; ``dolphindb.server`` is pure Python and never loads it, so
+the embedded server stays an independent implementation of the protocol.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Session": ("dolphindb.session", "Session"),
+    "session": ("dolphindb.session", "Session"),
+    "DBConnectionPool": ("dolphindb.pool", "DBConnectionPool"),
+    "settings": ("dolphindb.settings", None),
+    "io": ("dolphindb.io", None),
+    "exceptions": ("dolphindb.exceptions", None),
+}
+
+
+def __getattr__(name):
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'dolphindb' has no attribute {name!r}")
+    module = importlib.import_module(target[0])
+    value = module if target[1] is None else getattr(module, target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
