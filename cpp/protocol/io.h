@@ -22,6 +22,10 @@ public:
     virtual int64_t remaining() const { return -1; }
     // Reads bytes up to and excluding `terminator` (which is consumed) and appends them to out.
     virtual void readUntil(char terminator, std::string& out, size_t maxLength);
+    // Reads `count` NUL-terminated strings: appends each one's bytes (no terminator) to `data` and
+    // stores data.size() after it in ends[i]. One virtual call per batch instead of per string;
+    // the default loops over readUntil, buffered sources override it with a tight scan.
+    virtual void readStrings(size_t count, std::string& data, int64_t* ends, size_t maxLength);
 };
 
 class MemorySource final : public Source {
@@ -31,6 +35,7 @@ public:
     void read(void* dst, size_t n) override;
     int64_t remaining() const override { return end_ - p_; }
     void readUntil(char terminator, std::string& out, size_t maxLength) override;
+    void readStrings(size_t count, std::string& data, int64_t* ends, size_t maxLength) override;
     size_t consumed(const void* start) const { return p_ - static_cast<const uint8_t*>(start); }
 
 private:

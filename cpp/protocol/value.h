@@ -57,7 +57,8 @@ struct SymbolBase;
 //  VOID                          nothing
 struct Column {
     uint8_t rawType = 0;       // a Type, or 64 + Type for array vectors
-    int32_t scale = 0;         // DECIMAL32/64/128 (and their array vectors); FUNCTIONDEF: kind byte
+    int32_t scale = 0;         // DECIMAL32/64/128 (and their array vectors); FUNCTIONDEF: kind byte;
+                               // VOID scalar: its value byte (0 "nothing", 1 explicit NULL, §5.4)
     int64_t length = 0;
     std::shared_ptr<Buffer> data;
     std::shared_ptr<Buffer> offsets;
@@ -84,6 +85,8 @@ struct Value {
     Column column;             // Scalar, Vector, Pair, Set, Matrix data; Dictionary/Chart keys
 
     // Matrix: rows x cols, column-major in `column`; optional labels.
+    // Table: the decoder also sets rows (row count) and cols (column count); the encoder takes the
+    // row count from columns[0] (or `rows` when the table has no columns).
     int32_t rows = 0;
     int32_t cols = 0;
     std::shared_ptr<Column> rowLabels;
@@ -99,6 +102,7 @@ struct Value {
     std::vector<Column> columns;
 
     // Chunk / SysObj and other opaque payloads: the raw bytes after the flag word.
+    // (CHUNK: the bytes after its INT16 length; column.rawType keeps the flag's type byte.)
     std::string raw;
 
     Type type() const { return column.type(); }
