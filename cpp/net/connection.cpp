@@ -1,0 +1,128 @@
+#include "net/connection.h"
+
+#include "errors.h"
+
+namespace ddb {
+
+const char* Connection::kClosedText =
+    "Couldn't send script/function to the remote host because the connection has been closed";
+
+void Connection::connect(const ConnectOptions& options) {
+    close();
+    options_ = options;
+    socket_.setReadTimeout(options.connectTimeoutMs);   // the handshake is bounded like connect
+    socket_.setWriteTimeout(options.writeTimeoutMs);
+    socket_.connect(options.host, options.port, options.connectTimeoutMs, options.keepAlive);
+    source_ = std::make_unique<SocketSource>(socket_);
+    open_ = true;
+    try {
+        std::string hello = buildConnectRequest(options.sessionFlag, options.user, options.password);
+        socket_.writeAll(hello.data(), hello.size());
+        Response r = readResponse(*source_);
+        if (!r.head.ok) {
+            if (!options.user.empty())
+                throw AuthenticationError("Server connection response: '" + r.head.error + "'");
+            throw ServerError("Server connection response: '" + r.head.error + "'");
+        }
+        sessionId_ = r.head.sessionId;
+        if (!options.user.empty()) {
+            const Value* ok = r.objects.empty() ? nullptr : &r.objects[0];
+            if (!ok || ok->form != Form::Scalar || ok->type() != Type::Bool || ok->column.data->data()[0] != 1)
+                throw AuthenticationError("Failed to authenticate the user " + options.user);
+        }
+        // Post-connect probes (§1.3): errors mean "not supported" and are ignored, as the
+        // official client does; an explicit `false` from isNodeInitialized is a failure.
+        try {
+            callInternal("getRequiredAPIVersion", {});
+        } catch (const ServerError&) {
+        }
+        try {
+            Result init = callInternal("isNodeInitialized", {});
+            if (init && init->form == Form::Scalar && init->type() == Type::Bool && init->column.data->data()[0] == 0)
+                throw NetworkError("The node " + endpoint() + " is not initialized yet");
+        } catch (const ServerError&) {
+        }
+    } catch (...) {
+        close();
+        throw;
+    }
+    socket_.setReadTimeout(options.readTimeoutMs);
+}
+
+void Connection::ensureOpen(const std::string& context) const {
+    if (!open_) throw NetworkError(context + kClosedText);
+}
+
+Result Connection::roundTrip(const std::string& request, const std::string& what, const std::string& context,
+                             const MessageCallback& onMessage) {
+    ensureOpen(context);
+    try {
+        socket_.writeAll(request.data(), request.size());
+        Response r = readResponse(*source_, onMessage);
+        sessionId_ = r.head.sessionId;
+        if (!r.head.ok) throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + what);
+        if (r.objects.empty()) return std::nullopt;
+        return std::move(r.objects[0]);
+    } catch (const ServerError&) {
+        throw;
+    } catch (const ProtocolError&) {
+        close();   // the stream position is unknown: the connection cannot be reused
+        throw;
+    } catch (const NetworkError& e) {
+        close();
+        throw NetworkError(context + e.what());
+    } catch (const TimeoutError& e) {
+        close();
+        throw TimeoutError(context + e.what());
+    }
+}
+
+Result Connection::run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage) {
+    std::string req = buildScriptRequest(sessionId_, script, options);
+    if (options.flag & flags::kAsync) {
+        ensureOpen("<Exception> in exec: ");
+        socket_.writeAll(req.data(), req.size());
+        return std::nullopt;
+    }
+    return roundTrip(req, script, "<Exception> in exec: ", onMessage);
+}
+
+Result Connection::call(const std::string& function, const std::vector<Value>& args, const RequestOptions& options,
+                        const MessageCallback& onMessage) {
+    EncodeOptions encode;
+    encode.compressTables = (options.flag & flags::kCompress) != 0;
+    std::string req = buildFunctionRequest(sessionId_, function, args, options, encode);
+    if (options.flag & flags::kAsync) {
+        ensureOpen("<Exception> in call: ");
+        socket_.writeAll(req.data(), req.size());
+        return std::nullopt;
+    }
+    return roundTrip(req, function, "<Exception> in call: ", onMessage);
+}
+
+void Connection::upload(const std::vector<std::string>& names, const std::vector<Value>& values,
+                        const RequestOptions& options) {
+    EncodeOptions encode;
+    encode.compressTables = (options.flag & flags::kCompress) != 0;
+    std::string req = buildVariableRequest(sessionId_, names, values, options, encode);
+    if (options.flag & flags::kAsync) {
+        ensureOpen("<Exception> in upload: ");
+        socket_.writeAll(req.data(), req.size());
+        return;
+    }
+    roundTrip(req, "upload", "<Exception> in upload: ", {});
+}
+
+Result Connection::callInternal(const std::string& function, const std::vector<Value>& args) {
+    RequestOptions o;
+    o.flag = options_.sessionFlag & ~(flags::kPickle | flags::kArrowOrTableToList | flags::kAsync);
+    return roundTrip(buildFunctionRequest(sessionId_, function, args, o), function, "", {});
+}
+
+void Connection::close() {
+    if (open_) socket_.abort();
+    socket_.close();
+    open_ = false;
+}
+
+}  // namespace ddb

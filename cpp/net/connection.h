@@ -1,0 +1,74 @@
+// One DolphinDB session over one TCP connection: handshake, login, requests (PROTOCOL.md §1–§4).
+// Not thread-safe by itself: the Session binding and the pool serialize access.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/socket.h"
+#include "protocol/framing.h"
+
+namespace ddb {
+
+struct ConnectOptions {
+    std::string host;
+    int port = 8848;
+    std::string user;
+    std::string password;
+    int connectTimeoutMs = 3000;
+    int readTimeoutMs = -1;      // < 0: wait for the reply as long as it takes
+    int writeTimeoutMs = 30000;
+    int sessionFlag = flags::kApiClient;   // session-wide bits (compress, parser, sqlStd ...)
+    bool keepAlive = true;
+};
+
+// What a reply gave back: nothing (void) or one object.
+using Result = std::optional<Value>;
+
+class Connection {
+public:
+    Connection() = default;
+    ~Connection() { close(); }
+
+    // TCP connect, handshake with inline login, then getRequiredAPIVersion / isNodeInitialized.
+    // Throws NetworkError, TimeoutError or AuthenticationError; the connection is closed then.
+    void connect(const ConnectOptions& options);
+
+    Result run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage = {});
+    Result call(const std::string& function, const std::vector<Value>& args, const RequestOptions& options,
+                const MessageCallback& onMessage = {});
+    void upload(const std::vector<std::string>& names, const std::vector<Value>& values,
+                const RequestOptions& options);
+    // Function calls the client makes for itself (login, version ...): errors carry no script.
+    Result callInternal(const std::string& function, const std::vector<Value>& args);
+
+    // From another thread: wakes a blocked request, which then fails with NetworkError.
+    void abort() { socket_.abort(); }
+    void close();
+    bool isOpen() const { return open_; }
+    const std::string& sessionId() const { return sessionId_; }
+    const ConnectOptions& options() const { return options_; }
+    uint64_t bytesReceived() const { return source_ ? source_->bytesReceived() : 0; }
+    void setReadTimeout(int ms) { socket_.setReadTimeout(ms); }
+    std::string endpoint() const { return options_.host + ":" + std::to_string(options_.port); }
+
+    // "Couldn't send script/function to the remote host because the connection has been closed"
+    static const char* kClosedText;
+
+private:
+    Result roundTrip(const std::string& request, const std::string& what, const std::string& context,
+                     const MessageCallback& onMessage);
+    void ensureOpen(const std::string& context) const;
+
+    ConnectOptions options_;
+    Socket socket_;
+    std::unique_ptr<SocketSource> source_;
+    std::string sessionId_ = "0";
+    bool open_ = false;
+};
+
+}  // namespace ddb

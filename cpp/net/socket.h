@@ -1,0 +1,67 @@
+// A TCP client socket with bounded waits: connect, read and write all honour a timeout, and
+// abort() from another thread wakes a blocked read or write at once.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "protocol/io.h"
+
+namespace ddb {
+
+class Socket {
+public:
+    Socket() = default;
+    ~Socket();
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+
+    // Throws NetworkError (refused, unreachable, DNS) or TimeoutError.
+    void connect(const std::string& host, int port, int timeoutMs, bool keepAlive);
+    // Reads 1..n bytes; throws NetworkError on EOF/reset, TimeoutError after readTimeoutMs.
+    size_t readSome(void* dst, size_t n);
+    void writeAll(const void* data, size_t n);
+    // Wakes any blocked read/write; the socket is unusable afterwards. Thread-safe.
+    void abort();
+    void close();
+    bool isOpen() const { return fd_ >= 0 && !aborted_; }
+
+    void setReadTimeout(int ms) { readTimeoutMs_ = ms; }   // < 0: none
+    void setWriteTimeout(int ms) { writeTimeoutMs_ = ms; }
+    const std::string& peer() const { return peer_; }
+
+private:
+    void waitFor(short events, int timeoutMs, const char* what);
+
+    int fd_ = -1;
+    std::atomic<bool> aborted_{false};
+    int readTimeoutMs_ = -1;
+    int writeTimeoutMs_ = 30000;
+    std::string peer_;
+};
+
+// Buffered reads from a Socket: small reads come from a buffer, large ones go straight into the
+// caller's memory, so column bytes land in their final Buffer without an extra copy.
+class SocketSource final : public Source {
+public:
+    explicit SocketSource(Socket& socket) : socket_(socket), buffer_(kBufferSize, '\0') {}
+    void read(void* dst, size_t n) override;
+    void readUntil(char terminator, std::string& out, size_t maxLength) override;
+    uint64_t bytesReceived() const { return received_; }
+    // Unconsumed buffered bytes (a complete reply must leave none).
+    size_t buffered() const { return end_ - pos_; }
+
+private:
+    static constexpr size_t kBufferSize = 256 * 1024;
+    void fill();
+
+    Socket& socket_;
+    std::string buffer_;
+    size_t pos_ = 0;
+    size_t end_ = 0;
+    uint64_t received_ = 0;
+};
+
+}  // namespace ddb
