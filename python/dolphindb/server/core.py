@@ -1,0 +1,384 @@
+"""The embedded server: listener, sessions, jobs, shared state.
+
+One thread per connection reads requests; script execution is bounded by a semaphore of
+`workers` slots (the real server's workerNum), so a `sleep` in one session never blocks another
+while a runaway number of sessions cannot run unbounded concurrent jobs.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Optional
+
+import numpy as np
+
+from . import codec, protocol
+from .lang.context import CancelledJob, SessionContext
+from .lang.registry import ScriptError
+from .protocol import (FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PYTHON, ProtocolViolation,
+                       SocketReader)
+from .values import ANY, INT, Table, Vector
+
+log = logging.getLogger("dolphindb.server")
+
+DEFAULT_USERS = {"admin": "123456"}
+BAD_LOGIN = "The user name or password is incorrect."
+
+
+@dataclass
+class Job:
+    job_id: str
+    session: "Session"
+    desc: str
+    received: float
+    priority: int
+    parallelism: int
+
+
+@dataclass
+class Session:
+    session_id: str
+    ctx: SessionContext
+    remote: tuple
+    created: float = field(default_factory=time.time)
+    last_active: float = field(default_factory=time.time)
+    sock: Optional[socket.socket] = None
+
+
+class ServerState:
+    """What every node of a server shares: users, shared tables, sessions, running jobs."""
+
+    def __init__(self, users=None, data_dir=None):
+        self.users = dict(users or DEFAULT_USERS)
+        self.lock = threading.RLock()
+        self.shared: Dict[str, object] = {}
+        self.persistence = None
+        if data_dir is not None:
+            from .persistence import TableStore
+            self.persistence = TableStore(data_dir)
+            self.shared.update(self.persistence.load_all())
+
+    def share(self, name: str, table) -> None:
+        with self.lock:
+            self.shared[name] = table
+        self.table_changed(name)
+
+    def get_shared(self, name: str):
+        with self.lock:
+            return self.shared.get(name)
+
+    def undef_shared(self, name: str) -> None:
+        with self.lock:
+            self.shared.pop(name, None)
+        if self.persistence:
+            self.persistence.remove(name)
+
+    def table_changed(self, name_or_table) -> None:
+        """Persists a shared table after a change (no-op without a data directory)."""
+        if self.persistence is None:
+            return
+        with self.lock:
+            if isinstance(name_or_table, str):
+                names = [name_or_table]
+            else:
+                names = [n for n, t in self.shared.items() if t is name_or_table]
+            for n in names:
+                if n in self.shared:
+                    self.persistence.save(n, self.shared[n])
+
+    def authenticate(self, user: str, password: str) -> bool:
+        return user in self.users and self.users[user] == password
+
+
+class Server:
+    """A single DolphinDB node. `with Server(port=0) as srv:` then connect to srv.port."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", data_dir=None, users=None,
+                 workers: int = 8, alias: str = "local8848", state: Optional[ServerState] = None,
+                 mode: int = 3, max_connections: int = 512):
+        self.host = host
+        self.requested_port = port
+        self.port = port
+        self.workers = workers
+        self.alias = alias
+        self.mode = mode
+        self.max_connections = max_connections
+        self.state = state or ServerState(users, data_dir)
+        self.job_slots = threading.BoundedSemaphore(workers)
+        self.sessions: Dict[str, Session] = {}
+        self.jobs: Dict[str, Job] = {}
+        self.lock = threading.Lock()
+        self.job_ids = itertools.count(1)
+        self._listener: Optional[socket.socket] = None
+        self._accept_thread: Optional[threading.Thread] = None
+        self._stopping = threading.Event()
+        self.paused = threading.Event()            # fault injection: accept but never answer
+        self.not_leader: Optional[str] = None      # fault injection: answer <NotLeader>host:port
+        self.load_override: dict = {}              # fault injection: shape getClusterPerf
+        self._rsa_key = None
+        from . import sysfuncs  # noqa: F401  (registers the system built-ins)
+        from .lang import library  # noqa: F401
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> "Server":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.requested_port))
+        sock.listen(256)
+        self.port = sock.getsockname()[1]
+        self.requested_port = self.port
+        self._listener = sock
+        self._stopping.clear()
+        self._accept_thread = threading.Thread(target=self._accept_loop, name=f"ddb-accept-{self.port}", daemon=True)
+        self._accept_thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._listener.close()
+            self._listener = None
+        self.drop_connections()
+        if self._accept_thread is not None:
+            self._accept_thread.join(5)
+            self._accept_thread = None
+
+    def drop_connections(self) -> None:
+        """Resets every client connection (cancelling their jobs)."""
+        with self.lock:
+            sessions = list(self.sessions.values())
+        for s in sessions:
+            s.ctx.cancel_event.set()
+            if s.sock is not None:
+                try:
+                    s.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+                    s.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def connection_count(self) -> int:
+        with self.lock:
+            return len(self.sessions)
+
+    # -- connections ---------------------------------------------------------------------
+    def _accept_loop(self) -> None:
+        listener = self._listener
+        while not self._stopping.is_set():
+            try:
+                conn, addr = listener.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._serve, args=(conn, addr), name=f"ddb-conn-{addr[1]}",
+                             daemon=True).start()
+
+    def _serve(self, conn: socket.socket, addr) -> None:
+        reader = SocketReader(conn)
+        session: Optional[Session] = None
+        try:
+            while not self._stopping.is_set():
+                try:
+                    req = protocol.read_request(reader)
+                except (EOFError, ConnectionError, OSError):
+                    return
+                except ProtocolViolation as e:
+                    log.info("closing %s: %s", addr, e)
+                    return
+                if self.paused.is_set():
+                    while self.paused.is_set() and not self._stopping.is_set():
+                        time.sleep(0.05)
+                if session is None or req.body_kind == "connect":
+                    if req.body_kind != "connect":
+                        sid = req.session_id or "0"
+                        session = self._find_session(sid)
+                        if session is None:
+                            conn.sendall(protocol.error(sid, "Invalid session id. Please reconnect."))
+                            return
+                    else:
+                        session = self._new_session(conn, addr)
+                session.last_active = time.time()
+                reply = self._handle(session, req, reader, conn)
+                if reply is not None and not req.flag & FLAG_ASYNC or req.body_kind == "connect":
+                    conn.sendall(reply)
+        except (ConnectionError, OSError, EOFError):
+            return
+        except codec.CodecError as e:
+            log.info("closing %s: malformed object: %s", addr, e)
+        finally:
+            if session is not None:
+                self._close_session(session)
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def _new_session(self, conn, addr) -> Session:
+        sid = str(random.randrange(10**9, 2**62))
+        ctx = SessionContext(server=self, session_id=int(sid), user="guest", remote=f"{addr[0]}:{addr[1]}")
+        s = Session(sid, ctx, addr, sock=conn)
+        with self.lock:
+            self.sessions[sid] = s
+        return s
+
+    def _find_session(self, sid: str) -> Optional[Session]:
+        with self.lock:
+            return self.sessions.get(sid)
+
+    def _close_session(self, s: Session) -> None:
+        s.ctx.cancel_event.set()
+        with self.lock:
+            self.sessions.pop(s.session_id, None)
+
+    # -- requests ------------------------------------------------------------------------
+    def _handle(self, s: Session, req: protocol.Request, reader, conn) -> Optional[bytes]:
+        sid = s.session_id
+        if req.body_kind == "connect":
+            if req.login is not None:
+                if not self.state.authenticate(*req.login):
+                    return protocol.error(sid, BAD_LOGIN)
+                s.ctx.user = req.login[0]
+                return protocol.ok(sid, codec.encode(_bool(True)))
+            return protocol.ok(sid, None)
+        args = []
+        if req.body_kind in ("function", "variable"):
+            if not req.little_endian:
+                # Still consume nothing more: big-endian arguments are not supported.
+                raise ProtocolViolation("big-endian arguments are not supported")
+            args = [codec.decode(reader) for _ in range(req.argc)]
+        if self.not_leader is not None and req.body_kind != "connect":
+            return protocol.error(sid, f"<NotLeader>{self.not_leader}")
+        emit = None
+        if req.kind == "API2":
+            def emit(text, _conn=conn):
+                _conn.sendall(protocol.msg_frame(text))
+        s.ctx._emit = emit
+        s.ctx.python_syntax = bool(req.flag & FLAG_PYTHON)
+        try:
+            result = self._run_job(s, req, args)
+        except ScriptError as e:
+            return protocol.error(sid, str(e))
+        except CancelledJob:
+            return protocol.error(sid, "The task was cancelled.")
+        except RecursionError:
+            return protocol.error(sid, "Out of recursion depth.")
+        except Exception as e:  # an interpreter bug must not kill the connection
+            log.exception("internal error running %r", req.text[:200])
+            return protocol.error(sid, f"Internal server error: {type(e).__name__}: {e}")
+        finally:
+            s.ctx._emit = None
+        if result is None:
+            return protocol.ok(sid, None)
+        return protocol.ok(sid, self.encode_result(result, req))
+
+    def encode_result(self, result, req: protocol.Request) -> bytes:
+        """The one place that chooses a result's encoding (DDB, compressed, paged)."""
+        compress = bool(req.flag & FLAG_COMPRESS)
+        if req.fetch_size > 0:
+            if not isinstance(result, Table):
+                raise_text = "Fetch size can only be set when executing scripts that return a table."
+                raise ScriptError(raise_text)
+            return codec.encode(_blocks(result, req.fetch_size), compress=compress)
+        return codec.encode(result, compress=compress and isinstance(result, Table))
+
+    def _run_job(self, s: Session, req: protocol.Request, args):
+        from . import lang
+        if req.fetch_size and 0 < req.fetch_size < 8192:
+            raise ScriptError("fetchSize must be greater than 8192")
+        job = Job(f"{s.session_id}-{next(self.job_ids)}", s, req.text[:200], time.time(),
+                  req.priority, req.parallelism)
+        s.ctx.cancel_event.clear()
+        before = set(s.ctx.variables)
+        with self.lock:
+            self.jobs[job.job_id] = job
+        try:
+            while not self.job_slots.acquire(timeout=0.1):
+                s.ctx.check_cancelled()
+            try:
+                if req.body_kind == "script":
+                    result = lang.run_script(s.ctx, req.text)
+                elif req.body_kind == "function":
+                    result = lang.call_function(s.ctx, req.text, args)
+                else:
+                    if len(req.names) != len(args):
+                        raise ScriptError("The number of variable names doesn't match the number of objects.")
+                    for name, value in zip(req.names, args):
+                        s.ctx.variables[name] = value
+                    result = None
+                if req.fetch_size > 0 and result is not None:
+                    self.encode_result(result, req)  # validates the form before replying
+            finally:
+                self.job_slots.release()
+        finally:
+            with self.lock:
+                self.jobs.pop(job.job_id, None)
+            if req.flag & FLAG_CLEAR_MEMORY:
+                for name in set(s.ctx.variables) - before:
+                    s.ctx.variables.pop(name, None)
+        return result
+
+    # -- introspection used by system functions ------------------------------------------
+    def cancel_jobs(self, job_ids) -> int:
+        n = 0
+        with self.lock:
+            for jid in job_ids:
+                job = self.jobs.get(jid)
+                if job is not None:
+                    job.session.ctx.cancel_event.set()
+                    n += 1
+        return n
+
+    def rsa_key(self):
+        if self._rsa_key is None:
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            self._rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return self._rsa_key
+
+    def get_shared(self, name):
+        return self.state.get_shared(name)
+
+    def share(self, name, table):
+        self.state.share(name, table)
+
+
+def _bool(v: bool):
+    from .values import BOOL, Scalar
+    return Scalar(BOOL, 1 if v else 0)
+
+
+def _blocks(table: Table, size: int) -> Vector:
+    """The §4.6 paged form: an ANY vector of tables of `size` rows."""
+    from .values import ArrayVector
+    n = table.rows
+    parts = []
+    for start in range(0, max(n, 1), size):
+        cols = {}
+        for name, col in table.columns.items():
+            if isinstance(col, ArrayVector):
+                lo, hi = int(col.offsets[start]), int(col.offsets[min(n, start + size)])
+                cols[name] = ArrayVector(col.type, col.offsets[start:start + size + 1] - lo,
+                                         Vector(col.values.type, col.values.data[lo:hi], col.values.scale))
+            elif col.data is None:
+                cols[name] = Vector(col.type, None, length_=min(size, n - start))
+            else:
+                cols[name] = Vector(col.type, col.data[start:start + size], col.scale)
+        parts.append(Table(cols, table.name))
+    return Vector(ANY, parts)
+
+
+__all__ = ["Server", "ServerState", "np", "INT"]

@@ -1,0 +1,778 @@
+"""The built-in function library (besides operators and casts, in ops.py)."""
+from __future__ import annotations
+
+import time as _time
+import uuid as _uuid
+
+import numpy as np
+
+from ..values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
+                      DECIMAL64, DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, MINUTE, MONTH,
+                      NANOTIME, NANOTIMESTAMP, NULL_INT, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING,
+                      SYMBOL, TABLE, TIME, TIMESTAMP, TYPE_NAMES, UUID, VECTOR, VOID, ArrayVector, Dictionary,
+                      Matrix, Scalar, Table, Vector, null_of, type_name)
+from . import ops  # noqa: F401  (registers the operators)
+from .registry import ScriptError, builtin
+from .vals import (FLOATING, INTEGRAL, NUMERIC, TEMPORAL, S, V, as_array, column_copy, element, format_value,
+                   is_scalar, length, make, null_mask, scalar_storage, strings_of, take_rows, to_int, to_str,
+                   vector_of)
+
+TYPE_BY_NAME = {name: t for t, name in TYPE_NAMES.items()}
+
+
+def _constant(value):
+    def fn(ctx):
+        return value
+    fn.is_constant = True
+    return fn
+
+
+for _t, _name in TYPE_NAMES.items():
+    builtin(_name, 0)(_constant(S(INT, _t)))
+
+
+# ---- tables -------------------------------------------------------------------------------
+def empty_column(t, n=0):
+    if t >= ARRAY_BASE and t < 128:
+        return ArrayVector(t, np.zeros(n + 1, dtype=np.int64), Vector(t - ARRAY_BASE, np.empty(0, STORAGE_DTYPE.get(t - ARRAY_BASE, object))))
+    if t in STORAGE_DTYPE:
+        return Vector(t, np.full(n, null_of(t), dtype=STORAGE_DTYPE[t]))
+    if t == VOID:
+        return Vector(VOID, None, length_=n)
+    return V(t, [null_of(t)] * n)
+
+
+@builtin("table", 1, None)
+def table(ctx, *args):
+    if len(args) == 3 and isinstance(args[0], Vector) and args[0].form == PAIR:
+        capacity_size = int(args[0].data[1])
+        names = strings_of(args[1])
+        types = args[2]
+        tlist = [int(x) for x in types.data] if isinstance(types, Vector) and types.type != ANY else \
+            [int(x.value) if x.type == INT else TYPE_BY_NAME[(x.value or "").upper()] for x in types.data]
+        if len(names) != len(tlist):
+            raise ScriptError("The number of column names must match the number of column types")
+        return Table({n: empty_column(t, capacity_size) for n, t in zip(names, tlist)})
+    raise ScriptError("table() needs columns: table(v1 as a, v2 as b) or table(capacity:size, names, types)")
+
+
+def table_from_columns(ctx, named):
+    cols = {}
+    n = None
+    for name, v in named:
+        if isinstance(v, Table):
+            for k, c in v.columns.items():
+                cols[k] = column_copy(c)
+            continue
+        if isinstance(v, Scalar):
+            v = vector_of([v])
+        if not isinstance(v, (Vector, ArrayVector)):
+            raise ScriptError("table() columns must be vectors")
+        if n is not None and len(v) != n:
+            raise ScriptError("All columns must have the same length")
+        n = len(v)
+        cols[name] = column_copy(v) if v.type != SYMBOL else Vector(SYMBOL, v.data.copy())
+    return Table(cols)
+
+
+@builtin("streamTable", 1, None)
+def stream_table(ctx, *args):
+    return table(ctx, *args)
+
+
+@builtin("keyedTable", 2, None)
+def keyed_table(ctx, keys, *args):
+    t = table(ctx, *args)
+    t.keys = strings_of(keys)
+    return t
+
+
+def table_changed(ctx, t):
+    server = getattr(ctx, "server", None)
+    state = getattr(server, "state", None)
+    if state is not None:
+        state.table_changed(t)
+
+
+def append_columns(t: Table, cols):
+    if len(cols) != len(t.columns):
+        raise ScriptError(f"The number of columns of the table to insert must be the same as that of the original table.")
+    for (name, col), new in zip(list(t.columns.items()), cols):
+        from .ops import cast
+        if isinstance(new, Scalar):
+            new = vector_of([new])
+        if isinstance(col, ArrayVector):
+            if not isinstance(new, ArrayVector):
+                raise ScriptError(f"Column {name} expects an array vector")
+            offsets = np.concatenate([col.offsets, new.offsets[1:] + col.offsets[-1]])
+            values = np.concatenate([col.values.data, new.values.data.astype(col.values.data.dtype)])
+            t.columns[name] = ArrayVector(col.type, offsets, Vector(col.values.type, values, col.values.scale))
+            continue
+        if new.type != col.type:
+            if col.type == VOID:
+                t.columns[name] = column_copy(new)
+                continue
+            new = cast(new, col.type, col.scale)
+        if col.data is None:
+            t.columns[name] = Vector(VOID, None, length_=len(col) + len(new))
+        else:
+            data = np.concatenate([col.data, np.asarray(new.data, dtype=col.data.dtype)])
+            t.columns[name] = Vector(col.type, data, col.scale)
+
+
+def table_insert_columns(ctx, t, cols):
+    before = t.rows
+    append_columns(t, cols)
+    table_changed(ctx, t)
+    return t.rows - before
+
+
+@builtin("tableInsert", 2, None)
+def table_insert(ctx, t, *args):
+    if not isinstance(t, Table):
+        raise ScriptError("The first argument of tableInsert must be a table")
+    if len(args) == 1 and isinstance(args[0], Table):
+        src = args[0]
+        cols = [src.columns[n] if n in src.columns else list(src.columns.values())[i]
+                for i, n in enumerate(t.columns)] if len(src.columns) == len(t.columns) else None
+        if cols is None:
+            raise ScriptError("The number of columns of the table to insert must be the same as that of the original table.")
+        return S(INT, table_insert_columns(ctx, t, cols))
+    if len(args) == 1 and isinstance(args[0], Vector) and args[0].type == ANY:
+        args = tuple(args[0].data)
+    return S(INT, table_insert_columns(ctx, t, list(args)))
+
+
+@builtin("append!", 2, aliases=("push!",))
+def append_(ctx, obj, new):
+    if isinstance(obj, Table):
+        table_insert(ctx, obj, new)
+        return obj
+    if isinstance(obj, Vector) and obj.data is not None:
+        from .ops import cast
+        new = cast(new, obj.type) if new.type != obj.type else new
+        extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
+        obj.data = np.concatenate([obj.data, extra])
+        return obj
+    raise ScriptError("append! needs a table or a vector")
+
+
+@builtin("replaceColumn!", 3)
+def replace_column(ctx, t, name, value):
+    n = to_str(name)
+    if n not in t.columns:
+        raise ScriptError(f"Unrecognized column name {n}")
+    if len(value) != t.rows:
+        raise ScriptError("The new column must have the same length as the table")
+    t.columns[n] = column_copy(value)
+    table_changed(ctx, t)
+    return t
+
+
+def set_column(t: Table, name, value):
+    if isinstance(value, Scalar):
+        from .sql import broadcast
+        value = broadcast(value, t.rows)
+    if len(value) != t.rows:
+        raise ScriptError("The new column must have the same length as the table")
+    t.columns[name] = column_copy(value)
+
+
+@builtin("addColumn", 3)
+def add_column(ctx, t, names, types):
+    for n, ty in zip(strings_of(names), np.atleast_1d(as_array(types))):
+        t.columns[n] = empty_column(int(ty), t.rows)
+    return t
+
+
+@builtin("columnNames", 1)
+def column_names(ctx, t):
+    return V(STRING, list(t.columns))
+
+
+@builtin("schema", 1)
+def schema(ctx, t):
+    names = list(t.columns)
+    col_defs = Table({"name": V(STRING, names),
+                      "typeString": V(STRING, [type_name(c.type) for c in t.columns.values()]),
+                      "typeInt": V(INT, [c.type for c in t.columns.values()]),
+                      "comment": V(STRING, [""] * len(names))})
+    return Dictionary(V(STRING, ["colDefs"]), Vector(ANY, [col_defs]))
+
+
+@builtin("rows", 1)
+def rows(ctx, t):
+    return S(INT, length(t))
+
+
+@builtin("cols", 1)
+def cols(ctx, t):
+    if isinstance(t, Table):
+        return S(INT, len(t.columns))
+    if isinstance(t, Matrix):
+        return S(INT, t.data.shape[1])
+    return S(INT, 1)
+
+
+@builtin("size", 1)
+def size(ctx, x):
+    return S(INT, length(x))
+
+
+@builtin("count", 1, aggregate=True)
+def count(ctx, x):
+    if isinstance(x, Scalar):
+        return S(INT, 0 if x.type == VOID else 1)
+    if isinstance(x, Table):
+        return S(INT, x.rows)
+    return S(INT, int(np.count_nonzero(~null_mask(x))) if not isinstance(x, ArrayVector) else len(x))
+
+
+@builtin("typestr", 1)
+def typestr(ctx, x):
+    if isinstance(x, Table):
+        return S(STRING, "IN-MEMORY TABLE")
+    if isinstance(x, Dictionary):
+        return S(STRING, "DICTIONARY")
+    name = type_name(x.type)
+    if isinstance(x, Scalar):
+        return S(STRING, name)
+    if isinstance(x, Vector) and x.form == PAIR:
+        return S(STRING, name + " PAIR")
+    if isinstance(x, Matrix):
+        return S(STRING, "FAST " + name + " MATRIX")
+    if x.type == ANY:
+        return S(STRING, "ANY VECTOR")
+    return S(STRING, ("FAST " if x.type in NUMERIC + TEMPORAL else "") + name + " VECTOR")
+
+
+@builtin("type", 1)
+def type_(ctx, x):
+    return S(INT, 0 if isinstance(x, Table) else x.type)
+
+
+@builtin("form", 1)
+def form(ctx, x):
+    return S(INT, {Scalar: SCALAR, Table: TABLE, Dictionary: 5, Matrix: MATRIX}.get(type(x), getattr(x, "form", VECTOR)))
+
+
+# ---- vectors -------------------------------------------------------------------------------
+@builtin("til", 1)
+def til(ctx, n):
+    return Vector(INT, np.arange(to_int(n), dtype=np.int32))
+
+
+@builtin("seq", 2)
+def seq(ctx, a, b):
+    lo, hi = to_int(a), to_int(b)
+    step = 1 if hi >= lo else -1
+    rt = LONG if LONG in (a.type, b.type) else INT
+    return make(rt, np.arange(lo, hi + step, step), False)
+
+
+@builtin("take", 2)
+def take(ctx, x, n):
+    count = to_int(n)
+    if isinstance(x, Table):
+        from .vals import table_rows
+        return table_rows(x, np.arange(count) % max(x.rows, 1))
+    v = vector_of([x]) if is_scalar(x) else x
+    if len(v) == 0:
+        raise ScriptError("take of an empty vector")
+    return take_rows(v, np.arange(count) % len(v))
+
+
+@builtin("rand", 2)
+def rand(ctx, x, n):
+    count = to_int(n) if is_scalar(n) else None
+    rng = np.random.default_rng()
+    if isinstance(x, Scalar) and x.type in INTEGRAL:
+        return make(INT if x.type != LONG else LONG, rng.integers(0, max(x.value, 1), count), False)
+    if isinstance(x, Scalar) and x.type in FLOATING:
+        return make(DOUBLE, rng.random(count) * x.value, False)
+    if isinstance(x, Vector):
+        return take_rows(x, rng.integers(0, len(x), count))
+    raise ScriptError("rand needs a number or a vector")
+
+
+@builtin("norm", 3)
+def norm(ctx, mean, std, n):
+    return make(DOUBLE, np.random.default_rng().normal(mean.value, std.value, to_int(n)), False)
+
+
+@builtin("array", 1, 3)
+def array(ctx, t, n=None, capacity=None):
+    return empty_column(to_int(t), to_int(n) if n is not None else 0)
+
+
+builtin("bigarray", 1, 3)(array)
+
+
+def _numeric(x, what):
+    if isinstance(x, Scalar):
+        x = vector_of([x])
+    if not isinstance(x, Vector) or (x.type not in NUMERIC and x.type not in TEMPORAL and x.type != VOID):
+        raise ScriptError(f"{what} only supports numeric vectors")
+    return x
+
+
+def _valid_values(x):
+    mask = null_mask(x)
+    return as_array(x)[~mask] if x.data is not None else np.empty(0)
+
+
+def _agg(name, fn, result_type=None):
+    @builtin(name, 1, aggregate=True)
+    def agg(ctx, x):
+        x = _numeric(x, name)
+        vals = _valid_values(x)
+        rt = result_type or x.type
+        if rt == "sum":
+            rt = DOUBLE if x.type in FLOATING else (LONG if x.type == LONG else INT)
+        if len(vals) == 0:
+            return S(rt if rt != VOID else DOUBLE, None)
+        r = fn(vals.astype(np.float64) if rt in FLOATING else vals.astype(np.int64))
+        return S(rt, float(r) if rt in FLOATING else int(r))
+    return agg
+
+
+_agg("sum", np.sum, "sum")
+_agg("max", np.max)
+_agg("min", np.min)
+_agg("avg", np.mean, DOUBLE)
+_agg("mean", np.mean, DOUBLE)
+_agg("med", np.median, DOUBLE)
+_agg("prod", np.prod, DOUBLE)
+
+
+def _spread(name, ddof_fn):
+    @builtin(name, 1, aggregate=True)
+    def agg(ctx, x):
+        vals = _valid_values(_numeric(x, name)).astype(np.float64)
+        if len(vals) < 2:
+            return S(DOUBLE, None)
+        return S(DOUBLE, float(ddof_fn(vals)))
+
+
+_spread("std", lambda v: np.std(v, ddof=1))
+_spread("var", lambda v: np.var(v, ddof=1))
+
+
+@builtin("first", 1, aggregate=True)
+def first(ctx, x):
+    return element(x, 0) if length(x) else S(x.type, None)
+
+
+@builtin("last", 1, aggregate=True)
+def last(ctx, x):
+    return element(x, length(x) - 1) if length(x) else S(x.type, None)
+
+
+@builtin("wavg", 2, aggregate=True)
+def wavg(ctx, x, w):
+    a, b = as_array(x).astype(np.float64), as_array(w).astype(np.float64)
+    return S(DOUBLE, float(np.sum(a * b) / np.sum(b)))
+
+
+def _cumulative(name, fn):
+    @builtin(name, 1)
+    def cum(ctx, x):
+        x = _numeric(x, name)
+        mask = null_mask(x)
+        floating = x.type in FLOATING
+        arr = as_array(x).astype(np.float64 if floating else np.int64)
+        fill = {"cumsum": 0, "cumprod": 1, "cummax": -np.inf, "cummin": np.inf}[name]
+        r = fn(np.where(mask, fill, arr))
+        rt = DOUBLE if floating else (LONG if x.type == LONG else INT) if name in ("cumsum", "cumprod") else x.type
+        return make(rt, r, False)
+
+
+_cumulative("cumsum", np.cumsum)
+_cumulative("cumprod", np.cumprod)
+_cumulative("cummax", np.maximum.accumulate)
+_cumulative("cummin", np.minimum.accumulate)
+
+
+def _unary_math(name, fn):
+    @builtin(name, 1)
+    def f(ctx, x):
+        mask = null_mask(x)
+        with np.errstate(all="ignore"):
+            r = fn(as_array(x).astype(np.float64))
+        return make(DOUBLE, np.where(mask, np.nan, r), is_scalar(x))
+
+
+for _n, _f in (("log", np.log), ("exp", np.exp), ("sqrt", np.sqrt), ("floor", np.floor), ("ceil", np.ceil)):
+    _unary_math(_n, _f)
+
+
+@builtin("abs", 1)
+def abs_(ctx, x):
+    mask = null_mask(x)
+    r = np.abs(as_array(x))
+    return make(x.type, np.where(mask, as_array(x), r), is_scalar(x))
+
+
+@builtin("round", 1, 2)
+def round_(ctx, x, digits=None):
+    d = 0 if digits is None else to_int(digits)
+    r = np.round(as_array(x).astype(np.float64), d)
+    return make(DOUBLE, r, is_scalar(x))
+
+
+@builtin("sort", 1, 2)
+def sort(ctx, x, ascending=None):
+    arr = as_array(x)
+    idx = np.argsort(arr if arr.dtype != object else arr.astype(str), kind="stable")
+    if ascending is not None and not ascending.value:
+        idx = idx[::-1]
+    return take_rows(x, idx)
+
+
+@builtin("sort!", 1, 2)
+def sort_(ctx, x, ascending=None):
+    r = sort(ctx, x, ascending)
+    x.data = r.data
+    return x
+
+
+@builtin("reverse", 1)
+def reverse(ctx, x):
+    return take_rows(x, np.arange(len(x))[::-1])
+
+
+@builtin("distinct", 1)
+def distinct(ctx, x):
+    arr = as_array(x)
+    _, idx = np.unique(arr.astype(str) if arr.dtype == object else arr, return_index=True)
+    return take_rows(x, np.sort(idx))
+
+
+@builtin("in", 2)
+def in_(ctx, x, y):
+    values = as_array(y) if not isinstance(y, Dictionary) else as_array(y.keys)
+    arr = as_array(x)
+    r = np.isin(arr.astype(str) if arr.dtype == object else arr,
+                values.astype(str) if values.dtype == object else values)
+    return make(BOOL, np.asarray(r).astype(np.int8), is_scalar(x))
+
+
+@builtin("isNull", 1)
+def is_null(ctx, x):
+    return make(BOOL, np.asarray(null_mask(x)).astype(np.int8), is_scalar(x))
+
+
+@builtin("isValid", 1)
+def is_valid(ctx, x):
+    return make(BOOL, (~np.asarray(null_mask(x))).astype(np.int8), is_scalar(x))
+
+
+@builtin("nullFill", 2)
+def null_fill(ctx, x, y):
+    from .ops import cast
+    fill = cast(y, x.type)
+    mask = null_mask(x)
+    r = np.where(mask, scalar_storage(fill), as_array(x))
+    return make(x.type, r, is_scalar(x))
+
+
+@builtin("iif", 3)
+def iif(ctx, cond, a, b):
+    c = as_array(cond) == 1
+    from .vals import RANK
+    rt = a.type if a.type == b.type else max(a.type, b.type, key=lambda t: RANK.get(t, -1))
+    from .ops import cast
+    A, B = as_array(cast(a, rt) if a.type != rt else a), as_array(cast(b, rt) if b.type != rt else b)
+    return make(rt, np.where(c, A, B), is_scalar(cond))
+
+
+@builtin("concat", 1, 2)
+def concat(ctx, x, sep=None):
+    if sep is not None and isinstance(x, Vector):
+        return S(STRING, (sep.value or "").join(str(s) for s in x.data))
+    if sep is None and isinstance(x, Vector):
+        return S(STRING, "".join(str(s) for s in x.data))
+    return S(STRING, (x.value or "") + ("" if sep is None else sep.value or ""))
+
+
+def _string_map(name, fn, rt=STRING):
+    @builtin(name, 1)
+    def f(ctx, x):
+        if isinstance(x, Scalar):
+            return S(rt, fn(x.value or ""))
+        return make(rt, np.array([fn(s) for s in x.data], dtype=object if rt == STRING else None), False)
+
+
+_string_map("upper", str.upper)
+_string_map("lower", str.lower)
+_string_map("trim", str.strip)
+_string_map("strlen", len, INT)
+
+
+@builtin("substr", 2, 3)
+def substr(ctx, x, start, n=None):
+    a = to_int(start)
+    f = (lambda s: s[a:a + to_int(n)]) if n is not None else (lambda s: s[a:])
+    if isinstance(x, Scalar):
+        return S(STRING, f(x.value or ""))
+    return make(STRING, np.array([f(s) for s in x.data], dtype=object), False)
+
+
+@builtin("split", 1, 2)
+def split(ctx, x, sep=None):
+    d = None if sep is None else sep.value
+    return V(STRING, (x.value or "").split(d))
+
+
+@builtin("strReplace", 3)
+def str_replace(ctx, x, a, b):
+    f = lambda s: s.replace(a.value, b.value)  # noqa: E731
+    if isinstance(x, Scalar):
+        return S(STRING, f(x.value or ""))
+    return make(STRING, np.array([f(s) for s in x.data], dtype=object), False)
+
+
+@builtin("startsWith", 2)
+def starts_with(ctx, x, p):
+    if isinstance(x, Scalar):
+        return S(BOOL, int((x.value or "").startswith(p.value)))
+    return make(BOOL, np.array([s.startswith(p.value) for s in x.data], dtype=np.int8), False)
+
+
+@builtin("like", 2)
+def like(ctx, x, p):
+    import fnmatch
+    pat = p.value.replace("%", "*")
+    if isinstance(x, Scalar):
+        return S(BOOL, int(fnmatch.fnmatchcase(x.value or "", pat)))
+    return make(BOOL, np.array([fnmatch.fnmatchcase(s, pat) for s in x.data], dtype=np.int8), False)
+
+
+# ---- temporal ------------------------------------------------------------------------------
+@builtin("now", 0, 1)
+def now(ctx, nanos=None):
+    t = _time.time_ns()
+    if nanos is not None and nanos.value:
+        return S(NANOTIMESTAMP, t)
+    return S(TIMESTAMP, t // 10**6)
+
+
+@builtin("today", 0)
+def today(ctx):
+    return S(DATE, int(_time.time() // 86400))
+
+
+def _date_part(name, fn):
+    @builtin(name, 1)
+    def f(ctx, x):
+        from .ops import cast
+        d = cast(x, NANOTIMESTAMP)
+        arr = np.asarray(as_array(d)).astype("datetime64[ns]")
+        r = fn(arr)
+        mask = null_mask(x)
+        return make(INT, np.where(mask, null_of(INT), r), is_scalar(x))
+
+
+_date_part("year", lambda a: a.astype("datetime64[Y]").astype(np.int64) + 1970)
+_date_part("monthOfYear", lambda a: a.astype("datetime64[M]").astype(np.int64) % 12 + 1)
+_date_part("dayOfMonth", lambda a: (a.astype("datetime64[D]") - a.astype("datetime64[M]")).astype(np.int64) + 1)
+_date_part("hour", lambda a: (a.astype("datetime64[h]").astype(np.int64)) % 24)
+_date_part("weekday", lambda a: (a.astype("datetime64[D]").astype(np.int64) + 4) % 7)
+
+
+@builtin("temporalAdd", 3)
+def temporal_add(ctx, x, n, unit):
+    from .ops import NS_PER, cast, from_ns, to_ns
+    u = to_str(unit)
+    per = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "H": 3600 * 10**9,
+           "h": 3600 * 10**9, "d": 86400 * 10**9, "w": 7 * 86400 * 10**9}
+    mask = null_mask(x)
+    if u in ("M", "y"):
+        months = to_int(n) * (12 if u == "y" else 1)
+        ns = to_ns(x)
+        d = np.asarray(ns).astype("datetime64[ns]")
+        m = d.astype("datetime64[M]")
+        day_off = d - m.astype("datetime64[ns]")
+        r = ((m + months).astype("datetime64[ns]") + day_off).astype(np.int64)
+    elif u in per:
+        r = to_ns(x) + to_int(n) * per[u]
+    else:
+        raise ScriptError(f"Invalid duration unit {u}")
+    out = from_ns(r, x.type) if x.type in NS_PER or x.type == MONTH else r
+    return make(x.type, np.where(mask, null_of(x.type), out), is_scalar(x))
+
+
+# ---- other forms ---------------------------------------------------------------------------
+@builtin("dict", 2, 3)
+def dict_(ctx, a, b, ordered=None):
+    if isinstance(a, Scalar) and a.type == INT and isinstance(b, Scalar) and b.type == INT:
+        return Dictionary(empty_column(a.value), empty_column(b.value))
+    if len(a) != len(b):
+        raise ScriptError("The keys and values of a dictionary must have the same length")
+    return Dictionary(column_copy(a), column_copy(b))
+
+
+def dict_set(d: Dictionary, key, value):
+    keys = list(d.keys.data)
+    k = key.value
+    from .ops import cast
+    if k in keys:
+        i = keys.index(k)
+        if d.values.type == ANY:
+            d.values.data[i] = value
+        else:
+            d.values.data[i] = scalar_storage(cast(value, d.values.type))
+        return
+    append_(None, d.keys, key)
+    if d.values.type == ANY:
+        d.values.data.append(value)
+    else:
+        append_(None, d.values, value)
+
+
+@builtin("set", 1)
+def set_(ctx, x):
+    d = distinct(ctx, x)
+    return Vector(d.type, d.data, d.scale, form=SET)
+
+
+@builtin("pair", 2)
+def pair(ctx, a, b):
+    from .evaluator import make_pair
+    return make_pair(a, b)
+
+
+@builtin("matrix", 1, None)
+def matrix(ctx, *args):
+    if len(args) == 3 and is_scalar(args[0]) and args[0].type == INT:
+        return Matrix(args[0].value, np.zeros((to_int(args[1]), to_int(args[2])), dtype=STORAGE_DTYPE[args[0].value]))
+    cols = [a for a in args]
+    t = cols[0].type
+    return Matrix(t, np.column_stack([as_array(c) for c in cols]))
+
+
+@builtin("uuid", 1)
+def uuid_(ctx, x):
+    def parse(s):
+        return _uuid.UUID(s).int if s else 0
+    if isinstance(x, Scalar):
+        return S(UUID, parse(x.value) or None)
+    return make(UUID, np.array([parse(s) for s in x.data], dtype=object), False)
+
+
+@builtin("int128", 1)
+def int128(ctx, x):
+    def parse(s):
+        return int(s, 16) if s else 0
+    if isinstance(x, Scalar):
+        return S(INT128, parse(x.value) or None)
+    return make(INT128, np.array([parse(s) for s in x.data], dtype=object), False)
+
+
+@builtin("ipaddr", 1)
+def ipaddr(ctx, x):
+    import ipaddress
+
+    def parse(s):
+        if not s:
+            return 0
+        a = ipaddress.ip_address(s)
+        return int(a)
+    if isinstance(x, Scalar):
+        return S(IPADDR, parse(x.value) or None)
+    return make(IPADDR, np.array([parse(s) for s in x.data], dtype=object), False)
+
+
+# ---- higher order --------------------------------------------------------------------------
+def _apply(ctx, f, args):
+    from .evaluator import apply
+    return apply(ctx, f, args)
+
+
+def _items(x):
+    if isinstance(x, (Vector, ArrayVector)):
+        return [element(x, i) for i in range(len(x))]
+    return [x]
+
+
+@builtin("each", 2, None)
+def each(ctx, f, *xs):
+    columns = [_items(x) for x in xs]
+    results = []
+    for args in zip(*columns):
+        ctx.check_cancelled()
+        results.append(_apply(ctx, f, list(args)))
+    return vector_of(results) if results and all(isinstance(r, Scalar) for r in results) else Vector(ANY, results)
+
+
+builtin("peach", 2, None)(each)
+builtin("loop", 2, None)(lambda ctx, f, *xs: Vector(ANY, [_apply(ctx, f, list(a)) for a in zip(*[_items(x) for x in xs])]))
+
+
+@builtin("reduce", 2, 3)
+def reduce_(ctx, f, x, init=None):
+    items = _items(x)
+    acc = init if init is not None else items.pop(0)
+    for it in items:
+        acc = _apply(ctx, f, [acc, it])
+    return acc
+
+
+@builtin("accumulate", 2, 3)
+def accumulate(ctx, f, x, init=None):
+    items = _items(x)
+    acc = init if init is not None else items.pop(0)
+    out = [acc]
+    for it in items:
+        acc = _apply(ctx, f, [acc, it])
+        out.append(acc)
+    return vector_of(out)
+
+
+@builtin("call", 1, None)
+def call(ctx, f, *args):
+    return _apply(ctx, f, list(args))
+
+
+# ---- session -------------------------------------------------------------------------------
+@builtin("print", 1, None)
+def print_(ctx, *args):
+    ctx.emit(" ".join(format_value(a) for a in args))
+    return None
+
+
+@builtin("objByName", 1, 2)
+def obj_by_name(ctx, name, shared=None):
+    n = to_str(name)
+    if n in ctx.variables:
+        return ctx.variables[n]
+    t = ctx.lookup_shared(n)
+    if t is None:
+        raise ScriptError(f"Can't find the object with name {n}")
+    return t
+
+
+@builtin("defined", 1, 2)
+def defined(ctx, names, kind=None):
+    out = [n in ctx.variables or ctx.lookup_shared(n) is not None for n in strings_of(names)]
+    return S(BOOL, int(out[0])) if is_scalar(names) else make(BOOL, np.array(out, dtype=np.int8), False)
+
+
+@builtin("undef", 1, 2)
+def undef(ctx, names, kind=None):
+    for n in strings_of(names):
+        ctx.variables.pop(n, None)
+        ctx.functions.pop(n, None)
+        server = getattr(ctx, "server", None)
+        if kind is not None and kind.value == 4 and server is not None:   # SHARED
+            server.state.undef_shared(n)
+    return None
+
+
+builtin("VAR", 0)(_constant(S(INT, 0)))
+builtin("SHARED", 0)(_constant(S(INT, 4)))
+builtin("DEF", 0)(_constant(S(INT, 1)))
+
+__all__ = ["TYPE_BY_NAME", "append_columns", "table_insert_columns", "set_column", "dict_set", "table_changed",
+           "table_from_columns", "CHAR", "SHORT", "DATEHOUR", "DATEMINUTE", "DATETIME", "DECIMAL32", "DECIMAL64",
+           "DECIMAL128", "FLOAT", "MINUTE", "MONTH", "NANOTIME", "SECOND", "TIME", "BLOB", "NULL_INT"]

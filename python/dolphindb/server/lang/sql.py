@@ -1,0 +1,351 @@
+"""select / exec / update / delete / insert on in-memory tables, evaluated column-wise."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..values import ANY, BOOL, INT, LONG, STRING, SYMBOL, VOID, ArrayVector, Scalar, Table, Vector
+from .registry import BUILTINS, ScriptError
+from .vals import S, as_array, column_copy, element, table_rows, take_rows, truthy
+
+FAST_AGGREGATES = {"sum", "avg", "mean", "count", "max", "min", "first", "last", "size"}
+
+
+class RowScope:
+    """Column names of the table resolve to its columns, other names to variables."""
+
+    def __init__(self, interp, table):
+        self.interp, self.table = interp, table
+
+    def __enter__(self):
+        self.interp.frames.append(_ColumnFrame(self.table, self.interp.frames[-1] if self.interp.frames else None))
+        return self
+
+    def __exit__(self, *exc):
+        self.interp.frames.pop()
+
+
+class _ColumnFrame(dict):
+    def __init__(self, table, outer):
+        super().__init__()
+        self.table, self.outer = table, outer
+
+    def __contains__(self, name):
+        return name in self.table.columns or (self.outer is not None and name in self.outer)
+
+    def __getitem__(self, name):
+        if name in self.table.columns:
+            return self.table.columns[name]
+        return self.outer[name]
+
+    def __setitem__(self, name, value):
+        if self.outer is not None:
+            self.outer[name] = value
+        else:
+            dict.__setitem__(self, name, value)
+
+
+def source_table(interp, e):
+    t = interp.eval(e)
+    if not isinstance(t, Table):
+        raise ScriptError("The FROM clause must be a table")
+    return t
+
+
+def eval_on(interp, table, e):
+    with RowScope(interp, table):
+        return interp.eval(e)
+
+
+def where_mask(interp, table, conds):
+    mask = np.ones(table.rows, dtype=bool)
+    for c in conds:
+        v = eval_on(interp, table, c)
+        if isinstance(v, Scalar):
+            if not truthy(v):
+                mask[:] = False
+            continue
+        if v.type != BOOL or len(v) != table.rows:
+            raise ScriptError("The where condition must be a logical expression")
+        mask &= v.data == 1
+    return mask
+
+
+def default_name(e, i):
+    if e[0] == "var":
+        return e[1]
+    if e[0] == "call" and e[1][0] == "var":
+        args = e[2]
+        if len(args) == 1 and args[0][0] == "star":
+            return e[1][1]
+        if args and args[0][0] == "var":
+            return f"{e[1][1]}_{args[0][1]}"
+        return e[1][1]
+    return f"col{i}"
+
+
+def broadcast(v, n):
+    if isinstance(v, Scalar):
+        from .vals import vector_of
+        if v.type == VOID:
+            return Vector(VOID, None, length_=n)
+        return take_rows(vector_of([v]), np.zeros(n, dtype=np.int64))
+    return v
+
+
+def run_sql(interp, e):
+    kind = e[0]
+    if kind == "select":
+        return select(interp, e[1])
+    if kind == "update":
+        return update(interp, e[1], e[2], e[3])
+    if kind == "delete":
+        return delete(interp, e[1], e[2])
+    return insert(interp, e[1], e[2], e[3])
+
+
+def select(interp, q):
+    if q["from"] is None:
+        table = Table({"_": Vector(INT, np.zeros(1, dtype=np.int32))})
+    else:
+        table = source_table(interp, q["from"])
+    if q["where"]:
+        table = table_rows(table, where_mask(interp, table, q["where"]))
+    items = []
+    for i, item in enumerate(q["items"]):
+        if item[0] == "star":
+            items.extend(("item", ("var", name), name) for name in table.columns)
+        else:
+            items.append(item)
+    if q["group"]:
+        result = group_by(interp, table, q["group"], items)
+    elif q["context"]:
+        result = context_by(interp, table, q["context"], items)
+    else:
+        cols, names = [], []
+        for i, (_, expr, name) in enumerate(items):
+            cols.append(eval_on(interp, table, expr))
+            names.append(name or default_name(expr, i))
+        if cols and all(isinstance(c, Scalar) for c in cols):
+            n = 1
+        else:
+            n = table.rows
+        result = Table({nm: broadcast(c, n) for nm, c in zip(unique_names(names), cols)})
+    if q["order"]:
+        keys = []
+        for expr, desc in reversed(q["order"]):
+            v = eval_on(interp, result, expr)
+            arr = as_array(v)
+            if arr.dtype == object:
+                arr = np.unique(arr.astype(str), return_inverse=True)[1]
+            keys.append(-arr.astype(np.float64) if desc else arr)
+        result = table_rows(result, np.lexsort(keys))
+    limit = None
+    if q["top"] is not None:
+        limit = (0, interp.eval(q["top"]).value)
+    elif q["limit"] is not None:
+        start = 0 if q["limit"][0] is None else interp.eval(q["limit"][0]).value
+        limit = (start, interp.eval(q["limit"][1]).value)
+    if limit is not None:
+        start, count = limit
+        if count < 0:
+            result = table_rows(result, np.arange(max(0, result.rows + count), result.rows))
+        else:
+            result = table_rows(result, np.arange(start, min(result.rows, start + count)))
+    if q["kind"] == "exec":
+        cols = list(result.columns.values())
+        if len(cols) == 1:
+            col = cols[0]
+            if result.rows == 1 and (q["group"] is None and all(_is_aggregate(it[1]) for it in items)):
+                return element(col, 0)
+            return col
+        return result
+    return result
+
+
+def _is_aggregate(expr):
+    return expr[0] == "call" and expr[1][0] == "var" and expr[1][1] in BUILTINS and BUILTINS[expr[1][1]].aggregate
+
+
+def unique_names(names):
+    seen, out = {}, []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}_{seen[n]}"
+        else:
+            seen[n] = 0
+        out.append(n)
+    return out
+
+
+def group_keys(interp, table, exprs):
+    keys, names, inverses = [], [], []
+    for i, e in enumerate(exprs):
+        v = eval_on(interp, table, e)
+        arr = as_array(v)
+        uniq, inv = np.unique(arr.astype(str) if arr.dtype == object else arr, return_inverse=True)
+        keys.append(v)
+        names.append(default_name(e, i))
+        inverses.append(inv)
+    combined = np.zeros(table.rows, dtype=np.int64)
+    for inv in inverses:
+        combined = combined * (int(inv.max(initial=0)) + 1) + inv
+    groups, first_rows, gid = np.unique(combined, return_index=True, return_inverse=True)
+    return keys, names, gid, first_rows, len(groups)
+
+
+def group_by(interp, table, exprs, items):
+    keys, key_names, gid, first_rows, ngroups = group_keys(interp, table, exprs)
+    out_names = list(key_names)
+    out_cols = [take_rows(k, first_rows) for k in keys]
+    order = np.argsort(gid, kind="stable")
+    bounds = np.searchsorted(gid[order], np.arange(ngroups + 1))
+    for i, (_, expr, name) in enumerate(items):
+        if expr[0] == "var" and expr[1] in key_names:
+            continue
+        fast = fast_aggregate(interp, table, expr, gid, order, bounds, ngroups)
+        if fast is not None:
+            col = fast
+        else:
+            values = []
+            for g in range(ngroups):
+                sub = table_rows(table, order[bounds[g]:bounds[g + 1]])
+                v = eval_on(interp, sub, expr)
+                if not isinstance(v, Scalar):
+                    raise ScriptError("An expression in a group by query must produce one value per group")
+                values.append(v)
+            from .vals import vector_of
+            col = vector_of(values)
+        out_names.append(name or default_name(expr, i))
+        out_cols.append(col)
+    return Table(dict(zip(unique_names(out_names), out_cols)))
+
+
+def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
+    """numpy reduceat for sum/avg/count/min/max/first/last of a plain column."""
+    if expr[0] != "call" or expr[1][0] != "var" or expr[1][1] not in FAST_AGGREGATES or len(expr[2]) != 1:
+        return None
+    fn, arg = expr[1][1], expr[2][0]
+    if fn in ("count", "size") and arg[0] == "star":
+        return Vector(INT, np.diff(bounds).astype(np.int32))
+    if arg[0] != "var" or arg[1] not in table.columns:
+        return None
+    col = table.columns[arg[1]]
+    if isinstance(col, ArrayVector) or col.data is None or col.data.dtype == object or ngroups == 0:
+        return None
+    from ..values import DOUBLE, FLOAT, NULL_INT
+    from .vals import make
+    data = col.data[order]
+    starts = bounds[:-1]
+    if col.type in (FLOAT, DOUBLE):
+        valid = ~np.isnan(data)
+    elif col.type in NULL_INT:
+        valid = data != NULL_INT[col.type]
+    else:
+        return None
+    counts = np.add.reduceat(valid.astype(np.int64), starts)
+    if fn in ("count", "size"):
+        return Vector(INT, counts.astype(np.int32))
+    if fn in ("first", "last"):
+        idx = starts if fn == "first" else bounds[1:] - 1
+        return Vector(col.type, data[idx], col.scale)
+    from .vals import TEMPORAL
+    if col.type in TEMPORAL and fn in ("sum", "avg", "mean"):
+        return None
+    f = data.astype(np.float64)
+    if fn in ("sum", "avg", "mean"):
+        sums = np.add.reduceat(np.where(valid, f, 0.0), starts)
+        if fn == "sum":
+            if col.type in (FLOAT, DOUBLE):
+                return make(col.type if col.type == DOUBLE else DOUBLE, np.where(counts > 0, sums, np.nan), False)
+            rt = LONG if col.type == LONG else INT
+            return make(rt, np.where(counts > 0, sums, NULL_INT[rt]).astype(np.int64), False)
+        with np.errstate(all="ignore"):
+            return make(DOUBLE, np.where(counts > 0, sums / counts, np.nan), False)
+    big = np.finfo(np.float64).max
+    if fn == "max":
+        r = np.maximum.reduceat(np.where(valid, f, -big), starts)
+    else:
+        r = np.minimum.reduceat(np.where(valid, f, big), starts)
+    if col.type in (FLOAT, DOUBLE):
+        return make(col.type, np.where(counts > 0, r, np.nan), False)
+    return make(col.type, np.where(counts > 0, r, NULL_INT[col.type]).astype(np.int64), False)
+
+
+def context_by(interp, table, exprs, items):
+    keys, key_names, gid, first_rows, ngroups = group_keys(interp, table, exprs)
+    order = np.argsort(gid, kind="stable")
+    bounds = np.searchsorted(gid[order], np.arange(ngroups + 1))
+    parts = []
+    for g in range(ngroups):
+        rows = order[bounds[g]:bounds[g + 1]]
+        sub = table_rows(table, rows)
+        cols = {}
+        for i, (_, expr, name) in enumerate(items):
+            cols[name or default_name(expr, i)] = broadcast(eval_on(interp, sub, expr), len(rows))
+        parts.append(Table(cols))
+    return concat_tables(parts) if parts else Table({name or default_name(expr, i): Vector(VOID, None, length_=0)
+                                                     for i, (_, expr, name) in enumerate(items)})
+
+
+def concat_tables(parts):
+    from .library import append_columns
+    out = Table({k: column_copy(c) for k, c in parts[0].columns.items()})
+    for p in parts[1:]:
+        append_columns(out, list(p.columns.values()))
+    return out
+
+
+def update(interp, target, sets, where):
+    table = source_table(interp, target)
+    mask = where_mask(interp, table, where) if where else None
+    from .library import set_column, table_changed
+    from .ops import cast
+    for name, expr in sets:
+        value = eval_on(interp, table, expr)
+        if mask is None:
+            set_column(table, name, value)
+            continue
+        col = table.columns.get(name)
+        if col is None:
+            raise ScriptError(f"Unrecognized column name {name}")
+        v = cast(value, col.type) if value.type != col.type else value
+        if isinstance(v, Scalar):
+            from .vals import scalar_storage
+            col.data[mask] = scalar_storage(v)
+        else:
+            col.data[mask] = v.data[mask]
+    table_changed(interp.ctx, table)
+    return None
+
+
+def delete(interp, target, where):
+    table = source_table(interp, target)
+    keep = ~where_mask(interp, table, where) if where else np.zeros(table.rows, dtype=bool)
+    for name, col in list(table.columns.items()):
+        table.columns[name] = take_rows(col, keep)
+    from .library import table_changed
+    table_changed(interp.ctx, table)
+    return None
+
+
+def insert(interp, target, cols, values):
+    table = source_table(interp, target)
+    vals = [interp.eval(v) for v in values]
+    names = cols or list(table.columns)
+    if len(vals) != len(names):
+        raise ScriptError("The number of values doesn't match the number of columns")
+    from .library import table_insert_columns
+    by_name = dict(zip(names, vals))
+    n = max((len(v) if isinstance(v, Vector) else 1) for v in vals)
+    row = []
+    for name, col in table.columns.items():
+        if name in by_name:
+            row.append(by_name[name])
+        else:
+            row.append(Scalar(col.type, None))
+    table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
+    return None
+
+
+__all__ = ["run_sql", "STRING", "SYMBOL", "ANY", "LONG"]

@@ -1,0 +1,44 @@
+"""Shared fixtures: the embedded server and the official client (a subprocess of its own venv)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CAPTURES = SHARED / "protocol" / "captures"
+
+
+@pytest.fixture(scope="session")
+def server():
+    from dolphindb.server import Server
+    with Server(port=0, workers=16) as srv:
+        yield srv
+
+
+def official_python() -> str:
+    path = os.environ.get("DDB_OFFICIAL_PYTHON", str(ROOT / ".venv-official" / "bin" / "python"))
+    if not Path(path).exists():
+        pytest.fail(f"the official client venv is missing ({path}); .ci/run creates it")
+    return path
+
+
+@pytest.fixture(scope="session")
+def official():
+    """official(code) runs `code` with the official dolphindb 3.0.6.1 and returns its stdout."""
+    python = official_python()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    def run(code: str, timeout: float = 120) -> str:
+        proc = subprocess.run([python, "-c", textwrap.dedent(code)], env=env, capture_output=True,
+                              text=True, timeout=timeout, cwd="/")
+        if proc.returncode != 0:
+            raise AssertionError(f"official client failed:\n{proc.stdout}\n{proc.stderr}")
+        return proc.stdout
+
+    return run
