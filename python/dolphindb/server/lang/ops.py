@@ -230,6 +230,8 @@ def cast(v, target, scale=0):
     scalar = is_scalar(v)
     if src == target and target not in (DECIMAL32, DECIMAL64, DECIMAL128):
         return v
+    if src == VOID:
+        return Scalar(target, None, scale) if scalar else make(target, np.full(len(v), null_of(target)), False, scale)
     mask = null_mask(v)
     if target in (STRING, SYMBOL):
         if src in (STRING, SYMBOL):

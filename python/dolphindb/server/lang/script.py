@@ -417,8 +417,8 @@ class Parser:
         t = self.tok
         if t.kind == "number":
             items = [self.number(self.next())]
-            while self.at("number") or (self.at_op("-") and self.peek().kind == "number" and False):
-                items.append(self.number(self.next()))
+            while self.at("number") or self.at_kw("NULL"):
+                items.append(self.number(self.next()) if self.at("number") else (self.next(), ("lit", None, "null"))[1])
             return items[0] if len(items) == 1 else ("numvec", items)
         if t.kind == "temporal":
             self.next()
@@ -432,6 +432,10 @@ class Parser:
         if t.kind == "symbols":
             self.next()
             return ("symbols", t.value)
+        if t.kind == "kw" and t.value in ("set", "values", "top", "limit", "asc", "desc", "go") \
+                and self.peek().kind == "op" and self.peek().value == "(":
+            self.next()
+            return ("var", t.value)        # a function whose name is also an SQL word: set(...)
         if t.kind == "kw":
             if t.value in ("true", "false"):
                 self.next()
