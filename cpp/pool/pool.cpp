@@ -180,7 +180,12 @@ void Pool::cancel(const std::shared_ptr<Task>& task) {
     }
     // Outside the lock: this opens a connection. The session id is stable while the task runs.
     cancelOnServer(running->sessionId());
-    running->abort();
+    // Normally the server ends the job and the worker finishes the task by itself; if it has not
+    // within a grace period, cut its connection (only if it is still this task's).
+    std::unique_lock<std::mutex> lock(mu_);
+    if (idle_.wait_for(lock, std::chrono::seconds(1), [&] { return task->state.load() == 2; })) return;
+    for (auto& w : workers_)
+        if (w->current == task) w->conn->abort();
 }
 
 void Pool::shutdown(int timeoutMs) {

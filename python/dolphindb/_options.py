@@ -1,0 +1,115 @@
+"""Keyword validation and request-flag composition shared by Session and DBConnectionPool.
+
+The official client's texts are kept where users match on them (OFFICIAL_API.md §5).
+"""
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+
+PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW = 0, 1, 2, 3
+
+FLAG_ASYNC = 4
+FLAG_PICKLE = 8
+FLAG_CLEAR_MEMORY = 16
+FLAG_API_CLIENT = 32
+FLAG_COMPRESS = 64
+FLAG_PYTHON = 2048
+FLAG_KDB = 4096
+FLAG_ARROW_OR_LIST = 32768
+FLAG_DISABLE_DECIMAL = 1 << 23
+
+
+def enum_value(x) -> int:
+    return x.value if isinstance(x, Enum) else int(x)
+
+
+def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
+    """PROTOCOL_DEFAULT means PICKLE in this project, except with compression (which needs DDB)."""
+    if protocol not in (PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW):
+        raise RuntimeError(f"Protocol {protocol} is not supported. ")
+    if enable_pickle is not None and protocol != PROTOCOL_DEFAULT:
+        if enable_pickle:
+            raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
+    if protocol == PROTOCOL_DEFAULT:
+        if enable_pickle is False or compress:
+            return PROTOCOL_DDB
+        return PROTOCOL_PICKLE
+    if compress and protocol == PROTOCOL_ARROW:
+        raise RuntimeError("The Arrow protocol does not support compression.")
+    if compress and protocol == PROTOCOL_PICKLE:
+        raise RuntimeError("The Pickle protocol does not support compression.")
+    if protocol == PROTOCOL_ARROW:
+        import pyarrow  # noqa: F401  (the official client requires it too)
+    return protocol
+
+
+def parser_flag(python: bool, parser) -> int:
+    from .settings import ParserType
+    if python:
+        if parser not in (None, ParserType.Default, 0):
+            raise RuntimeError("The parameter parser must not be specified when python=true")
+        return FLAG_PYTHON
+    if parser is None:
+        return 0
+    if isinstance(parser, str):
+        parser = ParserType.parse_from_str(parser)
+    value = enum_value(parser)
+    return {2: FLAG_PYTHON, 3: FLAG_KDB}.get(value, 0)
+
+
+def session_flag(*, protocol: int, compress: bool, python: bool, parser, sql_std, enable_async=False) -> int:
+    """Session-wide bits, sent on the handshake and every request.
+
+    PICKLE and ARROW results are not decoded natively yet, so those protocols currently ask the
+    server for DDB encoding (which servers always honour, PROTOCOL.md §9.9): the result objects
+    are the DDB conversions of OFFICIAL_API.md §4.2.
+    """
+    flag = FLAG_API_CLIENT
+    if compress:
+        flag |= FLAG_COMPRESS
+    flag |= parser_flag(python, parser)
+    flag |= enum_value(sql_std or 0) << 19
+    if enable_async:
+        flag |= FLAG_ASYNC
+    return flag
+
+
+def validate_priority(priority) -> int:
+    if priority is None:
+        return 4
+    if not isinstance(priority, int) or not 0 <= priority <= 9:
+        raise RuntimeError("priority must be an integer from 0 to 9")
+    return priority
+
+
+def validate_parallelism(parallelism) -> int:
+    if parallelism is None:
+        return 64
+    if not isinstance(parallelism, int) or parallelism <= 0:
+        raise RuntimeError("parallelism must be an integer greater than 0")
+    return parallelism
+
+
+def request_flag(base: int, *, clear_memory=False, disable_decimal=False) -> int:
+    flag = base
+    if clear_memory:
+        flag |= FLAG_CLEAR_MEMORY
+    if disable_decimal:
+        flag |= FLAG_DISABLE_DECIMAL
+    return flag
+
+
+def timeout_ms(value, name="timeout") -> int:
+    """datetime.timedelta or seconds -> milliseconds; None / 0 -> -1 (no timeout)."""
+    if value is None:
+        return -1
+    if isinstance(value, datetime.timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise TypeError(f"The parameter '{name}' must be datetime.timedelta.")
+    if seconds < 0:
+        raise ValueError(f"The parameter '{name}' must not be negative.")
+    return -1 if seconds == 0 else max(1, int(seconds * 1000))

@@ -1,0 +1,233 @@
+"""dolphindb.DBConnectionPool: the official API over a native pool with event-driven completion.
+
+A finished task resolves its future from the pool thread: asyncio futures through
+`loop.call_soon_threadsafe`, concurrent futures directly. Nothing polls. No callback holds a
+reference to the pool, so `del pool` releases every connection.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import warnings
+
+from . import _core
+from ._options import (PROTOCOL_DEFAULT, request_flag, resolve_protocol, session_flag, timeout_ms,
+                       validate_parallelism, validate_priority)
+
+SHUTDOWN_TIMEOUT = 5.0
+
+
+def _closed_error():
+    return _core.PoolClosedError("DBConnectionPool has been shut down.")
+
+
+def _task_error(task_id, exc):
+    """The official text users match on, keeping the typed exception class."""
+    try:
+        return type(exc)(f"<Exception> in isFinished: Task [{task_id}] come across exception : {exc}")
+    except Exception:
+        return exc
+
+
+def _resolve_asyncio(fut: asyncio.Future, result, exc):
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(result)
+
+
+class _AddedTask:
+    __slots__ = ("handle", "done", "result", "error")
+
+    def __init__(self):
+        self.handle = None
+        self.done = False
+        self.result = None
+        self.error = None
+
+
+class DBConnectionPool:
+    def __init__(self, host, port, threadNum=10, userid=None, password=None, loadBalance=False,
+                 highAvailability=False, compress=False, reConnect=False, python=False,
+                 protocol=PROTOCOL_DEFAULT, *, show_output=True, sqlStd=None, tryReconnectNums=None,
+                 parser=None, usePublicName=False, reconnect=None, timeout=None, connectTimeout=None):
+        if not isinstance(port, int) or isinstance(port, bool):
+            raise TypeError(f"port must be an int, not {type(port).__name__}")
+        if not isinstance(threadNum, int) or threadNum < 1:
+            raise ValueError("threadNum must be a positive integer")
+        self.host, self.port = host, port
+        self.userid, self.password = userid or "", password or ""
+        self.loadBalance, self.highAvailability = loadBalance, highAvailability
+        self.reConnect = bool(reConnect if reconnect is None else reconnect)
+        self.tryReconnectNums = tryReconnectNums
+        self.usePublicName = usePublicName
+        self.show_output = show_output
+        self.protocol = resolve_protocol(protocol, compress)
+        self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
+                                  sql_std=sqlStd)
+        self._timeout_ms = timeout_ms(timeout)
+        self.taskId = 0
+        self.mutex = threading.Lock()
+        self.loop = None
+        self.thread = None
+        self._added = {}
+        self.pool = _core.PoolCore(host, port, threadNum, self.userid, self.password, self._flag,
+                                   timeout_ms(connectTimeout, "connectTimeout") if connectTimeout else 3000,
+                                   -1)
+        self._shutdown = False
+
+    # -- submission ------------------------------------------------------------------------
+    def _core(self):
+        if self._shutdown:
+            raise _closed_error()
+        return self.pool
+
+    def _submit(self, script, args, callback, *, clearMemory, pickleTableToList, priority, parallelism,
+                disableDecimal, timeout):
+        priority = validate_priority(priority)
+        parallelism = validate_parallelism(parallelism)
+        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal))
+        ms = timeout_ms(timeout) if timeout is not None else self._timeout_ms
+        return self._core().submit(script, list(args) if args else None, flag, priority, parallelism, ms,
+                                   bool(pickleTableToList), callback)
+
+    def _next_id(self) -> int:
+        with self.mutex:
+            self.taskId += 1
+            return self.taskId
+
+    async def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None,
+                  parallelism=None, disableDecimal=None, timeout=None):
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        task_id = self._next_id()
+
+        def done(result, exc):
+            try:
+                loop.call_soon_threadsafe(_resolve_asyncio, fut, result,
+                                          None if exc is None else _task_error(task_id, exc))
+            except RuntimeError:
+                pass  # the awaiting loop is closed: nobody can receive the result any more
+
+        handle = self._submit(script, args, done, clearMemory=True if clearMemory is None else clearMemory,
+                              pickleTableToList=pickleTableToList, priority=priority, parallelism=parallelism,
+                              disableDecimal=disableDecimal, timeout=timeout)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if not handle.finished and not self._shutdown:
+                await asyncio.get_running_loop().run_in_executor(None, self.pool.cancel, handle)
+            raise
+
+    def runTaskAsync(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None,
+                     parallelism=None, disableDecimal=None, timeout=None) -> concurrent.futures.Future:
+        fut = concurrent.futures.Future()
+        task_id = self._next_id()
+
+        def done(result, exc):
+            if not fut.set_running_or_notify_cancel():
+                return
+            if exc is not None:
+                fut.set_exception(_task_error(task_id, exc))
+            else:
+                fut.set_result(result)
+
+        handle = self._submit(script, args, done, clearMemory=True if clearMemory is None else clearMemory,
+                              pickleTableToList=pickleTableToList, priority=priority, parallelism=parallelism,
+                              disableDecimal=disableDecimal, timeout=timeout)
+        pool_core = self.pool
+
+        def on_cancel(f):
+            if f.cancelled() and not handle.finished:
+                pool_core.cancel(handle)
+        fut.add_done_callback(on_cancel)
+        return fut
+
+    def runTaskAsyn(self, script, *args, **kwargs):
+        warnings.warn("The function 'runTaskAsyn' is deprecated. Please use 'runTaskAsync' instead.",
+                      DeprecationWarning, stacklevel=2)
+        return self.runTaskAsync(script, *args, **kwargs)
+
+    def addTask(self, script, taskId, *args, clearMemory=None, pickleTableToList=None, priority=None,
+                parallelism=None, disableDecimal=None, timeout=None):
+        if not isinstance(taskId, int) or taskId < 0:
+            raise RuntimeError(f"<Exception> in run: Invalid identity: {taskId}. Identity must be a non-negative integer.")
+        entry = _AddedTask()
+
+        def done(result, exc):
+            entry.result, entry.error, entry.done = result, exc, True
+
+        with self.mutex:
+            self._added[taskId] = entry
+        entry.handle = self._submit(script, args, done, clearMemory=bool(clearMemory),
+                                    pickleTableToList=pickleTableToList, priority=priority,
+                                    parallelism=parallelism, disableDecimal=disableDecimal, timeout=timeout)
+
+    def _entry(self, taskId, where):
+        self._core()
+        with self.mutex:
+            entry = self._added.get(taskId)
+        if entry is None:
+            suffix = ", the result may be fetched yet." if where == "getData" else "."
+            raise RuntimeError(f"<Exception> in {where}: Task [{taskId}] does not exist{suffix}")
+        return entry
+
+    def isFinished(self, taskId) -> bool:
+        entry = self._entry(taskId, "isFinished")
+        if entry.done and entry.error is not None:
+            raise _task_error(taskId, entry.error)
+        return entry.done
+
+    def getData(self, taskId):
+        """The result, erasing the entry. Unlike the official client, asking before the task has
+        finished raises instead of silently discarding the result."""
+        entry = self._entry(taskId, "getData")
+        if not entry.done:
+            raise RuntimeError(f"<Exception> in getData: Task [{taskId}] has not finished yet.")
+        with self.mutex:
+            self._added.pop(taskId, None)
+        if entry.error is not None:
+            raise _task_error(taskId, entry.error)
+        return entry.result
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def shutDown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
+        """Idempotent: fails queued tasks with PoolClosedError, waits up to `timeout` seconds for
+        running ones, then closes their connections."""
+        if self._shutdown:
+            return
+        self._shutdown = True
+        self.pool.shutdown(int(timeout * 1000))
+        self.host = self.port = None
+
+    close = shutDown
+
+    def is_shutdown(self) -> bool:
+        return self._shutdown
+
+    def getSessionId(self):
+        return list(self._core().session_ids())
+
+    def stats(self) -> dict:
+        return dict(self._core().stats())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutDown()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await asyncio.get_running_loop().run_in_executor(None, self.shutDown)
+
+    def __del__(self):
+        pool = getattr(self, "pool", None)
+        if pool is not None and not getattr(self, "_shutdown", True):
+            self._shutdown = True
+            pool.shutdown(0)

@@ -1,0 +1,186 @@
+"""dolphindb.Session: one connection, same API as the official client, native core underneath."""
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from typing import Callable, Optional
+
+from . import _core
+from ._options import (PROTOCOL_DEFAULT, request_flag, resolve_protocol, session_flag, timeout_ms,
+                       validate_parallelism, validate_priority)
+
+log = logging.getLogger("dolphindb")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class BlockReader:
+    """Iterates the blocks of a paged table result (fetchSize): read(), hasNext(), skipAll()."""
+
+    def __init__(self, blocks):
+        self._blocks = list(blocks)
+        self._next = 0
+
+    def hasNext(self) -> bool:
+        return self._next < len(self._blocks)
+
+    has_next = hasNext
+
+    def read(self):
+        if not self.hasNext():
+            return None
+        block = self._blocks[self._next]
+        self._next += 1
+        return block
+
+    def skipAll(self) -> None:
+        self._next = len(self._blocks)
+
+    skip_all = skipAll
+
+    def __iter__(self):
+        while self.hasNext():
+            yield self.read()
+
+
+class Session:
+    def __init__(self, host=None, port=None, userid="", password="", enableSSL=False, enableASYNC=False,
+                 keepAliveTime=None, enableChunkGranularityConfig=False, compress=False, enablePickle=None,
+                 protocol=PROTOCOL_DEFAULT, python=False, *, enableASYN=None, show_output=True,
+                 sqlStd=None, parser=None, on_message: Optional[Callable[[str], None]] = None):
+        if enableASYN is not None:
+            warnings.warn("enableASYN is deprecated; use enableASYNC", DeprecationWarning, stacklevel=2)
+            enableASYNC = enableASYNC or enableASYN
+        if enableSSL:
+            raise RuntimeError("enableSSL is not supported by this client")
+        self.protocol = resolve_protocol(protocol, compress, enablePickle)
+        self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
+                                  sql_std=sqlStd, enable_async=enableASYNC)
+        self._async = enableASYNC
+        self.show_output = show_output
+        self.on_message = on_message
+        self._core = _core.SessionCore()
+        self._closed = False
+        self.last_error: Optional[str] = None
+        self.host, self.port, self.userid, self.password = host, port, userid, password
+        if host is not None and port is not None:
+            self.connect(host, port, userid, password)
+
+    # -- connection ------------------------------------------------------------------------
+    def connect(self, host, port, userid=None, password=None, startup=None, highAvailability=False,
+                highAvailabilitySites=None, keepAliveTime=None, reconnect=False, *, tryReconnectNums=None,
+                netTimeout=None, timeout=None, readTimeout=None, writeTimeout=None, usePublicName=False) -> bool:
+        """Returns True on success; False with the reason logged and kept in `last_error`."""
+        if not isinstance(port, int):
+            raise TypeError(f"port must be an int, not {type(port).__name__}")
+        read_ms = timeout_ms(timeout if timeout is not None else readTimeout, "timeout")
+        connect_ms = timeout_ms(netTimeout if netTimeout is not None else writeTimeout, "netTimeout")
+        self.host, self.port = host, port
+        self.userid = userid if userid is not None else self.userid or ""
+        self.password = password if password is not None else self.password or ""
+        try:
+            self._core.connect(host, port, self.userid, self.password, self._flag,
+                               connect_ms if connect_ms > 0 else 3000, read_ms)
+        except RuntimeError as e:
+            self.last_error = str(e)
+            log.error("Connect to %s:%s failed: %s", host, port, e)
+            return False
+        self._closed = False
+        self.last_error = None
+        if startup:
+            self.run(startup)
+        return True
+
+    def login(self, userid, password, enableEncryption=True) -> bool:
+        self._core.call("login", [userid, password, False], self._flag, 4, 64, False, None)
+        self.userid, self.password = userid, password
+        return True
+
+    def close(self) -> None:
+        self._core.close()
+        self._closed = True
+
+    def isClosed(self) -> bool:
+        return self._closed
+
+    def getSessionId(self) -> str:
+        return self._core.session_id()
+
+    @property
+    def session_id(self) -> str:
+        return self.getSessionId()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- requests --------------------------------------------------------------------------
+    def _emit(self, text: str) -> None:
+        if self.show_output:
+            log.info("%s", text)
+        if self.on_message is not None:
+            self.on_message(text)
+
+    def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None, parallelism=None,
+            fetchSize=None, disableDecimal=None):
+        priority = validate_priority(priority)
+        parallelism = validate_parallelism(parallelism)
+        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal))
+        to_list = bool(pickleTableToList)
+        if fetchSize is not None:
+            if fetchSize < 8192:
+                raise RuntimeError("<Exception> in runBlock: fetchSize must be greater than 8192")
+            if args:
+                raise RuntimeError("<Exception> in runBlock: fetchSize can only be used when running a script")
+            blocks = self._core.run(script, flag, priority, parallelism, fetchSize, to_list, self._emit)
+            if not isinstance(blocks, list):
+                raise RuntimeError("<Exception> in runBlock: Fetch size can only be set when executing "
+                                   "scripts that return a table.")
+            return BlockReader(blocks)
+        if args:
+            result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit)
+        else:
+            result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit)
+        return None if self._async else result
+
+    def exec(self, script, *, clear_memory=None, table_to_list=None, priority=None, parallelism=None,
+             fetch_size=None, disable_decimal=None):
+        return self.run(script, clearMemory=clear_memory, pickleTableToList=table_to_list, priority=priority,
+                        parallelism=parallelism, fetchSize=fetch_size, disableDecimal=disable_decimal)
+
+    def call(self, func, *args, clear_memory=None, table_to_list=None, priority=None, parallelism=None,
+             disable_decimal=None):
+        return self.run(func, *args, clearMemory=clear_memory, pickleTableToList=table_to_list,
+                        priority=priority, parallelism=parallelism, disableDecimal=disable_decimal)
+
+    def upload(self, nameObjectDict) -> int:
+        if not isinstance(nameObjectDict, dict):
+            raise RuntimeError("upload expects a dict of variable names to objects")
+        names = []
+        for k in nameObjectDict:
+            if isinstance(k, bytes):
+                k = k.decode()
+            if not isinstance(k, str):
+                raise RuntimeError("non-string key in upload dictionary is not allowed")
+            if not _IDENTIFIER.match(k):
+                raise RuntimeError(f"{k} is not a qualified variable name.")
+            names.append(k)
+        if not names:
+            return -1
+        self._core.upload(names, list(nameObjectDict.values()), self._flag)
+        return -1
+
+    def runFile(self, filepath, *args, **kwargs):
+        with open(filepath, encoding="utf-8") as f:
+            return self.run(f.read(), *args, **kwargs)
+
+    def undef(self, varName, varType="VAR"):
+        self.run(f"undef(`{varName}, {varType})")
+
+    def undefAll(self):
+        self.run("undef all")
+
+
+session = Session

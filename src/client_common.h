@@ -1,0 +1,36 @@
+// Shared by the Session and pool bindings: request options from Python keywords, the one
+// place C++ errors become Python exception objects, and a GIL-safe holder for callbacks.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "net/connection.h"
+
+namespace py = pybind11;
+
+namespace ddbpy {
+
+// The Python exception instance for a core error (classes registered by src/errors.cpp).
+py::object pythonError(std::exception_ptr error);
+
+ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int fetchSize);
+
+// A Python object that may be dropped on a native thread: released under the GIL.
+inline std::shared_ptr<py::object> gilSafe(py::object obj) {
+    return std::shared_ptr<py::object>(new py::object(std::move(obj)), [](py::object* p) {
+        py::gil_scoped_acquire gil;
+        delete p;
+    });
+}
+
+}  // namespace ddbpy
+
+namespace ddbpy {
+// The conversion layer (src/convert), as the client bindings use it. GIL held.
+py::object resultToPython(const ddb::Result& result, bool tableToList);
+ddb::Value valueFromPython(py::handle obj);
+}  // namespace ddbpy

@@ -1,0 +1,127 @@
+// dolphindb._core.PoolCore: the native pool as Python sees it. Tasks complete through a Python
+// callback invoked on the worker thread with the GIL taken only for conversion and the call;
+// the facade turns that into asyncio / concurrent.futures completion (no polling).
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "client_common.h"
+#include "errors.h"
+#include "pool/pool.h"
+
+namespace ddbpy {
+
+namespace {
+
+struct TaskHandle {
+    std::shared_ptr<ddb::Task> task;
+};
+
+class PoolCore {
+public:
+    PoolCore(const std::string& host, int port, int size, const std::string& user, const std::string& password,
+             int sessionFlag, int connectTimeoutMs, int readTimeoutMs) {
+        ddb::ConnectOptions o;
+        o.host = host;
+        o.port = port;
+        o.user = user;
+        o.password = password;
+        o.sessionFlag = sessionFlag;
+        o.connectTimeoutMs = connectTimeoutMs;
+        o.readTimeoutMs = readTimeoutMs;
+        py::gil_scoped_release release;
+        pool_ = std::make_unique<ddb::Pool>(o, size);
+    }
+
+    ~PoolCore() {
+        if (pool_) {
+            py::gil_scoped_release release;
+            pool_->shutdown(0);
+        }
+    }
+
+    // callback(result, exception) is called exactly once, from a native thread.
+    TaskHandle submit(const std::string& script, const py::object& args, int flag, int priority, int parallelism,
+                      int timeoutMs, bool tableToList, py::object callback) {
+        auto task = std::make_shared<ddb::Task>();
+        task->script = script;
+        task->options = requestOptions(flag, priority, parallelism, 0);
+        task->timeoutMs = timeoutMs;
+        if (!args.is_none()) {
+            task->kind = ddb::Task::Kind::Function;
+            for (auto a : args) task->args.push_back(valueFromPython(a));
+        }
+        auto cb = gilSafe(std::move(callback));
+        task->done = [cb, tableToList](ddb::Result&& result, std::exception_ptr error) {
+            py::gil_scoped_acquire gil;
+            try {
+                if (error)
+                    (*cb)(py::none(), pythonError(error));
+                else
+                    (*cb)(resultToPython(result, tableToList), py::none());
+            } catch (py::error_already_set& e) {
+                // A conversion error becomes the task's exception; the callback itself never raises.
+                try {
+                    (*cb)(py::none(), e.value());
+                } catch (py::error_already_set& e2) {
+                    e2.discard_as_unraisable("dolphindb pool completion");
+                }
+            }
+        };
+        {
+            py::gil_scoped_release release;
+            pool_->submit(task);
+        }
+        return TaskHandle{task};
+    }
+
+    void cancel(const TaskHandle& h) {
+        py::gil_scoped_release release;
+        pool_->cancel(h.task);
+    }
+
+    void shutdown(int timeoutMs) {
+        py::gil_scoped_release release;
+        pool_->shutdown(timeoutMs);
+    }
+
+    bool isShutdown() const { return pool_->isShutdown(); }
+    std::vector<std::string> sessionIds() { return pool_->sessionIds(); }
+
+    py::dict stats() {
+        ddb::PoolStats s = pool_->stats();
+        py::dict d;
+        d["tasksDone"] = s.tasksDone;
+        d["tasksFailed"] = s.tasksFailed;
+        d["tasksCancelled"] = s.tasksCancelled;
+        d["bytesReceived"] = s.bytesReceived;
+        d["queued"] = s.queued;
+        d["running"] = s.running;
+        d["connections"] = s.connections;
+        return d;
+    }
+
+private:
+    std::unique_ptr<ddb::Pool> pool_;
+};
+
+}  // namespace
+
+void registerPool(py::module_& m) {
+    py::class_<TaskHandle>(m, "TaskHandle")
+        .def_property_readonly("finished", [](const TaskHandle& h) { return h.task->state.load() == 2; });
+    py::class_<PoolCore>(m, "PoolCore")
+        .def(py::init<const std::string&, int, int, const std::string&, const std::string&, int, int, int>(),
+             py::arg("host"), py::arg("port"), py::arg("size"), py::arg("user"), py::arg("password"),
+             py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"))
+        .def("submit", &PoolCore::submit, py::arg("script"), py::arg("args"), py::arg("flag"),
+             py::arg("priority"), py::arg("parallelism"), py::arg("timeout_ms"), py::arg("table_to_list"),
+             py::arg("callback"))
+        .def("cancel", &PoolCore::cancel)
+        .def("shutdown", &PoolCore::shutdown, py::arg("timeout_ms"))
+        .def("is_shutdown", &PoolCore::isShutdown)
+        .def("session_ids", &PoolCore::sessionIds)
+        .def("stats", &PoolCore::stats);
+}
+
+}  // namespace ddbpy

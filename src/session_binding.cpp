@@ -1,0 +1,110 @@
+// dolphindb._core.SessionCore: one connection used from Python. Every network wait and decode
+// runs with the GIL released; the mutex makes a Session shared by threads serialize safely.
+#include <pybind11/stl.h>
+
+#include <mutex>
+#include <vector>
+
+#include "client_common.h"
+#include "errors.h"
+
+namespace ddbpy {
+
+namespace {
+
+class SessionCore {
+public:
+    bool connect(const std::string& host, int port, const std::string& user, const std::string& password,
+                 int sessionFlag, int connectTimeoutMs, int readTimeoutMs) {
+        ddb::ConnectOptions o;
+        o.host = host;
+        o.port = port;
+        o.user = user;
+        o.password = password;
+        o.sessionFlag = sessionFlag;
+        o.connectTimeoutMs = connectTimeoutMs;
+        o.readTimeoutMs = readTimeoutMs;
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(mu_);
+        conn_.connect(o);
+        return true;
+    }
+
+    py::object run(const std::string& script, int flag, int priority, int parallelism, int fetchSize,
+                   bool tableToList, const py::object& onMessage) {
+        auto options = requestOptions(flag, priority, parallelism, fetchSize);
+        std::vector<std::string> messages;
+        ddb::Result result;
+        {
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(mu_);
+            result = conn_.run(script, options, [&](std::string_view m) { messages.emplace_back(m); });
+        }
+        deliver(messages, onMessage);
+        return resultToPython(result, tableToList);
+    }
+
+    py::object call(const std::string& function, const py::list& args, int flag, int priority, int parallelism,
+                    bool tableToList, const py::object& onMessage) {
+        std::vector<ddb::Value> values;
+        values.reserve(args.size());
+        for (auto a : args) values.push_back(valueFromPython(a));
+        auto options = requestOptions(flag, priority, parallelism, 0);
+        std::vector<std::string> messages;
+        ddb::Result result;
+        {
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(mu_);
+            result = conn_.call(function, values, options, [&](std::string_view m) { messages.emplace_back(m); });
+        }
+        deliver(messages, onMessage);
+        return resultToPython(result, tableToList);
+    }
+
+    void upload(const std::vector<std::string>& names, const py::list& objects, int flag) {
+        std::vector<ddb::Value> values;
+        for (auto o : objects) values.push_back(valueFromPython(o));
+        auto options = requestOptions(flag, 4, 64, 0);
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(mu_);
+        conn_.upload(names, values, options);
+    }
+
+    void close() {
+        conn_.abort();   // wakes a request blocked in another thread
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(mu_);
+        conn_.close();
+    }
+
+    bool isOpen() { return conn_.isOpen(); }
+    std::string sessionId() { return conn_.sessionId(); }
+
+private:
+    static void deliver(const std::vector<std::string>& messages, const py::object& onMessage) {
+        if (onMessage.is_none()) return;
+        for (const auto& m : messages) onMessage(m);
+    }
+
+    ddb::Connection conn_;
+    std::mutex mu_;
+};
+
+}  // namespace
+
+void registerSession(py::module_& m) {
+    py::class_<SessionCore>(m, "SessionCore")
+        .def(py::init<>())
+        .def("connect", &SessionCore::connect, py::arg("host"), py::arg("port"), py::arg("user"),
+             py::arg("password"), py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"))
+        .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"),
+             py::arg("parallelism"), py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"))
+        .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"),
+             py::arg("priority"), py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"))
+        .def("upload", &SessionCore::upload)
+        .def("close", &SessionCore::close)
+        .def("is_open", &SessionCore::isOpen)
+        .def("session_id", &SessionCore::sessionId);
+}
+
+}  // namespace ddbpy

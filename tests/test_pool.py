@@ -1,0 +1,225 @@
+"""dolphindb.DBConnectionPool against the embedded server over real sockets."""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+import dolphindb as ddb
+from dolphindb import exceptions
+from dolphindb.server import Server
+
+
+def pool_of(server, n=4, **kw):
+    return ddb.DBConnectionPool("127.0.0.1", server.port, n, "admin", "123456", **kw)
+
+
+def live_sessions(server) -> int:
+    time.sleep(0.2)
+    return server.connection_count
+
+
+def test_run_returns_results_through_asyncio(server):
+    with pool_of(server) as pool:
+        async def main():
+            assert await pool.run("1+1") == 2
+            assert await pool.run("add", 2, 3) == 5
+            t = await pool.run("table(1 2 as a)")
+            assert isinstance(t, pd.DataFrame) and t["a"].tolist() == [1, 2]
+            return await asyncio.gather(*[pool.run(f"{i}*2") for i in range(200)])
+        assert asyncio.run(main()) == [i * 2 for i in range(200)]
+
+
+def test_eight_sleeps_run_in_parallel_on_eight_connections(server):
+    with pool_of(server, 8) as pool:
+        ids = pool.getSessionId()
+        assert len(set(ids)) == 8
+
+        async def main():
+            t0 = time.perf_counter()
+            await asyncio.gather(*[pool.run("sleep(300); 1") for _ in range(8)])
+            return time.perf_counter() - t0
+        assert asyncio.run(main()) < 1.2
+
+
+def test_many_small_tasks_through_every_api_leave_nothing_behind(server):
+    with pool_of(server, 4) as pool:
+        async def via_run():
+            return await asyncio.gather(*[pool.run(f"{i}+1") for i in range(2000)])
+        assert asyncio.run(via_run()) == [i + 1 for i in range(2000)]
+        futures = [pool.runTaskAsync(f"{i}+2") for i in range(2000)]
+        assert [f.result(30) for f in futures] == [i + 2 for i in range(2000)]
+        for i in range(1, 501):
+            pool.addTask(f"{i}+3", i)
+        deadline = time.time() + 30
+        while not all(pool.isFinished(i) for i in range(1, 501)):
+            assert time.time() < deadline
+            time.sleep(0.01)
+        assert [pool.getData(i) for i in range(1, 501)] == [i + 3 for i in range(1, 501)]
+        assert pool._added == {}
+        stats = pool.stats()
+        assert stats["tasksDone"] >= 4500 and stats["queued"] == 0 and stats["running"] == 0
+
+
+def test_add_task_ids_never_collide_with_run_ids(server):
+    with pool_of(server, 2) as pool:
+        pool.addTask("100", 1)
+        futures = [pool.runTaskAsync("200") for _ in range(3)]
+        assert [f.result(10) for f in futures] == [200] * 3
+        while not pool.isFinished(1):
+            time.sleep(0.01)
+        assert pool.getData(1) == 100
+
+
+def test_task_id_errors_keep_the_official_texts(server):
+    with pool_of(server, 1) as pool:
+        with pytest.raises(RuntimeError, match=r"Task \[42\] does not exist."):
+            pool.isFinished(42)
+        with pytest.raises(RuntimeError, match=r"Task \[42\] does not exist, the result may be fetched yet."):
+            pool.getData(42)
+        with pytest.raises(RuntimeError, match="Invalid identity: -1"):
+            pool.addTask("1", -1)
+
+
+def test_a_failing_task_raises_and_the_pool_keeps_working(server):
+    with pool_of(server, 2) as pool:
+        async def main():
+            with pytest.raises(RuntimeError, match=r"Task \[\d+\] come across exception : .*Cannot recognize the token"):
+                await pool.run("notAVariable")
+            return await pool.run("7")
+        assert asyncio.run(main()) == 7
+        pool.addTask("alsoBad", 5)
+        while True:
+            try:
+                if pool.isFinished(5):
+                    break
+            except RuntimeError as e:
+                assert "come across exception" in str(e)
+                break
+            time.sleep(0.01)
+        with pytest.raises(RuntimeError, match="come across exception"):
+            pool.getData(5)
+        assert pool._added == {}
+
+
+def test_shutdown_fails_queued_tasks_and_is_prompt_and_idempotent(server):
+    pool = pool_of(server, 1)
+    running = pool.runTaskAsync("sleep(400); 1")
+    queued = [pool.runTaskAsync("2") for _ in range(5)]
+    time.sleep(0.1)
+    t0 = time.perf_counter()
+    pool.shutDown(timeout=2)
+    assert time.perf_counter() - t0 < 1.5
+    assert running.result(5) == 1
+    for f in queued:
+        with pytest.raises(exceptions.PoolClosedError):
+            f.result(5)
+    pool.shutDown()
+    assert pool.is_shutdown()
+    with pytest.raises(exceptions.PoolClosedError):
+        pool.runTaskAsync("1")
+    with pytest.raises(exceptions.PoolClosedError):
+        pool.getSessionId()
+
+    idle = pool_of(server, 4)
+    t0 = time.perf_counter()
+    idle.shutDown()
+    assert time.perf_counter() - t0 < 0.1
+
+
+def test_garbage_collection_releases_every_connection(server):
+    base = live_sessions(server)
+    pool = pool_of(server, 5)
+    assert pool.runTaskAsync("1").result(5) == 1
+    assert live_sessions(server) == base + 5
+    del pool
+    gc.collect()
+    assert live_sessions(server) == base
+
+
+def test_cancelling_an_awaiting_coroutine_cancels_the_server_job(server):
+    with pool_of(server, 1) as pool:
+        async def main():
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(pool.run("sleep(5000); 1"), 0.3)
+            t0 = time.perf_counter()
+            assert await pool.run("3") == 3
+            return time.perf_counter() - t0
+        assert asyncio.run(main()) < 2
+
+
+def test_per_task_timeout(server):
+    with pool_of(server, 1) as pool:
+        async def main():
+            with pytest.raises(RuntimeError, match="timed out"):
+                await pool.run("sleep(3000); 1", timeout=0.3)
+            return await pool.run("4")
+        assert asyncio.run(main()) == 4
+
+
+def test_constructor_failures_name_host_and_port_and_leak_nothing(server):
+    with pytest.raises(RuntimeError, match=r"Failed to connect to 127.0.0.1:1"):
+        ddb.DBConnectionPool("127.0.0.1", 1, 3)
+    base = live_sessions(server)
+    with pytest.raises(exceptions.AuthenticationError, match=f"Failed to connect to 127.0.0.1:{server.port}"):
+        ddb.DBConnectionPool("127.0.0.1", server.port, 4, "admin", "wrong")
+    assert live_sessions(server) == base
+    with pytest.raises(TypeError):
+        ddb.DBConnectionPool("127.0.0.1", str(server.port))
+    with pytest.raises(RuntimeError, match="The Arrow protocol does not support compression."):
+        ddb.DBConnectionPool("127.0.0.1", server.port, 1, compress=True, protocol=3)
+
+
+def test_server_dying_mid_task_fails_that_task_with_a_network_error():
+    with Server(port=0) as srv:
+        pool = ddb.DBConnectionPool("127.0.0.1", srv.port, 2, "admin", "123456")
+        slow = pool.runTaskAsync("sleep(5000); 1")
+        time.sleep(0.2)
+        srv.stop()
+        with pytest.raises(exceptions.NetworkError):
+            slow.result(5)
+        pool.shutDown()
+
+
+def test_python_threads_progress_while_the_pool_downloads(server):
+    with pool_of(server, 2) as pool:
+        s = ddb.Session("127.0.0.1", server.port, "admin", "123456")
+        s.run("share table(1..2000000 as a, 1..2000000 as b) as gil_probe")
+        s.close()
+        ticks = [0]
+        stop = threading.Event()
+
+        def spin():
+            while not stop.is_set():
+                ticks[0] += 1
+
+        t = threading.Thread(target=spin)
+        t.start()
+        futures = [pool.runTaskAsync("select * from gil_probe") for _ in range(2)]
+        for f in futures:
+            assert len(f.result(60)) == 2_000_000
+        stop.set()
+        t.join()
+        assert ticks[0] > 1000
+
+
+def test_run_task_asyn_is_deprecated(server):
+    with pool_of(server, 1) as pool:
+        with pytest.warns(DeprecationWarning, match="runTaskAsyn"):
+            assert pool.runTaskAsyn("5").result(5) == 5
+
+
+def test_concurrent_futures_cancellation_of_a_queued_task(server):
+    with pool_of(server, 1) as pool:
+        blocker = pool.runTaskAsync("sleep(300); 1")
+        queued = pool.runTaskAsync("2")
+        assert queued.cancel()
+        assert blocker.result(5) == 1
+        assert pool.runTaskAsync("3").result(5) == 3
+        with pytest.raises(concurrent.futures.CancelledError):
+            queued.result(0)
