@@ -2,6 +2,7 @@
 
 #include <pybind11/numpy.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -183,6 +184,7 @@ py::object scalarAt(const Column& c, int64_t i) {
         case Type::String: case Type::Symbol: case Type::FunctionDef: case Type::Handle: case Type::Code:
         case Type::DataSource: case Type::Resource: {
             auto s = c.stringAt(i);
+            if (s.empty() && c.length == 1 && !c.symbols) return py::none();   // an empty STRING scalar is NULL
             return py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(s.data(), s.size(), "replace"));
         }
         case Type::Blob: { auto s = c.stringAt(i); return py::bytes(s.data(), s.size()); }
@@ -346,7 +348,8 @@ py::object toPython(const Value& v, const ToPythonOptions& o) {
         case Form::Dictionary: case Form::Chart: {
             py::dict out;
             const Column& vals = *v.dictValues;
-            for (int64_t i = 0; i < v.column.length; ++i) {
+            // The official client builds dicts from the last key to the first; match its order.
+            for (int64_t i = v.column.length - 1; i >= 0; --i) {
                 py::object key = scalarAt(v.column, i);
                 out[key] = vals.type() == Type::Any ? toPython(vals.items[i], o) : scalarAt(vals, i);
             }
@@ -487,7 +490,7 @@ Column fixedColumn(Type t, py::array arr) {
     return c;
 }
 
-Column columnFromSequence(py::handle seq, Type* chosen);
+Column columnFromSequence(py::handle seq, Type* chosen, bool reversed);
 
 Column columnFromArray(py::array arr) {
     char kind = arr.dtype().kind();
@@ -531,7 +534,7 @@ Column columnFromArray(py::array arr) {
     }
     if (kind == 'O') {
         Type t;
-        return columnFromSequence(arr, &t);
+        return columnFromSequence(arr, &t, false);
     }
     throw ddb::ConversionError("Cannot convert from numpy dtype " + py::str(arr.dtype()).cast<std::string>() + ".");
 }
@@ -547,9 +550,10 @@ Type pyScalarType(py::handle o) {
     return Type::Any;
 }
 
-Column columnFromSequence(py::handle seq, Type* chosen) {
+Column columnFromSequence(py::handle seq, Type* chosen, bool reversed = false) {
     std::vector<py::handle> items;
     for (auto x : seq) items.push_back(x);
+    if (reversed) std::reverse(items.begin(), items.end());   // sets and dicts: the official order
     Type t = Type::Void;
     bool mixed = false;
     for (auto x : items) {
@@ -622,7 +626,10 @@ Value tableFromFrame(py::handle df) {
 }  // namespace
 
 Value fromPython(py::handle o) {
-    if (isNullish(o) && !py::isinstance<py::array>(o)) {
+    static py::object pdNaT = py::module_::import("pandas").attr("NaT");
+    static py::object pdNA = py::module_::import("pandas").attr("NA");
+    if (o.is(pdNaT)) return scalarOf<int64_t>(Type::Nanotimestamp, INT64_MIN);
+    if (o.is_none() || o.is(pdNA)) {
         Value v = scalarValue(Type::Void, nullptr, 0);
         v.column.data = Buffer::allocate(1);
         v.column.data->data()[0] = 0;
@@ -635,7 +642,10 @@ Value fromPython(py::handle o) {
         if (overflow) throw ddb::ConversionError("Python int out of the LONG range");
         return scalarOf<int64_t>(Type::Long, x);
     }
-    if (PyFloat_Check(o.ptr())) return scalarOf<double>(Type::Double, PyFloat_AsDouble(o.ptr()));
+    if (PyFloat_Check(o.ptr())) {
+        double d = PyFloat_AsDouble(o.ptr());
+        return scalarOf<double>(Type::Double, std::isnan(d) ? ddb::kNullDouble : d);
+    }
     if (PyUnicode_Check(o.ptr())) return stringScalar(Type::String, o.cast<std::string>());
     if (PyBytes_Check(o.ptr())) return stringScalar(Type::Blob, o.cast<std::string>());
     static py::object DataFrame = py::module_::import("pandas").attr("DataFrame");
@@ -680,11 +690,11 @@ Value fromPython(py::handle o) {
     }
     if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
         Type t;
-        return vectorValue(columnFromSequence(o, &t));
+        return vectorValue(columnFromSequence(o, &t, false));
     }
     if (PySet_Check(o.ptr())) {
         Type t;
-        Value v = vectorValue(columnFromSequence(o, &t));
+        Value v = vectorValue(columnFromSequence(o, &t, true));
         if (t == Type::Any) throw ddb::ConversionError("Cannot create a Set containing only null elements.");
         v.form = Form::Set;
         return v;
@@ -694,8 +704,8 @@ Value fromPython(py::handle o) {
         Type kt, vt;
         Value v;
         v.form = Form::Dictionary;
-        v.column = columnFromSequence(o.attr("keys")(), &kt);
-        v.dictValues = std::make_shared<Column>(columnFromSequence(o.attr("values")(), &vt));
+        v.column = columnFromSequence(o.attr("keys")(), &kt, true);
+        v.dictValues = std::make_shared<Column>(columnFromSequence(o.attr("values")(), &vt, true));
         return v;
     }
     throw ddb::ConversionError("Cannot convert " + py::str(py::type::of(o).attr("__name__")).cast<std::string>() +
