@@ -51,6 +51,20 @@ py::object resultToPython(const ddb::Result& result, bool tableToList) {
 
 ddb::Value valueFromPython(py::handle obj) { return fromPython(obj); }
 
+ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
+                                   const std::string& password, int sessionFlag, int connectTimeoutMs,
+                                   int readTimeoutMs) {
+    ddb::ConnectOptions o;
+    o.host = host;
+    o.port = port;
+    o.user = user;
+    o.password = password;
+    o.sessionFlag = sessionFlag;
+    o.connectTimeoutMs = connectTimeoutMs;
+    o.readTimeoutMs = readTimeoutMs;
+    return o;
+}
+
 ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int fetchSize) {
     ddb::RequestOptions o;
     o.flag = flag;

@@ -18,6 +18,9 @@ namespace ddbpy {
 py::object pythonError(std::exception_ptr error);
 
 ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int fetchSize);
+ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
+                                   const std::string& password, int sessionFlag, int connectTimeoutMs,
+                                   int readTimeoutMs);
 
 // A Python object that may be dropped on a native thread: released under the GIL.
 inline std::shared_ptr<py::object> gilSafe(py::object obj) {

@@ -21,14 +21,7 @@ class PoolCore {
 public:
     PoolCore(const std::string& host, int port, int size, const std::string& user, const std::string& password,
              int sessionFlag, int connectTimeoutMs, int readTimeoutMs) {
-        ddb::ConnectOptions o;
-        o.host = host;
-        o.port = port;
-        o.user = user;
-        o.password = password;
-        o.sessionFlag = sessionFlag;
-        o.connectTimeoutMs = connectTimeoutMs;
-        o.readTimeoutMs = readTimeoutMs;
+        ddb::ConnectOptions o = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs);
         py::gil_scoped_release release;
         pool_ = std::make_unique<ddb::Pool>(o, size);
     }

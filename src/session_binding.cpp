@@ -16,14 +16,7 @@ class SessionCore {
 public:
     bool connect(const std::string& host, int port, const std::string& user, const std::string& password,
                  int sessionFlag, int connectTimeoutMs, int readTimeoutMs) {
-        ddb::ConnectOptions o;
-        o.host = host;
-        o.port = port;
-        o.user = user;
-        o.password = password;
-        o.sessionFlag = sessionFlag;
-        o.connectTimeoutMs = connectTimeoutMs;
-        o.readTimeoutMs = readTimeoutMs;
+        ddb::ConnectOptions o = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs);
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(mu_);
         conn_.connect(o);
