@@ -21,15 +21,30 @@ using ddb::Value;
 namespace {
 
 // ---------------------------------------------------------------------------------- helpers
-py::module_& np() {
-    static py::module_ m = py::module_::import("numpy");
-    return m;
+// Python objects used on every call, looked up once and deliberately never released: C++ static
+// destructors run after the interpreter has finalized, when dropping a reference would crash.
+struct PyRefs {
+    py::object numpy = py::module_::import("numpy");
+    py::object Decimal = py::module_::import("decimal").attr("Decimal");
+    py::object pandas = py::module_::import("pandas");
+    py::object DataFrame = pandas.attr("DataFrame");
+    py::object Series = pandas.attr("Series");
+    py::object Timestamp = pandas.attr("Timestamp");
+    py::object NaT = pandas.attr("NaT");
+    py::object NA = pandas.attr("NA");
+    py::object floating = numpy.attr("floating");
+    py::object datetime64 = numpy.attr("datetime64");
+    py::object isnat = numpy.attr("isnat");
+    py::object datetime = py::module_::import("datetime");
+};
+
+const PyRefs& refs() {
+    static PyRefs* r = new PyRefs();
+    return *r;
 }
 
-py::object decimalClass() {
-    static py::object cls = py::module_::import("decimal").attr("Decimal");
-    return cls;
-}
+py::handle np() { return refs().numpy; }
+py::handle decimalClass() { return refs().Decimal; }
 
 bool isTemporal(Type t) {
     switch (t) {
@@ -205,6 +220,23 @@ py::object scalarAt(const Column& c, int64_t i) {
 py::array objectArray(const Column& c, bool scalarNulls) {
     py::array out = newObjectArray(c.length);
     Type t = c.type();
+    if (c.symbols) {   // one Python str per distinct symbol, shared by every row that uses it
+        const Column& base = c.symbols->strings;
+        std::vector<py::object> cache(base.length);
+        for (int64_t k = 0; k < base.length; ++k) {
+            auto sv = base.stringAt(k);
+            cache[k] = py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(sv.data(), sv.size(), "replace"));
+        }
+        const int32_t* idx = c.data->as<int32_t>();
+        PyObject** slots = static_cast<PyObject**>(out.mutable_data());
+        for (int64_t i = 0; i < c.length; ++i) {
+            PyObject* o = cache[idx[i]].ptr();
+            Py_INCREF(o);
+            Py_XDECREF(slots[i]);
+            slots[i] = o;
+        }
+        return out;
+    }
     for (int64_t i = 0; i < c.length; ++i) {
         py::object o;
         if (t == Type::Uuid || t == Type::IpAddr || t == Type::Int128) o = wideToPython(t, c.data->data() + 16 * i, false);
@@ -376,8 +408,7 @@ py::object toPython(const Value& v, const ToPythonOptions& o) {
                 const Column& c = v.columns[i];
                 data[py::str(v.columnNames[i])] = vectorArray(c, true);
             }
-            static py::object DataFrame = py::module_::import("pandas").attr("DataFrame");
-            return DataFrame(data, py::arg("copy") = false);
+            return refs().DataFrame(data, py::arg("copy") = false);
         }
         default:
             throw ddb::ConversionError("Data form " + ddb::formName(v.form) + " is not supported");
@@ -428,13 +459,14 @@ Value stringScalar(Type t, std::string s) {
 }
 
 bool isNullish(py::handle o) {
-    if (o.is_none()) return true;
-    if (PyFloat_Check(o.ptr())) return std::isnan(PyFloat_AsDouble(o.ptr()));
-    static py::object NaT = py::module_::import("pandas").attr("NaT");
-    static py::object NA = py::module_::import("pandas").attr("NA");
-    if (o.is(NaT) || o.is(NA)) return true;
-    if (py::isinstance(o, np().attr("floating"))) return std::isnan(o.cast<double>());
-    if (py::isinstance(o, np().attr("datetime64"))) return np().attr("isnat")(o).cast<bool>();
+    PyObject* p = o.ptr();
+    if (p == Py_None) return true;
+    if (PyFloat_Check(p)) return std::isnan(PyFloat_AS_DOUBLE(p));
+    if (PyUnicode_Check(p) || PyLong_Check(p) || PyBytes_Check(p)) return false;
+    const PyRefs& r = refs();
+    if (o.is(r.NaT) || o.is(r.NA)) return true;
+    if (py::isinstance(o, r.floating)) return std::isnan(o.cast<double>());
+    if (py::isinstance(o, r.datetime64)) return r.isnat(o).cast<bool>();
     return false;
 }
 
@@ -541,6 +573,7 @@ Column columnFromArray(py::array arr) {
 
 // The DolphinDB type of a Python scalar (VOID for null-ish).
 Type pyScalarType(py::handle o) {
+    if (PyUnicode_Check(o.ptr())) return Type::String;
     if (isNullish(o)) return Type::Void;
     if (PyBool_Check(o.ptr()) || py::isinstance(o, np().attr("bool_"))) return Type::Bool;
     if (PyLong_Check(o.ptr())) return Type::Long;
@@ -581,10 +614,32 @@ Column columnFromSequence(py::handle seq, Type* chosen, bool reversed = false) {
     c.rawType = static_cast<uint8_t>(t);
     c.length = n;
     if (t == Type::String || t == Type::Blob) {
-        std::vector<std::string> strs;
-        for (auto x : items)
-            strs.push_back(isNullish(x) ? std::string() : t == Type::String ? x.cast<std::string>() : x.cast<std::string>());
-        return stringColumn(t, strs);
+        // Two passes over borrowed UTF-8 buffers: sizes, then one copy into the final Buffer.
+        std::vector<std::pair<const char*, Py_ssize_t>> views(items.size(), {nullptr, 0});
+        size_t total = 0;
+        for (size_t i = 0; i < items.size(); ++i) {
+            PyObject* p = items[i].ptr();
+            if (PyUnicode_Check(p)) {
+                views[i].first = PyUnicode_AsUTF8AndSize(p, &views[i].second);
+                if (!views[i].first) throw py::error_already_set();
+            } else if (PyBytes_Check(p)) {
+                char* data;
+                PyBytes_AsStringAndSize(p, &data, &views[i].second);
+                views[i].first = data;
+            }
+            total += views[i].second;
+        }
+        c.offsets = Buffer::allocate(sizeof(int64_t) * (items.size() + 1));
+        c.data = Buffer::allocate(total);
+        int64_t* off = c.offsets->as<int64_t>();
+        size_t at = 0;
+        for (size_t i = 0; i < items.size(); ++i) {
+            off[i] = at;
+            if (views[i].second) std::memcpy(c.data->data() + at, views[i].first, views[i].second);
+            at += views[i].second;
+        }
+        off[items.size()] = at;
+        return c;
     }
     c.data = Buffer::allocate(n * ddb::fixedWidth(t));
     for (int64_t i = 0; i < n; ++i) {
@@ -626,10 +681,9 @@ Value tableFromFrame(py::handle df) {
 }  // namespace
 
 Value fromPython(py::handle o) {
-    static py::object pdNaT = py::module_::import("pandas").attr("NaT");
-    static py::object pdNA = py::module_::import("pandas").attr("NA");
-    if (o.is(pdNaT)) return scalarOf<int64_t>(Type::Nanotimestamp, INT64_MIN);
-    if (o.is_none() || o.is(pdNA)) {
+    const PyRefs& r = refs();
+    if (o.is(r.NaT)) return scalarOf<int64_t>(Type::Nanotimestamp, INT64_MIN);
+    if (o.is_none() || o.is(r.NA)) {
         Value v = scalarValue(Type::Void, nullptr, 0);
         v.column.data = Buffer::allocate(1);
         v.column.data->data()[0] = 0;
@@ -648,28 +702,23 @@ Value fromPython(py::handle o) {
     }
     if (PyUnicode_Check(o.ptr())) return stringScalar(Type::String, o.cast<std::string>());
     if (PyBytes_Check(o.ptr())) return stringScalar(Type::Blob, o.cast<std::string>());
-    static py::object DataFrame = py::module_::import("pandas").attr("DataFrame");
-    static py::object Series = py::module_::import("pandas").attr("Series");
-    static py::object Timestamp = py::module_::import("pandas").attr("Timestamp");
-    static py::object Decimal = decimalClass();
-    static py::object datetime = py::module_::import("datetime");
-    if (py::isinstance(o, DataFrame)) return tableFromFrame(o);
-    if (py::isinstance(o, Series)) return vectorValue(columnFromArray(o.attr("to_numpy")()));
+    if (py::isinstance(o, r.DataFrame)) return tableFromFrame(o);
+    if (py::isinstance(o, r.Series)) return vectorValue(columnFromArray(o.attr("to_numpy")()));
     if (py::isinstance(o, np().attr("generic"))) {
         py::array a = np().attr("asarray")(o).attr("reshape")(1);
         Value v = vectorValue(columnFromArray(a));
         v.form = Form::Scalar;
         return v;
     }
-    if (py::isinstance(o, Timestamp) || py::isinstance(o, datetime.attr("datetime"))) {
-        py::object ts = Timestamp(o);
+    if (py::isinstance(o, r.Timestamp) || py::isinstance(o, r.datetime.attr("datetime"))) {
+        py::object ts = r.Timestamp(o);
         return scalarOf<int64_t>(Type::Timestamp, ts.attr("value").cast<int64_t>() / 1000000);
     }
-    if (py::isinstance(o, datetime.attr("date"))) {
+    if (py::isinstance(o, r.datetime.attr("date"))) {
         int64_t days = np().attr("datetime64")(o, "D").attr("astype")("int64").cast<int64_t>();
         return scalarOf<int32_t>(Type::Date, static_cast<int32_t>(days));
     }
-    if (py::isinstance(o, Decimal)) {
+    if (py::isinstance(o, r.Decimal)) {
         py::tuple t = o.attr("as_tuple")();
         int exp = t[2].cast<int>();
         int scale = exp < 0 ? -exp : 0;

@@ -8,16 +8,18 @@ namespace py = pybind11;
 
 namespace ddbpy {
 
+// The classes are deliberately never released: C++ static destructors run after the interpreter
+// has finalized.
 void registerErrors(py::module_& m) {
-    static py::exception<ddb::Error> base(m, "DolphinDBError", PyExc_RuntimeError);
-    static py::exception<ddb::NetworkError> network(m, "NetworkError", base.ptr());
-    static py::exception<ddb::ProtocolError> protocol(m, "ProtocolError", base.ptr());
-    static py::exception<ddb::ServerError> server(m, "ServerError", base.ptr());
-    static py::exception<ddb::AuthenticationError> auth(m, "AuthenticationError", base.ptr());
-    static py::exception<ddb::TimeoutError> timeout(m, "DDBTimeoutError", base.ptr());
-    static py::exception<ddb::CancelledError> cancelled(m, "CancelledError", base.ptr());
-    static py::exception<ddb::PoolClosedError> closed(m, "PoolClosedError", base.ptr());
-    static py::exception<ddb::ConversionError> conversion(m, "ConversionError", base.ptr());
+    static auto& base = *new py::exception<ddb::Error>(m, "DolphinDBError", PyExc_RuntimeError);
+    static auto& network = *new py::exception<ddb::NetworkError>(m, "NetworkError", base.ptr());
+    static auto& protocol = *new py::exception<ddb::ProtocolError>(m, "ProtocolError", base.ptr());
+    static auto& server = *new py::exception<ddb::ServerError>(m, "ServerError", base.ptr());
+    static auto& auth = *new py::exception<ddb::AuthenticationError>(m, "AuthenticationError", base.ptr());
+    static auto& timeout = *new py::exception<ddb::TimeoutError>(m, "DDBTimeoutError", base.ptr());
+    static auto& cancelled = *new py::exception<ddb::CancelledError>(m, "CancelledError", base.ptr());
+    static auto& closed = *new py::exception<ddb::PoolClosedError>(m, "PoolClosedError", base.ptr());
+    static auto& conversion = *new py::exception<ddb::ConversionError>(m, "ConversionError", base.ptr());
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);
