@@ -327,8 +327,8 @@ def _agg(name, fn, result_type=None):
         x = _numeric(x, name)
         vals = _valid_values(x)
         rt = result_type or x.type
-        if rt == "sum":
-            rt = DOUBLE if x.type in FLOATING else (LONG if x.type == LONG else INT)
+        if rt == "sum":   # integral sums are LONG, so they cannot overflow an INT
+            rt = DOUBLE if x.type in FLOATING else LONG
         if len(vals) == 0:
             return S(rt if rt != VOID else DOUBLE, None)
         r = fn(vals.astype(np.float64) if rt in FLOATING else vals.astype(np.int64))
@@ -593,7 +593,12 @@ def temporal_add(ctx, x, n, unit):
         d = np.asarray(ns).astype("datetime64[ns]")
         m = d.astype("datetime64[M]")
         day_off = d - m.astype("datetime64[ns]")
-        r = ((m + months).astype("datetime64[ns]") + day_off).astype(np.int64)
+        target = m + months
+        # the day of month is kept, clamped to the target month's length (Jan 31 + 1M = Feb 29)
+        month_len = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype("timedelta64[ns]")
+        last_day = month_len - np.timedelta64(1, "D")
+        day_off = np.minimum(day_off, last_day + (day_off % np.timedelta64(1, "D")))
+        r = (target.astype("datetime64[ns]") + day_off).astype(np.int64)
     elif u in per:
         r = to_ns(x) + to_int(n) * per[u]
     else:

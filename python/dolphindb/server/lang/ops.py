@@ -143,10 +143,15 @@ def compare(name, a, b):
     ta, tb = a.type, b.type
     if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
         raise ScriptError(f"Incompatible type. {_tn(ta)} and {_tn(tb)} can't be compared")
+    if VOID in (ta, tb) and ta != tb:
+        # NULL takes the other side's type: it orders below every value and equals only NULL
+        other = tb if ta == VOID else ta
+        if ta == VOID:
+            a = Scalar(other, None) if is_scalar(a) else make(other, np.full(len(a), null_of(other)), False)
+        else:
+            b = Scalar(other, None) if is_scalar(b) else make(other, np.full(len(b), null_of(other)), False)
+        ta = tb = other
     A, B = _comparable(a), _comparable(b)
-    if VOID in (ta, tb):
-        r = np.logical_and(null_mask(a), null_mask(b)) if name == "eq" else np.zeros(np.broadcast(A, B).shape, bool)
-        return make(BOOL, r.astype(np.int8), _shape(a, b))
     if ta in TEMPORAL and tb in TEMPORAL and ta != tb and ta in NS_PER and tb in NS_PER:
         A = np.where(null_mask(a), np.iinfo(np.int64).min, A.astype(np.int64) * NS_PER[ta])
         B = np.where(null_mask(b), np.iinfo(np.int64).min, B.astype(np.int64) * NS_PER[tb])

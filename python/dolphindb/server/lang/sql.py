@@ -116,6 +116,7 @@ def select(interp, q):
             items.extend(("item", ("var", name), name) for name in table.columns)
         else:
             items.append(item)
+    source_rows = table
     if q["group"]:
         result = group_by(interp, table, q["group"], items)
     elif q["context"]:
@@ -132,8 +133,10 @@ def select(interp, q):
         result = Table({nm: broadcast(c, n) for nm, c in zip(unique_names(names), cols)})
     if q["order"]:
         keys = []
+        # Without grouping, result row i is source row i: order keys may name unselected columns.
+        scope = source_rows if not (q["group"] or q["context"]) and result.rows == source_rows.rows else result
         for expr, desc in reversed(q["order"]):
-            v = eval_on(interp, result, expr)
+            v = eval_on(interp, scope, expr)
             arr = as_array(v)
             if arr.dtype == object:
                 arr = np.unique(arr.astype(str), return_inverse=True)[1]
@@ -257,9 +260,9 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
         sums = np.add.reduceat(np.where(valid, f, 0.0), starts)
         if fn == "sum":
             if col.type in (FLOAT, DOUBLE):
-                return make(col.type if col.type == DOUBLE else DOUBLE, np.where(counts > 0, sums, np.nan), False)
-            rt = LONG if col.type == LONG else INT
-            return make(rt, np.where(counts > 0, sums, NULL_INT[rt]).astype(np.int64), False)
+                return make(DOUBLE, np.where(counts > 0, sums, np.nan), False)
+            isums = np.add.reduceat(np.where(valid, data.astype(np.int64), 0), starts)   # exact, no float rounding
+            return make(LONG, np.where(counts > 0, isums, NULL_INT[LONG]), False)
         with np.errstate(all="ignore"):
             return make(DOUBLE, np.where(counts > 0, sums / counts, np.nan), False)
     big = np.finfo(np.float64).max
@@ -310,6 +313,8 @@ def update(interp, target, sets, where):
         if col is None:
             raise ScriptError(f"Unrecognized column name {name}")
         v = cast(value, col.type) if value.type != col.type else value
+        if not col.data.flags.writeable:
+            col.data = col.data.copy()
         if isinstance(v, Scalar):
             from .vals import scalar_storage
             col.data[mask] = scalar_storage(v)
