@@ -271,3 +271,30 @@ def test_every_captured_request_gets_a_well_formed_reply(server, files):
                 assert fields[1] == b"0", line
     finally:
         sock.close()
+
+
+def test_rsa_encrypted_login_and_logout(server):
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    c = RawClient(server.port, login=None)
+    status, pem = c.call("getDynamicPublicKey")
+    assert status == "OK" and pem.value.startswith("-----BEGIN PUBLIC KEY-----")
+    key = serialization.load_pem_public_key(pem.value.encode())
+
+    def enc(text):   # base64 with line breaks, as the C++ API's OpenSSL BIO writes it
+        b64 = base64.b64encode(key.encrypt(text.encode(), padding.PKCS1v15())).decode()
+        return "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64)) + "\n"
+
+    status, ok = c.call("login", Scalar(STRING, enc("admin")), Scalar(STRING, enc("123456")), Scalar(1, 1))
+    assert status == "OK" and ok.value == 1
+    assert c.script("getCurrentSessionAndUser()")[1].data[1].value == "admin"
+    status, _ = c.call("login", Scalar(STRING, enc("admin")), Scalar(STRING, enc("bad")), Scalar(1, 1))
+    assert status.startswith("The user name or password is incorrect")
+    status, ok = c.call("login", Scalar(STRING, "admin"), Scalar(STRING, "123456"), Scalar(1, 0))
+    assert status == "OK" and ok.value == 1
+    assert c.script("logout()")[0] == "OK"
+    assert c.script("getCurrentSessionAndUser()")[1].data[1].value == "guest"
+    c.close()
