@@ -423,8 +423,9 @@ class Parser:
         if t.kind == "temporal":
             self.next()
             items = [("lit", t.value, "temporal")]
-            while self.at("temporal"):
-                items.append(("lit", self.next().value, "temporal"))
+            while self.at("temporal") or self.at_kw("NULL"):
+                t2 = self.next()
+                items.append(("lit", t2.value, "temporal") if t2.kind == "temporal" else ("lit", None, "null"))
             return items[0] if len(items) == 1 else ("numvec", items)
         if t.kind == "string":
             self.next()
