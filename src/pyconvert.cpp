@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -658,10 +659,157 @@ Value vectorValue(Column c) {
     return v;
 }
 
+
+// ---- forced column types (df.__DolphinDB_Type__ = {col: DT | [DT, scale] | "NAME"}) ----------
+int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+int64_t monthFromDays(int64_t z) {   // days since 1970-01-01 -> year*12 + month-1
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, m = mp < 10 ? mp + 3 : mp - 9;
+    return (y + (m <= 2)) * 12 + m - 1;
+}
+
+// Nanoseconds since the epoch of a temporal source value (datetime64 columns arrive as
+// NANOTIMESTAMP, TIMESTAMP, DATETIME or DATE depending on their unit).
+int64_t toNanoseconds(Type src, int64_t v) {
+    switch (src) {
+        case Type::Date: return v * 86400000000000LL;
+        case Type::Datetime: return v * 1000000000LL;
+        case Type::Timestamp: return v * 1000000LL;
+        default: return v;
+    }
+}
+
+int64_t fromNanoseconds(Type target, int64_t ns) {
+    constexpr int64_t day = 86400000000000LL;
+    switch (target) {
+        case Type::Date: return floorDiv(ns, day);
+        case Type::Month: return monthFromDays(floorDiv(ns, day));
+        case Type::Time: return floorDiv(ns - floorDiv(ns, day) * day, 1000000LL);
+        case Type::Minute: return floorDiv(ns - floorDiv(ns, day) * day, 60000000000LL);
+        case Type::Second: return floorDiv(ns - floorDiv(ns, day) * day, 1000000000LL);
+        case Type::Nanotime: return ns - floorDiv(ns, day) * day;
+        case Type::Datetime: return floorDiv(ns, 1000000000LL);
+        case Type::Timestamp: return floorDiv(ns, 1000000LL);
+        case Type::Datehour: return floorDiv(ns, 3600000000000LL);
+        case Type::Dateminute: return floorDiv(ns, 60000000000LL);
+        default: return ns;
+    }
+}
+
+void storeInteger(Column& out, int64_t i, int64_t v, bool null) {
+    switch (ddb::fixedWidth(out.type())) {
+        case 1: out.data->as<int8_t>()[i] = null ? INT8_MIN : static_cast<int8_t>(v); break;
+        case 2: out.data->as<int16_t>()[i] = null ? INT16_MIN : static_cast<int16_t>(v); break;
+        case 4: out.data->as<int32_t>()[i] = null ? INT32_MIN : static_cast<int32_t>(v); break;
+        default: out.data->as<int64_t>()[i] = null ? INT64_MIN : v; break;
+    }
+}
+
+Column symbolColumn(const Column& strings) {
+    std::vector<std::string> base{""};
+    std::unordered_map<std::string_view, int32_t> index{{std::string_view(), 0}};
+    Column c;
+    c.rawType = static_cast<uint8_t>(Type::Symbol);
+    c.length = strings.length;
+    c.data = Buffer::allocate(4 * std::max<int64_t>(strings.length, 1));
+    std::vector<std::string_view> views;
+    for (int64_t i = 0; i < strings.length; ++i) {
+        std::string_view s = strings.stringAt(i);
+        auto it = index.find(s);
+        int32_t k;
+        if (it == index.end()) {
+            k = static_cast<int32_t>(base.size());
+            base.emplace_back(s);
+            index.emplace(strings.stringAt(i), k);   // views into `strings`, which outlives the map
+        } else {
+            k = it->second;
+        }
+        c.data->as<int32_t>()[i] = k;
+    }
+    c.symbols = std::make_shared<ddb::SymbolBase>();
+    c.symbols->strings = stringColumn(Type::String, base);
+    return c;
+}
+
+Type typeFromName(const std::string& name);
+
+void forceType(Column& c, Type target, int scale) {
+    Type src = c.type();
+    if (src == target && !ddb::isDecimal(target)) return;
+    int64_t n = c.length;
+    if (target == Type::Symbol && (src == Type::String || src == Type::Symbol)) { c = symbolColumn(c); return; }
+    if ((target == Type::Blob || target == Type::String) && (src == Type::String || src == Type::Blob)) {
+        c.rawType = static_cast<uint8_t>(target);
+        return;
+    }
+    int width = ddb::fixedWidth(target);
+    if (width == 0 || width == 16)
+        throw ddb::ConversionError("Cannot convert a column of type " + ddb::typeName(c.rawType) + " to " +
+                                   ddb::typeName(static_cast<uint8_t>(target)));
+    Column out;
+    out.rawType = static_cast<uint8_t>(target);
+    out.length = n;
+    out.scale = scale;
+    out.data = Buffer::allocate(std::max<int64_t>(n, 1) * width);
+    bool srcFloat = src == Type::Double || src == Type::Float;
+    for (int64_t i = 0; i < n; ++i) {
+        bool null = false;
+        double d = 0;
+        int64_t v = 0;
+        if (srcFloat) {
+            d = src == Type::Double ? c.data->as<double>()[i] : c.data->as<float>()[i];
+            null = std::isnan(d) || d == ddb::kNullDouble || (src == Type::Float && d == ddb::kNullFloat);
+            v = null ? 0 : static_cast<int64_t>(d);
+        } else if (ddb::fixedWidth(src) && ddb::fixedWidth(src) <= 8) {
+            v = integerAt(c, i, &null);
+            d = static_cast<double>(v);
+        } else {
+            throw ddb::ConversionError("Cannot convert a column of type " + ddb::typeName(c.rawType) + " to " +
+                                       ddb::typeName(static_cast<uint8_t>(target)));
+        }
+        if (target == Type::Double) { out.data->as<double>()[i] = null ? ddb::kNullDouble : d; continue; }
+        if (target == Type::Float) { out.data->as<float>()[i] = null ? ddb::kNullFloat : static_cast<float>(d); continue; }
+        if (ddb::isDecimal(target)) {
+            double p = std::pow(10.0, scale);
+            storeInteger(out, i, static_cast<int64_t>(std::llround(d * p)), null);
+            continue;
+        }
+        if (isTemporal(target) && isTemporal(src)) v = fromNanoseconds(target, toNanoseconds(src, v));
+        storeInteger(out, i, v, null);
+    }
+    c = std::move(out);
+}
+
+// The DolphinDB type (and decimal scale) a __DolphinDB_Type__ entry asks for.
+std::pair<Type, int> forcedType(py::handle spec) {
+    if (PyLong_Check(spec.ptr())) return {static_cast<Type>(spec.cast<int>()), 0};
+    if (PyUnicode_Check(spec.ptr())) return {typeFromName(spec.cast<std::string>()), 0};
+    if (PyList_Check(spec.ptr()) || PyTuple_Check(spec.ptr())) {
+        py::sequence seq = py::reinterpret_borrow<py::sequence>(spec);
+        if (py::len(seq) == 2) return {static_cast<Type>(seq[0].cast<int>()), seq[1].cast<int>()};
+    }
+    throw ddb::ConversionError("A forced column type must be a DT code, [DT, scale] or a type name");
+}
+
+Type typeFromName(const std::string& name) {
+    for (int t = 0; t <= 41; ++t)
+        if (ddb::typeName(static_cast<uint8_t>(t)) == name) return static_cast<Type>(t);
+    throw ddb::ConversionError("Unknown DolphinDB type name " + name);
+}
+
 Value tableFromFrame(py::handle df) {
     Value v;
     v.form = Form::Table;
     py::object columns = df.attr("columns");
+    // Forced types are an attribute users set on the frame (as with the official client).
+    py::object forced = py::getattr(df, "__DolphinDB_Type__", py::none());
+    if (!forced.is_none() && !PyDict_Check(forced.ptr()))
+        throw ddb::ConversionError("__DolphinDB_Type__ must be a dict of column name -> type");
     for (auto name : columns) {
         if (!PyUnicode_Check(name.ptr())) throw ddb::ConversionError("DataFrame column names must be strings.");
         py::object series = df.attr("__getitem__")(name);
@@ -670,6 +818,10 @@ Value tableFromFrame(py::handle df) {
         Column c;
         if (arr.dtype().kind() == 'M') c = temporalColumnFromArray(arr, true);
         else c = columnFromArray(arr);
+        if (!forced.is_none() && forced.contains(name)) {
+            auto [t, scale] = forcedType(forced[name]);
+            forceType(c, t, scale);
+        }
         v.columnNames.push_back(name.cast<std::string>());
         v.columns.push_back(std::move(c));
     }

@@ -122,3 +122,46 @@ def test_parity_with_the_server_codec():
     t = Table({"s": Vector(SYMBOL, np.array(["a", "b", "a"], dtype=object)), "x": Vector(5, np.arange(3))})
     raw = codec.encode(t)
     assert _core.codec_reencode(raw) == raw
+
+
+FORCED = [("s", 17), ("s", "SYMBOL"), ("s", 32), ("s", 18), ("i", 4), ("i", "INT"), ("i", 5), ("t", 6), ("t", 7),
+          ("t", 8), ("t", 9), ("t", 10), ("t", 11), ("t", 12), ("t", 13), ("t", 14), ("t", 28), ("f", 15),
+          ("f", [37, 2]), ("f", [38, 4])]
+FORCED_FRAME = """pd.DataFrame({'s': ['A', 'B', 'A', ''], 'i': [1, 2, 3, None],
+                     't': pd.to_datetime(['2024-01-02T03:04:05.678'] * 4), 'f': [1.5, 2.5, np.nan, 4.0]})"""
+
+
+def _dumps_forced(col, t):
+    import warnings
+    df = eval(FORCED_FRAME)[[col]].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # pandas warns about setting an attribute
+        df.__DolphinDB_Type__ = {col: t}
+    return io.dumps(df).hex()
+
+
+def test_forced_column_types_match_the_official_client(official):
+    code = f"""
+import json, warnings, numpy as np, pandas as pd
+import dolphindb.io as io
+warnings.simplefilter("ignore")
+out = {{}}
+for col, t in {FORCED!r}:
+    df = ({FORCED_FRAME})[[col]].copy()
+    df.__DolphinDB_Type__ = {{col: t}}
+    out[f"{{col}}-{{t}}"] = io.dumps(df).hex()
+print(json.dumps(out))
+"""
+    expected = json.loads(official(code).strip().splitlines()[-1])
+    mismatches = {k: (_dumps_forced(c, t), expected[f"{c}-{t}"]) for c, t in FORCED
+                  for k in [f"{c}-{t}"] if _dumps_forced(c, t) != expected[k]}
+    assert not mismatches, mismatches
+
+
+def test_forced_narrow_integer_keeps_nulls_unlike_the_official_client():
+    # The official client writes 0 for a NaN forced to SHORT or CHAR, losing the NULL; we keep it.
+    assert _dumps_forced("i", 3).endswith("01000200030000" + "80")
+    assert _dumps_forced("i", 2).endswith("01020380")
+    from dolphindb.exceptions import ConversionError
+    with pytest.raises(ConversionError, match="Cannot convert a column of type STRING to INT"):
+        _dumps_forced("s", 4)
