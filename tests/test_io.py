@@ -165,3 +165,20 @@ def test_forced_narrow_integer_keeps_nulls_unlike_the_official_client():
     from dolphindb.exceptions import ConversionError
     with pytest.raises(ConversionError, match="Cannot convert a column of type STRING to INT"):
         _dumps_forced("s", 4)
+
+
+def test_dumps_types_keyword_forces_column_types():
+    df = pd.DataFrame({"s": ["A", "B"], "i": [1, 2]})
+    assert io.dumps(df, types={"s": 17}).hex() == _dumps_forced_frame(df, {"s": 17})
+    from dolphindb.exceptions import ConversionError
+    with pytest.raises(ConversionError, match="types= is supported for DataFrames"):
+        io.dumps([1, 2], types=4)
+
+
+def _dumps_forced_frame(df, forced):
+    import warnings
+    df = df.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df.__DolphinDB_Type__ = forced
+    return io.dumps(df).hex()
