@@ -40,3 +40,11 @@ def test_bench_text_summary_and_argument_errors():
     assert "throughput" in proc.stdout and "latency p50 / p90 / p99" in proc.stdout
     bad = subprocess.run([sys.executable, "-m", "dolphindb", "bench", "--host", "x"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--host and --port go together" in bad.stderr
+
+
+def test_bench_plot_writes_a_png(tmp_path):
+    out = tmp_path / "bench.png"
+    proc = subprocess.run([sys.executable, "-m", "dolphindb", "bench", "--tasks", "50", "--rows", "1000",
+                           "--plot", str(out), "--quiet"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5000

@@ -218,7 +218,7 @@ def plot(stats: Stats, path):
     a.set_ylabel("tasks")
     if stats.completions:
         t = [c - stats.started for c in stats.completions]
-        bins = max(1, int(t[-1] * 4))
+        bins = max(10, int(t[-1] * 4))   # quarter-second bins, at least ten
         b.hist(t, bins=bins, color="#3a7", weights=[bins / max(t[-1], 1e-9)] * len(t))
     b.set_xlabel("time (s)")
     b.set_ylabel("tasks/s")
