@@ -149,3 +149,18 @@ def test_protocol_constants_and_validation():
         ddb.Session(protocol=settings.PROTOCOL_ARROW, compress=True)
     with pytest.raises(RuntimeError, match="parser must not be specified when python=true"):
         ddb.Session(python=True, parser="kdb")
+
+
+def test_compress_round_trips_tables_both_ways(server):
+    sess = ddb.Session(compress=True)
+    assert sess.connect("127.0.0.1", server.port, "admin", "123456")
+    n = 100_000
+    df = pd.DataFrame({"ts": np.datetime64("2024-01-01T09:30:00", "ms") + np.arange(n).astype("timedelta64[ms]"),
+                       "px": np.linspace(1.0, 2.0, n), "q": np.arange(n, dtype=np.int32) % 100})
+    sess.run("ct = table(1:0, `ts`px`q, [TIMESTAMP, DOUBLE, INT])")
+    assert sess.run("tableInsert{ct}", df) == n       # uploaded as a compressed table
+    back = sess.run("select * from ct")                # downloaded with compressed columns
+    assert back["q"].tolist() == df["q"].tolist()
+    assert (back["ts"].to_numpy() == df["ts"].to_numpy().astype("datetime64[ns]")).all()
+    np.testing.assert_array_equal(back["px"].to_numpy(), df["px"].to_numpy())
+    sess.close()
