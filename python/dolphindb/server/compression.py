@@ -212,32 +212,28 @@ def delta_decode_block(block: bytes, unit: int) -> bytes:
 
     out = []
     max_values = BLOCK // unit
-    # leading nulls, then the first value
-    while True:
-        if len(out) > max_values:
-            raise _error("delta-of-delta block holds too many values")
-        b = bits(1)
-        if b == 0:
-            out.append(null)
-            continue
-        if at_end_marker():
-            return np.array(out, dtype=_DTYPES[unit]).tobytes()
-        prev = signed(_unzigzag(bits(width)))
-        out.append(prev)
-        break
-    while True:
-        if len(out) > max_values:
-            raise _error("delta-of-delta block holds too many values")
-        b = bits(1)
-        if b == 0:
-            out.append(null)
-            continue
-        if at_end_marker():
-            return np.array(out, dtype=_DTYPES[unit]).tobytes()
-        delta = signed(_unzigzag(bits(width)))
-        prev = signed(prev + delta)
-        out.append(prev)
-        break
+
+    def leading_nulls_then_value():
+        """Null bits until a present value: its W-bit zigzag payload, or None at the end marker."""
+        while True:
+            if len(out) > max_values:
+                raise _error("delta-of-delta block holds too many values")
+            if bits(1) == 0:
+                out.append(null)
+                continue
+            if at_end_marker():
+                return None
+            return signed(_unzigzag(bits(width)))
+
+    prev = leading_nulls_then_value()                 # the first value
+    if prev is None:
+        return np.array(out, dtype=_DTYPES[unit]).tobytes()
+    out.append(prev)
+    delta = leading_nulls_then_value()                # the first delta
+    if delta is None:
+        return np.array(out, dtype=_DTYPES[unit]).tobytes()
+    prev = signed(prev + delta)
+    out.append(prev)
     while True:
         if len(out) > max_values + 1:
             raise _error("delta-of-delta block holds too many values")
