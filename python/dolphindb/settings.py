@@ -5,7 +5,7 @@ compress=True it resolves to PROTOCOL_DDB, since compression needs the DDB encod
 """
 from enum import Enum
 
-from ._core import PROTOCOL_ARROW, PROTOCOL_DDB, PROTOCOL_DEFAULT, PROTOCOL_PICKLE
+from ._core import PROTOCOL_ARROW, PROTOCOL_DDB, PROTOCOL_DEFAULT, PROTOCOL_PICKLE  # noqa: F401  (re-exported)
 
 default_protocol = PROTOCOL_PICKLE
 

@@ -11,7 +11,7 @@ import struct
 import numpy as np
 
 from . import compression
-from .values import (ANY, ARRAY_BASE, BLOB, BOOL, CHART, CHUNK, CODE, COMPRESS, DATASOURCE,
+from .values import (ANY, ARRAY_BASE, BLOB, CHART, CHUNK, CODE, COMPRESS, DATASOURCE,
                      DECIMAL32, DECIMAL64, DECIMAL128, DICTIONARY, DOUBLE, FLOAT, FUNCTIONDEF,
                      HANDLE, INT128, IPADDR, MATRIX, OBJECT_TYPES, PAIR, RESOURCE, SCALAR, SET,
                      STORAGE_DTYPE, STRING, SYMBOL, TABLE, UUID, VECTOR, VOID, ArrayVector,

@@ -96,7 +96,7 @@ def table_changed(ctx, t):
 
 def append_columns(t: Table, cols):
     if len(cols) != len(t.columns):
-        raise ScriptError(f"The number of columns of the table to insert must be the same as that of the original table.")
+        raise ScriptError("The number of columns of the table to insert must be the same as that of the original table.")
     for (name, col), new in zip(list(t.columns.items()), cols):
         from .ops import cast
         if isinstance(new, Scalar):
@@ -582,7 +582,7 @@ _date_part("weekday", lambda a: (a.astype("datetime64[D]").astype(np.int64) + 4)
 
 @builtin("temporalAdd", 3)
 def temporal_add(ctx, x, n, unit):
-    from .ops import NS_PER, cast, from_ns, to_ns
+    from .ops import NS_PER, from_ns, to_ns
     u = to_str(unit)
     per = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "H": 3600 * 10**9,
            "h": 3600 * 10**9, "d": 86400 * 10**9, "w": 7 * 86400 * 10**9}

@@ -9,7 +9,7 @@ from ..values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIM
                       PAIR, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, VOID, Matrix, Scalar,
                       Vector, null_of)
 from .registry import ScriptError, builtin
-from .vals import (FLOATING, INTEGRAL, LITERAL, NUMERIC, RANK, TEMPORAL, as_array, format_scalar, is_scalar,
+from .vals import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, format_scalar, is_scalar,
                    make, null_mask)
 
 # nanoseconds per unit of each temporal type (MONTH handled separately)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..values import ANY, BOOL, INT, LONG, STRING, SYMBOL, VOID, ArrayVector, Scalar, Table, Vector
 from .registry import BUILTINS, ScriptError
-from .vals import S, as_array, column_copy, element, table_rows, take_rows, truthy
+from .vals import as_array, column_copy, element, table_rows, take_rows, truthy
 
 FAST_AGGREGATES = {"sum", "avg", "mean", "count", "max", "min", "first", "last", "size"}
 
