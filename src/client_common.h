@@ -32,8 +32,13 @@ inline std::shared_ptr<py::object> gilSafe(py::object obj) {
 
 }  // namespace ddbpy
 
+#include "convert/convert.h"
+
 namespace ddbpy {
-// The conversion layer (src/convert), as the client bindings use it. GIL held.
-py::object resultToPython(const ddb::Result& result, bool tableToList);
+// The conversion layer (src/convert/convert.h), as the client bindings use it.
+// A result in two halves: prepareResult() WITHOUT the GIL (null masks, unit conversions, texts;
+// may throw ddb::ConversionError), then finish(prepared) with the GIL. An empty Result -> None.
+PreparedResult prepareResult(ddb::Result&& result, bool tableToList);
+// GIL held. Throws ddb::ConversionError with the official texts.
 ddb::Value valueFromPython(py::handle obj);
 }  // namespace ddbpy

@@ -1,39 +1,66 @@
-// dolphindb.io: dumps/loads through the C++ codec and the conversion layer.
+// dolphindb.io through the C++ codec and src/convert: dumps/loads plus codec_reencode for the
+// parity tests. Encoding and decoding run with the GIL released.
 #include <pybind11/pybind11.h>
 
+#include "convert/convert.h"
+#include "errors.h"
 #include "protocol/codec.h"
-#include "pyconvert.h"
 
 namespace py = pybind11;
 
 namespace ddbpy {
 
-void registerCodec(py::module_& m) {
-    m.def("dumps", [](py::handle obj) {
-        ddb::Value v = fromPython(obj);
-        std::string bytes;
-        {
-            py::gil_scoped_release release;
-            bytes = ddb::serialize(v);
-        }
-        return py::bytes(bytes);
-    }, "Serializes a Python object as one DolphinDB object (flag word + body).");
-    m.def("loads", [](py::bytes data) {
-        std::string_view view = data;
-        ddb::Value v;
-        {
-            py::gil_scoped_release release;
-            v = ddb::deserialize(view);
-        }
-        return toPython(v);
-    }, "Deserializes one DolphinDB object into the Python object the official client returns.");
-    m.def("codec_reencode", [](py::bytes data) {
-        std::string_view view = data;
+namespace {
+
+py::bytes dumps(py::handle obj, py::handle types) {
+    FromPythonOptions options = fromPythonOptions(types);
+    ddb::Value v = fromPython(obj, options);
+    std::string bytes;
+    {
         py::gil_scoped_release release;
-        std::string out = ddb::serialize(ddb::deserialize(view));
-        py::gil_scoped_acquire gil;
-        return py::bytes(out);
-    }, "C++ decode then encode (parity tests with the server's codec).");
+        bytes = ddb::serialize(v);
+    }
+    return py::bytes(bytes);
+}
+
+py::object loads(py::buffer data, bool tableToList) {
+    py::buffer_info info = data.request();
+    if (info.ndim > 1 || (info.ndim == 1 && info.itemsize != 1 && info.strides[0] != info.itemsize))
+        throw py::type_error("loads() expects a bytes-like object");
+    std::string_view view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize));
+    PreparedResult prepared;
+    {
+        py::gil_scoped_release release;   // `data` (and so `view`) stays alive: the caller holds it
+        ToPythonOptions options;
+        options.tableToList = tableToList;
+        prepared = prepare(ddb::deserialize(view), options);
+    }
+    return finish(prepared);
+}
+
+py::bytes reencode(py::buffer data) {
+    py::buffer_info info = data.request();
+    std::string_view view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize));
+    std::string out;
+    {
+        py::gil_scoped_release release;
+        out = ddb::serialize(ddb::deserialize(view));
+    }
+    return py::bytes(out);
+}
+
+}  // namespace
+
+void registerCodec(py::module_& m) {
+    m.def("dumps", &dumps, py::arg("obj"), py::kw_only(), py::arg("types") = py::none(),
+          "Serializes a Python object as one DolphinDB object (flag word + body), as the official "
+          "dolphindb.io.dumps does. `types`: a DT code, [DT, scale], a type name, or a dict of "
+          "column -> type for DataFrames.");
+    m.def("loads", &loads, py::arg("data"), py::kw_only(), py::arg("table_to_list") = false,
+          "Deserializes one DolphinDB object into the Python object the official client returns. "
+          "table_to_list: a table becomes a list of column arrays (pickleTableToList).");
+    m.def("codec_reencode", &reencode, py::arg("data"),
+          "C++ decode then encode (parity tests with the server's codec).");
 }
 
 }  // namespace ddbpy

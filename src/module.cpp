@@ -2,10 +2,12 @@
 // itself from its own file.
 #include <pybind11/pybind11.h>
 
+#include "errors.h"
+#include "protocol/framing.h"
+
 namespace py = pybind11;
 
 namespace ddbpy {
-void registerErrors(py::module_& m);
 void registerCodec(py::module_& m);
 void registerSession(py::module_& m);
 void registerPool(py::module_& m);
@@ -13,10 +15,10 @@ void registerPool(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "C++ core of the dolphindb drop-in client";
-    m.attr("PROTOCOL_DEFAULT") = 0;
-    m.attr("PROTOCOL_DDB") = 1;
-    m.attr("PROTOCOL_PICKLE") = 2;
-    m.attr("PROTOCOL_ARROW") = 3;
+    m.attr("PROTOCOL_DEFAULT") = static_cast<int>(ddb::Protocol::Default);
+    m.attr("PROTOCOL_DDB") = static_cast<int>(ddb::Protocol::Ddb);
+    m.attr("PROTOCOL_PICKLE") = static_cast<int>(ddb::Protocol::Pickle);
+    m.attr("PROTOCOL_ARROW") = static_cast<int>(ddb::Protocol::Arrow);
     ddbpy::registerErrors(m);
     ddbpy::registerCodec(m);
     ddbpy::registerSession(m);

@@ -46,12 +46,21 @@ public:
         }
         auto cb = gilSafe(std::move(callback));
         task->done = [cb, tableToList](ddb::Result&& result, std::exception_ptr error) {
+            // On the worker thread, without the GIL: the GIL-free half of the conversion.
+            PreparedResult prepared;
+            if (!error) {
+                try {
+                    prepared = prepareResult(std::move(result), tableToList);
+                } catch (...) {
+                    error = std::current_exception();
+                }
+            }
             py::gil_scoped_acquire gil;
             try {
                 if (error)
                     (*cb)(py::none(), pythonError(error));
                 else
-                    (*cb)(resultToPython(result, tableToList), py::none());
+                    (*cb)(finish(prepared), py::none());
             } catch (py::error_already_set& e) {
                 // A conversion error becomes the task's exception; the callback itself never raises.
                 try {

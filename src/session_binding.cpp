@@ -27,14 +27,16 @@ public:
                    bool tableToList, const py::object& onMessage) {
         auto options = requestOptions(flag, priority, parallelism, fetchSize);
         std::vector<std::string> messages;
-        ddb::Result result;
+        PreparedResult prepared;
         {
+            // I/O, decoding and the GIL-free half of the conversion all run without the GIL.
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(mu_);
-            result = conn_.run(script, options, [&](std::string_view m) { messages.emplace_back(m); });
+            ddb::Result result = conn_.run(script, options, [&](std::string_view m) { messages.emplace_back(m); });
+            prepared = prepareResult(std::move(result), tableToList);
         }
         deliver(messages, onMessage);
-        return resultToPython(result, tableToList);
+        return finish(prepared);
     }
 
     py::object call(const std::string& function, const py::list& args, int flag, int priority, int parallelism,
@@ -44,14 +46,16 @@ public:
         for (auto a : args) values.push_back(valueFromPython(a));
         auto options = requestOptions(flag, priority, parallelism, 0);
         std::vector<std::string> messages;
-        ddb::Result result;
+        PreparedResult prepared;
         {
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(mu_);
-            result = conn_.call(function, values, options, [&](std::string_view m) { messages.emplace_back(m); });
+            ddb::Result result =
+                conn_.call(function, values, options, [&](std::string_view m) { messages.emplace_back(m); });
+            prepared = prepareResult(std::move(result), tableToList);
         }
         deliver(messages, onMessage);
-        return resultToPython(result, tableToList);
+        return finish(prepared);
     }
 
     void upload(const std::vector<std::string>& names, const py::list& objects, int flag) {

@@ -37,6 +37,9 @@ constexpr int kSqlStdShift = 19;            // sqlStd << 19: 1 Oracle, 2 MySQL
 constexpr int kDisableDecimal = 1 << 23;
 }  // namespace flags
 
+// The result encodings a client can ask for (dolphindb.settings.PROTOCOL_*).
+enum class Protocol : int { Default = 0, Ddb = 1, Pickle = 2, Arrow = 3 };
+
 // Bounds on text lines, so a hostile peer cannot make us buffer unbounded memory.
 constexpr size_t kMaxHeaderLine = 64 * 1024;          // request/response header line
 constexpr size_t kMaxStatusLine = 16 * 1024 * 1024;   // "OK" or the error text

@@ -1,0 +1,64 @@
+// Column builders for uploads (no Python): fixed-width buffers and text columns, filled once.
+#pragma once
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "protocol/value.h"
+
+namespace ddbpy::build {
+
+inline ddb::Column fixed(ddb::Type t, int64_t n, int scale = 0) {
+    ddb::Column c;
+    c.rawType = static_cast<uint8_t>(t);
+    c.length = n;
+    c.scale = scale;
+    int w = ddb::fixedWidth(t);
+    c.data = ddb::Buffer::allocate(static_cast<size_t>(n) * (w > 0 ? w : 1));
+    return c;
+}
+
+// STRING / SYMBOL / BLOB column: append every element in order, then take().
+class Text {
+public:
+    Text(ddb::Type t, int64_t n) : type_(t), n_(n), offsets_(ddb::Buffer::allocate(static_cast<size_t>(n + 1) * 8)) {
+        offsets_->as<int64_t>()[0] = 0;
+    }
+    void add(std::string_view s) {
+        bytes_.append(s.data(), s.size());
+        offsets_->as<int64_t>()[++i_] = static_cast<int64_t>(bytes_.size());
+    }
+    ddb::Column take() {
+        while (i_ < n_) add({});
+        ddb::Column c;
+        c.rawType = static_cast<uint8_t>(type_);
+        c.length = n_;
+        c.offsets = offsets_;
+        c.data = ddb::Buffer::allocate(bytes_.size());
+        if (!bytes_.empty()) std::memcpy(c.data->data(), bytes_.data(), bytes_.size());
+        return c;
+    }
+
+private:
+    ddb::Type type_;
+    int64_t n_;
+    int64_t i_ = 0;
+    std::shared_ptr<ddb::Buffer> offsets_;
+    std::string bytes_;
+};
+
+inline ddb::Value scalar(ddb::Column c) {
+    ddb::Value v;
+    v.form = ddb::Form::Scalar;
+    v.column = std::move(c);
+    return v;
+}
+inline ddb::Value vector(ddb::Column c, ddb::Form form = ddb::Form::Vector) {
+    ddb::Value v;
+    v.form = form;
+    v.column = std::move(c);
+    return v;
+}
+
+}  // namespace ddbpy::build

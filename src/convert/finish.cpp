@@ -1,0 +1,311 @@
+// Stage 2 of a download conversion (see convert.h): GIL held, builds the Python objects from
+// the prepared tree. Numeric buffers become numpy arrays without a copy: a capsule owns a
+// shared_ptr<ddb::Buffer>, so the array keeps the decoder's memory alive.
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "convert/convert.h"
+#include "convert/prepared.h"
+#include "convert/py_common.h"
+#include "convert/text.h"
+#include "errors.h"
+
+namespace ddbpy {
+
+using ddb::Column;
+using ddb::Type;
+using detail::Kind;
+using detail::Node;
+using detail::ObjectKind;
+
+namespace pyc {
+py::dtype dtype(const char* name) {
+    static auto* cache = new std::unordered_map<std::string, py::dtype>();
+    auto it = cache->find(name);
+    if (it != cache->end()) return it->second;
+    py::dtype d(name);
+    cache->emplace(name, d);
+    return d;
+}
+}  // namespace pyc
+
+PreparedResult::PreparedResult() = default;
+PreparedResult::PreparedResult(std::unique_ptr<detail::Node> root) : root_(std::move(root)) {}
+PreparedResult::PreparedResult(PreparedResult&&) noexcept = default;
+PreparedResult& PreparedResult::operator=(PreparedResult&&) noexcept = default;
+PreparedResult::~PreparedResult() = default;
+
+PreparedResult prepare(ddb::Value&& value, const ToPythonOptions& options) {
+    return PreparedResult(std::make_unique<Node>(detail::prepareRoot(std::move(value), options.tableToList)));
+}
+
+namespace {
+
+py::object steal(PyObject* p) {
+    if (!p) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(p);
+}
+
+py::object str(std::string_view s) { return steal(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")); }
+py::object bytes(std::string_view s) { return steal(PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()))); }
+
+const char* scalarUnit(Type t) {
+    switch (t) {
+        case Type::Date: return "D";
+        case Type::Month: return "M";
+        case Type::Time: case Type::Timestamp: return "ms";
+        case Type::Minute: case Type::Dateminute: return "m";
+        case Type::Second: case Type::Datetime: return "s";
+        case Type::Datehour: return "h";
+        case Type::Nanotime: case Type::Nanotimestamp: return "ns";
+        default: return nullptr;
+    }
+}
+
+template <class T>
+T at(const Column& c, int64_t i) {
+    T v;
+    std::memcpy(&v, c.data->data() + static_cast<size_t>(i) * sizeof(T), sizeof(T));
+    return v;
+}
+
+void checkFixed(const Column& c, int64_t i) {
+    int w = ddb::fixedWidth(c.type());
+    if (!c.data || c.data->size() < static_cast<size_t>(i + 1) * w)
+        throw ddb::ConversionError("malformed " + ddb::typeName(c.rawType) + " value: data too short");
+}
+
+// Element i of a column as a Python scalar, the official way: nulls (and '' / b'') -> None.
+py::object scalarAt(const Column& c, int64_t i) {
+    Type t = c.type();
+    if (c.isArrayVector()) throw ddb::ConversionError("Cannot convert an array vector element to a scalar");
+    if (t == Type::Void) return py::none();
+    if (ddb::isStringLike(t)) {
+        std::string_view s = c.stringAt(i);
+        if (s.empty()) return py::none();
+        return t == Type::Blob ? bytes(s) : str(s);
+    }
+    checkFixed(c, i);
+    switch (t) {
+        case Type::Bool: {
+            int8_t v = at<int8_t>(c, i);
+            if (v == ddb::kNullChar) return py::none();
+            return py::bool_(v != 0);
+        }
+        case Type::Char: { auto v = at<int8_t>(c, i); return v == ddb::kNullChar ? py::object(py::none()) : py::int_(v); }
+        case Type::Short: { auto v = at<int16_t>(c, i); return v == ddb::kNullShort ? py::object(py::none()) : py::int_(v); }
+        case Type::Int: { auto v = at<int32_t>(c, i); return v == ddb::kNullInt ? py::object(py::none()) : py::int_(v); }
+        case Type::Long: { auto v = at<int64_t>(c, i); return v == ddb::kNullLong ? py::object(py::none()) : py::int_(v); }
+        case Type::Float: {
+            float v = at<float>(c, i);
+            if (v == ddb::kNullFloat || std::isnan(v)) return py::none();
+            return py::float_(static_cast<double>(v));
+        }
+        case Type::Double: {
+            double v = at<double>(c, i);
+            if (v == ddb::kNullDouble || std::isnan(v)) return py::none();
+            return py::float_(v);
+        }
+        case Type::Uuid: case Type::IpAddr: case Type::Int128: {
+            const uint8_t* p = c.data->data() + 16 * i;
+            if (text::allZero(p)) return py::none();
+            return str(t == Type::Uuid ? text::uuid(p) : t == Type::IpAddr ? text::ipaddr(p) : text::int128(p));
+        }
+        case Type::Decimal32: case Type::Decimal64: case Type::Decimal128: {
+            __int128 raw;
+            bool null;
+            if (t == Type::Decimal32) { raw = at<int32_t>(c, i); null = raw == ddb::kNullInt; }
+            else if (t == Type::Decimal64) { raw = at<int64_t>(c, i); null = raw == ddb::kNullLong; }
+            else { std::memcpy(&raw, c.data->data() + 16 * i, 16); null = raw == static_cast<__int128>(static_cast<unsigned __int128>(1) << 127); }
+            if (null) return py::none();
+            return pyc::decimalType()(str(text::decimal(raw, c.scale)));
+        }
+        default: break;
+    }
+    if (const char* unit = scalarUnit(t)) {
+        int64_t v;
+        if (ddb::fixedWidth(t) == 8) {
+            v = at<int64_t>(c, i);
+            if (v == ddb::kNullLong) return py::none();
+        } else {
+            int32_t x = at<int32_t>(c, i);
+            if (x == ddb::kNullInt) return py::none();
+            v = t == Type::Month ? static_cast<int64_t>(x) - 1970 * 12 : x;
+        }
+        static auto* datetime64 = new py::object(pyc::numpy().attr("datetime64"));
+        return (*datetime64)(v, unit);
+    }
+    throw ddb::ConversionError("Cannot convert a scalar of type " + ddb::typeName(c.rawType) + " to Python");
+}
+
+// numpy array of n elements over a Buffer, kept alive by a capsule; 2-D when node.rows >= 0.
+py::array numericArray(Node& node) {
+    py::dtype dt = pyc::dtype(node.dtype);
+    auto* keep = new std::shared_ptr<ddb::Buffer>(std::move(node.buffer));
+    py::capsule owner(keep, [](void* p) { delete static_cast<std::shared_ptr<ddb::Buffer>*>(p); });
+    void* data = (*keep)->data() + node.offset;
+    ssize_t w = dt.itemsize();
+    if (node.rows >= 0) {
+        std::vector<ssize_t> shape{node.rows, node.cols};
+        std::vector<ssize_t> strides = node.rowMajor ? std::vector<ssize_t>{w * node.cols, w}
+                                                     : std::vector<ssize_t>{w, w * node.rows};
+        return py::array(dt, shape, strides, data, owner);
+    }
+    return py::array(dt, std::vector<ssize_t>{node.length}, std::vector<ssize_t>{w}, data, owner);
+}
+
+py::array newObjectArray(int64_t n) {
+    py::array out(pyc::dtype("O"), std::vector<ssize_t>{n});
+    // numpy zero-fills object arrays (NULL slots); fill() below overwrites every slot.
+    return out;
+}
+
+inline void put(PyObject** slots, int64_t i, PyObject* o) {
+    PyObject* old = slots[i];
+    slots[i] = o;
+    Py_XDECREF(old);
+}
+
+// Object ndarray of a column (strings, bytes, decimals, BOOL with nulls, scalars).
+py::array objectArray(const Node& node) {
+    const Column& c = node.column;
+    int64_t n = c.length;
+    py::array out = newObjectArray(n);
+    PyObject** slots = static_cast<PyObject**>(out.mutable_data());
+    switch (node.objects) {
+        case ObjectKind::Str: case ObjectKind::StrOrNone: {
+            bool noneForEmpty = node.objects == ObjectKind::StrOrNone;
+            if (c.symbols) {   // one str per symbol-base entry, shared by every row
+                const Column& base = c.symbols->strings;
+                std::vector<py::object> strs(static_cast<size_t>(base.length));
+                for (int64_t k = 0; k < base.length; ++k) {
+                    auto s = base.stringAt(k);
+                    strs[k] = s.empty() && noneForEmpty ? py::object(py::none()) : str(s);
+                }
+                const int32_t* idx = c.data->as<int32_t>();
+                for (int64_t i = 0; i < n; ++i) {
+                    if (idx[i] < 0 || idx[i] >= base.length) throw ddb::ConversionError("malformed SYMBOL column: index out of its base");
+                    put(slots, i, py::object(strs[idx[i]]).release().ptr());
+                }
+                break;
+            }
+            py::object empty = noneForEmpty ? py::object(py::none()) : str("");
+            for (int64_t i = 0; i < n; ++i) {
+                auto s = c.stringAt(i);
+                put(slots, i, s.empty() ? py::object(empty).release().ptr() : str(s).release().ptr());
+            }
+            break;
+        }
+        case ObjectKind::Bytes: case ObjectKind::BytesOrNone: {
+            py::object empty = node.objects == ObjectKind::BytesOrNone ? py::object(py::none()) : bytes("");
+            for (int64_t i = 0; i < n; ++i) {
+                auto s = c.stringAt(i);
+                put(slots, i, s.empty() ? py::object(empty).release().ptr() : bytes(s).release().ptr());
+            }
+            break;
+        }
+        case ObjectKind::Decimal: {
+            py::object& cls = pyc::decimalType();
+            for (int64_t i = 0; i < n; ++i) {
+                auto s = c.stringAt(i);
+                put(slots, i, s.empty() ? py::none().release().ptr() : cls(str(s)).release().ptr());
+            }
+            break;
+        }
+        case ObjectKind::Bool: {
+            const int8_t* p = c.data->as<int8_t>();
+            for (int64_t i = 0; i < n; ++i) {
+                PyObject* o = p[i] == ddb::kNullChar ? Py_None : p[i] ? Py_True : Py_False;
+                Py_INCREF(o);
+                put(slots, i, o);
+            }
+            break;
+        }
+        case ObjectKind::Scalars:
+            for (int64_t i = 0; i < n; ++i) put(slots, i, scalarAt(c, i).release().ptr());
+            break;
+    }
+    if (node.rows >= 0) {
+        py::tuple shape = py::make_tuple(node.rows, node.cols);
+        return out.attr("reshape")(shape, py::arg("order") = node.rowMajor ? "C" : "F");
+    }
+    return out;
+}
+
+py::object build(Node& node);
+
+py::list listOf(std::vector<Node>& children) {
+    py::list out(children.size());
+    for (size_t i = 0; i < children.size(); ++i) out[i] = build(children[i]);
+    return out;
+}
+
+py::object dataFrame(Node& node) {
+    py::dict data;
+    for (size_t i = 0; i < node.children.size(); ++i) data[str(node.names[i])] = build(node.children[i]);
+    static auto* DataFrame = new py::object(pyc::pandas().attr("DataFrame"));
+    if (node.children.empty()) return (*DataFrame)();
+    return (*DataFrame)(data, py::arg("copy") = false);
+}
+
+py::object build(Node& node) {
+    switch (node.kind) {
+        case Kind::None: return py::none();
+        case Kind::Scalar: return scalarAt(node.column, 0);
+        case Kind::Numeric: return numericArray(node);
+        case Kind::Objects: return objectArray(node);
+        case Kind::List: return listOf(node.children);
+        case Kind::ObjectArray: {
+            py::array out = newObjectArray(static_cast<int64_t>(node.children.size()));
+            PyObject** slots = static_cast<PyObject**>(out.mutable_data());
+            for (size_t i = 0; i < node.children.size(); ++i) put(slots, static_cast<int64_t>(i), build(node.children[i]).release().ptr());
+            return out;
+        }
+        case Kind::Pair: {
+            py::list out(static_cast<size_t>(node.column.length));
+            for (int64_t i = 0; i < node.column.length; ++i) out[i] = scalarAt(node.column, i);
+            return out;
+        }
+        case Kind::Set: {
+            py::set out;
+            for (int64_t i = 0; i < node.column.length; ++i) out.add(scalarAt(node.column, i));
+            return out;
+        }
+        case Kind::Dict: {
+            py::list values = py::reinterpret_borrow<py::list>(build(node.children[0]));
+            py::dict out;
+            // The official client fills the dict from the last key to the first.
+            for (int64_t i = node.column.length - 1; i >= 0; --i) out[scalarAt(node.column, i)] = values[i];
+            return out;
+        }
+        case Kind::Matrix: {
+            py::list out(3);
+            out[0] = build(node.children[0]);
+            out[1] = node.present[0] ? build(node.children[1]) : py::object(py::none());
+            out[2] = node.present[1] ? build(node.children[2]) : py::object(py::none());
+            return out;
+        }
+        case Kind::Table: return dataFrame(node);
+        case Kind::TableList: return listOf(node.children);
+    }
+    return py::none();
+}
+
+}  // namespace
+
+py::object finish(PreparedResult& prepared) {
+    if (!prepared.root()) return py::none();
+    PreparedResult taken = std::move(prepared);
+    return build(*taken.root());
+}
+
+py::object toPython(const ddb::Value& value, const ToPythonOptions& options) {
+    ddb::Value copy = value;   // shares the buffers; prepare() never modifies a shared buffer
+    PreparedResult p = prepare(std::move(copy), options);
+    return finish(p);
+}
+
+}  // namespace ddbpy

@@ -1,0 +1,209 @@
+// numpy -> ddb::Value: typed 1-D arrays by dtype (one memcpy or one conversion pass, NaN/NaT
+// -> the null sentinels), object arrays scanned like lists, 2-D arrays as matrices, scalars.
+#include <cmath>
+#include <cstring>
+
+#include "convert/build.h"
+#include "convert/upload.h"
+
+namespace ddbpy::up {
+
+namespace {
+
+std::string dtypeName(const py::dtype& dt) { return py::str(dt).cast<std::string>(); }
+
+[[noreturn]] void unsupportedDtype(const py::dtype& dt) {
+    throw ddb::ConversionError("Cannot convert from numpy dtype " + dtypeName(dt) + ".");
+}
+
+std::string datetimeUnit(const py::dtype& dt) {
+    return pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
+}
+
+template <class T>
+Column copyFixed(Type t, const py::array& a) {
+    Column c = build::fixed(t, a.size());
+    if (a.size()) std::memcpy(c.data->data(), a.data(), static_cast<size_t>(a.size()) * sizeof(T));
+    return c;
+}
+
+template <class T>
+Column copyFloats(Type t, const py::array& a, T sentinel) {
+    Column c = copyFixed<T>(t, a);
+    T* p = c.data->as<T>();
+    for (int64_t i = 0; i < c.length; ++i)
+        if (!std::isfinite(p[i])) p[i] = sentinel;   // the official: NaN and +-inf are NULL
+    return c;
+}
+
+void appendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+// Fixed-width numpy 'U' (UCS-4, NUL padded) -> STRING.
+Column unicodeColumn(const py::array& a) {
+    int64_t n = a.size();
+    size_t chars = static_cast<size_t>(a.itemsize()) / 4;
+    build::Text b(Type::String, n);
+    const uint32_t* p = static_cast<const uint32_t*>(a.data());
+    std::string s;
+    for (int64_t i = 0; i < n; ++i, p += chars) {
+        size_t len = chars;
+        while (len && p[len - 1] == 0) --len;
+        s.clear();
+        for (size_t k = 0; k < len; ++k) appendUtf8(s, p[k]);
+        b.add(s);
+    }
+    return b.take();
+}
+
+// Fixed-width numpy 'S' (NUL padded) -> BLOB.
+Column bytesColumn(const py::array& a) {
+    int64_t n = a.size();
+    size_t width = static_cast<size_t>(a.itemsize());
+    build::Text b(Type::Blob, n);
+    const char* p = static_cast<const char*>(a.data());
+    for (int64_t i = 0; i < n; ++i, p += width) {
+        size_t len = width;
+        while (len && p[len - 1] == 0) --len;
+        b.add(std::string_view(p, len));
+    }
+    return b.take();
+}
+
+std::vector<PyObject*> objectItems(const py::array& a) {
+    PyObject* const* p = static_cast<PyObject* const*>(a.data());
+    return std::vector<PyObject*>(p, p + a.size());
+}
+
+py::array contiguous(py::array arr) {
+    if (!(arr.flags() & py::array::c_style) || !arr.dtype().attr("isnative").cast<bool>())
+        arr = pyc::numpy().attr("ascontiguousarray")(arr, arr.dtype().attr("newbyteorder")("="));
+    return arr;
+}
+
+}  // namespace
+
+bool isNdarray(py::handle o) {
+    static auto* ndarray = new py::object(pyc::numpy().attr("ndarray"));
+    return PyObject_IsInstance(o.ptr(), ndarray->ptr()) == 1;
+}
+
+Column columnFromArray(py::array arr) {
+    py::dtype dt = arr.dtype();
+    char kind = dt.kind();
+    int size = static_cast<int>(dt.itemsize());
+    if (kind == 'O') {
+        arr = contiguous(arr);
+        return sequenceColumn(objectItems(arr));
+    }
+    if (kind == 'T') return sequenceColumn(objectItems(contiguous(arr.attr("astype")("O"))));
+    bool supported = kind == 'b' || kind == 'i' || (kind == 'f' && (size == 4 || size == 8)) || kind == 'M' ||
+                     kind == 'U' || kind == 'S';
+    if (!supported) unsupportedDtype(dt);
+    arr = contiguous(arr);
+    switch (kind) {
+        case 'b': return copyFixed<int8_t>(Type::Bool, arr);
+        case 'i':
+            switch (size) {
+                case 1: return copyFixed<int8_t>(Type::Char, arr);
+                case 2: return copyFixed<int16_t>(Type::Short, arr);
+                case 4: return copyFixed<int32_t>(Type::Int, arr);
+                default: return copyFixed<int64_t>(Type::Long, arr);
+            }
+        case 'f':
+            if (size == 4) return copyFloats<float>(Type::Float, arr, ddb::kNullFloat);
+            return copyFloats<double>(Type::Double, arr, ddb::kNullDouble);
+        case 'M': {
+            std::string unit = datetimeUnit(dt);
+            Type t = typeOfDatetimeUnit(unit);
+            Column c = build::fixed(t, arr.size());
+            convertTemporal(static_cast<const int64_t*>(arr.data()), arr.size(), unit, t, c);
+            return c;
+        }
+        case 'U': return unicodeColumn(arr);
+        default: return bytesColumn(arr);
+    }
+}
+
+Column columnFromArrayForced(py::array arr, const TypeSpec& spec) {
+    py::dtype dt = arr.dtype();
+    char kind = dt.kind();
+    uint8_t raw = static_cast<uint8_t>(spec.type);
+    Type t = static_cast<Type>(raw);
+    if (kind == 'M' && !ddb::isArrayType(raw) && ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) &&
+        t != Type::Bool && t != Type::Float && t != Type::Double) {
+        arr = contiguous(arr);
+        Column c = build::fixed(t, arr.size());
+        convertTemporal(static_cast<const int64_t*>(arr.data()), arr.size(), datetimeUnit(dt), t, c);
+        return c;
+    }
+    if (kind != 'O' && kind != 'M' && !ddb::isArrayType(raw)) {
+        Column natural = columnFromArray(arr);
+        if (natural.rawType == raw && !ddb::isDecimal(t)) return natural;
+    }
+    py::list objects = arr.attr("tolist")();
+    return forcedColumn(itemsOf(objects), spec);
+}
+
+Value matrixFromArray(py::array arr) {
+    Value v;
+    v.form = ddb::Form::Matrix;
+    v.rows = static_cast<int32_t>(arr.shape(0));
+    v.cols = static_cast<int32_t>(arr.shape(1));
+    py::array flat = arr.attr("ravel")("F");
+    char kind = arr.dtype().kind();
+    if (kind == 'O') {
+        flat = contiguous(flat);
+        auto items = objectItems(flat);
+        Scan s = scan(items);
+        if (s.any || (s.type == Type::Void && !items.empty()))
+            throw ddb::ConversionError("Not allowed to create a matrix with type ANY");
+        v.column = items.empty() ? build::fixed(Type::Double, 0) : columnOf(items, s.type, s.scale);
+    } else {
+        v.column = columnFromArray(flat);
+    }
+    Type t = v.column.type();
+    if (t == Type::String || t == Type::Blob || t == Type::Symbol || t == Type::Any)
+        throw ddb::ConversionError("Not allowed to create a matrix with type " + ddb::typeName(v.column.rawType));
+    return v;
+}
+
+Value scalarFromNumpy(py::handle o) {
+    py::dtype dt = o.attr("dtype");
+    char kind = dt.kind();
+    int size = static_cast<int>(dt.itemsize());
+    bool supported = kind == 'b' || kind == 'i' || (kind == 'f' && (size == 4 || size == 8)) || kind == 'U' || kind == 'S';
+    if (kind == 'M') {
+        std::string unit = datetimeUnit(dt);
+        if (unit == "generic") {   // NaT without a unit
+            Column c = build::fixed(Type::Nanotimestamp, 1);
+            c.data->as<int64_t>()[0] = ddb::kNullLong;
+            return build::scalar(std::move(c));
+        }
+        supported = unit == "D" || unit == "M" || unit == "h" || unit == "m" || unit == "s" || unit == "ms" ||
+                    unit == "us" || unit == "ns";
+    }
+    if (!supported) {
+        std::string name = kind == 'm' ? "timedelta64" : dtypeName(dt);
+        throw ddb::ConversionError("Cannot convert " + name + " to Scalar as it is an unsupported numpy dtype.");
+    }
+    py::array one = pyc::numpy().attr("asarray")(o).attr("reshape")(1);
+    return build::scalar(columnFromArray(one));
+}
+
+}  // namespace ddbpy::up

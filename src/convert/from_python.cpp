@@ -1,0 +1,723 @@
+// Python object -> ddb::Value (OFFICIAL_API.md §4.4): scalars, lists/tuples, sets, dicts, and
+// the dispatch to the numpy (from_numpy.cpp) and pandas (from_pandas.cpp) paths.
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstring>
+
+#include "convert/build.h"
+#include "convert/text.h"
+#include "convert/upload.h"
+
+#include <datetime.h>   // after Python.h (via pybind11)
+
+namespace ddbpy {
+namespace up {
+
+namespace {
+
+const char* kIntCastError =
+    "Unable to cast Python instance of type <class 'int'> to C++ type '?' (#define "
+    "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)";
+
+struct Cached {
+    py::object pdNA, pdNaT, Timestamp, Decimal, ndarray, generic;
+};
+Cached& cached() {
+    static Cached* c = [] {
+        if (!PyDateTimeAPI) PyDateTime_IMPORT;
+        auto* k = new Cached;
+        k->pdNA = pyc::pandas().attr("NA");
+        k->pdNaT = pyc::pandas().attr("NaT");
+        k->Timestamp = pyc::pandas().attr("Timestamp");
+        k->Decimal = pyc::decimalType();
+        k->ndarray = pyc::numpy().attr("ndarray");
+        k->generic = pyc::numpy().attr("generic");
+        return k;
+    }();
+    return *c;
+}
+
+bool isInstance(PyObject* o, const py::object& cls) {
+    int r = PyObject_IsInstance(o, cls.ptr());
+    if (r < 0) throw py::error_already_set();
+    return r == 1;
+}
+
+bool isDecimal(PyObject* o) { return isInstance(o, cached().Decimal); }
+bool isNumpyScalar(PyObject* o) { return isInstance(o, cached().generic); }
+
+bool decimalIsNaN(PyObject* o) { return py::handle(o).attr("is_nan")().cast<bool>(); }
+
+// Decimal -> (scale, DECIMAL64 or DECIMAL128) as the official client chooses for a scalar.
+void decimalKind(PyObject* o, Type* t, int* scale) {
+    py::tuple tup = py::handle(o).attr("as_tuple")();
+    py::object exp = tup[2];
+    if (!PyLong_Check(exp.ptr())) {   // NaN / Infinity
+        *t = Type::Decimal64;
+        *scale = 0;
+        return;
+    }
+    int e = exp.cast<int>();
+    *scale = -e;
+    *t = *scale > 17 ? Type::Decimal128 : Type::Decimal64;
+    int limit = *t == Type::Decimal64 ? 18 : 38;
+    if (*scale < 0 || *scale > limit)
+        throw ddb::ConversionError("Scale out of bound (valid range: [0, " + std::to_string(limit) +
+                                   "], but get: " + std::to_string(*scale) + ")");
+}
+
+// Decimal / int / float / str value scaled by 10^scale as an integer.
+__int128 decimalRaw(PyObject* o, int scale) {
+    py::object d = isDecimal(o) ? py::reinterpret_borrow<py::object>(o)
+                   : PyFloat_Check(o) ? cached().Decimal(py::repr(o))
+                                      : cached().Decimal(py::reinterpret_borrow<py::object>(o));
+    py::object scaled = d.attr("scaleb")(scale).attr("to_integral_value")();
+    py::int_ i(scaled);
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+    if (!overflow) return v;
+    // Beyond 64 bits: two halves.
+    py::int_ mask(py::int_(1).attr("__lshift__")(64).attr("__sub__")(1));
+    unsigned long long lo = PyLong_AsUnsignedLongLong(i.attr("__and__")(mask).ptr());
+    long long hi = PyLong_AsLongLong(i.attr("__rshift__")(64).ptr());
+    if (PyErr_Occurred()) throw py::error_already_set();
+    return static_cast<__int128>((static_cast<unsigned __int128>(static_cast<uint64_t>(hi)) << 64) | lo);
+}
+
+int64_t asInt64(PyObject* o) {
+    if (PyFloat_Check(o)) return static_cast<int64_t>(PyFloat_AsDouble(o));
+    py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+    if (!idx) {
+        PyErr_Clear();
+        throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to an integer.");
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
+    if (overflow) throw ddb::ConversionError(kIntCastError);
+    return v;
+}
+
+std::string utf8(PyObject* o) {
+    if (PyUnicode_Check(o)) {
+        Py_ssize_t n;
+        const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!s) throw py::error_already_set();
+        return std::string(s, static_cast<size_t>(n));
+    }
+    if (PyBytes_Check(o)) return std::string(PyBytes_AS_STRING(o), static_cast<size_t>(PyBytes_GET_SIZE(o)));
+    return py::str(o).cast<std::string>();
+}
+
+Value voidScalar() {
+    Column c;
+    c.rawType = static_cast<uint8_t>(Type::Void);
+    c.length = 1;
+    return build::scalar(std::move(c));
+}
+
+template <class T>
+Value fixedScalar(Type t, T v, int scale = 0) {
+    Column c = build::fixed(t, 1, scale);
+    std::memcpy(c.data->data(), &v, sizeof v);
+    return build::scalar(std::move(c));
+}
+
+Value textScalar(Type t, std::string_view s) {
+    build::Text b(t, 1);
+    b.add(s);
+    return build::scalar(b.take());
+}
+
+// "str", "int" ...: the type name the official messages use.
+std::string typeNameShort(PyObject* o) { return Py_TYPE(o)->tp_name; }
+
+[[noreturn]] void unsupported(PyObject* o) {
+    throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to Scalar as it is an unsupported python type.");
+}
+
+}  // namespace
+
+std::string typeNameOf(py::handle o) { return py::repr(py::type::handle_of(o)).cast<std::string>(); }
+
+bool isNull(PyObject* o) {
+    if (o == Py_None) return true;
+    if (PyFloat_Check(o)) return !std::isfinite(PyFloat_AS_DOUBLE(o));   // the official: NaN and +-inf are NULL
+    if (PyLong_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o)) return false;
+    auto& k = cached();
+    if (o == k.pdNA.ptr() || o == k.pdNaT.ptr()) return true;
+    if (isNumpyScalar(o)) {
+        char kind = py::handle(o).attr("dtype").attr("kind").cast<char>();
+        if (kind == 'f') return !std::isfinite(PyFloat_AsDouble(o));
+        if (kind == 'M') return pyc::numpy().attr("isnat")(py::handle(o)).cast<bool>();
+        return false;
+    }
+    if (isDecimal(o)) return decimalIsNaN(o);
+    return false;
+}
+
+Elem classify(PyObject* o) {
+    Elem e;
+    if (o == Py_None) return e;
+    if (PyBool_Check(o)) return {Elem::Typed, Type::Bool, 0};
+    if (PyLong_Check(o)) return {Elem::Typed, Type::Long, 0};
+    if (PyFloat_Check(o)) {
+        if (!std::isfinite(PyFloat_AS_DOUBLE(o))) return {Elem::Null, Type::Double, 0};
+        return {Elem::Typed, Type::Double, 0};
+    }
+    if (PyUnicode_Check(o)) return {Elem::Typed, Type::String, 0};
+    if (PyBytes_Check(o)) return {Elem::Typed, Type::Blob, 0};
+    auto& k = cached();
+    if (o == k.pdNA.ptr()) return e;
+    if (o == k.pdNaT.ptr()) return {Elem::Null, Type::Nanotimestamp, 0};
+    if (isNumpyScalar(o)) {
+        py::dtype dt = py::handle(o).attr("dtype");
+        char kind = dt.kind();
+        int size = static_cast<int>(dt.itemsize());
+        if (kind == 'b') return {Elem::Typed, Type::Bool, 0};
+        if (kind == 'i') {
+            Type t = size == 1 ? Type::Char : size == 2 ? Type::Short : size == 4 ? Type::Int : Type::Long;
+            return {Elem::Typed, t, 0};
+        }
+        if (kind == 'f' && (size == 4 || size == 8)) {
+            Type t = size == 4 ? Type::Float : Type::Double;
+            return {std::isfinite(PyFloat_AsDouble(o)) ? Elem::Typed : Elem::Null, t, 0};
+        }
+        if (kind == 'M') {
+            if (pyc::numpy().attr("isnat")(py::handle(o)).cast<bool>()) return {Elem::Null, Type::Nanotimestamp, 0};
+            std::string unit = pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
+            return {Elem::Typed, typeOfDatetimeUnit(unit), 0};
+        }
+        return {Elem::Unknown, Type::Any, 0};
+    }
+    if (isDecimal(o)) {
+        Type t;
+        int scale;
+        decimalKind(o, &t, &scale);
+        return {decimalIsNaN(o) ? Elem::Null : Elem::Typed, t, scale};
+    }
+    if (PyDateTime_Check(o)) return {Elem::Typed, Type::Timestamp, 0};
+    if (PyDate_Check(o)) return {Elem::Typed, Type::Date, 0};
+    if (PyTime_Check(o)) return {Elem::Typed, Type::Nanotime, 0};
+    if (PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PyAnySet_Check(o) || isNdarray(o) ||
+        isPandasObject(o, "Series"))
+        return {Elem::Nested, Type::Any, 0};
+    return {Elem::Unknown, Type::Any, 0};
+}
+
+namespace {
+int numericRank(Type t) {
+    switch (t) {
+        case Type::Char: return 1;
+        case Type::Short: return 2;
+        case Type::Int: return 3;
+        case Type::Long: return 4;
+        case Type::Float: return 5;
+        case Type::Double: return 6;
+        default: return 0;
+    }
+}
+}  // namespace
+
+Scan scan(const std::vector<PyObject*>& items) {
+    Scan s;
+    Type weak = Type::Void;
+    int weakScale = 0;
+    for (PyObject* o : items) {
+        Elem e = classify(o);
+        switch (e.cls) {
+            case Elem::Null:
+                if (weak == Type::Void) weak = e.type, weakScale = e.scale;
+                continue;
+            case Elem::Nested: s.nested = true; s.any = true; continue;
+            case Elem::Unknown: s.any = true; continue;
+            case Elem::Typed: break;
+        }
+        s.allNull = false;
+        if (s.type == Type::Void) {
+            s.type = e.type;
+            s.scale = e.scale;
+            continue;
+        }
+        if (s.type == e.type) {
+            s.scale = std::max(s.scale, e.scale);
+            continue;
+        }
+        int a = numericRank(s.type), b = numericRank(e.type);
+        if (a && b) s.type = a >= b ? s.type : e.type;
+        else s.any = true;
+    }
+    if (s.type == Type::Void && !s.any) s.type = weak, s.scale = weakScale;
+    return s;
+}
+
+std::vector<PyObject*> itemsOf(py::handle seq) {
+    std::vector<PyObject*> out;
+    if (PyList_Check(seq.ptr()) || PyTuple_Check(seq.ptr())) {
+        PyObject* fast = seq.ptr();
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+        PyObject** p = PySequence_Fast_ITEMS(fast);
+        out.assign(p, p + n);
+        return out;
+    }
+    throw ddb::ConversionError("internal: itemsOf needs a list or tuple");
+}
+
+Column anyColumn(const std::vector<PyObject*>& items) {
+    Column c;
+    c.rawType = static_cast<uint8_t>(Type::Any);
+    c.length = static_cast<int64_t>(items.size());
+    c.items.reserve(items.size());
+    for (PyObject* o : items) c.items.push_back(fromPython(o));
+    return c;
+}
+
+// Python datetime objects -> the int value of temporal type t.
+namespace {
+int64_t floorDiv(__int128 a, int64_t b) {
+    __int128 q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return static_cast<int64_t>(q);
+}
+int64_t daysFromCivil(int64_t y, int64_t m, int64_t d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+void civilFromDays(int64_t z, int64_t* y, int64_t* m) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+constexpr int64_t kNsPerDay = 86400000000000LL;
+
+// ns since the epoch -> value of t (floor), time-of-day types take the time of day.
+int64_t fromNanos(__int128 ns, Type t) {
+    switch (t) {
+        case Type::Date: return floorDiv(ns, kNsPerDay);
+        case Type::Month: {
+            int64_t y, m;
+            civilFromDays(floorDiv(ns, kNsPerDay), &y, &m);
+            return y * 12 + m - 1;
+        }
+        case Type::Time: return floorDiv(ns - static_cast<__int128>(floorDiv(ns, kNsPerDay)) * kNsPerDay, 1000000);
+        case Type::Minute: return floorDiv(ns - static_cast<__int128>(floorDiv(ns, kNsPerDay)) * kNsPerDay, 60000000000LL);
+        case Type::Second: return floorDiv(ns - static_cast<__int128>(floorDiv(ns, kNsPerDay)) * kNsPerDay, 1000000000LL);
+        case Type::Nanotime: return static_cast<int64_t>(ns - static_cast<__int128>(floorDiv(ns, kNsPerDay)) * kNsPerDay);
+        case Type::Datetime: return floorDiv(ns, 1000000000LL);
+        case Type::Timestamp: return floorDiv(ns, 1000000LL);
+        case Type::Nanotimestamp: return static_cast<int64_t>(ns);
+        case Type::Datehour: return floorDiv(ns, 3600000000000LL);
+        case Type::Dateminute: return floorDiv(ns, 60000000000LL);
+        default: throw ddb::ConversionError("Cannot convert a temporal value to " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+    }
+}
+
+__int128 unitNanos(const std::string& unit, int64_t count, bool* ok) {
+    *ok = true;
+    if (unit == "ns") return count;
+    if (unit == "us") return static_cast<__int128>(count) * 1000;
+    if (unit == "ms") return static_cast<__int128>(count) * 1000000;
+    if (unit == "s") return static_cast<__int128>(count) * 1000000000LL;
+    if (unit == "m") return static_cast<__int128>(count) * 60000000000LL;
+    if (unit == "h") return static_cast<__int128>(count) * 3600000000000LL;
+    if (unit == "D") return static_cast<__int128>(count) * kNsPerDay;
+    if (unit == "W") return static_cast<__int128>(count) * 7 * kNsPerDay;
+    if (unit == "M") {
+        int64_t y = 1970 + (count >= 0 ? count / 12 : (count - 11) / 12);
+        int64_t m = count - (y - 1970) * 12 + 1;
+        return static_cast<__int128>(daysFromCivil(y, m, 1)) * kNsPerDay;
+    }
+    if (unit == "Y") return static_cast<__int128>(daysFromCivil(1970 + count, 1, 1)) * kNsPerDay;
+    *ok = false;
+    return 0;
+}
+}  // namespace
+
+Type typeOfDatetimeUnit(const std::string& unit) {
+    if (unit == "D") return Type::Date;
+    if (unit == "M") return Type::Month;
+    if (unit == "h") return Type::Datehour;
+    if (unit == "m" || unit == "s") return Type::Datetime;
+    if (unit == "ms") return Type::Timestamp;
+    if (unit == "us" || unit == "ns") return Type::Nanotimestamp;
+    throw ddb::ConversionError("Cannot convert from numpy dtype datetime64[" + unit + "].");
+}
+
+void convertTemporal(const int64_t* src, int64_t n, const std::string& unit, Type t, Column& out) {
+    int w = ddb::fixedWidth(t);
+    bool same = (unit == "D" && t == Type::Date) || (unit == "h" && t == Type::Datehour) ||
+                (unit == "s" && t == Type::Datetime) || (unit == "ms" && t == Type::Timestamp) ||
+                (unit == "ns" && t == Type::Nanotimestamp);
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t v = src[i];
+        int64_t r;
+        if (v == INT64_MIN) {
+            r = w == 8 ? ddb::kNullLong : ddb::kNullInt;
+        } else if (same) {
+            r = v;
+        } else if (unit == "M" && t == Type::Month) {
+            r = v + 1970 * 12;
+        } else {
+            bool ok;
+            __int128 ns = unitNanos(unit, v, &ok);
+            if (!ok) throw ddb::ConversionError("Cannot convert from numpy dtype datetime64[" + unit + "].");
+            r = fromNanos(ns, t);
+        }
+        if (w == 8) out.data->as<int64_t>()[i] = r;
+        else out.data->as<int32_t>()[i] = static_cast<int32_t>(r);
+    }
+}
+
+bool temporalValue(PyObject* o, Type t, int64_t* out) {
+    __int128 ns;
+    if (isNumpyScalar(o)) {
+        py::handle h(o);
+        py::dtype dt = h.attr("dtype");
+        if (dt.kind() != 'M') return false;
+        std::string unit = pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
+        int64_t count = h.attr("astype")("int64").cast<int64_t>();
+        if (unit == "M" && t == Type::Month) {
+            *out = count + 1970 * 12;
+            return true;
+        }
+        bool ok;
+        ns = unitNanos(unit, count, &ok);
+        if (!ok) throw ddb::ConversionError("Cannot convert datetime64[" + unit + "] to Scalar as it is an unsupported numpy dtype.");
+    } else if (PyDateTime_Check(o)) {
+        if (isInstance(o, cached().Timestamp)) {
+            ns = py::handle(o).attr("value").cast<int64_t>();
+        } else {
+            int64_t days = daysFromCivil(PyDateTime_GET_YEAR(o), PyDateTime_GET_MONTH(o), PyDateTime_GET_DAY(o));
+            int64_t secs = PyDateTime_DATE_GET_HOUR(o) * 3600 + PyDateTime_DATE_GET_MINUTE(o) * 60 + PyDateTime_DATE_GET_SECOND(o);
+            ns = static_cast<__int128>(days) * kNsPerDay + static_cast<__int128>(secs) * 1000000000LL +
+                 PyDateTime_DATE_GET_MICROSECOND(o) * 1000LL;
+        }
+    } else if (PyDate_Check(o)) {
+        ns = static_cast<__int128>(daysFromCivil(PyDateTime_GET_YEAR(o), PyDateTime_GET_MONTH(o), PyDateTime_GET_DAY(o))) * kNsPerDay;
+    } else if (PyTime_Check(o)) {
+        int64_t secs = PyDateTime_TIME_GET_HOUR(o) * 3600 + PyDateTime_TIME_GET_MINUTE(o) * 60 + PyDateTime_TIME_GET_SECOND(o);
+        ns = static_cast<__int128>(secs) * 1000000000LL + PyDateTime_TIME_GET_MICROSECOND(o) * 1000LL;
+    } else {
+        return false;
+    }
+    *out = fromNanos(ns, t);
+    return true;
+}
+
+Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
+    int64_t n = static_cast<int64_t>(items.size());
+    if (t == Type::String || t == Type::Symbol || t == Type::Blob) {
+        build::Text b(t, n);
+        for (PyObject* o : items) {
+            if (isNull(o)) b.add({});
+            else b.add(utf8(o));
+        }
+        return b.take();
+    }
+    if (t == Type::Any) return anyColumn(items);
+    if (t == Type::Void) {
+        Column c;
+        c.rawType = static_cast<uint8_t>(Type::Void);
+        c.length = n;
+        return c;
+    }
+    int w = ddb::fixedWidth(t);
+    if (w == 0) throw ddb::ConversionError("Cannot create a vector of type " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+    Column c = build::fixed(t, n, ddb::isDecimal(t) ? scale : 0);
+    uint8_t* base = c.data->data();
+    for (int64_t i = 0; i < n; ++i) {
+        PyObject* o = items[i];
+        bool null = isNull(o);
+        uint8_t* p = base + i * w;
+        switch (t) {
+            case Type::Bool: case Type::Char: {
+                int8_t v = null ? ddb::kNullChar : t == Type::Bool ? static_cast<int8_t>(PyObject_IsTrue(o) == 1) : static_cast<int8_t>(asInt64(o));
+                std::memcpy(p, &v, 1);
+                break;
+            }
+            case Type::Short: { int16_t v = null ? ddb::kNullShort : static_cast<int16_t>(asInt64(o)); std::memcpy(p, &v, 2); break; }
+            case Type::Int: { int32_t v = null ? ddb::kNullInt : static_cast<int32_t>(asInt64(o)); std::memcpy(p, &v, 4); break; }
+            case Type::Long: { int64_t v = null ? ddb::kNullLong : asInt64(o); std::memcpy(p, &v, 8); break; }
+            case Type::Float: {
+                float v = null ? ddb::kNullFloat : static_cast<float>(PyFloat_AsDouble(o));
+                if (PyErr_Occurred()) throw py::error_already_set();
+                std::memcpy(p, &v, 4);
+                break;
+            }
+            case Type::Double: {
+                double v = null ? ddb::kNullDouble : PyFloat_AsDouble(o);
+                if (PyErr_Occurred()) throw py::error_already_set();
+                std::memcpy(p, &v, 8);
+                break;
+            }
+            case Type::Uuid: case Type::IpAddr: case Type::Int128: {
+                std::string s = null ? std::string() : utf8(o);
+                bool ok = t == Type::Uuid ? text::parseUuid(s, p) : t == Type::IpAddr ? text::parseIpaddr(s, p) : text::parseInt128(s, p);
+                if (!ok) throw ddb::ConversionError("Cannot convert " + typeNameShort(o) + " to " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+                break;
+            }
+            case Type::Decimal32: case Type::Decimal64: case Type::Decimal128: {
+                if (null) {
+                    if (t == Type::Decimal32) { int32_t v = ddb::kNullInt; std::memcpy(p, &v, 4); }
+                    else if (t == Type::Decimal64) { int64_t v = ddb::kNullLong; std::memcpy(p, &v, 8); }
+                    else { __int128 v = static_cast<__int128>(static_cast<unsigned __int128>(1) << 127); std::memcpy(p, &v, 16); }
+                    break;
+                }
+                __int128 raw = decimalRaw(o, scale);
+                if (t == Type::Decimal32) { int32_t v = static_cast<int32_t>(raw); std::memcpy(p, &v, 4); }
+                else if (t == Type::Decimal64) { int64_t v = static_cast<int64_t>(raw); std::memcpy(p, &v, 8); }
+                else std::memcpy(p, &raw, 16);
+                break;
+            }
+            default: {
+                int64_t v;
+                if (null) v = w == 8 ? ddb::kNullLong : ddb::kNullInt;
+                else if (!temporalValue(o, t, &v))
+                    throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+                if (w == 8) std::memcpy(p, &v, 8);
+                else { int32_t x = static_cast<int32_t>(v); std::memcpy(p, &x, 4); }
+                break;
+            }
+        }
+    }
+    return c;
+}
+
+Column sequenceColumn(const std::vector<PyObject*>& items) {
+    if (items.empty()) return build::fixed(Type::Double, 0);
+    Scan s = scan(items);
+    if (s.any || s.type == Type::Void) return anyColumn(items);
+    return columnOf(items, s.type, s.scale);
+}
+
+// Array vector of the cells (each a list/tuple/ndarray/Series) with element type `elem`.
+namespace {
+Column arrayVectorOf(const std::vector<PyObject*>& cells, Type elem, int scale) {
+    std::vector<py::object> keep;
+    std::vector<PyObject*> flat;
+    auto offsets = ddb::Buffer::allocate((cells.size() + 1) * 8);
+    int64_t* off = offsets->as<int64_t>();
+    off[0] = 0;
+    for (size_t i = 0; i < cells.size(); ++i) {
+        PyObject* cell = cells[i];
+        py::object seq = py::reinterpret_borrow<py::object>(cell);
+        if (!(PyList_Check(cell) || PyTuple_Check(cell))) seq = py::list(seq);   // ndarray / Series
+        keep.push_back(seq);
+        auto items = itemsOf(seq);
+        if (items.empty()) flat.push_back(Py_None);   // an empty cell uploads as one NULL element
+        else flat.insert(flat.end(), items.begin(), items.end());
+        off[i + 1] = static_cast<int64_t>(flat.size());
+    }
+    Column values = columnOf(flat, elem, scale);
+    Column c;
+    c.rawType = static_cast<uint8_t>(static_cast<uint8_t>(elem) + ddb::kArrayTypeBase);
+    c.scale = values.scale;
+    c.length = static_cast<int64_t>(cells.size());
+    c.offsets = offsets;
+    c.values = std::make_shared<Column>(std::move(values));
+    return c;
+}
+
+int maxDecimalScale(const std::vector<PyObject*>& items) {
+    int scale = 0;
+    for (PyObject* o : items) {
+        if (isDecimal(o) && !decimalIsNaN(o)) {
+            Type t;
+            int s;
+            decimalKind(o, &t, &s);
+            scale = std::max(scale, s);
+        }
+    }
+    return scale;
+}
+}  // namespace
+
+Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec) {
+    uint8_t raw = static_cast<uint8_t>(spec.type);
+    if (ddb::isArrayType(raw)) {
+        Type elem = ddb::elementTypeOf(raw);
+        int scale = spec.scale;
+        if (ddb::isDecimal(elem) && scale < 0) {
+            std::vector<PyObject*> all;
+            std::vector<py::object> keep;
+            for (PyObject* cell : items) {
+                py::list l(py::reinterpret_borrow<py::object>(cell));
+                keep.push_back(l);
+                for (auto x : l) all.push_back(x.ptr());
+            }
+            scale = maxDecimalScale(all);
+        }
+        return arrayVectorOf(items, elem, scale);
+    }
+    Type t = static_cast<Type>(raw);
+    int scale = spec.scale;
+    if (ddb::isDecimal(t) && scale < 0) scale = maxDecimalScale(items);
+    return columnOf(items, t, scale);
+}
+
+Column tableObjectColumn(const std::vector<PyObject*>& items) {
+    if (items.empty()) return build::fixed(Type::Double, 0);
+    Scan s = scan(items);
+    if (s.nested) {
+        // list / ndarray cells: an array vector of the cells' common element type
+        std::vector<PyObject*> all;
+        std::vector<py::object> keep;
+        for (PyObject* cell : items) {
+            if (isNull(cell)) continue;
+            py::object seq = py::reinterpret_borrow<py::object>(cell);
+            if (!(PyList_Check(cell) || PyTuple_Check(cell))) {
+                if (!isNdarray(cell) && !isPandasObject(cell, "Series"))
+                    throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
+                seq = py::list(seq);
+            }
+            keep.push_back(seq);
+            auto xs = itemsOf(seq);
+            all.insert(all.end(), xs.begin(), xs.end());
+        }
+        Scan e = scan(all);
+        if (e.any) throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
+        Type elem = e.type == Type::Void ? Type::Double : e.type;
+        return arrayVectorOf(items, elem, e.scale);
+    }
+    if (s.any) throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
+    Type t = s.type == Type::Void ? Type::String : s.type;   // an all-None column is STRING
+    return columnOf(items, t, s.scale);
+}
+
+}  // namespace up
+
+using namespace up;
+
+namespace {
+
+Value setValue(py::handle obj, const TypeSpec& spec) {
+    std::vector<PyObject*> items;
+    for (auto x : obj) items.push_back(x.ptr());
+    std::reverse(items.begin(), items.end());   // the official element order
+    Scan s = scan(items);
+    Type t = spec.forced() ? static_cast<Type>(spec.type) : s.type;
+    if (!spec.forced()) {
+        if (s.allNull) throw ddb::ConversionError("Cannot create a Set containing only null elements.");
+        if (s.any) throw ddb::ConversionError("Cannot create a Set with mixing incompatible types.");
+        if (ddb::isDecimal(t)) throw ddb::ConversionError("Cannot create a Set with data type " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+    }
+    // Nulls collapse into one (None, NaN, '' ...), the first in that order.
+    std::vector<PyObject*> kept;
+    bool sawNull = false;
+    bool text = t == Type::String || t == Type::Symbol || t == Type::Blob;
+    for (PyObject* o : items) {
+        bool null = isNull(o) || (text && (PyUnicode_Check(o) || PyBytes_Check(o)) && PyObject_Length(o) == 0);
+        if (null) {
+            if (sawNull) continue;
+            sawNull = true;
+        }
+        kept.push_back(o);
+    }
+    return build::vector(columnOf(kept, t, spec.forced() ? spec.scale : s.scale), ddb::Form::Set);
+}
+
+Value dictValue(py::handle obj) {
+    if (py::len(obj) == 0) throw ddb::ConversionError("Empty Dictionary creation requires a specific type.");
+    std::vector<PyObject*> keys, values;
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(obj.ptr(), &pos, &k, &v)) {
+        keys.push_back(k);
+        values.push_back(v);
+    }
+    std::reverse(keys.begin(), keys.end());
+    std::reverse(values.begin(), values.end());
+    Scan ks = scan(keys);
+    if (ks.nested) throw ddb::ConversionError("Vector creation requires a specific type.");
+    if (ks.any) throw ddb::ConversionError("Cannot create a Dictionary key with mixing incompatible types.");
+    if (ks.allNull) throw ddb::ConversionError("Cannot create a Dictionary key containing only null elements.");
+    if (ks.type == Type::Bool) throw ddb::ConversionError("Not allowed to create Dictionary for the key type BOOL");
+    Value out;
+    out.form = ddb::Form::Dictionary;
+    out.column = columnOf(keys, ks.type, ks.scale);
+    out.dictValues = std::make_shared<Column>(sequenceColumn(values));
+    return out;
+}
+
+// A scalar-like object with a forced type.
+Value forcedScalar(py::handle obj, const TypeSpec& spec) {
+    if (ddb::isArrayType(static_cast<uint8_t>(spec.type)))
+        throw ddb::ConversionError("Cannot convert " + typeNameOf(obj) + " to " + ddb::typeName(static_cast<uint8_t>(spec.type)) + ".");
+    std::vector<PyObject*> one{obj.ptr()};
+    Column c = forcedColumn(one, spec);
+    if (c.type() == Type::Void) {
+        Column v;
+        v.rawType = static_cast<uint8_t>(Type::Void);
+        v.length = 1;
+        return build::scalar(std::move(v));
+    }
+    return build::scalar(std::move(c));
+}
+
+}  // namespace
+
+Value fromPython(py::handle obj, const FromPythonOptions& options) {
+    PyObject* o = obj.ptr();
+    const TypeSpec& spec = options.type;
+    auto& k = cached();
+    if (spec.forced()) {
+        if (PyList_Check(o) || PyTuple_Check(o)) return build::vector(forcedColumn(itemsOf(obj), spec));
+        if (isNdarray(o) && py::reinterpret_borrow<py::array>(obj).ndim() == 1)
+            return build::vector(columnFromArrayForced(py::reinterpret_borrow<py::array>(obj), spec));
+        if (isPandasObject(o, "Series") || isPandasObject(o, "Index")) return build::vector(columnFromSeries(obj, spec, false));
+        if (PyAnySet_CheckExact(o)) return setValue(obj, spec);
+        if (!PyDict_Check(o) && !isPandasObject(o, "DataFrame") && !isNdarray(o)) return forcedScalar(obj, spec);
+    }
+    if (o == Py_None || o == k.pdNA.ptr()) return voidScalar();
+    if (o == k.pdNaT.ptr()) return fixedScalar<int64_t>(Type::Nanotimestamp, ddb::kNullLong);
+    if (PyBool_Check(o)) return fixedScalar<int8_t>(Type::Bool, o == Py_True ? 1 : 0);
+    if (PyFloat_Check(o) && !isNumpyScalar(o)) {
+        double d = PyFloat_AS_DOUBLE(o);
+        return fixedScalar<double>(Type::Double, std::isfinite(d) ? d : ddb::kNullDouble);
+    }
+    if (PyLong_Check(o) && !isNumpyScalar(o)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow) throw ddb::ConversionError(kIntCastError);
+        return fixedScalar<int64_t>(Type::Long, v);
+    }
+    if (PyUnicode_Check(o)) return textScalar(Type::String, utf8(o));
+    if (PyBytes_Check(o)) return textScalar(Type::Blob, utf8(o));
+    if (isNumpyScalar(o)) return scalarFromNumpy(obj);
+    if (isDecimal(o)) {
+        Type t;
+        int scale;
+        decimalKind(o, &t, &scale);
+        std::vector<PyObject*> one{o};
+        return build::scalar(columnOf(one, t, scale));
+    }
+    if (PyDateTime_Check(o) || PyDate_Check(o) || PyTime_Check(o)) {
+        Type t = PyDateTime_Check(o) ? Type::Timestamp : PyDate_Check(o) ? Type::Date : Type::Nanotime;
+        std::vector<PyObject*> one{o};
+        return build::scalar(columnOf(one, t, 0));
+    }
+    if (isNdarray(o)) {
+        py::array arr = py::reinterpret_borrow<py::array>(obj);
+        if (arr.ndim() == 1) return build::vector(columnFromArray(arr));
+        if (arr.ndim() == 2) return matrixFromArray(arr);
+        if (arr.ndim() == 0) return fromPython(arr.attr("__getitem__")(py::tuple()), options);
+        throw ddb::ConversionError("Cannot create a Matrix from the given numpy.ndarray with dimension greater than 2.");
+    }
+    if (isPandasObject(o, "DataFrame")) return tableFromFrame(obj, options);
+    if (isPandasObject(o, "Series") || isPandasObject(o, "Index")) return build::vector(columnFromSeries(obj, TypeSpec{}, false));
+    if (PyList_Check(o) || PyTuple_Check(o)) return build::vector(sequenceColumn(itemsOf(obj)));
+    if (PyAnySet_CheckExact(o) && PySet_Check(o)) return setValue(obj, TypeSpec{});
+    if (PyDict_Check(o)) return dictValue(obj);
+    unsupported(o);
+}
+
+}  // namespace ddbpy
