@@ -15,6 +15,8 @@
 #include <unordered_map>
 
 #include "compression/compression.h"
+#include "protocol/arrow_stream.h"
+#include "protocol/pickle.h"
 
 namespace ddb {
 
@@ -109,11 +111,32 @@ public:
         return body(static_cast<Form>(flag >> 8), static_cast<uint8_t>(flag & 0xff), depth);
     }
 
+    // PICKLE / ARROW result (§7): an Arrow IPC stream starts with its continuation marker
+    // 0xFFFFFFFF, which no pickle opcode is.
+    Value specialPayload(Form base) {
+        if (swap_) fail("PICKLE/ARROW results from a big-endian peer are not supported");
+        Value v;
+        v.form = base;
+        uint8_t first = get<uint8_t>();
+        bool arrow = first == 0xff;
+        try {
+            if (arrow) {
+                v.payload = Payload::Arrow;
+                v.arrowStream = readArrowStream(in_, first);
+            } else {
+                v.payload = Payload::Pickle;
+                v.pickled = pickle::decode(in_, first);
+            }
+        } catch (const ProtocolError& e) {
+            fail(std::string(arrow ? "reading an ARROW result: " : "reading a PICKLE result: ") + e.what());
+        }
+        return v;
+    }
+
     Value body(Form form, uint8_t rawType, int depth) {
         if (depth > kMaxDepth) fail("object nesting deeper than " + std::to_string(kMaxDepth) + " levels");
         uint8_t f = static_cast<uint8_t>(form);
-        if (f & kPayloadFormBit)
-            fail("pickle/Arrow payload (form byte " + std::to_string(f) + ") cannot be decoded as a DolphinDB object");
+        if (f & kPayloadFormBit) return specialPayload(static_cast<Form>(f & ~kPayloadFormBit));
         Value v;
         v.form = form;
         switch (form) {
@@ -539,6 +562,13 @@ public:
     Encoder(Sink& out, const EncodeOptions& o) : out_(out), opt_(o) {}
 
     void object(const Value& v) {
+        if (v.payload == Payload::Arrow) {
+            if (!v.arrowStream) fail("cannot encode an ARROW result without its stream");
+            flag(static_cast<Form>(static_cast<uint8_t>(v.form) | kPayloadFormBit), 0);
+            out_.write(v.arrowStream->data(), v.arrowStream->size());
+            return;
+        }
+        if (v.payload == Payload::Pickle) fail("cannot re-encode a decoded PICKLE result");
         switch (v.form) {
             case Form::Scalar: scalar(v.column); break;
             case Form::Vector:
@@ -777,19 +807,17 @@ private:
     void compressedVector(const Column& c, CompressMethod method, bool explicitMethod) {
         Type base = c.isArrayVector() ? elementTypeOf(c.rawType) : c.type();
         int w = fixedWidth(base);
-        if (method == CompressMethod::Delta) {
-            bool ok = !c.isArrayVector() && isTemporalOrIntegral(base) && (w == 2 || w == 4 || w == 8);
-            if (!ok) {
-                if (explicitMethod)
-                    fail("delta-of-delta compression cannot encode a " + typeName(c.rawType) + " column");
-                method = CompressMethod::Lz4;
-            }
+        bool deltaOk = !c.isArrayVector() && isTemporalOrIntegral(base) && (w == 2 || w == 4 || w == 8);
+        if (method == CompressMethod::Delta && !deltaOk) {
+            if (explicitMethod) fail("delta-of-delta compression cannot encode a " + typeName(c.rawType) + " column");
+            method = CompressMethod::Lz4;
         }
         Sink payload;
         {
             Encoder inner(payload, opt_);
             inner.elements(c);
         }
+        if (method == CompressMethod::Auto) method = deltaOk ? smallerOnSample(payload.bytes(), w) : CompressMethod::Lz4;
         CompressedHeader h;
         h.colCount = 1;
         h.version = 0;
@@ -804,6 +832,26 @@ private:
         h.checkSum = -1;
         flag(Form::Vector, static_cast<uint8_t>(Type::Compress));
         writeCompressed(out_, h, payload.bytes());
+    }
+
+    // Encodes the first block's worth of values (64K values at most) both ways and keeps the
+    // method that wrote fewer bytes. Values delta-of-delta cannot encode (a delta beyond 64
+    // bits) mean LZ4.
+    static CompressMethod smallerOnSample(std::string_view payload, int width) {
+        constexpr size_t kSampleValues = 65536;
+        std::string_view sample = payload.substr(0, std::min(payload.size(), kSampleValues * width));
+        if (sample.empty()) return CompressMethod::Lz4;
+        size_t lz4 = 0, delta = 0;
+        try {
+            for (size_t at = 0; at < sample.size(); at += kCompressionBlockSize)
+                lz4 += lz4CompressBlock(sample.substr(at, kCompressionBlockSize)).size();
+            size_t step = kCompressionBlockSize / width * width;
+            for (size_t at = 0; at < sample.size(); at += step)
+                delta += deltaEncodeBlock(sample.substr(at, step), width).size();
+        } catch (const ProtocolError&) {
+            return CompressMethod::Lz4;
+        }
+        return delta < lz4 ? CompressMethod::Delta : CompressMethod::Lz4;
     }
 
     void scalar(const Column& c) {
@@ -870,7 +918,14 @@ private:
             if (opt_.compressTables) {
                 auto it = opt_.columnMethods.find(v.columnNames[i]);
                 explicitMethod = it != opt_.columnMethods.end();
-                method = explicitMethod ? it->second : opt_.defaultMethod;
+                if (explicitMethod) {
+                    method = it->second;
+                } else if (i < v.compressMethods.size()) {
+                    method = v.compressMethods[i];
+                    explicitMethod = method != CompressMethod::Auto;
+                } else {
+                    method = opt_.defaultMethod;
+                }
                 // SYMBOL columns are never compressed (§6.1); ANY/VOID have no compressible payload.
                 if (c.type() == Type::Symbol || c.type() == Type::Any || c.type() == Type::Void)
                     method = CompressMethod::None;

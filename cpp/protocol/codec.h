@@ -9,21 +9,25 @@
 
 namespace ddb {
 
-enum class CompressMethod : uint8_t { None = 0, Lz4 = 1, Delta = 2 };
-
 struct DecodeOptions {
     bool swapBytes = false;   // the stream's byte order differs from ours (big-endian peer)
 };
 
 struct EncodeOptions {
-    // Table columns: compress them (table type byte 8) with a per-column method. Columns not
-    // named use `defaultMethod`; SYMBOL columns are never compressed.
+    // Table columns: compress them (table type byte 8). A column's method comes from
+    // `columnMethods` (by name), else from the table's own Value::compressMethods, else
+    // `defaultMethod`. Auto picks LZ4, or delta-of-delta for integral and temporal columns
+    // when a sample of the column encodes smaller that way; SYMBOL columns are never compressed.
     bool compressTables = false;
-    CompressMethod defaultMethod = CompressMethod::Lz4;
+    CompressMethod defaultMethod = CompressMethod::Auto;
     std::map<std::string, CompressMethod> columnMethods;
 };
 
-// Reads one object (flag word first). Throws ProtocolError on malformed input.
+// Reads one object (flag word first). Throws ProtocolError on malformed input. A form byte with
+// 0x20 added introduces a PICKLE or ARROW result (§7): the payload is told apart by its first
+// byte (0xFF: an Arrow IPC continuation marker; a pickle never starts with 0xFF) and read
+// completely (pickle.h, arrow_stream.h); a pickle naming a global outside the allow-list is
+// refused with ConversionError after it was read.
 Value decodeObject(Source& in, const DecodeOptions& options = {});
 // Reads the body of an object whose flag word was already read.
 Value decodeObjectBody(Source& in, Form form, uint8_t rawType, const DecodeOptions& options = {});

@@ -41,6 +41,14 @@ private:
 
 struct Value;
 struct SymbolBase;
+namespace pickle { struct Tree; }
+
+// How a table column is sent when compression is on (PROTOCOL.md §6). Auto: LZ4, or
+// delta-of-delta for integral/temporal columns when a sample encodes smaller.
+enum class CompressMethod : uint8_t { None = 0, Lz4 = 1, Delta = 2, Auto = 3 };
+
+// A result of the PICKLE or ARROW protocol (§7): the flag word's form byte had 0x20 added.
+enum class Payload : uint8_t { None = 0, Pickle = 1, Arrow = 2 };
 
 // A homogeneous sequence of `length` values: the payload of a scalar (length 1), vector, pair,
 // set, matrix (column-major), dictionary keys/values and table columns.
@@ -100,6 +108,13 @@ struct Value {
     std::string tableName;
     std::vector<std::string> columnNames;
     std::vector<Column> columns;
+    // Per column (empty: all Auto): how an upload with compression sends each column.
+    std::vector<CompressMethod> compressMethods;
+
+    // PICKLE / ARROW results: `form` is the base form (TABLE, MATRIX ...).
+    Payload payload = Payload::None;
+    std::shared_ptr<const pickle::Tree> pickled;   // Payload::Pickle: the decoded stream
+    std::shared_ptr<Buffer> arrowStream;           // Payload::Arrow: the IPC stream's bytes
 
     // Chunk / SysObj and other opaque payloads: the raw bytes after the flag word.
     // (CHUNK: the bytes after its INT16 length; column.rawType keeps the flag's type byte.)

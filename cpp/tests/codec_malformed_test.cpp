@@ -185,7 +185,8 @@ TEST(Malformed, UnknownAndUnsupportedIds) {
     expectProtocolError(unhex("04 0a"), "TENSOR");
     expectProtocolError(unhex("04 0b"), "EXTOBJ");
     expectProtocolError(unhex("04 0c"), "form id 12");
-    expectProtocolError(unhex("00 26 80 04"), "pickle/Arrow");
+    expectProtocolError(unhex("00 26 80 04"), "reading a PICKLE result: ");
+    expectProtocolError(unhex("00 26 ff ff ff ff 10"), "reading an ARROW result: ");
     expectProtocolError(unhex("14 01 01 00 00 00 01 00 00 00 00 66 00"), "FUNCTIONDEF");   // FUNCTIONDEF vector
     expectProtocolError(unhex("04 05 04 00 00 00 00 00 00 00 00 00 01 00 00 00"), "expected a vector");   // scalar keys
     expectProtocolError(unhex("04 03 00 04 01 01 00 00 00 01 00 00 00 00 00 00 00"), "MATRIX");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "convert/convert.h"
+#include "convert/payloads.h"
 #include "convert/prepared.h"
 #include "convert/py_common.h"
 #include "convert/text.h"
@@ -290,6 +291,8 @@ py::object build(Node& node) {
         }
         case Kind::Table: return dataFrame(node);
         case Kind::TableList: return listOf(node.children);
+        case Kind::Pickled: return pickledObject(*node.pickled, node.form);
+        case Kind::Arrow: return arrowTable(numericArray(node));
     }
     return py::none();
 }

@@ -355,6 +355,21 @@ Node scalars(Kind kind, Column&& c) {
 }
 
 Node prepareValue(Value&& v, Ctx anyCtx, bool tableToList) {
+    if (v.payload == ddb::Payload::Pickle) {
+        Node node;
+        node.kind = Kind::Pickled;
+        node.pickled = std::move(v.pickled);
+        node.form = v.form;
+        return node;
+    }
+    if (v.payload == ddb::Payload::Arrow) {
+        Node node;
+        node.kind = Kind::Arrow;
+        node.dtype = "uint8";
+        node.buffer = std::move(v.arrowStream);
+        node.length = node.buffer ? static_cast<int64_t>(node.buffer->size()) : 0;
+        return node;
+    }
     switch (v.form) {
         case Form::Scalar: return scalars(Kind::Scalar, std::move(v.column));
         case Form::Vector: {

@@ -25,6 +25,8 @@ enum class Kind : uint8_t {
     Matrix,      // [children[0], children[1] or None, children[2] or None]
     Table,       // DataFrame of children named `names`
     TableList,   // list of children (pickleTableToList)
+    Pickled,     // the object a PICKLE result's stream builds (pickle_objects.cpp); `form` as sent
+    Arrow,       // pyarrow.Table read from the IPC stream in `buffer` (arrow.cpp)
 };
 
 // How an Objects node (or the values of Pair/Set/Dict) turns element i into a Python object.
@@ -58,6 +60,10 @@ struct Node {
     std::vector<Node> children;
     std::vector<std::string> names;
     std::vector<bool> present;   // Matrix: which of children[1..2] (labels) exist
+
+    // Pickled
+    std::shared_ptr<const ddb::pickle::Tree> pickled;
+    ddb::Form form = ddb::Form::Scalar;
 };
 
 // Stage 1 (prepare.cpp, no GIL): a Value becomes the tree finish() turns into Python objects.

@@ -1,4 +1,5 @@
-// libFuzzer target for the codec and the framing parsers. Any input may be rejected with a
+// libFuzzer target for the codec, the framing parsers, the pickle decoder and the Arrow stream
+// framing. Any input may be rejected with a
 // ddb::Error; anything else (a crash, a sanitizer report, an unstable round trip) is a bug.
 //
 //   cmake -S . -B build/codec-fuzz -G Ninja -DDDB_BUILD_FUZZ=ON -DDDB_BUILD_PYTHON=OFF -DCMAKE_CXX_COMPILER=clang++
@@ -10,8 +11,10 @@
 #include <string>
 
 #include "errors.h"
+#include "protocol/arrow_stream.h"
 #include "protocol/codec.h"
 #include "protocol/framing.h"
+#include "protocol/pickle.h"
 
 namespace {
 
@@ -72,6 +75,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         StreamSource src(data, size);
         ddb::readResponse(src);
+    } catch (const ddb::Error&) {
+    }
+    // PICKLE and ARROW results on their own (the object paths above reach them through 0x20 forms).
+    try {
+        ddb::MemorySource src(data, size);
+        ddb::pickle::decode(src);
+    } catch (const ddb::Error&) {
+    }
+    try {
+        StreamSource src(data, size);
+        ddb::pickle::decode(src);
+    } catch (const ddb::Error&) {
+    }
+    try {
+        StreamSource src(data, size);
+        ddb::readArrowStream(src, 0xff);
     } catch (const ddb::Error&) {
     }
     try {

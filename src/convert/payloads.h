@@ -1,0 +1,24 @@
+// PICKLE and ARROW results as Python objects (GIL held). Used by finish.cpp.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include "protocol/pickle.h"
+#include "protocol/types.h"
+
+namespace py = pybind11;
+
+namespace ddbpy {
+
+// Replays a decoded pickle stream (cpp/protocol/pickle.h) with the allowed globals: the object
+// the stream builds, as CPython's unpickler would. numpy arrays whose bytes are in the stream
+// wrap the decoded buffer instead of copying it. `form` is the result's form: a MATRIX result's
+// object-dtype array is transposed, as the official client does. Errors: ConversionError.
+py::object pickledObject(const ddb::pickle::Tree& tree, ddb::Form form);
+
+// pyarrow.Table from an Arrow IPC stream held by `stream` (any buffer-protocol object), read by
+// pyarrow in one call and fully validated. Errors: ProtocolError (corrupt stream),
+// ConversionError (pyarrow missing).
+py::object arrowTable(py::object stream);
+
+}  // namespace ddbpy
