@@ -1,7 +1,11 @@
 #include "client_common.h"
 
+#include <map>
+#include <set>
+
 #include "convert/convert.h"
 #include "errors.h"
+#include "protocol/codec.h"
 
 namespace ddbpy {
 
@@ -13,6 +17,34 @@ PreparedResult prepareResult(ddb::Result&& result, bool tableToList) {
 }
 
 ddb::Value valueFromPython(py::handle obj) { return fromPython(obj); }
+
+std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::object& compressMethods) {
+    std::vector<ddb::Value> values;
+    for (auto o : objects) values.push_back(fromPython(o));
+    if (compressMethods.is_none()) return values;
+    std::map<std::string, ddb::CompressMethod> methods;
+    for (auto [k, v] : py::reinterpret_borrow<py::dict>(compressMethods))
+        methods[k.cast<std::string>()] = static_cast<ddb::CompressMethod>(v.cast<int>());
+    std::set<std::string> used;
+    for (ddb::Value& v : values) {
+        if (v.form != ddb::Form::Table) continue;
+        v.compressMethods.assign(v.columns.size(), ddb::CompressMethod::Auto);
+        for (size_t i = 0; i < v.columns.size(); ++i) {
+            auto it = methods.find(v.columnNames[i]);
+            if (it == methods.end()) continue;
+            used.insert(it->first);
+            if (it->second == ddb::CompressMethod::Delta && !ddb::deltaCompressible(v.columns[i]))
+                throw ddb::ConversionError("compressMethods: delta-of-delta cannot compress column '" + it->first +
+                                           "' of type " + ddb::typeName(v.columns[i].rawType) +
+                                           " (only SHORT, INT, LONG, temporal and DECIMAL32/64 columns)");
+            v.compressMethods[i] = it->second;
+        }
+    }
+    for (const auto& [name, method] : methods)
+        if (!used.count(name))
+            throw ddb::ConversionError("compressMethods names column '" + name + "', which no uploaded table has");
+    return values;
+}
 
 ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
                                    const std::string& password, int sessionFlag, int connectTimeoutMs,

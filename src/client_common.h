@@ -41,4 +41,8 @@ namespace ddbpy {
 PreparedResult prepareResult(ddb::Result&& result, bool tableToList);
 // GIL held. Throws ddb::ConversionError with the official texts.
 ddb::Value valueFromPython(py::handle obj);
+// Arguments / uploaded objects converted, with compressMethods ({column: 0 none | 1 lz4 |
+// 2 delta}, or None) attached to every table among them. Throws ConversionError when a named
+// column is in no table, or delta-of-delta is asked for a column it cannot encode.
+std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::object& compressMethods);
 }  // namespace ddbpy

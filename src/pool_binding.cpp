@@ -35,14 +35,14 @@ public:
 
     // callback(result, exception) is called exactly once, from a native thread.
     TaskHandle submit(const std::string& script, const py::object& args, int flag, int priority, int parallelism,
-                      int timeoutMs, bool tableToList, py::object callback) {
+                      int timeoutMs, bool tableToList, py::object callback, const py::object& compressMethods) {
         auto task = std::make_shared<ddb::Task>();
         task->script = script;
         task->options = requestOptions(flag, priority, parallelism, 0);
         task->timeoutMs = timeoutMs;
         if (!args.is_none()) {
             task->kind = ddb::Task::Kind::Function;
-            for (auto a : args) task->args.push_back(valueFromPython(a));
+            task->args = valuesFromPython(args, compressMethods);
         }
         auto cb = gilSafe(std::move(callback));
         task->done = [cb, tableToList](ddb::Result&& result, std::exception_ptr error) {
@@ -118,7 +118,7 @@ void registerPool(py::module_& m) {
              py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"))
         .def("submit", &PoolCore::submit, py::arg("script"), py::arg("args"), py::arg("flag"),
              py::arg("priority"), py::arg("parallelism"), py::arg("timeout_ms"), py::arg("table_to_list"),
-             py::arg("callback"))
+             py::arg("callback"), py::arg("compress_methods") = py::none())
         .def("cancel", &PoolCore::cancel)
         .def("shutdown", &PoolCore::shutdown, py::arg("timeout_ms"))
         .def("is_shutdown", &PoolCore::isShutdown)

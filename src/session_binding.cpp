@@ -40,10 +40,8 @@ public:
     }
 
     py::object call(const std::string& function, const py::list& args, int flag, int priority, int parallelism,
-                    bool tableToList, const py::object& onMessage) {
-        std::vector<ddb::Value> values;
-        values.reserve(args.size());
-        for (auto a : args) values.push_back(valueFromPython(a));
+                    bool tableToList, const py::object& onMessage, const py::object& compressMethods) {
+        std::vector<ddb::Value> values = valuesFromPython(args, compressMethods);
         auto options = requestOptions(flag, priority, parallelism, 0);
         std::vector<std::string> messages;
         PreparedResult prepared;
@@ -58,9 +56,9 @@ public:
         return finish(prepared);
     }
 
-    void upload(const std::vector<std::string>& names, const py::list& objects, int flag) {
-        std::vector<ddb::Value> values;
-        for (auto o : objects) values.push_back(valueFromPython(o));
+    void upload(const std::vector<std::string>& names, const py::list& objects, int flag,
+                const py::object& compressMethods) {
+        std::vector<ddb::Value> values = valuesFromPython(objects, compressMethods);
         auto options = requestOptions(flag, 4, 64, 0);
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(mu_);
@@ -97,8 +95,10 @@ void registerSession(py::module_& m) {
         .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"),
              py::arg("parallelism"), py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"))
         .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"),
-             py::arg("priority"), py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"))
-        .def("upload", &SessionCore::upload)
+             py::arg("priority"), py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"),
+             py::arg("compress_methods") = py::none())
+        .def("upload", &SessionCore::upload, py::arg("names"), py::arg("objects"), py::arg("flag"),
+             py::arg("compress_methods") = py::none())
         .def("close", &SessionCore::close)
         .def("is_open", &SessionCore::isOpen)
         .def("session_id", &SessionCore::sessionId);

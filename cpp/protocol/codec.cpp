@@ -807,7 +807,7 @@ private:
     void compressedVector(const Column& c, CompressMethod method, bool explicitMethod) {
         Type base = c.isArrayVector() ? elementTypeOf(c.rawType) : c.type();
         int w = fixedWidth(base);
-        bool deltaOk = !c.isArrayVector() && isTemporalOrIntegral(base) && (w == 2 || w == 4 || w == 8);
+        bool deltaOk = deltaCompressible(c);
         if (method == CompressMethod::Delta && !deltaOk) {
             if (explicitMethod) fail("delta-of-delta compression cannot encode a " + typeName(c.rawType) + " column");
             method = CompressMethod::Lz4;
@@ -938,6 +938,11 @@ private:
 };
 
 }  // namespace
+
+bool deltaCompressible(const Column& c) {
+    int w = fixedWidth(c.type());
+    return !c.isArrayVector() && isTemporalOrIntegral(c.type()) && (w == 2 || w == 4 || w == 8);
+}
 
 Value decodeObject(Source& in, const DecodeOptions& options) {
     Decoder d(in, options);

@@ -23,6 +23,10 @@ struct EncodeOptions {
     std::map<std::string, CompressMethod> columnMethods;
 };
 
+// Whether delta-of-delta can encode a column: SHORT/INT/LONG, temporal types, DECIMAL32/64
+// (§6.1), not array vectors.
+bool deltaCompressible(const Column& c);
+
 // Reads one object (flag word first). Throws ProtocolError on malformed input. A form byte with
 // 0x20 added introduces a PICKLE or ARROW result (§7): the payload is told apart by its first
 // byte (0xFF: an Arrow IPC continuation marker; a pickle never starts with 0xFF) and read

@@ -24,6 +24,11 @@ def enum_value(x) -> int:
     return x.value if isinstance(x, Enum) else int(x)
 
 
+FLAGS_PROTOCOL = FLAG_PICKLE | FLAG_ARROW_OR_LIST
+
+COMPRESS_METHODS = {"none": 0, "lz4": 1, "delta": 2}
+
+
 def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
     """PROTOCOL_DEFAULT means PICKLE in this project, except with compression (which needs DDB)."""
     if protocol not in (PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW):
@@ -59,13 +64,14 @@ def parser_flag(python: bool, parser) -> int:
 
 
 def session_flag(*, protocol: int, compress: bool, python: bool, parser, sql_std, enable_async=False) -> int:
-    """Session-wide bits, sent on the handshake and every request.
-
-    PICKLE and ARROW results are not decoded natively yet, so those protocols currently ask the
-    server for DDB encoding (which servers always honour, PROTOCOL.md §9.9): the result objects
-    are the DDB conversions of OFFICIAL_API.md §4.2.
-    """
+    """Session-wide bits, sent on the handshake and every request (PROTOCOL.md §2.2.1): 8 for
+    PICKLE, 32768 for ARROW (both decoded natively: cpp/protocol/pickle.h, arrow_stream.h),
+    64 for compression (DDB only), 2048 for the Python parser."""
     flag = FLAG_API_CLIENT
+    if protocol == PROTOCOL_PICKLE:
+        flag |= FLAG_PICKLE
+    elif protocol == PROTOCOL_ARROW:
+        flag |= FLAG_ARROW_OR_LIST
     if compress:
         flag |= FLAG_COMPRESS
     flag |= parser_flag(python, parser)
@@ -91,13 +97,54 @@ def validate_parallelism(parallelism) -> int:
     return parallelism
 
 
-def request_flag(base: int, *, clear_memory=False, disable_decimal=False) -> int:
+def request_flag(base: int, *, clear_memory=False, disable_decimal=False, table_to_list=False) -> int:
+    """One request's flag. Under PICKLE, pickleTableToList asks the server for a list of arrays
+    (flag 32768 beside 8), as the official client does; otherwise it is applied locally."""
     flag = base
     if clear_memory:
         flag |= FLAG_CLEAR_MEMORY
     if disable_decimal:
         flag |= FLAG_DISABLE_DECIMAL
+    if table_to_list and flag & FLAG_PICKLE:
+        flag |= FLAG_ARROW_OR_LIST
     return flag
+
+
+def ddb_flag(flag: int) -> int:
+    """The flag of requests the official client always sends in the DDB protocol (uploads,
+    paged fetchSize reads, login): the PICKLE / ARROW bits removed."""
+    return flag & ~FLAGS_PROTOCOL
+
+
+def compress_methods(methods, compress: bool):
+    """compressMethods={"column": "lz4" | "delta" | "none"} (case-insensitive: the official
+    MultithreadedTableWriter spells them "LZ4" / "DELTA") -> {column: method id} for the core;
+    None -> None. Columns not named are sent LZ4, or delta-of-delta where a sample says it is
+    smaller; SYMBOL columns are never compressed."""
+    if methods is None:
+        return None
+    if not compress:
+        raise RuntimeError("compressMethods requires a connection created with compress=True")
+    if not isinstance(methods, dict):
+        raise TypeError("compressMethods must be a dict of column name -> 'lz4', 'delta' or 'none'")
+    out = {}
+    for column, method in methods.items():
+        if not isinstance(column, str):
+            raise TypeError("compressMethods keys must be column names (str)")
+        if not isinstance(method, str) or method.lower() not in COMPRESS_METHODS:
+            raise RuntimeError(f"Unsupported compression method {method!r} for column {column!r}: "
+                               "use 'lz4', 'delta' or 'none'")
+        out[column] = COMPRESS_METHODS[method.lower()]
+    return out
+
+
+def check_arrow_uploads(objects, protocol: int) -> None:
+    """A pyarrow.Table may only be uploaded under PROTOCOL_ARROW, as in the official client."""
+    if protocol == PROTOCOL_ARROW:
+        return
+    for obj in objects:
+        if type(obj).__module__.startswith("pyarrow") and type(obj).__name__ == "Table":
+            raise RuntimeError("pyarrow.Table upload requires protocol='arrow'.")
 
 
 def timeout_ms(value, name="timeout") -> int:

@@ -12,8 +12,8 @@ import threading
 import warnings
 
 from . import _core
-from ._options import (PROTOCOL_DEFAULT, request_flag, resolve_protocol, session_flag, timeout_ms,
-                       validate_parallelism, validate_priority)
+from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, request_flag, resolve_protocol,
+                       session_flag, timeout_ms, validate_parallelism, validate_priority)
 
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -66,6 +66,7 @@ class DBConnectionPool:
         self.usePublicName = usePublicName
         self.show_output = show_output
         self.protocol = resolve_protocol(protocol, compress)
+        self._compress = bool(compress)
         self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
                                   sql_std=sqlStd)
         self._timeout_ms = timeout_ms(timeout)
@@ -86,13 +87,17 @@ class DBConnectionPool:
         return self.pool
 
     def _submit(self, script, args, callback, *, clearMemory, pickleTableToList, priority, parallelism,
-                disableDecimal, timeout):
+                disableDecimal, timeout, compressMethods=None):
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
-        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal))
+        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
+                            table_to_list=bool(pickleTableToList))
         ms = timeout_ms(timeout) if timeout is not None else self._timeout_ms
+        methods = compress_methods(compressMethods, self._compress)
+        if args:
+            check_arrow_uploads(args, self.protocol)
         return self._core().submit(script, list(args) if args else None, flag, priority, parallelism, ms,
-                                   bool(pickleTableToList), callback)
+                                   bool(pickleTableToList), callback, methods)
 
     def _next_id(self) -> int:
         with self.mutex:
@@ -100,7 +105,7 @@ class DBConnectionPool:
             return self.taskId
 
     async def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None,
-                  parallelism=None, disableDecimal=None, timeout=None):
+                  parallelism=None, disableDecimal=None, timeout=None, compressMethods=None):
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         task_id = self._next_id()
@@ -114,7 +119,7 @@ class DBConnectionPool:
 
         handle = self._submit(script, args, done, clearMemory=True if clearMemory is None else clearMemory,
                               pickleTableToList=pickleTableToList, priority=priority, parallelism=parallelism,
-                              disableDecimal=disableDecimal, timeout=timeout)
+                              disableDecimal=disableDecimal, timeout=timeout, compressMethods=compressMethods)
         try:
             return await fut
         except asyncio.CancelledError:
@@ -123,7 +128,8 @@ class DBConnectionPool:
             raise
 
     def runTaskAsync(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None,
-                     parallelism=None, disableDecimal=None, timeout=None) -> concurrent.futures.Future:
+                     parallelism=None, disableDecimal=None, timeout=None,
+                     compressMethods=None) -> concurrent.futures.Future:
         fut = concurrent.futures.Future()
         task_id = self._next_id()
 
@@ -137,7 +143,7 @@ class DBConnectionPool:
 
         handle = self._submit(script, args, done, clearMemory=True if clearMemory is None else clearMemory,
                               pickleTableToList=pickleTableToList, priority=priority, parallelism=parallelism,
-                              disableDecimal=disableDecimal, timeout=timeout)
+                              disableDecimal=disableDecimal, timeout=timeout, compressMethods=compressMethods)
         pool_core = self.pool
 
         def on_cancel(f):
@@ -152,7 +158,7 @@ class DBConnectionPool:
         return self.runTaskAsync(script, *args, **kwargs)
 
     def addTask(self, script, taskId, *args, clearMemory=None, pickleTableToList=None, priority=None,
-                parallelism=None, disableDecimal=None, timeout=None):
+                parallelism=None, disableDecimal=None, timeout=None, compressMethods=None):
         if not isinstance(taskId, int) or taskId < 0:
             raise RuntimeError(f"<Exception> in run: Invalid identity: {taskId}. Identity must be a non-negative integer.")
         entry = _AddedTask()
@@ -164,7 +170,8 @@ class DBConnectionPool:
             self._added[taskId] = entry
         entry.handle = self._submit(script, args, done, clearMemory=bool(clearMemory),
                                     pickleTableToList=pickleTableToList, priority=priority,
-                                    parallelism=parallelism, disableDecimal=disableDecimal, timeout=timeout)
+                                    parallelism=parallelism, disableDecimal=disableDecimal, timeout=timeout,
+                                    compressMethods=compressMethods)
 
     def _entry(self, taskId, where):
         self._core()

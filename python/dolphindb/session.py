@@ -7,8 +7,8 @@ import warnings
 from typing import Callable, Optional
 
 from . import _core
-from ._options import (PROTOCOL_DEFAULT, request_flag, resolve_protocol, session_flag, timeout_ms,
-                       validate_parallelism, validate_priority)
+from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
+                       resolve_protocol, session_flag, timeout_ms, validate_parallelism, validate_priority)
 
 log = logging.getLogger("dolphindb")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -57,6 +57,7 @@ class Session:
         self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
                                   sql_std=sqlStd, enable_async=enableASYNC)
         self._async = enableASYNC
+        self._compress = bool(compress)
         self.show_output = show_output
         self.on_message = on_message
         self._core = _core.SessionCore()
@@ -92,7 +93,7 @@ class Session:
         return True
 
     def login(self, userid, password, enableEncryption=True) -> bool:
-        self._core.call("login", [userid, password, False], self._flag, 4, 64, False, None)
+        self._core.call("login", [userid, password, False], ddb_flag(self._flag), 4, 64, False, None)
         self.userid, self.password = userid, password
         return True
 
@@ -124,23 +125,29 @@ class Session:
             self.on_message(text)
 
     def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None, parallelism=None,
-            fetchSize=None, disableDecimal=None):
+            fetchSize=None, disableDecimal=None, compressMethods=None):
+        """compressMethods={"column": "lz4" | "delta" | "none"}: how table arguments are compressed
+        (compress=True sessions only; by default LZ4, or delta-of-delta where smaller)."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
-        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal))
         to_list = bool(pickleTableToList)
+        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
+                            table_to_list=to_list)
+        methods = compress_methods(compressMethods, self._compress)
         if fetchSize is not None:
             if fetchSize < 8192:
                 raise RuntimeError("<Exception> in runBlock: fetchSize must be greater than 8192")
             if args:
                 raise RuntimeError("<Exception> in runBlock: fetchSize can only be used when running a script")
-            blocks = self._core.run(script, flag, priority, parallelism, fetchSize, to_list, self._emit)
+            # Paged reads are DDB-encoded under every protocol, as in the official client.
+            blocks = self._core.run(script, ddb_flag(flag), priority, parallelism, fetchSize, to_list, self._emit)
             if not isinstance(blocks, list):
                 raise RuntimeError("<Exception> in runBlock: Fetch size can only be set when executing "
                                    "scripts that return a table.")
             return BlockReader(blocks)
         if args:
-            result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit)
+            check_arrow_uploads(args, self.protocol)
+            result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit, methods)
         else:
             result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit)
         return None if self._async else result
@@ -151,11 +158,12 @@ class Session:
                         parallelism=parallelism, fetchSize=fetch_size, disableDecimal=disable_decimal)
 
     def call(self, func, *args, clear_memory=None, table_to_list=None, priority=None, parallelism=None,
-             disable_decimal=None):
+             disable_decimal=None, compress_methods=None):
         return self.run(func, *args, clearMemory=clear_memory, pickleTableToList=table_to_list,
-                        priority=priority, parallelism=parallelism, disableDecimal=disable_decimal)
+                        priority=priority, parallelism=parallelism, disableDecimal=disable_decimal,
+                        compressMethods=compress_methods)
 
-    def upload(self, nameObjectDict) -> int:
+    def upload(self, nameObjectDict, compressMethods=None) -> int:
         if not isinstance(nameObjectDict, dict):
             raise RuntimeError("upload expects a dict of variable names to objects")
         names = []
@@ -169,7 +177,10 @@ class Session:
             names.append(k)
         if not names:
             return -1
-        self._core.upload(names, list(nameObjectDict.values()), self._flag)
+        methods = compress_methods(compressMethods, self._compress)
+        objects = list(nameObjectDict.values())
+        check_arrow_uploads(objects, self.protocol)
+        self._core.upload(names, objects, ddb_flag(self._flag), methods)
         return -1
 
     def runFile(self, filepath, *args, **kwargs):

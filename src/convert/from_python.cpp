@@ -717,6 +717,7 @@ Value fromPython(py::handle obj, const FromPythonOptions& options) {
     if (PyList_Check(o) || PyTuple_Check(o)) return build::vector(sequenceColumn(itemsOf(obj)));
     if (PyAnySet_CheckExact(o) && PySet_Check(o)) return setValue(obj, TypeSpec{});
     if (PyDict_Check(o)) return dictValue(obj);
+    if (isArrowTable(obj)) return tableFromArrow(obj);
     unsupported(o);
 }
 

@@ -54,6 +54,9 @@ Value scalarFromNumpy(py::handle o);                           // np.generic
 bool isPandasObject(py::handle o, const char* cls);
 Column columnFromSeries(py::handle series, const TypeSpec& spec, bool tableColumn);
 Value tableFromFrame(py::handle df, const FromPythonOptions& options);
+// pyarrow (from_arrow.cpp): a pyarrow.Table as a DolphinDB table
+bool isArrowTable(py::handle o);
+Value tableFromArrow(py::handle table);
 
 // Temporal helpers: an np.datetime64 / datetime / date / time / pd.Timestamp as a value of t.
 bool temporalValue(PyObject* o, Type t, int64_t* out);
