@@ -930,7 +930,17 @@ private:
                 if (c.type() == Type::Symbol || c.type() == Type::Any || c.type() == Type::Void)
                     method = CompressMethod::None;
             }
-            vector(c, Form::Vector, method, explicitMethod);
+            if (method != CompressMethod::Delta || !explicitMethod) {
+                vector(c, Form::Vector, method, explicitMethod);
+                continue;
+            }
+            try {
+                vector(c, Form::Vector, method, explicitMethod);
+            } catch (const ProtocolError& e) {
+                // An explicit delta-of-delta the data does not allow is the caller's choice, not
+                // malformed bytes.
+                throw ConversionError("cannot compress column '" + v.columnNames[i] + "' with delta-of-delta: " + e.what());
+            }
         }
         registry_ = savedRegistry;
         nextBaseId_ = savedId;

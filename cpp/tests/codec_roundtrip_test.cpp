@@ -519,7 +519,8 @@ TEST(RoundTrip, CompressedTables) {
             EXPECT_NE(bytes.find(unhex("91 01 a0 86 01 00 01 00 00 00")), std::string::npos);
         }
     }
-    // Explicit per-column methods; delta on DOUBLE is an error when explicitly requested.
+    // Explicit per-column methods; delta on DOUBLE (or an array vector) is the caller's error
+    // when explicitly requested.
     EncodeOptions eo;
     eo.compressTables = true;
     eo.defaultMethod = CompressMethod::None;
@@ -527,9 +528,9 @@ TEST(RoundTrip, CompressedTables) {
     Value back = deserialize(serialize(t, eo));
     expectColumnsEqual(back.columns[0], ints);
     eo.columnMethods = {{"d", CompressMethod::Delta}};
-    EXPECT_THROW(serialize(t, eo), ProtocolError);
+    EXPECT_THROW(serialize(t, eo), ConversionError);
     eo.columnMethods = {{"arr", CompressMethod::Delta}};
-    EXPECT_THROW(serialize(t, eo), ProtocolError);
+    EXPECT_THROW(serialize(t, eo), ConversionError);
     // Every delta-eligible type.
     for (Type ty : {Type::Short, Type::Int, Type::Long, Type::Date, Type::Month, Type::Time, Type::Minute, Type::Second,
                     Type::Datetime, Type::Timestamp, Type::Nanotime, Type::Nanotimestamp, Type::Datehour,
@@ -542,4 +543,85 @@ TEST(RoundTrip, CompressedTables) {
         Value tb = deserialize(serialize(tableOf({"x"}, {c}), d));
         expectColumnsEqual(tb.columns[0], c);
     }
+}
+
+namespace {
+// Method of each column of a serialized table (0 = sent plain): walks the columns, which must be
+// compressed or, when plain, fixed-width.
+std::vector<int> columnMethods(const std::string& bytes) {
+    MemorySource src(bytes);
+    uint16_t flag;
+    src.read(&flag, 2);
+    int32_t rows, cols;
+    src.read(&rows, 4);
+    src.read(&cols, 4);
+    std::string skip;
+    for (int i = 0; i <= cols; ++i) {
+        skip.clear();
+        src.readUntil('\0', skip, 1024);
+    }
+    std::vector<int> methods;
+    for (int i = 0; i < cols; ++i) {
+        uint8_t f[2];
+        src.read(f, 2);
+        if (f[0] == 26) {
+            uint8_t h[28];
+            src.read(h, 28);
+            int32_t byteSize;
+            std::memcpy(&byteSize, h, 4);
+            methods.push_back(h[11]);
+            std::string blocks(static_cast<size_t>(byteSize - 20), '\0');
+            src.read(blocks.data(), blocks.size());
+        } else {
+            methods.push_back(0);
+            int32_t n, c;
+            src.read(&n, 4);
+            src.read(&c, 4);
+            std::string data(static_cast<size_t>(n) * fixedWidth(static_cast<Type>(f[0])), '\0');
+            src.read(data.data(), data.size());
+        }
+    }
+    return methods;
+}
+}  // namespace
+
+TEST(RoundTrip, CompressionAutoPicksTheSmallerMethodFromASample) {
+    const int64_t n = 200000;
+    std::vector<int64_t> ts(n), noise(n);
+    std::vector<int32_t> qty(n);
+    std::vector<double> price(n);
+    uint64_t x = 88172645463325252ULL;
+    for (int64_t i = 0; i < n; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ts[i] = 1704187800000LL + i * 10 + (i % 3 == 0 ? 1 : 0);
+        qty[i] = static_cast<int32_t>(7 * i + (i % 5 == 0 ? 3 : 0));
+        noise[i] = static_cast<int64_t>(x >> 2);
+        price[i] = static_cast<double>(x % 100000) / 100.0;
+    }
+    Value t = tableOf({"ts", "qty", "noise", "price"},
+                      {fixedCol<int64_t>(Type::Timestamp, ts), fixedCol<int32_t>(Type::Int, qty),
+                       fixedCol<int64_t>(Type::Long, noise), fixedCol<double>(Type::Double, price)});
+    EncodeOptions eo;
+    eo.compressTables = true;   // defaultMethod Auto
+    std::string bytes = serialize(t, eo);
+    EXPECT_EQ(columnMethods(bytes), (std::vector<int>{2, 2, 1, 1}));
+    Value back = deserialize(bytes);
+    for (size_t i = 0; i < 4; ++i) expectColumnsEqual(back.columns[i], t.columns[i]);
+    // The table's own methods (set by the binding from compressMethods) apply next, and the
+    // encoder options' by-name methods override both.
+    t.compressMethods = {CompressMethod::None, CompressMethod::Lz4, CompressMethod::Auto, CompressMethod::Lz4};
+    EXPECT_EQ(columnMethods(serialize(t, eo)), (std::vector<int>{0, 1, 1, 1}));
+    eo.columnMethods = {{"ts", CompressMethod::Lz4}};
+    EXPECT_EQ(columnMethods(serialize(t, eo)), (std::vector<int>{1, 1, 1, 1}));
+    // Explicit delta-of-delta on values whose differences overflow 64 bits: a ConversionError.
+    t.compressMethods = {CompressMethod::Auto, CompressMethod::Auto, CompressMethod::Auto, CompressMethod::Auto};
+    std::vector<int64_t> wild = {INT64_MAX - 1, INT64_MIN + 1, INT64_MAX - 1};
+    Value w = tableOf({"w"}, {fixedCol<int64_t>(Type::Long, wild)});
+    EncodeOptions delta;
+    delta.compressTables = true;
+    delta.columnMethods = {{"w", CompressMethod::Delta}};
+    EXPECT_THROW(serialize(w, delta), ConversionError);
+    EXPECT_EQ(columnMethods(serialize(w, EncodeOptions{true, CompressMethod::Auto, {}})), (std::vector<int>{1}));
 }

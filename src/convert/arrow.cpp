@@ -5,12 +5,18 @@
 
 namespace ddbpy {
 
+std::string describe(const py::error_already_set& e) {
+    std::string type = py::str(e.type().attr("__name__"));
+    std::string text = py::str(e.value());
+    return text.empty() ? type : type + ": " + text;
+}
+
 py::object arrowTable(py::object stream) {
     py::module_ pa;
     try {
         pa = py::module_::import("pyarrow");
     } catch (py::error_already_set& e) {
-        throw ddb::ConversionError(std::string("An ARROW result needs pyarrow: ") + e.what());
+        throw ddb::ConversionError("An ARROW result needs pyarrow: " + describe(e));
     }
     try {
         py::object buffer = pa.attr("py_buffer")(stream);
@@ -20,7 +26,7 @@ py::object arrowTable(py::object stream) {
         return table;
     } catch (py::error_already_set& e) {
         if (e.matches(PyExc_MemoryError)) throw;
-        throw ddb::ProtocolError(std::string("invalid Arrow IPC stream: ") + e.what());
+        throw ddb::ProtocolError("invalid Arrow IPC stream: " + describe(e));
     }
 }
 

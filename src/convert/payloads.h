@@ -3,6 +3,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <string>
+
 #include "protocol/pickle.h"
 #include "protocol/types.h"
 
@@ -20,5 +22,8 @@ py::object pickledObject(const ddb::pickle::Tree& tree, ddb::Form form);
 // pyarrow in one call and fully validated. Errors: ProtocolError (corrupt stream),
 // ConversionError (pyarrow missing).
 py::object arrowTable(py::object stream);
+
+// "TypeName: message" of a Python exception (no traceback), for the messages of the errors above.
+std::string describe(const py::error_already_set& e);
 
 }  // namespace ddbpy

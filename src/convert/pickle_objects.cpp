@@ -332,7 +332,7 @@ py::object pickledObject(const ddb::pickle::Tree& tree, ddb::Form form) {
         Replayer r;
         result = r.build(tree.root, 0);
     } catch (py::error_already_set& e) {
-        throw ddb::ConversionError(std::string("Cannot rebuild the PICKLE result: ") + e.what());
+        throw ddb::ConversionError("Cannot rebuild the PICKLE result: " + describe(e));
     }
     // The official client transposes an object-dtype matrix (DolphinDBImp.cpp, runPy).
     if (form == ddb::Form::Matrix && PyList_Check(result.ptr()) && PyList_GET_SIZE(result.ptr()) > 0) {
