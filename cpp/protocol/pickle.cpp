@@ -157,19 +157,71 @@ constexpr size_t kChunk = 1 << 20;   // growth step while the remaining size is 
 
 void release(std::vector<Ref>& memoized, Ref root);
 
+// The memo. Indices from MEMOIZE (and the small ones of BINPUT) are dense: a vector; an index
+// far beyond the vector's end goes to a map, so LONG_BINPUT 4000000000 allocates nothing big.
+class Memo {
+public:
+    void put(uint64_t i, Ref r) {
+        if (i >= dense_.size() && i <= dense_.size() + 1024) dense_.resize(static_cast<size_t>(i) + 1);
+        if (i < dense_.size()) {
+            if (!dense_[static_cast<size_t>(i)]) ++count_;
+            dense_[static_cast<size_t>(i)] = std::move(r);
+            return;
+        }
+        if (sparse_.insert_or_assign(i, std::move(r)).second) ++count_;
+    }
+    const Ref* get(uint64_t i) const {
+        if (i < dense_.size()) return dense_[static_cast<size_t>(i)] ? &dense_[static_cast<size_t>(i)] : nullptr;
+        auto it = sparse_.find(i);
+        return it == sparse_.end() ? nullptr : &it->second;
+    }
+    size_t size() const { return count_; }   // len(memo), the index MEMOIZE uses
+    // Moves every entry out (those `keep` accepts into `out`, the rest dropped).
+    template <class Keep>
+    void drainInto(std::vector<Ref>& out, Keep keep) {
+        for (auto& r : dense_)
+            if (r && keep(*r)) out.push_back(std::move(r));
+        for (auto& [k, r] : sparse_)
+            if (keep(*r)) out.push_back(std::move(r));
+        dense_.clear();
+        sparse_.clear();
+        count_ = 0;
+    }
+
+private:
+    std::vector<Ref> dense_;
+    std::unordered_map<uint64_t, Ref> sparse_;
+    size_t count_ = 0;
+};
+
+// Objects a stream can still change after creating them: the only ones a cycle can pass through.
+bool mutableKind(const Object& o) {
+    switch (o.kind) {
+        case Kind::List: case Kind::Dict: case Kind::Set: case Kind::Call: case Kind::NewObj: case Kind::Instance:
+            return true;
+        default:
+            return false;
+    }
+}
+
 class Machine {
 public:
     Machine(Source& in, const Limits& limits, int firstByte) : in_(in), limits_(limits), pending_(firstByte) {
-        none_ = std::make_shared<Object>(Kind::None);
-        true_ = std::make_shared<Object>(Kind::Bool);
+        none_ = make(Kind::None);
+        true_ = make(Kind::Bool);
         true_->boolean = true;
-        false_ = std::make_shared<Object>(Kind::Bool);
+        false_ = make(Kind::Bool);
     }
     // A stream that failed half-way may have built cycles through its memo.
     ~Machine() {
         std::vector<Ref> memoized;
-        for (auto& [k, v] : memo_) memoized.push_back(std::move(v));
+        memo_.drainInto(memoized, [](const Object&) { return true; });
+        for (auto& r : stack_) memoized.push_back(std::move(r));
+        stack_.clear();
         release(memoized, nullptr);
+        none_.reset();
+        true_.reset();
+        false_.reset();
     }
 
     std::shared_ptr<Tree> run() {
@@ -183,9 +235,9 @@ public:
             execute(op);
         }
         tree->protocol = proto_;
-        tree->memoized.reserve(memo_.size());
-        for (auto& [k, v] : memo_) tree->memoized.push_back(std::move(v));
-        memo_.clear();
+        // Only objects a cycle can pass through stay referenced from the tree: the others are
+        // then referenced exactly as often as the result uses them (the replay relies on it).
+        memo_.drainInto(tree->memoized, mutableKind);
         stack_.clear();
         if (!refused_.empty())
             throw ConversionError("The pickled result uses " + refused_ +
@@ -294,18 +346,20 @@ private:
     }
     Ref makeGlobal(std::string module, std::string name) {
         if (proto_ < 3) fixImports(module, name);
-        if (!isAllowedGlobal(module, name) && !nativeGlobal(module, name) && refused_.empty())
+        bool nul = module.find('\0') != std::string::npos || name.find('\0') != std::string::npos;
+        if ((nul || (!isAllowedGlobal(module, name) && !nativeGlobal(module, name))) && refused_.empty())
             refused_ = module + "." + name;
         Ref o = make(Kind::Global);
         o->text = std::move(module);
-        o->name = std::move(name);
+        o->text += '\0';
+        o->text += name;
         return o;
     }
     static bool nativeGlobal(std::string_view module, std::string_view name) {
         return (module == "_codecs" && name == "encode") || (module == "builtins" && name == "getattr");
     }
     static bool isGlobal(const Ref& o, std::string_view module, std::string_view name) {
-        return o->kind == Kind::Global && o->text == module && o->name == name;
+        return o->kind == Kind::Global && o->module() == module && o->qualname() == name;
     }
 
     // ---- stack ----
@@ -331,37 +385,33 @@ private:
         return items;
     }
 
-    void memoPut(uint64_t index) {
-        memo_[index] = top();
-    }
+    void memoPut(uint64_t index) { memo_.put(index, top()); }
     void memoGet(uint64_t index) {
-        auto it = memo_.find(index);
-        if (it == memo_.end()) fail("memo value not found at index " + std::to_string(index));
-        push(it->second);
+        const Ref* r = memo_.get(index);
+        if (!r) fail("memo value not found at index " + std::to_string(index));
+        push(*r);
     }
 
     // ---- mutations ----
     void mutate(const Ref& target, Mutation::Kind kind, std::vector<Ref> args, const char* opname) {
+        auto append = [&] {
+            if (target->items.empty()) target->items = std::move(args);
+            else target->items.insert(target->items.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+        };
         switch (target->kind) {
             case Kind::List:
                 if (kind == Mutation::Kind::Append || kind == Mutation::Kind::Extend) {
-                    target->items.insert(target->items.end(), std::make_move_iterator(args.begin()),
-                                         std::make_move_iterator(args.end()));
-                    return;
+                    return append();
                 }
                 break;
             case Kind::Dict:
                 if (kind == Mutation::Kind::SetItems) {
-                    target->items.insert(target->items.end(), std::make_move_iterator(args.begin()),
-                                         std::make_move_iterator(args.end()));
-                    return;
+                    return append();
                 }
                 break;
             case Kind::Set:
                 if (kind == Mutation::Kind::AddItems) {
-                    target->items.insert(target->items.end(), std::make_move_iterator(args.begin()),
-                                         std::make_move_iterator(args.end()));
-                    return;
+                    return append();
                 }
                 break;
             case Kind::Call: case Kind::NewObj: case Kind::Instance:
@@ -384,7 +434,7 @@ private:
         if (isGlobal(callable, "builtins", "getattr")) {
             if (args->items.size() == 2 && args->items[0]->kind == Kind::Global && args->items[1]->kind == Kind::Str) {
                 const Ref& owner = args->items[0];
-                return push(makeGlobal(owner->text, owner->name + "." + args->items[1]->text));
+                return push(makeGlobal(std::string(owner->module()), std::string(owner->qualname()) + "." + args->items[1]->text));
             }
             if (refused_.empty()) refused_ = "builtins.getattr on a value that is not a global";
         }
@@ -813,7 +863,7 @@ private:
     int proto_ = 0;
     std::vector<Ref> stack_;
     std::vector<size_t> marks_;
-    std::unordered_map<uint64_t, Ref> memo_;
+    Memo memo_;
     std::string refused_;
     Ref none_, true_, false_;
 };

@@ -38,7 +38,7 @@ enum class Kind : uint8_t {
     Dict,        // items: key, value, key, value ... (SETITEM/SETITEMS land here directly)
     Set,         // items (ADDITEMS)
     FrozenSet,   // items
-    Global,      // text: module, name: qualified name (may be dotted)
+    Global,      // text: module '\0' qualified name (may be dotted): see module(), qualname()
     Call,        // REDUCE: items = {callable, args tuple}
     NewObj,      // NEWOBJ / NEWOBJ_EX: items = {cls, args tuple[, kwargs dict]}
     Instance,    // INST / OBJ (protocols 0/1): items = {cls, args tuple}
@@ -63,10 +63,11 @@ struct Mutation {
 struct Object {
     Kind kind = Kind::None;
     bool boolean = false;
-    int64_t integer = 0;
-    double real = 0;
+    union {
+        int64_t integer = 0;
+        double real;
+    };
     std::string text;
-    std::string name;
     std::shared_ptr<Buffer> bytes;
     std::vector<Ref> items;
     std::vector<Mutation> mutations;   // Call / NewObj / Instance results only
@@ -80,10 +81,19 @@ struct Object {
     Object& operator=(const Object&) = delete;
 
     std::string_view bytesView() const;
+    // Global
+    std::string_view module() const { return std::string_view(text).substr(0, text.find('\0')); }
+    std::string_view qualname() const {
+        size_t at = text.find('\0');
+        return at == std::string::npos ? std::string_view() : std::string_view(text).substr(at + 1);
+    }
 };
 
+
 // A decoded stream. Cycles (a list that contains itself, built through the memo) are broken
-// when the Tree is destroyed: every cycle passes through a memoized object.
+// when the Tree is destroyed: every cycle passes through a memoized list, dict, set or called
+// object, which `memoized` keeps. Every other Object is referenced exactly as often as the
+// result uses it (use_count() > 1: the object appears more than once).
 struct Tree {
     Ref root;
     int protocol = 0;                  // the PROTO version (0 when the stream had none)

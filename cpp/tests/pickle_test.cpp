@@ -76,7 +76,7 @@ std::string show(const Ref& o) {
             }
             return s + "}";
         }
-        case Kind::Global: return o->text + "." + o->name;
+        case Kind::Global: return std::string(o->module()) + "." + std::string(o->qualname());
         case Kind::Call: case Kind::NewObj: case Kind::Instance: {
             std::string s = show(o->items[0]) + show(o->items[1]);
             for (const auto& m : o->mutations) s += ".build(" + join(m.args) + ")";

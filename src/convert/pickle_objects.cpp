@@ -34,7 +34,7 @@ py::object steal(PyObject* p) {
 }
 
 bool isGlobal(const Ref& o, std::string_view module, std::string_view name) {
-    return o->kind == Kind::Global && o->text == module && o->name == name;
+    return o->kind == Kind::Global && o->module() == module && o->qualname() == name;
 }
 
 class Replayer {
@@ -71,7 +71,8 @@ public:
             case Kind::Tuple: {
                 Guard g(*this, o, shared);
                 py::tuple t(o->items.size());
-                for (size_t i = 0; i < o->items.size(); ++i) t[i] = build(o->items[i], depth + 1);
+                for (size_t i = 0; i < o->items.size(); ++i)
+                    PyTuple_SET_ITEM(t.ptr(), static_cast<Py_ssize_t>(i), build(o->items[i], depth + 1).release().ptr());
                 return remember(o, shared, std::move(t));
             }
             case Kind::FrozenSet: {
@@ -82,7 +83,8 @@ public:
             case Kind::List: {
                 py::list l(o->items.size());
                 remember(o, shared, l);
-                for (size_t i = 0; i < o->items.size(); ++i) l[i] = build(o->items[i], depth + 1);
+                for (size_t i = 0; i < o->items.size(); ++i)
+                    PyList_SET_ITEM(l.ptr(), static_cast<Py_ssize_t>(i), build(o->items[i], depth + 1).release().ptr());
                 return l;
             }
             case Kind::Dict: {
@@ -102,7 +104,7 @@ public:
                     if (PySet_Add(s.ptr(), build(item, depth + 1).ptr()) != 0) throw py::error_already_set();
                 return s;
             }
-            case Kind::Global: return remember(o, shared, global(o->text, o->name));
+            case Kind::Global: return remember(o, shared, global(std::string(o->module()), std::string(o->qualname())));
             case Kind::Call: case Kind::NewObj: case Kind::Instance: {
                 py::object obj;
                 {
@@ -136,9 +138,10 @@ private:
         return value;
     }
 
-    py::list buildList(const std::vector<Ref>& items, int depth, size_t from = 0) {
-        py::list l(items.size() - from);
-        for (size_t i = from; i < items.size(); ++i) l[i - from] = build(items[i], depth + 1);
+    py::list buildList(const std::vector<Ref>& items, int depth) {
+        py::list l(items.size());
+        for (size_t i = 0; i < items.size(); ++i)
+            PyList_SET_ITEM(l.ptr(), static_cast<Py_ssize_t>(i), build(items[i], depth + 1).release().ptr());
         return l;
     }
 
