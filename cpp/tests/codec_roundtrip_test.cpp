@@ -625,3 +625,51 @@ TEST(RoundTrip, CompressionAutoPicksTheSmallerMethodFromASample) {
     EXPECT_THROW(serialize(w, delta), ConversionError);
     EXPECT_EQ(columnMethods(serialize(w, EncodeOptions{true, CompressMethod::Auto, {}})), (std::vector<int>{1}));
 }
+
+TEST(RoundTrip, CompressedVectorsDecodeInEveryVectorPosition) {
+    // A compressed INT vector [1, 2, 3] as any encoder writes it (flag 1a 01 + header + blocks).
+    Column ints = fixedCol<int32_t>(Type::Int, {1, 2, 3});
+    Column strs = strCol(Type::String, {"a", "bb", "c"});
+    auto compressed = [](const Column& c, CompressMethod m) {
+        EncodeOptions eo;
+        eo.compressTables = true;
+        eo.columnMethods = {{"x", m}};
+        std::string table = serialize(tableOf({"x"}, {c}), eo);
+        return table.substr(2 + 4 + 4 + 1 + 2);   // flag, rows, cols, "" name, "x" name
+    };
+    std::string lz4 = compressed(ints, CompressMethod::Lz4);
+    std::string delta = compressed(ints, CompressMethod::Delta);
+    std::string text = compressed(strs, CompressMethod::Lz4);
+    ASSERT_EQ(static_cast<uint8_t>(lz4[0]), 0x1a);
+    for (const std::string& c : {lz4, delta}) {
+        // Top-level vector and pair (form byte 1 / 2 before the COMPRESS type).
+        EXPECT_EQ(values<int32_t>(deserialize(c).column), (std::vector<int32_t>{1, 2, 3}));
+        std::string pair = c;
+        pair[1] = 2;
+        Value p = deserialize(pair);
+        EXPECT_EQ(p.form, Form::Pair);
+        EXPECT_EQ(values<int32_t>(p.column), (std::vector<int32_t>{1, 2, 3}));
+        // Set keys; dictionary keys and values; an ANY vector item; matrix labels.
+        Value set = deserialize(unhex("04 04") + c);
+        EXPECT_EQ(values<int32_t>(set.column), (std::vector<int32_t>{1, 2, 3}));
+        Value dict = deserialize(unhex("12 05") + text + c);
+        EXPECT_EQ(strings(dict.column), (std::vector<std::string>{"a", "bb", "c"}));
+        EXPECT_EQ(values<int32_t>(*dict.dictValues), (std::vector<int32_t>{1, 2, 3}));
+        Value dict2 = deserialize(unhex("12 05") + c + text);
+        EXPECT_EQ(values<int32_t>(dict2.column), (std::vector<int32_t>{1, 2, 3}));
+        Value any = deserialize(unhex("19 01 02 00 00 00 01 00 00 00") + c + unhex("04 00 07 00 00 00"));
+        ASSERT_EQ(any.column.items.size(), 2u);
+        EXPECT_EQ(values<int32_t>(any.column.items[0].column), (std::vector<int32_t>{1, 2, 3}));
+        // 3x1 INT matrix with compressed row labels and plain column labels.
+        Value m = deserialize(unhex("04 03 03") + c + unhex("04 01 01 00 00 00 01 00 00 00 09 00 00 00") +
+                              unhex("04 03 03 00 00 00 01 00 00 00 0a 00 00 00 0b 00 00 00 0c 00 00 00"));
+        ASSERT_TRUE(m.rowLabels);
+        EXPECT_EQ(values<int32_t>(*m.rowLabels), (std::vector<int32_t>{1, 2, 3}));
+        EXPECT_EQ(values<int32_t>(m.column), (std::vector<int32_t>{10, 11, 12}));
+        // Table columns (type 0 or 8).
+        for (const char* type : {"00", "08"}) {
+            Value t = deserialize(unhex(std::string(type) + " 06 03 00 00 00 01 00 00 00 00 78 00") + c);
+            EXPECT_EQ(values<int32_t>(t.columns[0]), (std::vector<int32_t>{1, 2, 3}));
+        }
+    }
+}
