@@ -2,6 +2,7 @@
 // parity tests. Encoding and decoding run with the GIL released.
 #include <pybind11/pybind11.h>
 
+#include "client_common.h"
 #include "convert/convert.h"
 #include "errors.h"
 #include "protocol/codec.h"
@@ -49,6 +50,19 @@ py::bytes reencode(py::buffer data) {
     return py::bytes(out);
 }
 
+// The bytes an upload of `obj` sends with compress=True (tests, bench/compression.py).
+py::bytes dumpsCompressed(py::handle obj, py::object compressMethods) {
+    std::vector<ddb::Value> values = valuesFromPython(py::make_tuple(obj), compressMethods);
+    std::string bytes;
+    {
+        py::gil_scoped_release release;
+        ddb::EncodeOptions eo;
+        eo.compressTables = true;
+        bytes = ddb::serialize(values[0], eo);
+    }
+    return py::bytes(bytes);
+}
+
 }  // namespace
 
 void registerCodec(py::module_& m) {
@@ -59,6 +73,8 @@ void registerCodec(py::module_& m) {
     m.def("loads", &loads, py::arg("data"), py::kw_only(), py::arg("table_to_list") = false,
           "Deserializes one DolphinDB object into the Python object the official client returns. "
           "table_to_list: a table becomes a list of column arrays (pickleTableToList).");
+    m.def("codec_dumps_compressed", &dumpsCompressed, py::arg("obj"), py::arg("compress_methods") = py::none(),
+          "The bytes of `obj` as a compress=True upload sends them (compressMethods as _options gives them).");
     m.def("codec_reencode", &reencode, py::arg("data"),
           "C++ decode then encode (parity tests with the server's codec).");
 }

@@ -28,6 +28,8 @@ def loads(data: bytes | bytearray | memoryview, *, table_to_list: bool = False) 
     """The Python object the official client returns for one serialized object."""
 def codec_reencode(data: bytes | bytearray | memoryview) -> bytes:
     """C++ decode then encode (parity tests)."""
+def codec_dumps_compressed(obj: Any, compress_methods: Optional[dict[str, int]] = None) -> bytes:
+    """The bytes of `obj` as a compress=True upload sends them."""
 
 # ---- client (src/session_binding.cpp, src/pool_binding.cpp)
 class SessionCore:
