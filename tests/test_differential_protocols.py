@@ -4,6 +4,7 @@ each script with fixed bytes: streams of CPython's pickle module, DolphinDB's SY
 IPC streams from pyarrow, and compressed tables from the embedded server's codec."""
 from __future__ import annotations
 
+import inspect
 import json
 import pickle
 import struct
@@ -23,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CAPTURES  # noqa: E402
 from stub_server import StubServer  # noqa: E402
 
-DESCRIBE = '''
-import numpy as np, pandas as pd
 def describe(obj):
+    """A text that is equal only for equal objects of equal types (runs in both clients)."""
+    import numpy as np
+    import pandas as pd
     try:
         import pyarrow as pa
         if isinstance(obj, pa.Table):
@@ -39,10 +41,6 @@ def describe(obj):
     if isinstance(obj, (list, tuple)):
         return type(obj).__name__ + "[" + ", ".join(describe(x) for x in obj) + "]"
     return type(obj).__name__ + " " + repr(obj)
-'''
-namespace: dict = {}
-exec(DESCRIBE, namespace)   # the same function on both sides
-describe = namespace["describe"]
 
 
 def _ipc(table):
@@ -89,7 +87,7 @@ def _pickle_replies():
 
 
 def _compare(official, port, protocol_name, scripts, ours_session):
-    code = DESCRIBE + f"""
+    code = inspect.getsource(describe) + f"""
 import json, dolphindb as ddb, dolphindb.settings as keys
 s = ddb.Session(protocol=keys.{protocol_name}{', compress=True' if protocol_name == 'PROTOCOL_DDB' else ''})
 assert s.connect("127.0.0.1", {port})

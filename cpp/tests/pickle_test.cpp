@@ -359,10 +359,10 @@ TEST(ArrowStream, FramingIsCheckedAndReadExactly) {
     EXPECT_EQ(src.remaining(), 4);
     // Every truncation fails (memory and socket-like sources).
     for (size_t n = 1; n < stream.size(); ++n) {
-        std::string cut = stream.substr(0, n);
-        MemorySource mem(cut.substr(1));
+        std::string cut = stream.substr(1, n - 1);   // the first byte is passed separately
+        MemorySource mem(cut);
         EXPECT_THROW(readArrowStream(mem, 0xff), ProtocolError) << n;
-        StreamSource sock(cut.substr(1));
+        StreamSource sock(cut);
         EXPECT_THROW(readArrowStream(sock, 0xff), ProtocolError) << n;
     }
     // Corrupt metadata: a negative size, a vtable pointing outside, a huge body length.
