@@ -17,6 +17,9 @@ namespace {
 constexpr int64_t kMaxMetadata = 64LL * 1024 * 1024;
 constexpr int64_t kMaxBody = int64_t{1} << 40;
 constexpr size_t kChunk = 1 << 20;
+// From a socket a body's announced size is reserved (address space, not yet touched memory) up
+// to this much; larger bodies grow as their bytes arrive.
+constexpr int64_t kMaxReserveAhead = 256LL * 1024 * 1024;
 
 template <class T>
 T loadLE(const uint8_t* p) {
@@ -34,7 +37,9 @@ T loadLE(const uint8_t* p) {
 // The stream's bytes, in one buffer that grows as they arrive.
 class Collector {
 public:
-    explicit Collector(Source& in) : in_(in), buf_(Buffer::allocate(64 * 1024)) {}
+    // Everything left in a memory source fits in one allocation; a socket starts small.
+    explicit Collector(Source& in)
+        : in_(in), buf_(Buffer::allocate(in.remaining() >= 0 ? static_cast<size_t>(in.remaining()) + 8 : 64 * 1024)) {}
 
     uint8_t* read(size_t n) {
         reserve(n);
@@ -49,6 +54,7 @@ public:
         int64_t left = in_.remaining();
         if (left >= 0 && n > left)
             fail(std::string(what) + " of " + std::to_string(n) + " bytes, only " + std::to_string(left) + " left");
+        reserve(static_cast<size_t>(left >= 0 ? n : std::min(n, kMaxReserveAhead)));
         while (n > 0) {
             size_t take = static_cast<size_t>(std::min<int64_t>(n, kChunk));
             read(take);
@@ -69,7 +75,7 @@ public:
 
 private:
     void reserve(size_t n) {
-        if (used_ + n > buf_->size()) buf_->resize(std::max(used_ + n, buf_->size() * 2));
+        if (used_ + n > buf_->size()) buf_->resize(std::max(used_ + n, buf_->size() * 2));   // amortized
     }
     Source& in_;
     std::shared_ptr<Buffer> buf_;
