@@ -464,6 +464,8 @@ def test_compress_methods_errors():
             s.upload({"t": df}, compressMethods={"d": "delta"})
         with pytest.raises(_core.ConversionError, match="names column 'nope'"):
             s.run("f", df, compressMethods={"nope": "lz4"})
+        with pytest.raises(RuntimeError, match="compressMethods applies to table arguments or uploads"):
+            s.run("select * from t", compressMethods={"d": "lz4"})
         s.close()
         plain = _session(stub.port, protocol=keys.PROTOCOL_DDB)
         with pytest.raises(RuntimeError, match="compressMethods requires a connection created with compress=True"):

@@ -116,7 +116,7 @@ def ddb_flag(flag: int) -> int:
     return flag & ~FLAGS_PROTOCOL
 
 
-def compress_methods(methods, compress: bool):
+def compress_methods(methods, compress: bool, has_objects: bool = True):
     """compressMethods={"column": "lz4" | "delta" | "none"} (case-insensitive: the official
     MultithreadedTableWriter spells them "LZ4" / "DELTA") -> {column: method id} for the core;
     None -> None. Columns not named are sent LZ4, or delta-of-delta where a sample says it is
@@ -125,6 +125,8 @@ def compress_methods(methods, compress: bool):
         return None
     if not compress:
         raise RuntimeError("compressMethods requires a connection created with compress=True")
+    if not has_objects:
+        raise RuntimeError("compressMethods applies to table arguments or uploads; this call has none")
     if not isinstance(methods, dict):
         raise TypeError("compressMethods must be a dict of column name -> 'lz4', 'delta' or 'none'")
     out = {}

@@ -93,7 +93,7 @@ class DBConnectionPool:
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
                             table_to_list=bool(pickleTableToList))
         ms = timeout_ms(timeout) if timeout is not None else self._timeout_ms
-        methods = compress_methods(compressMethods, self._compress)
+        methods = compress_methods(compressMethods, self._compress, bool(args))
         if args:
             check_arrow_uploads(args, self.protocol)
         return self._core().submit(script, list(args) if args else None, flag, priority, parallelism, ms,

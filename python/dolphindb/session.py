@@ -133,7 +133,7 @@ class Session:
         to_list = bool(pickleTableToList)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
                             table_to_list=to_list)
-        methods = compress_methods(compressMethods, self._compress)
+        methods = compress_methods(compressMethods, self._compress, bool(args))
         if fetchSize is not None:
             if fetchSize < 8192:
                 raise RuntimeError("<Exception> in runBlock: fetchSize must be greater than 8192")
