@@ -115,6 +115,11 @@ def test_option_errors_keep_the_official_texts():
         ddb.Session(protocol=keys.PROTOCOL_ARROW, compress=True)
     with pytest.raises(RuntimeError, match="^The Pickle protocol does not support compression.$"):
         ddb.Session(protocol=keys.PROTOCOL_PICKLE, compress=True)
+    with pytest.raises(RuntimeError, match="^The Pickle protocol does not support compression.$"):
+        ddb.Session(enablePickle=True, compress=True)
+    assert ddb.Session(enablePickle=False).protocol == keys.PROTOCOL_DDB
+    assert ddb.Session(compress=True).protocol == keys.PROTOCOL_DDB
+    assert ddb.Session().protocol == keys.PROTOCOL_PICKLE
     with pytest.raises(RuntimeError, match="^The Arrow protocol does not support compression.$"):
         ddb.DBConnectionPool("127.0.0.1", 1, 1, protocol=keys.PROTOCOL_ARROW, compress=True)
     for parser in ("kdb", "python", keys.ParserType.DolphinDB, 2):

@@ -37,6 +37,8 @@ def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
         if enable_pickle:
             raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
     if protocol == PROTOCOL_DEFAULT:
+        if enable_pickle and compress:
+            raise RuntimeError("The Pickle protocol does not support compression.")
         if enable_pickle is False or compress:
             return PROTOCOL_DDB
         return PROTOCOL_PICKLE
