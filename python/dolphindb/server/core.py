@@ -17,10 +17,11 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from . import codec, protocol
+from . import codec, protocol, result_formats
 from .lang.context import CancelledJob, SessionContext
 from .lang.registry import ScriptError
-from .protocol import (FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PYTHON, ProtocolViolation,
+from .protocol import (FLAG_ARROW, FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PICKLE, FLAG_PYTHON,
+                       ProtocolViolation,
                        SocketReader)
 from .values import ANY, INT, Table, Vector
 
@@ -294,6 +295,14 @@ class Server:
                 raise_text = "Fetch size can only be set when executing scripts that return a table."
                 raise ScriptError(raise_text)
             return codec.encode(_blocks(result, req.fetch_size), compress=compress)
+        if req.flag & FLAG_PICKLE:
+            reply = result_formats.pickle_reply(result, as_list=bool(req.flag & FLAG_ARROW))
+        elif req.flag & FLAG_ARROW:
+            reply = result_formats.arrow_reply(result)
+        else:
+            reply = None
+        if reply is not None:
+            return reply
         return codec.encode(result, compress=compress and isinstance(result, Table))
 
     def _run_job(self, s: Session, req: protocol.Request, args):

@@ -1,0 +1,173 @@
+"""The server's PICKLE and ARROW replies (PROTOCOL.md §7): which forms travel pickled/as Arrow on
+the wire, that the pickle streams are standard pickle plus the 0xF1 symbol section, and that the
+official client reads them into the values its DDB path gives (OFFICIAL_API.md §4.3)."""
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from dolphindb.server import result_formats
+from dolphindb.server.values import ArrayVector, Table, Vector, INT, SYMBOL
+
+from test_server_protocol import RawClient
+
+PICKLE, ARROW, PICKLE_AS_LIST = 32 | 8, 32 | 32768, 32 | 8 | 32768
+
+TYPES = {
+    "b": "[true, false, NULL]", "c": "[1c, NULL, 3c]", "h": "[1h, NULL, 3h]", "i": "[1, NULL, 3]",
+    "l": "[1l, NULL, 3l]", "i2": "1 2 3", "dt": "[2024.01.02, NULL, 1969.12.31]",
+    "mo": "[2024.01M, NULL, 1970.02M]", "tm": "[12:30:00.123, NULL, 00:00:00.001]",
+    "mi": "[12:30m, NULL, 00:01m]", "se": "[12:30:01, NULL, 00:00:01]",
+    "dtm": "[2024.01.02T12:30:00, NULL, 1970.01.01T00:00:01]",
+    "ts": "[2024.01.02T12:30:00.123, NULL, 1970.01.01T00:00:00.001]",
+    "nt": "[12:30:00.000000001, NULL, 00:00:00.000000002]",
+    "nts": "[2024.01.02T12:30:00.000000001, NULL, 1970.01.01T00:00:00.000000002]",
+    "dh": "datehour([2024.01.02T12:00:00, NULL, 1970.01.01T01:00:00])",
+    "f": "[1.5f, NULL, 2.5f]", "d": "[1.5, NULL, -2.5]", "s": "['a', '', 'ccc']",
+    "sym": "symbol(['x', '', 'x'])",
+    "u": "uuid(['5d212a78-cc48-e3b1-4235-b4d91473ee87', '', '5d212a78-cc48-e3b1-4235-b4d91473ee88'])",
+    "ip": "ipaddr(['192.168.1.13', '', '10.0.0.1'])",
+    "i128": "int128(['e1671797c52e15f763380b45e841ec32', '', '00000000000000000000000000000001'])",
+}
+TABLE = "table(" + ", ".join(f"{e} as {n}" for n, e in TYPES.items()) + ")"
+
+
+class _Readable:
+    """A file-like view of the server protocol's socket reader, for pyarrow."""
+    closed = False
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    def read(self, n=-1):
+        return bytes(self.reader.read_exact(n))
+
+
+def _reply_form(port, script, flag):
+    """The form byte of the flag word the server answers `script` with under `flag`."""
+    c = RawClient(port)
+    try:
+        body = "script\n" + script
+        options = f"{flag}_1_4_64"
+        c.sock.sendall(f"API2 {c.sid} {len(body.encode())} / {options}\n{body}".encode())
+        c.reader.read_until(b"\n", 1 << 16)
+        assert c.reader.read_until(b"\n", 1 << 16) == b"OK"
+        return c.reader.read_exact(2)[1]
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("flag", [PICKLE, ARROW])
+def test_tables_travel_in_the_requested_protocol_and_other_forms_stay_ddb(server, flag):
+    assert _reply_form(server.port, TABLE, flag) == 0x26
+    assert _reply_form(server.port, "1 2 3", flag) == 1           # vectors: DDB
+    assert _reply_form(server.port, "dict(`a`b, 1 2)", flag) == 5  # dictionaries: DDB
+    assert _reply_form(server.port, "table(1 2 as x)", 32) == 6    # no protocol flag: DDB
+    # A matrix is pickled; Arrow carries tables only.
+    assert _reply_form(server.port, "matrix(1 2, 3 4)", flag) == (0x23 if flag == PICKLE else 3)
+
+
+def test_what_pickle_cannot_carry_is_answered_in_ddb_encoding(server):
+    assert _reply_form(server.port, "table(blob(['a']) as b)", PICKLE) == 6
+    assert _reply_form(server.port, "table(decimal64([1.5], 2) as d)", PICKLE) == 6
+    assert _reply_form(server.port, "table(decimal64([1.5], 2) as d)", ARROW) == 0x26
+
+
+def test_symbol_columns_use_the_0xf1_section_and_the_rest_is_standard_pickle():
+    table = Table({"sym": Vector(SYMBOL, np.array(["x", "", "x"], dtype=object)),
+                   "i": Vector(INT, np.array([1, -(1 << 31), 3], dtype=np.int32))})
+    stream = result_formats.pickle_reply(table, as_list=True)[2:]
+    assert b"\xf1\x8c\x00\x8c\x01x" in stream       # '' and 'x' once each, then 1-byte indices
+    assert stream.index(b"C\x03\x01\x00\x01") > stream.index(b"\xf1")
+    plain = Table({"i": table.columns["i"]})
+    arrays = pickle.loads(result_formats.pickle_reply(plain, as_list=True)[2:])
+    assert len(arrays) == 1 and arrays[0].dtype == np.float64
+    assert arrays[0][0] == 1 and np.isnan(arrays[0][1])
+
+
+def test_as_list_needs_array_vector_rows_of_one_length():
+    even = ArrayVector(64 + INT, np.array([0, 2, 4]), Vector(INT, np.arange(4, dtype=np.int32)))
+    arrays = pickle.loads(result_formats.pickle_reply(Table({"a": even}), as_list=True)[2:])
+    assert arrays[0].shape == (2, 2) and arrays[0].tolist() == [[0, 1], [2, 3]]
+    ragged = ArrayVector(64 + INT, np.array([0, 1, 4]), Vector(INT, np.arange(4, dtype=np.int32)))
+    assert result_formats.pickle_reply(Table({"a": ragged}), as_list=True) is None
+
+
+def test_arrow_types_follow_the_documented_mapping(server):
+    c = RawClient(server.port)
+    try:
+        body = "script\n" + TABLE
+        c.sock.sendall(f"API2 {c.sid} {len(body.encode())} / {ARROW}_1_4_64\n{body}".encode())
+        c.reader.read_until(b"\n", 1 << 16)
+        c.reader.read_until(b"\n", 1 << 16)
+        c.reader.read_exact(2)
+        table = pa.ipc.open_stream(_Readable(c.reader)).read_all()
+    finally:
+        c.close()
+    schema = {f.name: f.type for f in table.schema}
+    assert schema["sym"] == pa.dictionary(pa.int32(), pa.utf8())
+    assert schema["dt"] == pa.date32() and schema["mo"] == pa.date32()
+    assert schema["tm"] == pa.time32("ms") and schema["se"] == pa.time32("s")
+    assert schema["nt"] == pa.time64("ns") and schema["nts"] == pa.timestamp("ns")
+    assert schema["ts"] == pa.timestamp("ms") and schema["dtm"] == pa.timestamp("s")
+    assert schema["u"] == pa.binary(16) and schema["ip"] == pa.utf8()
+    assert table.column("i").to_pylist() == [1, None, 3]
+    assert table.column("mo").to_pylist()[2].isoformat() == "1970-02-01"
+
+
+def test_official_client_reads_pickle_and_arrow_like_its_ddb_path(server, official):
+    code = f"""
+import json, dolphindb as ddb, dolphindb.settings as k, numpy as np, pandas as pd
+def describe(frame):
+    return {{c: [str(frame[c].dtype) if frame[c].dtype != object else "object",
+                [None if (isinstance(x, float) and x != x) or x is pd.NaT or x is None else str(x)
+                 for x in frame[c].tolist()]] for c in frame.columns}}
+out = {{}}
+for name, p in (("ddb", k.PROTOCOL_DDB), ("pickle", k.PROTOCOL_PICKLE), ("arrow", k.PROTOCOL_ARROW)):
+    s = ddb.Session(protocol=p)
+    assert s.connect("127.0.0.1", {server.port}, "admin", "123456")
+    t = s.run({TABLE!r})
+    out[name] = describe(t.select(["i", "l", "d", "s", "sym", "ip", "ts", "nts"]).to_pandas() if name == "arrow" else t)
+    out[name + "_type"] = type(t).__name__
+    m = s.run("matrix(1 2 3, 4 5 NULL)")
+    out[name + "_matrix"] = [str(m[0].dtype), [[None if x != x else x for x in row] for row in m[0].tolist()]]
+print(json.dumps(out))
+"""
+    out = json.loads(official(code).strip().splitlines()[-1])
+    assert out["pickle_type"] == "DataFrame" and out["arrow_type"] == "Table"
+    ddb_, pkl, arrow = out["ddb"], out["pickle"], out["arrow"]
+    for col in TYPES:
+        # Values equal; dtypes equal except text (DDB gives pandas' str dtype, PICKLE object).
+        assert pkl[col][1] == ddb_[col][1], col
+        if ddb_[col][0] not in ("str", "object"):
+            assert pkl[col][0] == ddb_[col][0], col
+    for col in ("i", "l", "d", "s", "sym", "ip", "ts", "nts"):
+        assert arrow[col][1] == ddb_[col][1], col
+    assert out["pickle_matrix"] == out["ddb_matrix"] == ["float64", [[1.0, 4.0], [2.0, 5.0], [3.0, None]]]
+
+
+@pytest.mark.parametrize("rows,distinct", [(255, 3), (1000, 3), (1000, 300), (70_000, 70_000)])
+def test_symbol_sections_of_every_index_width_decode_in_both_clients(server, official, rows, distinct):
+    import dolphindb as ddb
+    import dolphindb.settings as keys
+    script = f"table(symbol(string(til({rows}) % {distinct})) as sym, til({rows}) as i)"
+    expected = [str(i % distinct) for i in range(rows)]
+    s = ddb.Session(protocol=keys.PROTOCOL_PICKLE)
+    assert s.connect("127.0.0.1", server.port, "admin", "123456")
+    try:
+        assert s.run(script)["sym"].tolist() == expected
+    finally:
+        s.close()
+    code = f"""
+import dolphindb as ddb, dolphindb.settings as k
+s = ddb.Session(protocol=k.PROTOCOL_PICKLE)
+assert s.connect("127.0.0.1", {server.port}, "admin", "123456")
+t = s.run({script!r})
+print(t["sym"].dtype, ",".join(t["sym"].tolist()))
+"""
+    dtype, values = official(code).strip().splitlines()[-1].split(" ", 1)
+    assert dtype == "object" and values.split(",") == expected
