@@ -1,8 +1,13 @@
-"""The embedded server: listener, sessions, jobs, shared state.
+"""The embedded server: listener, sessions, jobs, shared state, fault injection.
 
 One thread per connection reads requests; script execution is bounded by a semaphore of
 `workers` slots (the real server's workerNum), so a `sleep` in one session never blocks another
 while a runaway number of sessions cannot run unbounded concurrent jobs.
+
+Fault injection (used by tests and by the simulated cluster in cluster.py): `kill()` closes the
+port and resets every connection (RST), `start()` again serves on the same port, `pause()` /
+`resume()` hold every request unanswered, `drop_connections()` resets the connections of a live
+node, `not_leader` answers `<NotLeader>host:port`, `load_override` shapes getClusterPerf.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from . import codec, protocol, result_formats
+from .dedup import Outcome, RequestLog, request_key
 from .lang.context import CancelledJob, SessionContext
 from .lang.registry import ScriptError
 from .protocol import (FLAG_ARROW, FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PICKLE, FLAG_PYTHON,
@@ -39,6 +45,7 @@ class Job:
     received: float
     priority: int
     parallelism: int
+    running: bool = False      # holds a worker slot (else queued)
 
 
 @dataclass
@@ -49,15 +56,47 @@ class Session:
     created: float = field(default_factory=time.time)
     last_active: float = field(default_factory=time.time)
     sock: Optional[socket.socket] = None
+    tagged_job: bool = False   # running a clientId/seqNo job, which outlives a killed connection
+
+
+class Connection:
+    """One accepted socket. Once dropped, nothing more is ever sent on it."""
+
+    def __init__(self, sock: socket.socket, remote):
+        self.sock = sock
+        self.remote = remote
+        self.session: Optional[Session] = None
+        self.dropped = False
+
+    def send(self, data: bytes) -> None:
+        if not self.dropped:
+            self.sock.sendall(data)
+
+    def reset(self) -> None:
+        """Aborts the connection: the peer gets a RST, not an orderly FIN.
+
+        SHUT_RD wakes a thread blocked in recv without sending anything; closing with
+        SO_LINGER 0 then sends the RST at once."""
+        self.dropped = True
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+            self.sock.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
 
 
 class ServerState:
-    """What every node of a server shares: users, shared tables, sessions, running jobs."""
+    """What every node of a server or cluster shares: users, shared tables, the dedup log."""
 
     def __init__(self, users=None, data_dir=None):
         self.users = dict(users or DEFAULT_USERS)
         self.lock = threading.RLock()
         self.shared: Dict[str, object] = {}
+        self.requests = RequestLog()
         self.persistence = None
         if data_dir is not None:
             from .persistence import TableStore
@@ -112,15 +151,18 @@ class Server:
         self.state = state or ServerState(users, data_dir)
         self.job_slots = threading.BoundedSemaphore(workers)
         self.sessions: Dict[str, Session] = {}
+        self.connections: set = set()
         self.jobs: Dict[str, Job] = {}
         self.lock = threading.Lock()
         self.job_ids = itertools.count(1)
         self._listener: Optional[socket.socket] = None
         self._accept_thread: Optional[threading.Thread] = None
         self._stopping = threading.Event()
-        self.paused = threading.Event()            # fault injection: accept but never answer
+        self._answering = threading.Event()        # cleared by pause(): accept, read, never answer
+        self._answering.set()
         self.not_leader: Optional[str] = None      # fault injection: answer <NotLeader>host:port
         self.load_override: dict = {}              # fault injection: shape getClusterPerf
+        self.cluster = None                        # the Cluster this node belongs to, if any
         self._rsa_key = None
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
         from .lang import library  # noqa: F401
@@ -140,31 +182,67 @@ class Server:
         return self
 
     def stop(self) -> None:
+        """Shuts the node down: port closed, connections reset, every job cancelled."""
         self._stopping.set()
-        if self._listener is not None:
+        self.kill()
+        with self.lock:
+            jobs = list(self.jobs.values())
+        for job in jobs:
+            job.session.ctx.cancel_event.set()
+
+    def kill(self) -> None:
+        """Dies abruptly: the listening port closes and every connection is reset.
+
+        A running job that carries a clientId/seqNo finishes in the background and records its
+        outcome (as a commit that happened just before the crash), so the client's resend gets
+        that outcome instead of running the job twice; other jobs are cancelled."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
             try:
-                self._listener.shutdown(socket.SHUT_RDWR)
+                listener.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self._listener.close()
-            self._listener = None
+            listener.close()
         self.drop_connections()
         if self._accept_thread is not None:
             self._accept_thread.join(5)
             self._accept_thread = None
 
+    @property
+    def live(self) -> bool:
+        return self._listener is not None
+
     def drop_connections(self) -> None:
-        """Resets every client connection (cancelling their jobs)."""
+        """Resets every client connection; the node keeps listening. Their sessions end at once
+        (connectionNum drops); jobs are cancelled as by kill()."""
         with self.lock:
-            sessions = list(self.sessions.values())
-        for s in sessions:
-            s.ctx.cancel_event.set()
-            if s.sock is not None:
-                try:
-                    s.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
-                    s.sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            conns = list(self.connections)
+            self.connections.clear()
+            for c in conns:
+                if c.session is not None:
+                    self.sessions.pop(c.session.session_id, None)
+        for c in conns:
+            if c.session is not None and not c.session.tagged_job:
+                c.session.ctx.cancel_event.set()
+            c.reset()
+
+    def pause(self) -> None:
+        """Keeps accepting connections and reading requests but answers none until resume()."""
+        self._answering.clear()
+
+    def resume(self) -> None:
+        self._answering.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._answering.is_set()
+
+    def wait_answering(self, give_up) -> bool:
+        """Blocks while paused; False if give_up() turns true first (checked every 50 ms)."""
+        while not self._answering.wait(0.05):
+            if give_up():
+                return False
+        return True
 
     def __enter__(self) -> "Server":
         return self.start()
@@ -186,14 +264,22 @@ class Server:
             except OSError:
                 return
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=self._serve, args=(conn, addr), name=f"ddb-conn-{addr[1]}",
+            c = Connection(conn, addr)
+            with self.lock:
+                if listener is not self._listener:   # killed while accepting
+                    c.reset()
+                    return
+                self.connections.add(c)
+            threading.Thread(target=self._serve, args=(c,), name=f"ddb-conn-{addr[1]}",
                              daemon=True).start()
 
-    def _serve(self, conn: socket.socket, addr) -> None:
+    def _serve(self, c: Connection) -> None:
+        conn, addr = c.sock, c.remote
         reader = SocketReader(conn)
         session: Optional[Session] = None
+        gone = lambda: c.dropped or self._stopping.is_set()  # noqa: E731
         try:
-            while not self._stopping.is_set():
+            while not gone():
                 try:
                     req = protocol.read_request(reader)
                 except (EOFError, ConnectionError, OSError):
@@ -201,22 +287,21 @@ class Server:
                 except ProtocolViolation as e:
                     log.info("closing %s: %s", addr, e)
                     return
-                if self.paused.is_set():
-                    while self.paused.is_set() and not self._stopping.is_set():
-                        time.sleep(0.05)
+                if not self.wait_answering(gone) or c.dropped:
+                    return
                 if session is None or req.body_kind == "connect":
                     if req.body_kind != "connect":
                         sid = req.session_id or "0"
                         session = self._find_session(sid)
                         if session is None:
-                            conn.sendall(protocol.error(sid, "Invalid session id. Please reconnect."))
+                            c.send(protocol.error(sid, "Invalid session id. Please reconnect."))
                             return
                     else:
-                        session = self._new_session(conn, addr)
+                        session = self._new_session(c)
                 session.last_active = time.time()
-                reply = self._handle(session, req, reader, conn)
+                reply = self._handle(session, req, reader, c)
                 if reply is not None and not req.flag & FLAG_ASYNC or req.body_kind == "connect":
-                    conn.sendall(reply)
+                    c.send(reply)
         except (ConnectionError, OSError, EOFError):
             return
         except codec.CodecError as e:
@@ -224,17 +309,24 @@ class Server:
         finally:
             if session is not None:
                 self._close_session(session)
+            with self.lock:
+                self.connections.discard(c)
             try:
                 conn.close()
             except OSError:
                 pass
 
-    def _new_session(self, conn, addr) -> Session:
+    def _new_session(self, c: Connection) -> Session:
         sid = str(random.randrange(10**9, 2**62))
+        addr = c.remote
         ctx = SessionContext(server=self, session_id=int(sid), user="guest", remote=f"{addr[0]}:{addr[1]}")
-        s = Session(sid, ctx, addr, sock=conn)
+        s = Session(sid, ctx, addr, sock=c.sock)
         with self.lock:
-            self.sessions[sid] = s
+            if c.session is not None:
+                self.sessions.pop(c.session.session_id, None)
+            c.session = s
+            if not c.dropped:
+                self.sessions[sid] = s
         return s
 
     def _find_session(self, sid: str) -> Optional[Session]:
@@ -247,7 +339,7 @@ class Server:
             self.sessions.pop(s.session_id, None)
 
     # -- requests ------------------------------------------------------------------------
-    def _handle(self, s: Session, req: protocol.Request, reader, conn) -> Optional[bytes]:
+    def _handle(self, s: Session, req: protocol.Request, reader, c: Connection) -> Optional[bytes]:
         sid = s.session_id
         if req.body_kind == "connect":
             if req.login is not None:
@@ -266,26 +358,51 @@ class Server:
             return protocol.error(sid, f"<NotLeader>{self.not_leader}")
         emit = None
         if req.kind == "API2":
-            def emit(text, _conn=conn):
-                _conn.sendall(protocol.msg_frame(text))
+            def emit(text, _c=c):
+                _c.send(protocol.msg_frame(text))
         s.ctx._emit = emit
         s.ctx.python_syntax = bool(req.flag & FLAG_PYTHON)
+        key = request_key(req)
         try:
-            result = self._run_job(s, req, args)
-        except ScriptError as e:
-            return protocol.error(sid, str(e))
-        except CancelledJob:
-            return protocol.error(sid, "The task was cancelled.")
-        except RecursionError:
-            return protocol.error(sid, "Out of recursion depth.")
-        except Exception as e:  # an interpreter bug must not kill the connection
-            log.exception("internal error running %r", req.text[:200])
-            return protocol.error(sid, f"Internal server error: {type(e).__name__}: {e}")
+            if key is None:
+                outcome = self._run_outcome(s, req, args)
+            else:
+                outcome = self.state.requests.run_once(
+                    key, lambda: self._run_tagged(s, req, args), s.ctx.check_cancelled,
+                    self._stopping.is_set)
+        except CancelledJob:   # cancelled while waiting for the first run of a resent request
+            outcome = Outcome(error="The task was cancelled.", cancelled=True)
         finally:
             s.ctx._emit = None
-        if result is None:
+        if outcome.error is not None:
+            return protocol.error(sid, outcome.error)
+        if outcome.value is None:
             return protocol.ok(sid, None)
-        return protocol.ok(sid, self.encode_result(result, req))
+        try:
+            return protocol.ok(sid, self.encode_result(outcome.value, req))
+        except ScriptError as e:   # a replayed outcome meeting different request flags
+            return protocol.error(sid, str(e))
+
+    def _run_tagged(self, s: Session, req: protocol.Request, args) -> Outcome:
+        s.tagged_job = True
+        try:
+            return self._run_outcome(s, req, args)
+        finally:
+            s.tagged_job = False
+
+    def _run_outcome(self, s: Session, req: protocol.Request, args) -> Outcome:
+        """Runs the job; every failure becomes the error text of the status line."""
+        try:
+            return Outcome(value=self._run_job(s, req, args))
+        except ScriptError as e:
+            return Outcome(error=str(e))
+        except CancelledJob:
+            return Outcome(error="The task was cancelled.", cancelled=True)
+        except RecursionError:
+            return Outcome(error="Out of recursion depth.")
+        except Exception as e:  # an interpreter bug must not kill the connection
+            log.exception("internal error running %r", req.text[:200])
+            return Outcome(error=f"Internal server error: {type(e).__name__}: {e}")
 
     def encode_result(self, result, req: protocol.Request) -> bytes:
         """The one place that chooses a result's encoding (DDB, compressed, paged)."""
@@ -318,6 +435,7 @@ class Server:
         try:
             while not self.job_slots.acquire(timeout=0.1):
                 s.ctx.check_cancelled()
+            job.running = True
             try:
                 if req.body_kind == "script":
                     result = lang.run_script(s.ctx, req.text)

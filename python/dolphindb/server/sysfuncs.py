@@ -114,48 +114,73 @@ def get_session_memory_stat(ctx):
     })
 
 
+# getClusterPerf columns in the real server's order (docs: getClusterPerf) with the types the
+# official clients cast to (PROTOCOL.md §8.1); a subset of the real server's ~40 columns.
+PERF_COLUMNS = (
+    ("host", STRING), ("port", INT), ("site", STRING), ("mode", INT), ("state", BOOL),
+    ("maxConnections", INT), ("maxMemSize", DOUBLE), ("workerNum", INT), ("executorNum", INT),
+    ("connectionNum", INT), ("name", STRING), ("memoryUsed", LONG), ("memoryAlloc", LONG),
+    ("cpuUsage", DOUBLE), ("avgLoad", DOUBLE), ("runningJobs", INT), ("queuedJobs", INT),
+    ("publicName", STRING),
+)
+# What Server.load_override (Cluster.set_load) may replace: measures, not a node's identity.
+SHAPEABLE = frozenset(n for n, _ in PERF_COLUMNS) - {"host", "port", "site", "mode", "name"}
+_NUMPY = {INT: np.int32, LONG: np.int64, DOUBLE: np.float64, BOOL: np.int8}
+
+
+def node_perf_row(n) -> dict:
+    """One node's getClusterPerf row: measured values, then its load_override on top."""
+    live = n.live
+    with n.lock:
+        jobs = list(n.jobs.values())
+    running = sum(1 for j in jobs if j.running)
+    row = {
+        "host": n.host, "port": n.port, "site": f"{n.host}:{n.port}:{n.alias}", "mode": n.mode,
+        "state": 1 if live else 0, "maxConnections": n.max_connections, "maxMemSize": 16.0,
+        "workerNum": n.workers, "executorNum": max(1, n.workers - 1),
+        "connectionNum": n.connection_count if live else 0, "name": n.alias,
+        "memoryUsed": 0, "memoryAlloc": 0, "cpuUsage": 0.0, "avgLoad": 0.0,
+        "runningJobs": running if live else 0, "queuedJobs": len(jobs) - running if live else 0,
+        "publicName": n.host,
+    }
+    row.update(n.load_override)
+    return row
+
+
 def node_perf_rows(nodes):
     """getClusterPerf rows (PROTOCOL.md §8.1 columns and types) for the given servers."""
-    rows = []
-    for n in nodes:
-        live = n._listener is not None
-        o = n.load_override
-        rows.append({
-            "name": n.alias, "host": n.host, "port": n.port, "mode": n.mode, "state": 1 if live else 0,
-            "maxConnections": o.get("maxConnections", n.max_connections),
-            "connectionNum": o.get("connectionNum", n.connection_count if live else 0),
-            "workerNum": o.get("workerNum", n.workers), "executorNum": o.get("executorNum", max(1, n.workers - 1)),
-            "memoryUsed": o.get("memoryUsed", 0), "maxMemSize": o.get("maxMemSize", 16.0),
-            "avgLoad": o.get("avgLoad", 0.0), "publicName": o.get("publicName", n.host),
-        })
-    col = lambda k: [r[k] for r in rows]  # noqa: E731
-    return Table({
-        "name": _strings(col("name")), "host": _strings(col("host")), "port": _ints(col("port")),
-        "mode": _ints(col("mode")), "state": Vector(BOOL, np.array(col("state"), dtype=np.int8)),
-        "maxConnections": _ints(col("maxConnections")), "connectionNum": _ints(col("connectionNum")),
-        "workerNum": _ints(col("workerNum")), "executorNum": _ints(col("executorNum")),
-        "memoryUsed": _ints(col("memoryUsed"), LONG),
-        "maxMemSize": Vector(DOUBLE, np.array(col("maxMemSize"), dtype=np.float64)),
-        "avgLoad": Vector(DOUBLE, np.array(col("avgLoad"), dtype=np.float64)),
-        "publicName": _strings(col("publicName")),
-    })
+    rows = [node_perf_row(n) for n in nodes]
+    cols = {}
+    for name, t in PERF_COLUMNS:
+        values = [r[name] for r in rows]
+        cols[name] = _strings(values) if t == STRING else Vector(t, np.array(values, dtype=_NUMPY[t]))
+    return Table(cols)
 
 
-def _cluster_nodes(srv):
-    cluster = getattr(srv, "cluster", None)
-    return cluster.perf_nodes() if cluster is not None else [srv]
+def _cluster_nodes(srv, include_controller=True):
+    cluster = srv.cluster
+    return cluster.perf_nodes(include_controller) if cluster is not None else [srv]
+
+
+def _flag(v, default: bool) -> bool:
+    if v is None:
+        return default
+    if not isinstance(v, Scalar) or v.value is None:
+        raise ScriptError("The argument must be a boolean scalar")
+    return bool(v.value)
 
 
 @builtin("getClusterPerf", 0, 1, system=True)
-def get_cluster_perf(ctx, *args):
-    return node_perf_rows(_cluster_nodes(_server(ctx)))
+def get_cluster_perf(ctx, include_master=None):
+    """Every node but the controller, unless includeMaster (as the real server); a standalone
+    server describes itself (mode 3)."""
+    return node_perf_rows(_cluster_nodes(_server(ctx), _flag(include_master, False)))
 
 
 @builtin("getControllerAlias", 0, system=True)
 def get_controller_alias(ctx):
     srv = _server(ctx)
-    cluster = getattr(srv, "cluster", None)
-    return Scalar(STRING, cluster.controller_alias if cluster is not None else srv.alias)
+    return Scalar(STRING, srv.cluster.controller_alias if srv.cluster is not None else srv.alias)
 
 
 @builtin("getNodeAlias", 0, system=True)
@@ -164,19 +189,34 @@ def get_node_alias(ctx):
 
 
 @builtin("getClusterLiveDataNodes", 0, 1, system=True)
-def get_cluster_live_data_nodes(ctx, *args):
-    nodes = [n for n in _cluster_nodes(_server(ctx)) if n._listener is not None and n.mode in (0, 3, 4)]
+def get_cluster_live_data_nodes(ctx, include_compute=None):
+    """`host:port` of every live data node (and compute node unless the argument is false)."""
+    modes = (0, 3, 4) if _flag(include_compute, True) else (0, 3)
+    nodes = [n for n in _cluster_nodes(_server(ctx)) if n.live and n.mode in modes]
     return _strings(f"{n.host}:{n.port}" for n in nodes)
 
 
 @builtin("rpc", 2, None, system=True)
 def rpc(ctx, alias, fn, *args):
-    """Runs fn(args) on the node named alias (this process hosts every node of a cluster)."""
+    """Runs fn(args) on the node named alias, in a fresh context of that node (as the real rpc,
+    the caller's session variables are not there). Every node of a cluster lives in this
+    process, so the call is direct; a dead target answers as an unreachable node."""
     srv = _server(ctx)
-    target = _str(alias)
-    cluster = getattr(srv, "cluster", None)
-    if target != srv.alias and (cluster is None or cluster.node(target) is None):
-        raise ScriptError(f"Can't find the node with alias {target}")
+    target_alias = _str(alias)
+    target = srv if target_alias == srv.alias else (
+        srv.cluster.node(target_alias) if srv.cluster is not None else None)
+    if target is None:
+        raise ScriptError(f"Can't find the node with alias {target_alias}")
+    if target is not srv:
+        if not target.live:
+            tag = "<ControllerNotAvail>" if target.mode == 2 else "<DataNodeNotAvail>"
+            raise ScriptError(f"{tag}{target.host}:{target.port}:{target.alias}")
+        if not target.wait_answering(ctx.cancel_event.is_set):
+            ctx.check_cancelled()
+        from .lang.context import SessionContext
+        remote = SessionContext(server=target, session_id=ctx.session_id, user=ctx.user, remote=ctx.remote)
+        remote.cancel_event = ctx.cancel_event
+        ctx = remote
     from .lang import evaluator
     return evaluator.apply(ctx, fn, list(args))
 

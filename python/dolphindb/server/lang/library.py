@@ -1,6 +1,7 @@
 """The built-in function library (besides operators and casts, in ops.py)."""
 from __future__ import annotations
 
+import threading
 import time as _time
 import uuid as _uuid
 
@@ -94,7 +95,17 @@ def table_changed(ctx, t):
         state.table_changed(t)
 
 
+# Sessions on every node of a cluster write the same shared tables from their own threads; an
+# append reads and replaces each column, so two unguarded appends could lose one's rows.
+_APPEND_LOCK = threading.RLock()
+
+
 def append_columns(t: Table, cols):
+    with _APPEND_LOCK:
+        _append_columns(t, cols)
+
+
+def _append_columns(t: Table, cols):
     if len(cols) != len(t.columns):
         raise ScriptError("The number of columns of the table to insert must be the same as that of the original table.")
     for (name, col), new in zip(list(t.columns.items()), cols):

@@ -1,0 +1,280 @@
+"""The simulated cluster (dolphindb.server.Cluster) over real sockets: cluster functions, fault
+injection, cross-node request dedup, the CLI, and the official client failing over across it."""
+from __future__ import annotations
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dolphindb.server import Cluster, Server
+from dolphindb.server.values import BOOL, DOUBLE, INT, LONG, STRING
+from test_server_protocol import RawClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PERF_TYPES = {
+    "host": STRING, "port": INT, "site": STRING, "mode": INT, "state": BOOL, "maxConnections": INT,
+    "maxMemSize": DOUBLE, "workerNum": INT, "executorNum": INT, "connectionNum": INT, "name": STRING,
+    "memoryUsed": LONG, "memoryAlloc": LONG, "cpuUsage": DOUBLE, "avgLoad": DOUBLE,
+    "runningJobs": INT, "queuedJobs": INT, "publicName": STRING,
+}
+
+
+@pytest.fixture
+def cluster():
+    with Cluster(datanodes=3, computenodes=1) as c:
+        yield c
+
+
+def connect(c, alias, **kw) -> RawClient:
+    return RawClient(c.address(alias)[1], **kw)
+
+
+def perf(client, script="rpc(getControllerAlias(), getClusterPerf)"):
+    status, t = client.script(script)
+    assert status == "OK", status
+    return {name: col.data.tolist() for name, col in t.columns.items()}, t
+
+
+def wait_for(predicate, timeout=5.0):
+    """Polls a condition the server reaches asynchronously (a closed socket seen by its thread)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached within the timeout")
+        time.sleep(0.01)
+
+
+class TaggedClient(RawClient):
+    """A RawClient whose requests carry an HA clientId and seqNo (PROTOCOL.md §2.2.4)."""
+
+    def tagged(self, text, client_id, seq):
+        body = "script\n" + text
+        options = f"32_1_4_64__0__{client_id}_{seq}"
+        self.sock.sendall(f"API2 {self.sid} {len(body.encode())} / {options}\n{body}".encode())
+        return self.read_reply()
+
+
+# -- topology and cluster functions --------------------------------------------------------------
+
+def test_nodes_addresses_and_base_port():
+    with Cluster(datanodes=2, computenodes=1) as c:
+        assert c.nodes == ["controller", "dnode1", "dnode2", "cnode1"]
+        ports = [c.address(a)[1] for a in c.nodes]
+        assert len(set(ports)) == 4 and all(c.address(a)[0] == "127.0.0.1" for a in c.nodes)
+        with pytest.raises(KeyError, match="dnode9"):
+            c.address("dnode9")
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    base = probe.getsockname()[1]
+    probe.close()
+    try:
+        with Cluster(datanodes=2, computenodes=1, controller=False, base_port=base) as c:
+            assert c.nodes == ["dnode1", "dnode2", "cnode1"]
+            assert [c.address(a)[1] for a in c.nodes] == [base, base + 1, base + 2]
+            assert c.controller_alias == "dnode1"
+    except OSError:
+        pytest.skip("the probed port range was taken meanwhile")   # never expected on loopback
+
+
+@pytest.mark.parametrize("kw", [dict(datanodes=0), dict(computenodes=-1), dict(base_port=70000),
+                                dict(datanodes="3")])
+def test_bad_cluster_arguments_raise(kw):
+    with pytest.raises(ValueError):
+        Cluster(**kw)
+
+
+def test_cluster_perf_columns_types_and_values(cluster):
+    c = connect(cluster, "dnode2")
+    values, table = perf(c)
+    assert list(table.columns) == list(PERF_TYPES)
+    assert {n: col.type for n, col in table.columns.items()} == PERF_TYPES
+    assert values["name"] == ["dnode1", "dnode2", "dnode3", "cnode1"]      # no controller by default
+    assert values["mode"] == [0, 0, 0, 4]
+    assert values["port"] == [cluster.address(a)[1] for a in values["name"]]
+    assert values["host"] == ["127.0.0.1"] * 4 and values["publicName"] == ["127.0.0.1"] * 4
+    assert values["site"] == [f"127.0.0.1:{p}:{a}" for p, a in zip(values["port"], values["name"])]
+    assert values["state"] == [1, 1, 1, 1]
+    assert values["connectionNum"] == [0, 1, 0, 0]
+    assert values["runningJobs"] == [0, 1, 0, 0]        # the getClusterPerf job itself
+    assert values["workerNum"] == [8] * 4 and values["executorNum"] == [7] * 4
+    assert values["maxConnections"] == [512] * 4 and values["maxMemSize"] == [16.0] * 4
+    everything, _ = perf(c, "getClusterPerf(true)")
+    assert everything["name"] == ["controller", "dnode1", "dnode2", "dnode3", "cnode1"]
+    assert everything["mode"][0] == 2
+    assert c.call("getClusterPerf")[1].rows == 4          # a `function` request, as Java sends it
+    c.close()
+
+
+def test_connection_num_counts_live_connections(cluster):
+    watcher = connect(cluster, "cnode1")
+
+    def num():
+        values, _ = perf(watcher)
+        return dict(zip(values["name"], values["connectionNum"]))
+
+    clients = [connect(cluster, "dnode1") for _ in range(3)] + [connect(cluster, "dnode3")]
+    assert num() == {"dnode1": 3, "dnode2": 0, "dnode3": 1, "cnode1": 1}
+    clients[0].close()
+    clients[3].close()
+    wait_for(lambda: num() == {"dnode1": 2, "dnode2": 0, "dnode3": 0, "cnode1": 1})
+    [cl.close() for cl in clients[1:3]]
+    watcher.close()
+
+
+def test_controller_alias_node_alias_node_type_and_rpc(cluster):
+    c = connect(cluster, "dnode1")
+    assert c.script("getControllerAlias()")[1].value == "controller"
+    assert c.script("getNodeAlias()")[1].value == "dnode1"
+    assert c.script("getNodeType()")[1].value == 0
+    assert connect(cluster, "cnode1").script("getNodeType()")[1].value == 4
+    assert connect(cluster, "controller").script("getNodeType()")[1].value == 2
+    assert c.script("rpc(`dnode3, getNodeAlias)")[1].value == "dnode3"
+    assert c.script("rpc(`cnode1, getNodeType)")[1].value == 4
+    assert c.script("rpc(`dnode2, add, 3, 4)")[1].value == 7
+    assert c.script("rpc(getControllerAlias(), getNodeAlias)")[1].value == "controller"
+    assert c.script("rpc(`nowhere, getNodeAlias)")[0] == "Can't find the node with alias nowhere"
+    c.script("x = 1")                           # rpc runs in a fresh context on the target node
+    assert c.script("rpc(`dnode2, def() { return x })")[0].startswith("Syntax Error")
+    c.close()
+
+
+def test_live_data_nodes(cluster):
+    c = connect(cluster, "dnode2")
+    addr = lambda a: "%s:%d" % cluster.address(a)  # noqa: E731
+    data = [addr("dnode1"), addr("dnode2"), addr("dnode3")]
+    assert c.script("rpc(getControllerAlias(), getClusterLiveDataNodes{false})")[1].data.tolist() == data
+    assert c.script("getClusterLiveDataNodes()")[1].data.tolist() == data + [addr("cnode1")]
+    cluster.kill("dnode1")
+    assert c.script("getClusterLiveDataNodes(false)")[1].data.tolist() == data[1:]
+    c.close()
+
+
+def test_nodes_share_tables_and_users():
+    with Cluster(datanodes=2, computenodes=0, users={"alice": "pw"}) as cl:
+        a = connect(cl, "dnode1", login=("alice", "pw"))
+        b = connect(cl, "dnode2", login=("alice", "pw"))
+        assert connect(cl, "dnode2", login=("admin", "123456")).status.startswith("The user name")
+        a.script("t = table(1 2 as x); share t as shared_t")
+        b.script("tableInsert(shared_t, 3)")
+        assert a.script("exec x from shared_t")[1].data.tolist() == [1, 2, 3]
+        a.close(), b.close()
+
+
+def test_single_server_still_describes_itself():
+    with Server(port=0) as srv:
+        c = RawClient(srv.port)
+        values, _ = perf(c)
+        assert values["mode"] == [3] and values["name"] == ["local8848"] and values["connectionNum"] == [1]
+        assert c.script("getControllerAlias()")[1].value == "local8848"
+        assert c.script("rpc(getControllerAlias(), getNodeAlias)")[1].value == "local8848"
+        c.close()
+
+
+# -- fault injection -----------------------------------------------------------------------------
+
+def test_kill_resets_connections_and_closes_the_port(cluster):
+    victim = connect(cluster, "dnode1")
+    busy = connect(cluster, "dnode1")
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(busy.script("sleep(5000); 1"))
+        except OSError as e:
+            outcome.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    wait_for(lambda: perf(victim)[0]["runningJobs"][0] == 2)
+    cluster.kill("dnode1")
+    t.join(5)
+    assert isinstance(outcome[0], ConnectionResetError)             # RST, not an orderly close
+    with pytest.raises(ConnectionResetError):
+        victim.script("1")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(cluster.address("dnode1"), timeout=2)
+    values, _ = perf(connect(cluster, "dnode2"))
+    assert values["state"][0] == 0 and values["connectionNum"][0] == 0
+    assert connect(cluster, "dnode2").script("rpc(`dnode1, getNodeAlias)")[0] == \
+        "<DataNodeNotAvail>127.0.0.1:%d:dnode1" % cluster.address("dnode1")[1]
+
+
+def test_restart_serves_again_on_the_same_port(cluster):
+    port = cluster.address("dnode2")[1]
+    c = connect(cluster, "dnode2")
+    c.script("t = table(1..3 as x); share t as kept")
+    cluster.kill("dnode2")
+    cluster.restart("dnode2")
+    assert cluster.address("dnode2")[1] == port
+    again = connect(cluster, "dnode2")
+    assert again.script("exec sum(x) from kept")[1].value == 6        # cluster state survives
+    assert perf(again)[0]["state"][1] == 1
+    cluster.restart("dnode2")                                          # restarting a live node
+    with pytest.raises(ConnectionResetError):
+        again.script("1")
+    assert connect(cluster, "dnode2").script("2*3")[1].value == 6
+
+
+def test_pause_gives_a_read_timeout_and_resume_answers(cluster):
+    c = connect(cluster, "dnode3")
+    cluster.pause("dnode3")
+    c.sock.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        c.script("40 + 2")
+    fresh = socket.create_connection(cluster.address("dnode3"), timeout=2)   # still accepting
+    fresh.close()
+    values, _ = perf(connect(cluster, "dnode1"))
+    assert values["state"][2] == 1                                     # alive, just not answering
+    cluster.resume("dnode3")
+    c.sock.settimeout(5)
+    assert c.read_reply()[1].value == 42                              # the held request
+    c.close()
+
+
+def test_drop_connections_resets_clients_but_keeps_listening(cluster):
+    clients = [connect(cluster, "cnode1") for _ in range(2)]
+    cluster.drop_connections("cnode1")
+    for cl in clients:
+        with pytest.raises(ConnectionError):
+            cl.script("1")
+    watcher = connect(cluster, "cnode1")
+    assert perf(watcher)[0]["connectionNum"][3] == 1
+    watcher.close()
+
+
+def test_not_leader_answers_with_the_leader_address(cluster):
+    cluster.not_leader("dnode1", "dnode2")
+    c = connect(cluster, "dnode1")
+    assert c.status == "OK"                                          # the handshake still works
+    leader = "127.0.0.1:%d" % cluster.address("dnode2")[1]
+    assert c.script("1+1") == (f"<NotLeader>{leader}", None)
+    assert c.call("version")[0] == f"<NotLeader>{leader}"
+    cluster.not_leader("dnode1", None)
+    assert c.script("1+1")[1].value == 2
+    c.close()
+
+
+def test_set_load_shapes_cluster_perf(cluster):
+    cluster.set_load("dnode2", connectionNum=12, memoryUsed=1 << 30, avgLoad=0.75, publicName="gw:1")
+    c = connect(cluster, "dnode1")
+    values, _ = perf(c)
+    assert values["connectionNum"] == [1, 12, 0, 0]
+    assert values["memoryUsed"][1] == 1 << 30 and values["avgLoad"][1] == 0.75
+    assert values["publicName"][1] == "gw:1"
+    cluster.set_load("dnode2", connectionNum=None)
+    assert perf(c)[0]["connectionNum"] == [1, 0, 0, 0]
+    cluster.set_load("dnode2")
+    assert perf(c)[0]["avgLoad"][1] == 0.0
+    with pytest.raises(ValueError, match="port"):
+        cluster.set_load("dnode2", port=1)
+    c.close()
