@@ -278,3 +278,110 @@ def test_set_load_shapes_cluster_perf(cluster):
     with pytest.raises(ValueError, match="port"):
         cluster.set_load("dnode2", port=1)
     c.close()
+
+
+# -- request dedup (§2.2.4) ----------------------------------------------------------------------
+
+def _rows(client, table="log_t"):
+    return client.script(f"exec count(*) from {table}")[1].value
+
+
+def test_resent_request_runs_once_across_nodes(cluster):
+    a, b = TaggedClient(cluster.address("dnode1")[1]), TaggedClient(cluster.address("dnode2")[1])
+    a.script("t = table(1:0, [`v], [INT]); share t as log_t")
+    cid = str(uuid.uuid4())
+    first = a.tagged("tableInsert(log_t, 1)", cid, 1)
+    assert first[0] == "OK" and first[1].value == 1
+    assert a.tagged("tableInsert(log_t, 1)", cid, 1)[1].value == 1      # same seq again
+    assert b.tagged("tableInsert(log_t, 1)", cid, -1)[1].value == 1     # negated, other node
+    assert _rows(a) == 1
+    assert b.tagged("tableInsert(log_t, 2 3)", cid, -2)[1].value == 2   # first never arrived: runs
+    assert b.tagged("tableInsert(log_t, 2 3)", cid, 2)[1].value == 2
+    assert _rows(a) == 3
+    other = str(uuid.uuid4())                                          # another client, same seq
+    assert a.tagged("tableInsert(log_t, 4)", other, 1)[1].value == 1
+    assert _rows(a) == 4
+    assert a.tagged("undefinedThing", cid, 3)[0].startswith("Syntax Error")
+    assert b.tagged("undefinedThing", cid, -3)[0].startswith("Syntax Error")   # the recorded error
+    a.close(), b.close()
+
+
+def test_resend_of_a_job_on_a_killed_node_waits_for_its_outcome(cluster):
+    setup = connect(cluster, "dnode3")
+    setup.script("t = table(1:0, [`v], [INT]); share t as log_t")
+    cid = str(uuid.uuid4())
+    doomed = TaggedClient(cluster.address("dnode1")[1])
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(doomed.tagged("sleep(300); tableInsert(log_t, 7)", cid, 5))
+        except OSError as e:
+            outcome.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    wait_for(lambda: perf(setup)[0]["runningJobs"][0] == 1)
+    cluster.kill("dnode1")
+    t.join(5)
+    assert isinstance(outcome[0], ConnectionResetError)
+    survivor = TaggedClient(cluster.address("dnode2")[1])
+    status, value = survivor.tagged("sleep(300); tableInsert(log_t, 7)", cid, -5)
+    assert status == "OK" and value.value == 1
+    assert setup.script("exec v from log_t")[1].data.tolist() == [7]     # exactly once
+    survivor.close(), setup.close()
+
+
+def test_a_request_held_by_a_paused_node_does_not_run_after_its_resend(cluster):
+    setup = connect(cluster, "dnode3")
+    setup.script("t = table(1:0, [`v], [INT]); share t as log_t")
+    cid = str(uuid.uuid4())
+    held = TaggedClient(cluster.address("dnode1")[1])
+    cluster.pause("dnode1")
+    held.sock.settimeout(0.2)
+    with pytest.raises(socket.timeout):
+        held.tagged("tableInsert(log_t, 1)", cid, 1)
+    assert TaggedClient(cluster.address("dnode2")[1]).tagged("tableInsert(log_t, 1)", cid, -1)[0] == "OK"
+    cluster.resume("dnode1")
+    held.sock.settimeout(5)
+    assert held.read_reply()[1].value == 1
+    assert _rows(setup) == 1
+    setup.close()
+
+
+def test_a_job_abandoned_by_a_server_stop_runs_on_resend():
+    state_holder = Server(port=0)
+    with state_holder as srv:
+        c = TaggedClient(srv.port)
+        c.script("t = table(1:0, [`v], [INT]); share t as log_t")
+        cid = str(uuid.uuid4())
+        t = threading.Thread(target=lambda: _swallow(c.tagged, "sleep(5000); tableInsert(log_t, 1)", cid, 9))
+        t.start()
+        wait_for(lambda: len(srv.jobs) == 1)
+    t.join(5)
+    with state_holder as srv:                       # same state object: a restarted server
+        c = TaggedClient(srv.port)
+        assert c.tagged("tableInsert(log_t, 1)", cid, -9)[1].value == 1
+        assert _rows(c) == 1
+        c.close()
+
+
+def _swallow(fn, *args):
+    try:
+        fn(*args)
+    except OSError:
+        pass
+
+
+def test_request_log_memory_is_bounded():
+    from dolphindb.server.dedup import Outcome, RequestLog
+    log = RequestLog(max_entries=50)
+    ran = []
+    for seq in range(1, 1001):                       # one client: older entries retire
+        log.run_once(("c", seq), lambda: ran.append(1) or Outcome(value=seq), lambda: None, lambda: False)
+    assert len(log) == 1 and len(ran) == 1000
+    for i in range(1000):                            # many clients: the cap evicts the oldest
+        log.run_once((f"client{i}", 1), lambda: Outcome(value=i), lambda: None, lambda: False)
+    assert len(log) == 50
+    replay = log.run_once(("client999", 1), lambda: ran.append("again") or Outcome(), lambda: None, lambda: False)
+    assert replay.value == 999 and "again" not in ran
