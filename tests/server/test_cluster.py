@@ -385,3 +385,82 @@ def test_request_log_memory_is_bounded():
     assert len(log) == 50
     replay = log.run_once(("client999", 1), lambda: ran.append("again") or Outcome(), lambda: None, lambda: False)
     assert replay.value == 999 and "again" not in ran
+
+
+# -- the CLI -------------------------------------------------------------------------------------
+
+class ClusterProcess:
+    """`python -m dolphindb.server cluster ...` in a child process, driven through stdin."""
+
+    def __init__(self, *args):
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+        self.proc = subprocess.Popen([sys.executable, "-m", "dolphindb.server", "cluster", *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env)
+        self.ready = self.line()
+
+    def line(self, timeout=30) -> str:
+        if not select.select([self.proc.stdout], [], [], timeout)[0]:
+            raise AssertionError("the cluster process did not answer in time")
+        return self.proc.stdout.readline().strip()
+
+    def command(self, text) -> str:
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+        return self.line()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+
+def _addresses(line):
+    return {a: (hp.split(":")[0], int(hp.split(":")[1])) for a, hp in
+            (w.split("=") for w in line.split()[1:])}
+
+
+def test_cli_cluster_starts_injects_faults_and_stops():
+    cp = ClusterProcess("--datanodes", "2", "--computenodes", "1", "--base-port", "0")
+    try:
+        assert cp.ready.startswith("READY ")
+        nodes = _addresses(cp.ready)
+        assert list(nodes) == ["controller", "dnode1", "dnode2", "cnode1"]
+        c = RawClient(nodes["dnode2"][1])
+        assert c.script("getNodeAlias()")[1].value == "dnode2"
+        assert cp.command("kill dnode1") == "OK"
+        assert cp.command("nodes").endswith(f"dnode1=127.0.0.1:{nodes['dnode1'][1]}:dead "
+                                            f"dnode2=127.0.0.1:{nodes['dnode2'][1]} "
+                                            f"cnode1=127.0.0.1:{nodes['cnode1'][1]}")
+        assert perf(c)[0]["state"] == [0, 1, 1]
+        assert cp.command("restart dnode1") == "OK"
+        assert RawClient(nodes["dnode1"][1]).script("1+1")[1].value == 2
+        assert cp.command("set_load dnode1 connectionNum=9 avgLoad=0.5") == "OK"
+        values, _ = perf(c)
+        assert values["connectionNum"][0] == 9 and values["avgLoad"][0] == 0.5
+        assert cp.command("not_leader dnode1 dnode2") == "OK"
+        assert RawClient(nodes["dnode1"][1]).script("1")[0] == "<NotLeader>127.0.0.1:%d" % nodes["dnode2"][1]
+        assert cp.command("not_leader dnode1 -") == "OK"
+        assert cp.command("pause cnode1") == "OK" and cp.command("nodes").endswith(":paused")
+        assert cp.command("resume cnode1") == "OK"
+        assert cp.command("drop dnode2") == "OK"
+        with pytest.raises(ConnectionError):
+            c.script("1")
+        assert cp.command("kill dnode7").startswith("ERR unknown node 'dnode7'")
+        assert cp.command("set_load dnode1 port=1").startswith("ERR cannot set port")
+        assert cp.command("explode").startswith("ERR unknown command")
+        assert cp.command("stop") == "OK"
+        assert cp.proc.wait(10) == 0
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(nodes["dnode2"], timeout=2)
+    finally:
+        cp.close()
+
+
+def test_cli_cluster_rejects_bad_arguments():
+    cp = ClusterProcess("--datanodes", "0")
+    try:
+        assert cp.proc.wait(30) == 2
+        assert "at least one data node" in cp.proc.stderr.read()
+    finally:
+        cp.close()
