@@ -12,7 +12,6 @@ import time
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from dolphindb.server import Cluster, Server
@@ -464,3 +463,133 @@ def test_cli_cluster_rejects_bad_arguments():
         assert "at least one data node" in cp.proc.stderr.read()
     finally:
         cp.close()
+
+
+# -- the official client against the cluster (PROTOCOL.md §8.2, §8.5, §8.6) ----------------------
+
+class OfficialScript:
+    """A script of the official client 3.0.6.1 (its own venv) run step by step: the script
+    prints result lines starting with '@@' (the client's own log lines are skipped) and waits
+    for a line on stdin where the test injects a fault."""
+
+    def __init__(self, code, *args):
+        from conftest import official_python
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        self.proc = subprocess.Popen([official_python(), "-c", code, *map(str, args)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd="/")
+        self.log = []
+
+    def result(self, timeout=60) -> list:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                raise AssertionError("the official client did not answer in time:\n" + "".join(self.log))
+            line = self.proc.stdout.readline()
+            self.log.append(line)
+            if not line:
+                raise AssertionError("the official client exited:\n" + "".join(self.log))
+            if line.startswith("@@"):
+                return line.split()[1:]
+
+    def go(self):
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+
+HA_SCRIPT = r'''
+import sys, dolphindb as ddb
+sites = sys.argv[1:]
+host, port = sites[0].split(":")
+s = ddb.session()
+assert s.connect(host, int(port), "admin", "123456", highAvailability=True, highAvailabilitySites=sites,
+                 readTimeout=1)
+step = lambda *values: (print("@@", *values, flush=True), sys.stdin.readline())
+s.run("t = table(1:0, [`v], [INT]); share t as log_t")
+perf = s.run("rpc(getControllerAlias(), getClusterPerf)")
+print("@@", s.run("getNodeAlias()"), ",".join(perf["name"]), ",".join(map(str, perf["connectionNum"])),
+      ",".join(str(perf[c].dtype) for c in ["host", "port", "mode", "state", "connectionNum", "memoryUsed",
+                                            "maxMemSize", "avgLoad"]), flush=True)
+sys.stdin.readline()
+first = s.run("sleep(400); tableInsert(log_t, 1); getNodeAlias()")      # its node dies meanwhile
+step(first, s.run("getNodeAlias()"), s.run("exec count(*) from log_t"))
+step(s.run("getNodeAlias()"))                                           # its node is paused now
+step(s.run("getNodeAlias()"))                                           # its node is not the leader
+step(s.run("getNodeAlias()"), s.run("exec count(*) from log_t"))        # only a restarted node lives
+'''
+
+
+def test_official_ha_session_picks_least_loaded_node_and_fails_over():
+    with Cluster(datanodes=3, computenodes=1) as c:
+        watcher = connect(c, "controller")
+        alive = lambda a: perf(watcher)[0]["state"][c.nodes.index(a) - 1] == 1  # noqa: E731
+        c.set_load("dnode1", connectionNum=20)      # §8.2 load (20+8+7)/3 = 11.7
+        c.set_load("dnode2", connectionNum=40)      # 18.3; dnode3 (0+8+7)/3 = 5 is the least
+        sites = ["127.0.0.1:%d" % c.address(a)[1] for a in ("dnode1", "dnode2", "dnode3")]
+        client = OfficialScript(HA_SCRIPT, *sites)
+        try:
+            node, names, conns, dtypes = client.result()
+            assert node == "dnode3"
+            assert names == "dnode1,dnode2,dnode3,cnode1" and conns == "20,40,1,0"
+            host_dtype, *numeric = dtypes.split(",")
+            assert host_dtype in ("object", "str")         # pandas 2 / pandas 3 strings
+            assert numeric == ["int32", "int32", "bool", "int32", "int64", "float64", "float64"]
+            c.set_load("dnode1")
+            c.set_load("dnode2")
+            client.go()
+            wait_for(lambda: perf(watcher)[0]["runningJobs"][2] == 1)
+            c.kill("dnode3")                        # mid-task: the client resends with -seqNo
+            first, now, rows = client.result()
+            assert first == "dnode3"                # the outcome of the run on the killed node ...
+            assert rows == "1"                      # ... which the resend did not repeat
+            assert now in ("dnode1", "dnode2")
+            c.pause(now)                            # read timeout (1 s), then failover
+            client.go()
+            (after_pause,) = client.result()
+            assert after_pause in ("dnode1", "dnode2") and after_pause != now
+            c.resume(now)
+            leader = now
+            c.not_leader(after_pause, leader)
+            client.go()
+            assert client.result() == [leader]      # redirected to the leader named in the reply
+            c.restart("dnode3")
+            c.kill("dnode1"), c.kill("dnode2")
+            assert alive("dnode3") and not alive("dnode1")
+            client.go()
+            assert client.result() == ["dnode3", "1"]
+        finally:
+            client.close()
+
+
+POOL_SCRIPT = r'''
+import sys, asyncio, dolphindb as ddb
+host, port = sys.argv[1].split(":")
+pool = ddb.DBConnectionPool(host, int(port), 8, "admin", "123456", loadBalance=True)
+async def main():
+    return await asyncio.gather(*[pool.run("sleep(20); getNodeAlias()") for _ in range(40)])
+print("@@", ",".join(sorted(set(asyncio.run(main())))), flush=True)
+sys.stdin.readline()
+pool.shutDown()
+'''
+
+
+def test_official_load_balanced_pool_spreads_over_live_data_and_compute_nodes():
+    with Cluster(datanodes=3, computenodes=1) as c:
+        watcher = connect(c, "controller")           # the controller is not in getClusterPerf()
+        c.kill("dnode2")
+        client = OfficialScript(POOL_SCRIPT, "127.0.0.1:%d" % c.address("dnode1")[1])
+        try:
+            assert client.result() == ["cnode1,dnode1,dnode3"]
+            values, _ = perf(watcher)
+            # §8.5: rows with mode 0 or 4 and state 1, worker i on node i mod n
+            assert dict(zip(values["name"], values["connectionNum"])) == \
+                {"dnode1": 3, "dnode2": 0, "dnode3": 3, "cnode1": 2}
+            client.go()
+            assert client.proc.wait(30) == 0
+            wait_for(lambda: perf(watcher)[0]["connectionNum"] == [0, 0, 0, 0])
+        finally:
+            client.close()

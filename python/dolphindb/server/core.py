@@ -176,7 +176,9 @@ class Server:
         self.port = sock.getsockname()[1]
         self.requested_port = self.port
         self._listener = sock
-        self._stopping.clear()
+        # A fresh event, not clear(): a job cancelled by the previous stop() must still see that
+        # its node was stopping when it looks after this restart (its resend then runs again).
+        self._stopping = threading.Event()
         self._accept_thread = threading.Thread(target=self._accept_loop, name=f"ddb-accept-{self.port}", daemon=True)
         self._accept_thread.start()
         return self
@@ -363,13 +365,14 @@ class Server:
         s.ctx._emit = emit
         s.ctx.python_syntax = bool(req.flag & FLAG_PYTHON)
         key = request_key(req)
+        stopping = self._stopping
         try:
             if key is None:
                 outcome = self._run_outcome(s, req, args)
             else:
                 outcome = self.state.requests.run_once(
                     key, lambda: self._run_tagged(s, req, args), s.ctx.check_cancelled,
-                    self._stopping.is_set)
+                    stopping.is_set)
         except CancelledJob:   # cancelled while waiting for the first run of a resent request
             outcome = Outcome(error="The task was cancelled.", cancelled=True)
         finally:
