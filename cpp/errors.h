@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace ddb {
 
@@ -13,8 +14,12 @@ struct Error : std::runtime_error {
 struct ProtocolError : Error { using Error::Error; };
 // Socket-level failure: refused, reset, closed, DNS.
 struct NetworkError : Error { using Error::Error; };
-// The server answered with an error line.
-struct ServerError : Error { using Error::Error; };
+// The server answered with an error line; `response` is that line as the server sent it.
+struct ServerError : Error {
+    using Error::Error;
+    ServerError(const std::string& text, std::string serverResponse) : Error(text), response(std::move(serverResponse)) {}
+    std::string response;
+};
 struct AuthenticationError : Error { using Error::Error; };
 struct TimeoutError : Error { using Error::Error; };
 struct CancelledError : Error { using Error::Error; };

@@ -22,7 +22,7 @@ void Connection::connect(const ConnectOptions& options) {
         if (!r.head.ok) {
             if (!options.user.empty())
                 throw AuthenticationError("Server connection response: '" + r.head.error + "'");
-            throw ServerError("Server connection response: '" + r.head.error + "'");
+            throw ServerError("Server connection response: '" + r.head.error + "'", r.head.error);
         }
         sessionId_ = r.head.sessionId;
         if (!options.user.empty()) {
@@ -60,7 +60,8 @@ Result Connection::roundTrip(const std::string& request, const std::string& what
         socket_.writeAll(request.data(), request.size());
         Response r = readResponse(*source_, onMessage);
         sessionId_ = r.head.sessionId;
-        if (!r.head.ok) throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + what);
+        if (!r.head.ok)
+            throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + what, r.head.error);
         if (r.objects.empty()) return std::nullopt;
         return std::move(r.objects[0]);
     } catch (const ServerError&) {
@@ -113,10 +114,18 @@ void Connection::upload(const std::vector<std::string>& names, const std::vector
     roundTrip(req, "upload", "<Exception> in upload: ", {});
 }
 
-Result Connection::callInternal(const std::string& function, const std::vector<Value>& args) {
+RequestOptions Connection::internalOptions() const {
     RequestOptions o;
     o.flag = options_.sessionFlag & ~(flags::kPickle | flags::kArrowOrTableToList | flags::kAsync);
-    return roundTrip(buildFunctionRequest(sessionId_, function, args, o), function, "", {});
+    return o;
+}
+
+Result Connection::callInternal(const std::string& function, const std::vector<Value>& args) {
+    return roundTrip(buildFunctionRequest(sessionId_, function, args, internalOptions()), function, "", {});
+}
+
+Result Connection::runInternal(const std::string& script) {
+    return roundTrip(buildScriptRequest(sessionId_, script, internalOptions()), script, "", {});
 }
 
 void Connection::close() {

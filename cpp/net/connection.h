@@ -43,8 +43,10 @@ public:
                 const MessageCallback& onMessage = {});
     void upload(const std::vector<std::string>& names, const std::vector<Value>& values,
                 const RequestOptions& options);
-    // Function calls the client makes for itself (login, version ...): errors carry no script.
+    // Requests the client makes for itself (login, version, getClusterPerf ...): DDB-encoded
+    // replies whatever the session's protocol; errors carry no script.
     Result callInternal(const std::string& function, const std::vector<Value>& args);
+    Result runInternal(const std::string& script);
 
     // From another thread: wakes a blocked request, which then fails with NetworkError.
     void abort() { socket_.abort(); }
@@ -60,6 +62,7 @@ public:
     static const char* kClosedText;
 
 private:
+    RequestOptions internalOptions() const;
     Result roundTrip(const std::string& request, const std::string& what, const std::string& context,
                      const MessageCallback& onMessage);
     void ensureOpen(const std::string& context) const;
