@@ -1,5 +1,6 @@
 #include "client_common.h"
 
+#include <limits>
 #include <map>
 #include <set>
 
@@ -58,6 +59,41 @@ ddb::ConnectOptions connectOptions(const std::string& host, int port, const std:
     o.connectTimeoutMs = connectTimeoutMs;
     o.readTimeoutMs = readTimeoutMs;
     return o;
+}
+
+ddb::ResilienceOptions resilienceOptions(bool highAvailability, const std::vector<std::string>& sites, bool reconnect,
+                                         int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName,
+                                         const std::string& startup) {
+    ddb::ResilienceOptions r;
+    r.highAvailability = highAvailability;
+    r.reconnect = reconnect;
+    for (const auto& site : sites) {
+        try {
+            r.sites.push_back(ddb::parseNode(site));
+        } catch (const ddb::Error& e) {
+            throw py::value_error(std::string("highAvailabilitySites: ") + e.what());
+        }
+    }
+    r.maxPasses = tryReconnectNums;
+    r.giveUpAfterMs = reconnectTimeoutMs < 0 ? std::numeric_limits<int>::max() : reconnectTimeoutMs;
+    r.usePublicName = usePublicName;
+    r.startup = startup;
+    return r;
+}
+
+ddb::ConnectionEventSink eventSink(py::object callback) {
+    if (callback.is_none()) return {};
+    auto cb = gilSafe(std::move(callback));
+    return [cb](const ddb::ConnectionEvent& e) {
+        static const char* kinds[] = {"reconnect", "failover", "resend", "give_up"};
+        py::gil_scoped_acquire gil;
+        try {
+            (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(),
+                  e.to.host.empty() ? "" : e.to.str(), e.reason);
+        } catch (py::error_already_set& err) {
+            err.discard_as_unraisable("dolphindb connection event");
+        }
+    };
 }
 
 ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int fetchSize) {

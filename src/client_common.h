@@ -7,7 +7,9 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "cluster/resilient_connection.h"
 #include "net/connection.h"
 
 namespace py = pybind11;
@@ -21,6 +23,16 @@ ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int 
 ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
                                    const std::string& password, int sessionFlag, int connectTimeoutMs,
                                    int readTimeoutMs);
+
+// highAvailability / reconnect settings from the facade's keywords. `sites` are "host:port"
+// strings (a bad one raises ValueError); tryReconnectNums < 0 and reconnectTimeoutMs < 0 mean
+// "no bound of that kind" (at least one bound always applies: see the facade).
+ddb::ResilienceOptions resilienceOptions(bool highAvailability, const std::vector<std::string>& sites, bool reconnect,
+                                         int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName,
+                                         const std::string& startup);
+// Failover/reconnect events delivered to a Python callable(kind, from_node, to_node, reason)
+// under the GIL; None: no sink.
+ddb::ConnectionEventSink eventSink(py::object callback);
 
 // A Python object that may be dropped on a native thread: released under the GIL.
 inline std::shared_ptr<py::object> gilSafe(py::object obj) {

@@ -15,11 +15,26 @@ namespace {
 class SessionCore {
 public:
     bool connect(const std::string& host, int port, const std::string& user, const std::string& password,
-                 int sessionFlag, int connectTimeoutMs, int readTimeoutMs) {
+                 int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool highAvailability,
+                 const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums, int reconnectTimeoutMs,
+                 bool usePublicName, const std::string& startup, py::object onEvent) {
         ddb::ConnectOptions o = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs);
+        ddb::ResilienceOptions r = resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums,
+                                                     reconnectTimeoutMs, usePublicName, startup);
+        auto sink = eventSink(std::move(onEvent));
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(mu_);
-        conn_.connect(o);
+        std::unique_ptr<ddb::ResilientConnection> previous;
+        {
+            std::lock_guard<std::mutex> guard(connMu_);
+            previous = std::move(conn_);
+        }
+        previous.reset();   // a reconnect of the Session object: the old session ends first
+        auto conn = std::make_unique<ddb::ResilientConnection>(o, r, sink);
+        conn->connect();
+        std::lock_guard<std::mutex> guard(connMu_);
+        conn_ = std::move(conn);
+        timeoutMeansDeadNode_ = r.enabled();
         return true;
     }
 
@@ -32,7 +47,8 @@ public:
             // I/O, decoding and the GIL-free half of the conversion all run without the GIL.
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(mu_);
-            ddb::Result result = conn_.run(script, options, [&](std::string_view m) { messages.emplace_back(m); });
+            ddb::Result result = connection().run(
+                script, options, [&](std::string_view m) { messages.emplace_back(m); }, timeoutMeansDeadNode_);
             prepared = prepareResult(std::move(result), tableToList);
         }
         deliver(messages, onMessage);
@@ -48,8 +64,9 @@ public:
         {
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(mu_);
-            ddb::Result result =
-                conn_.call(function, values, options, [&](std::string_view m) { messages.emplace_back(m); });
+            ddb::Result result = connection().call(
+                function, values, options, [&](std::string_view m) { messages.emplace_back(m); },
+                timeoutMeansDeadNode_);
             prepared = prepareResult(std::move(result), tableToList);
         }
         deliver(messages, onMessage);
@@ -62,18 +79,39 @@ public:
         auto options = requestOptions(flag, 4, 64, 0);
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(mu_);
-        conn_.upload(names, values, options);
+        connection().upload(names, values, options, timeoutMeansDeadNode_);
     }
 
     void close() {
-        conn_.abort();   // wakes a request blocked in another thread
         py::gil_scoped_release release;
+        {
+            std::lock_guard<std::mutex> lock(connMu_);
+            if (conn_) conn_->abort();   // wakes a request (or a reconnect) blocked in another thread
+        }
         std::lock_guard<std::mutex> lock(mu_);
-        conn_.close();
+        if (conn_) conn_->close();
     }
 
-    bool isOpen() { return conn_.isOpen(); }
-    std::string sessionId() { return conn_.sessionId(); }
+    bool isOpen() {
+        std::lock_guard<std::mutex> lock(connMu_);
+        return conn_ && conn_->isOpen();
+    }
+    std::string sessionId() {
+        std::lock_guard<std::mutex> lock(connMu_);
+        return conn_ ? conn_->sessionId() : std::string();
+    }
+    std::string node() {
+        std::lock_guard<std::mutex> lock(connMu_);
+        return conn_ ? conn_->node().str() : std::string();
+    }
+    py::dict stats() {
+        std::lock_guard<std::mutex> lock(connMu_);
+        py::dict d;
+        d["resends"] = conn_ ? conn_->resends() : 0;
+        d["reconnects"] = conn_ ? conn_->reconnects() : 0;
+        d["failovers"] = conn_ ? conn_->failovers() : 0;
+        return d;
+    }
 
 private:
     static void deliver(const std::vector<std::string>& messages, const py::object& onMessage) {
@@ -81,8 +119,16 @@ private:
         for (const auto& m : messages) onMessage(m);
     }
 
-    ddb::Connection conn_;
-    std::mutex mu_;
+    // Under mu_ (the request lock).
+    ddb::ResilientConnection& connection() {
+        if (!conn_) throw ddb::NetworkError(std::string("<Exception> in run: ") + ddb::Connection::kClosedText);
+        return *conn_;
+    }
+
+    std::unique_ptr<ddb::ResilientConnection> conn_;
+    bool timeoutMeansDeadNode_ = false;
+    std::mutex mu_;       // one request at a time
+    std::mutex connMu_;   // guards the conn_ pointer for close()/isOpen() from other threads
 };
 
 }  // namespace
@@ -91,7 +137,11 @@ void registerSession(py::module_& m) {
     py::class_<SessionCore>(m, "SessionCore")
         .def(py::init<>())
         .def("connect", &SessionCore::connect, py::arg("host"), py::arg("port"), py::arg("user"),
-             py::arg("password"), py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"))
+             py::arg("password"), py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"),
+             py::arg("high_availability") = false, py::arg("sites") = std::vector<std::string>{},
+             py::arg("reconnect") = false, py::arg("try_reconnect_nums") = -1,
+             py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false,
+             py::arg("startup") = std::string(), py::arg("on_event") = py::none())
         .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"),
              py::arg("parallelism"), py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"))
         .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"),
@@ -101,7 +151,9 @@ void registerSession(py::module_& m) {
              py::arg("compress_methods") = py::none())
         .def("close", &SessionCore::close)
         .def("is_open", &SessionCore::isOpen)
-        .def("session_id", &SessionCore::sessionId);
+        .def("session_id", &SessionCore::sessionId)
+        .def("node", &SessionCore::node)
+        .def("stats", &SessionCore::stats);
 }
 
 }  // namespace ddbpy

@@ -1,12 +1,48 @@
 #include "pool/pool.h"
 
+#include <algorithm>
+
 #include "errors.h"
 
 namespace ddb {
 
-Pool::Pool(const ConnectOptions& options, int size) : options_(options) {
+std::vector<Node> Pool::placeConnections(ResilienceOptions& workerResilience) {
+    const ConnectOptions& c = options_.connect;
+    std::vector<Node> targets(options_.size, Node{c.host, c.port});
+    if (!options_.loadBalance && !options_.resilience.highAvailability) return targets;
+    // One entry connection reads the cluster's nodes and loads, then the workers are placed.
+    ResilientConnection entry(c, options_.resilience, options_.onEvent);
+    entry.connectAny();
+    std::vector<NodePerf> perf;
+    try {
+        perf = entry.clusterPerf();
+    } catch (const ServerError&) {
+        if (options_.loadBalance) throw;
+        return targets;   // HA against a node without cluster functions: stay on it
+    }
+    entry.close();
+    if (options_.resilience.highAvailability && workerResilience.sites.empty()) workerResilience.sites = dataNodes(perf);
+    if (options_.loadBalance) return spreadRoundRobin(perf, options_.size);
+    std::vector<Node> placed = spreadLeastLoaded(perf, options_.size, options_.resilience.sites);
+    return placed.empty() ? targets : placed;
+}
+
+Pool::Pool(PoolOptions options) : options_(std::move(options)) {
+    const int size = options_.size;
     if (size < 1) throw Error("threadNum must be a positive integer");
-    std::vector<std::unique_ptr<Connection>> conns(size);
+    const ConnectOptions& c = options_.connect;
+    ResilienceOptions workerResilience = options_.resilience;
+    std::vector<Node> targets;
+    try {
+        targets = placeConnections(workerResilience);
+    } catch (const AuthenticationError& e) {
+        throw AuthenticationError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
+    } catch (const TimeoutError& e) {
+        throw TimeoutError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
+    } catch (const std::exception& e) {
+        throw NetworkError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
+    }
+    std::vector<std::unique_ptr<ResilientConnection>> conns(size);
     std::vector<std::exception_ptr> errors(size);
     {
         std::vector<std::thread> openers;
@@ -14,38 +50,32 @@ Pool::Pool(const ConnectOptions& options, int size) : options_(options) {
         for (int i = 0; i < size; ++i)
             openers.emplace_back([&, i] {
                 try {
-                    auto c = std::make_unique<Connection>();
-                    c->connect(options_);
-                    conns[i] = std::move(c);
+                    auto conn = std::make_unique<ResilientConnection>(c, workerResilience, options_.onEvent);
+                    conn->connectTo(targets[i]);
+                    conns[i] = std::move(conn);
                 } catch (...) {
                     errors[i] = std::current_exception();
                 }
             });
         for (auto& t : openers) t.join();
     }
-    for (auto& e : errors) {
-        if (!e) continue;
+    for (int i = 0; i < size; ++i) {
+        if (!errors[i]) continue;
         conns.clear();   // closes every connection that did open
-        std::string reason;
+        std::string text = "Failed to connect to " + targets[i].str() + ": ";
         try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            reason = ex.what();
-        }
-        std::string text = "Failed to connect to " + options_.host + ":" + std::to_string(options_.port) + ": " + reason;
-        try {
-            std::rethrow_exception(e);
-        } catch (const AuthenticationError&) {
-            throw AuthenticationError(text);
-        } catch (const TimeoutError&) {
-            throw TimeoutError(text);
-        } catch (...) {
-            throw NetworkError(text);
+            std::rethrow_exception(errors[i]);
+        } catch (const AuthenticationError& e) {
+            throw AuthenticationError(text + e.what());
+        } catch (const TimeoutError& e) {
+            throw TimeoutError(text + e.what());
+        } catch (const std::exception& e) {
+            throw NetworkError(text + e.what());
         }
     }
-    for (auto& c : conns) {
+    for (auto& conn : conns) {
         auto w = std::make_unique<Worker>();
-        w->conn = std::move(c);
+        w->conn = std::move(conn);
         workers_.push_back(std::move(w));
     }
     for (auto& w : workers_) {
@@ -80,7 +110,6 @@ void Pool::workerLoop(Worker* w) {
             task = std::move(queue_.front());
             queue_.pop_front();
             w->current = task;
-            task->runningOn = w->conn.get();
             task->state = 1;
             ++running_;
         }
@@ -95,29 +124,33 @@ void Pool::workerLoop(Worker* w) {
 }
 
 void Pool::execute(Worker* w, const std::shared_ptr<Task>& task) {
-    Connection& c = *w->conn;
+    ResilientConnection& c = *w->conn;
+    const int connectionTimeout = options_.connect.readTimeoutMs;
     Result result;
     std::exception_ptr error;
     uint64_t before = c.bytesReceived();
     try {
         if (!c.isOpen()) {
             // A previous task broke or abandoned this connection: start a fresh session.
-            c.connect(options_);
+            c.reopen();
             before = 0;
         }
-        c.setReadTimeout(task->timeoutMs);
+        // A task's own timeout fails the task; the connection's read timeout means a dead node.
+        c.setReadTimeout(task->timeoutMs >= 0 ? task->timeoutMs : connectionTimeout);
+        const bool timeoutMeansDeadNode = task->timeoutMs < 0;
         if (task->kind == Task::Kind::Script)
-            result = c.run(task->script, task->options);
+            result = c.run(task->script, task->options, {}, timeoutMeansDeadNode);
         else
-            result = c.call(task->script, task->args, task->options);
+            result = c.call(task->script, task->args, task->options, {}, timeoutMeansDeadNode);
     } catch (...) {
         error = std::current_exception();
     }
-    if (c.isOpen()) c.setReadTimeout(options_.readTimeoutMs);
+    if (c.isOpen()) c.setReadTimeout(connectionTimeout);
     bool cancelled = task->cancelRequested.load();
     {
         std::lock_guard<std::mutex> lock(mu_);
-        stats_.bytesReceived += c.bytesReceived() >= before ? c.bytesReceived() - before : 0;
+        uint64_t after = c.bytesReceived();
+        stats_.bytesReceived += after >= before ? after - before : 0;
         if (cancelled) ++stats_.tasksCancelled;
         else if (error) ++stats_.tasksFailed;
         else ++stats_.tasksDone;
@@ -131,16 +164,18 @@ void Pool::execute(Worker* w, const std::shared_ptr<Task>& task) {
             std::rethrow_exception(error);
         } catch (const TimeoutError&) {
             // The job may still run on the server: stop it before this worker takes new work.
-            cancelOnServer(c.sessionId());
+            cancelOnServer(c.node(), c.sessionId());
         } catch (...) {
         }
     }
     finish(task, std::move(result), error);
 }
 
-void Pool::cancelOnServer(const std::string& sessionId) {
+void Pool::cancelOnServer(const Node& node, const std::string& sessionId) {
     try {
-        ConnectOptions o = options_;
+        ConnectOptions o = options_.connect;
+        o.host = node.host;
+        o.port = node.port;
         o.readTimeoutMs = 5000;
         Connection killer;
         killer.connect(o);
@@ -154,7 +189,7 @@ void Pool::cancelOnServer(const std::string& sessionId) {
 }
 
 void Pool::cancel(const std::shared_ptr<Task>& task) {
-    Connection* running = nullptr;
+    ResilientConnection* running = nullptr;
     {
         std::lock_guard<std::mutex> lock(mu_);
         for (auto it = queue_.begin(); it != queue_.end(); ++it) {
@@ -179,7 +214,7 @@ void Pool::cancel(const std::shared_ptr<Task>& task) {
         return;
     }
     // Outside the lock: this opens a connection. The session id is stable while the task runs.
-    cancelOnServer(running->sessionId());
+    cancelOnServer(running->node(), running->sessionId());
     // Normally the server ends the job and the worker finishes the task by itself; if it has not
     // within a grace period, cut its connection (only if it is still this task's).
     std::unique_lock<std::mutex> lock(mu_);
@@ -225,6 +260,16 @@ PoolStats Pool::stats() {
     s.queued = queue_.size();
     s.running = running_;
     s.connections = workers_.size();
+    for (auto& w : workers_) {
+        s.resends += w->conn->resends();
+        s.reconnects += w->conn->reconnects();
+        s.failovers += w->conn->failovers();
+        std::string where = w->conn->node().str();
+        auto it = std::find_if(s.connectionsPerNode.begin(), s.connectionsPerNode.end(),
+                               [&](const auto& e) { return e.first == where; });
+        if (it == s.connectionsPerNode.end()) s.connectionsPerNode.emplace_back(where, 1);
+        else ++it->second;
+    }
     return s;
 }
 

@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/connection.h"
+#include "cluster/resilient_connection.h"
 
 namespace ddb {
 
@@ -37,7 +37,15 @@ struct Task {
     // Internal state.
     std::atomic<int> state{0};          // 0 queued, 1 running, 2 finished
     std::atomic<bool> cancelRequested{false};
-    Connection* runningOn = nullptr;
+};
+
+struct PoolOptions {
+    ConnectOptions connect;
+    int size = 1;
+    // Spread the connections over every live data and compute node (worker i on node i mod n).
+    bool loadBalance = false;
+    ResilienceOptions resilience;
+    ConnectionEventSink onEvent;
 };
 
 struct PoolStats {
@@ -45,16 +53,20 @@ struct PoolStats {
     uint64_t tasksFailed = 0;
     uint64_t tasksCancelled = 0;
     uint64_t bytesReceived = 0;
+    uint64_t resends = 0;       // requests resent after a failure (-seqNo)
+    uint64_t reconnects = 0;    // new sessions on the same node
+    uint64_t failovers = 0;     // new sessions on another node
     size_t queued = 0;
     size_t running = 0;
     size_t connections = 0;
+    std::vector<std::pair<std::string, int>> connectionsPerNode;   // "host:port" -> workers there now
 };
 
 class Pool {
 public:
-    // Opens `size` connections in parallel; if any fails, closes all and throws one error naming
-    // host, port and the first reason.
-    Pool(const ConnectOptions& options, int size);
+    // Opens `size` connections in parallel (placed by PoolOptions::loadBalance / resilience); if
+    // any fails, closes all and throws one error naming its node and the first reason.
+    explicit Pool(PoolOptions options);
     ~Pool();
 
     // Throws PoolClosedError after shutdown.
@@ -68,20 +80,21 @@ public:
     bool isShutdown() const { return closed_; }
     std::vector<std::string> sessionIds();
     PoolStats stats();
-    const ConnectOptions& options() const { return options_; }
+    const ConnectOptions& options() const { return options_.connect; }
 
 private:
     struct Worker {
-        std::unique_ptr<Connection> conn;
+        std::unique_ptr<ResilientConnection> conn;
         std::thread thread;
         std::shared_ptr<Task> current;
     };
     void workerLoop(Worker* w);
     void execute(Worker* w, const std::shared_ptr<Task>& task);
-    void cancelOnServer(const std::string& sessionId);
+    std::vector<Node> placeConnections(ResilienceOptions& workerResilience);
+    void cancelOnServer(const Node& node, const std::string& sessionId);
     static void finish(const std::shared_ptr<Task>& task, Result&& r, std::exception_ptr e);
 
-    ConnectOptions options_;
+    PoolOptions options_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::deque<std::shared_ptr<Task>> queue_;
     std::mutex mu_;

@@ -164,3 +164,37 @@ def timeout_ms(value, name="timeout") -> int:
     if seconds < 0:
         raise ValueError(f"The parameter '{name}' must not be negative.")
     return -1 if seconds == 0 else max(1, int(seconds * 1000))
+
+
+RECONNECT_TIMEOUT = 30.0   # seconds: the longest one reconnect/failover episode may take
+
+
+def _log_connection_event(kind: str, source: str, target: str, reason: str) -> None:
+    import logging
+    log = logging.getLogger("dolphindb")
+    if kind == "resend":
+        log.warning("Resending a request that failed on %s: %s", source, reason)
+    elif kind == "give_up":
+        log.error("Giving up on %s: %s", source, reason)
+    else:
+        log.warning("%s from %s to %s: %s", kind.capitalize(), source, target, reason)
+
+
+def resilience_kwargs(*, high_availability, sites, reconnect, try_reconnect_nums, reconnect_timeout,
+                      use_public_name) -> dict:
+    """The core's keyword arguments for highAvailability / reconnect, validated."""
+    if sites is None:
+        sites = []
+    if isinstance(sites, str) or not all(isinstance(s, str) for s in sites):
+        raise TypeError("highAvailabilitySites must be a list of 'host:port' strings")
+    if try_reconnect_nums is None:
+        try_reconnect_nums = -1
+    elif not isinstance(try_reconnect_nums, int) or isinstance(try_reconnect_nums, bool):
+        raise TypeError("tryReconnectNums must be an int or None")
+    timeout = timeout_ms(RECONNECT_TIMEOUT if reconnect_timeout is None else reconnect_timeout, "reconnectTimeout")
+    if timeout < 0:
+        raise ValueError("The parameter 'reconnectTimeout' must be positive.")
+    return dict(high_availability=bool(high_availability), sites=list(sites), reconnect=bool(reconnect),
+                try_reconnect_nums=try_reconnect_nums if try_reconnect_nums >= 0 else -1,
+                reconnect_timeout_ms=timeout, use_public_name=bool(use_public_name),
+                on_event=_log_connection_event)

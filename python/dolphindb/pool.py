@@ -12,8 +12,8 @@ import threading
 import warnings
 
 from . import _core
-from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, request_flag, resolve_protocol,
-                       session_flag, timeout_ms, validate_parallelism, validate_priority)
+from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, request_flag, resilience_kwargs,
+                       resolve_protocol, session_flag, timeout_ms, validate_parallelism, validate_priority)
 
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -53,7 +53,16 @@ class DBConnectionPool:
     def __init__(self, host, port, threadNum=10, userid=None, password=None, loadBalance=False,
                  highAvailability=False, compress=False, reConnect=False, python=False,
                  protocol=PROTOCOL_DEFAULT, *, show_output=True, sqlStd=None, tryReconnectNums=None,
-                 parser=None, usePublicName=False, reconnect=None, timeout=None, connectTimeout=None):
+                 parser=None, usePublicName=False, reconnect=None, timeout=None, connectTimeout=None,
+                 readTimeout=None, highAvailabilitySites=None, reconnectTimeout=None):
+        """Extensions to the official signature (keyword-only): `timeout` is every task's default
+        deadline (a task past it fails and its job is cancelled); `readTimeout` is how long a
+        connection waits for a reply before it counts the node as dead (with highAvailability or
+        reConnect: fail over / reconnect and resend); `highAvailabilitySites` lists the "host:port"
+        nodes to fail over to (default: the cluster's data nodes); `reconnectTimeout` (seconds,
+        default 30) bounds one reconnect/failover episode, `tryReconnectNums` its passes over the nodes.
+        With loadBalance and highAvailability both on, connections are spread like loadBalance and
+        each fails over like highAvailability (the official client ignores loadBalance then)."""
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, not {type(port).__name__}")
         if not isinstance(threadNum, int) or threadNum < 1:
@@ -77,7 +86,12 @@ class DBConnectionPool:
         self._added = {}
         self.pool = _core.PoolCore(host, port, threadNum, self.userid, self.password, self._flag,
                                    timeout_ms(connectTimeout, "connectTimeout") if connectTimeout else 3000,
-                                   -1)
+                                   timeout_ms(readTimeout, "readTimeout"), load_balance=bool(loadBalance),
+                                   **resilience_kwargs(high_availability=highAvailability,
+                                                       sites=highAvailabilitySites, reconnect=self.reConnect,
+                                                       try_reconnect_nums=tryReconnectNums,
+                                                       reconnect_timeout=reconnectTimeout,
+                                                       use_public_name=usePublicName))
         self._shutdown = False
 
     # -- submission ------------------------------------------------------------------------
@@ -219,6 +233,9 @@ class DBConnectionPool:
         return list(self._core().session_ids())
 
     def stats(self) -> dict:
+        """Counters since creation: tasksDone/Failed/Cancelled, resends (requests resent after a
+        failure), reconnects (new session, same node), failovers (new session on another node),
+        bytesReceived; and now: queued, running, connections, connectionsPerNode {"host:port": n}."""
         return dict(self._core().stats())
 
     def __enter__(self):

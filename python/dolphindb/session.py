@@ -8,7 +8,8 @@ from typing import Callable, Optional
 
 from . import _core
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
-                       resolve_protocol, session_flag, timeout_ms, validate_parallelism, validate_priority)
+                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, validate_parallelism,
+                       validate_priority)
 
 log = logging.getLogger("dolphindb")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -70,8 +71,16 @@ class Session:
     # -- connection ------------------------------------------------------------------------
     def connect(self, host, port, userid=None, password=None, startup=None, highAvailability=False,
                 highAvailabilitySites=None, keepAliveTime=None, reconnect=False, *, tryReconnectNums=None,
-                netTimeout=None, timeout=None, readTimeout=None, writeTimeout=None, usePublicName=False) -> bool:
-        """Returns True on success; False with the reason logged and kept in `last_error`."""
+                netTimeout=None, timeout=None, readTimeout=None, writeTimeout=None, usePublicName=False,
+                reconnectTimeout=None) -> bool:
+        """Returns True on success; False with the reason logged and kept in `last_error`.
+
+        With highAvailability or reconnect, a request whose connection breaks (or whose node
+        answers <NotLeader>/<DataNodeNotAvail>..., or a read timeout) is resent on a new session
+        (another node with HA) with its sequence number negated, so the server runs it once. The
+        new session has lost the old one's variables: `startup` runs again on every new session.
+        One reconnect episode is bounded by `reconnectTimeout` (seconds, default 30) and
+        `tryReconnectNums` passes over the nodes; a request is resent at most 3 times."""
         if not isinstance(port, int):
             raise TypeError(f"port must be an int, not {type(port).__name__}")
         read_ms = timeout_ms(timeout if timeout is not None else readTimeout, "timeout")
@@ -79,18 +88,28 @@ class Session:
         self.host, self.port = host, port
         self.userid = userid if userid is not None else self.userid or ""
         self.password = password if password is not None else self.password or ""
+        resilience = resilience_kwargs(high_availability=highAvailability, sites=highAvailabilitySites,
+                                       reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
+                                       reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
         try:
             self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms)
+                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=startup or "", **resilience)
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)
             return False
         self._closed = False
         self.last_error = None
-        if startup:
-            self.run(startup)
         return True
+
+    @property
+    def node(self) -> str:
+        """The "host:port" this session is connected to now (changes after a failover)."""
+        return self._core.node()
+
+    def stats(self) -> dict:
+        """resends, reconnects and failovers of the current connection."""
+        return dict(self._core.stats())
 
     def login(self, userid, password, enableEncryption=True) -> bool:
         self._core.call("login", [userid, password, False], ddb_flag(self._flag), 4, 64, False, None)

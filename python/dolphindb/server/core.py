@@ -140,8 +140,11 @@ class Server:
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", data_dir=None, users=None,
                  workers: int = 8, alias: str = "local8848", state: Optional[ServerState] = None,
-                 mode: int = 3, max_connections: int = 512):
+                 mode: int = 3, max_connections: int = 512, deduplicate: bool = True):
+        """deduplicate=False: resent requests (clientId/-seqNo, PROTOCOL.md §2.2.4) run again, as
+        on servers without exactly-once support (DolphinDB before 1.30.20.5 / 2.00.9)."""
         self.host = host
+        self.deduplicate = deduplicate
         self.requested_port = port
         self.port = port
         self.workers = workers
@@ -214,12 +217,13 @@ class Server:
     def live(self) -> bool:
         return self._listener is not None
 
-    def drop_connections(self) -> None:
-        """Resets every client connection; the node keeps listening. Their sessions end at once
-        (connectionNum drops); jobs are cancelled as by kill()."""
+    def drop_connections(self, session_ids=None) -> None:
+        """Resets every client connection (or those of the given session ids); the node keeps
+        listening. Their sessions end at once (connectionNum drops); jobs are cancelled as by kill()."""
         with self.lock:
-            conns = list(self.connections)
-            self.connections.clear()
+            conns = [c for c in self.connections
+                     if session_ids is None or (c.session is not None and c.session.session_id in session_ids)]
+            self.connections.difference_update(conns)
             for c in conns:
                 if c.session is not None:
                     self.sessions.pop(c.session.session_id, None)
@@ -364,7 +368,7 @@ class Server:
                 _c.send(protocol.msg_frame(text))
         s.ctx._emit = emit
         s.ctx.python_syntax = bool(req.flag & FLAG_PYTHON)
-        key = request_key(req)
+        key = request_key(req) if self.deduplicate else None
         stopping = self._stopping
         try:
             if key is None:

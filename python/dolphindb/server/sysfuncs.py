@@ -74,6 +74,15 @@ def get_current_session_and_user(ctx):
     return Vector(ANY, [Scalar(LONG, int(ctx.session_id)), Scalar(STRING, ctx.user)])
 
 
+@builtin("closeSessions", 1, system=True)
+def close_sessions(ctx, session_ids):
+    """Ends the given sessions (a scalar or vector of session ids): their connections are reset,
+    their jobs cancelled. Closing one's own session breaks the connection of the running request."""
+    values = list(session_ids.data) if isinstance(session_ids, Vector) else [session_ids.value]
+    _server(ctx).drop_connections({str(int(v)) for v in values})
+    return None
+
+
 @builtin("getRequiredAPIVersion", 0, system=True)
 def get_required_api_version(ctx):
     return Vector(ANY, [Scalar(INT, REQUIRED_API_VERSION), Scalar(STRING, "")])
