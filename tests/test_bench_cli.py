@@ -48,3 +48,15 @@ def test_bench_plot_writes_a_png(tmp_path):
                            "--plot", str(out), "--quiet"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5000
+
+
+def test_bench_load_balance_and_ha_run_against_an_embedded_cluster():
+    proc = subprocess.run([sys.executable, "-m", "dolphindb", "bench", "--load-balance", "--ha", "--threads", "4",
+                           "--tasks", "40", "--rows", "2000", "--json"],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["tasks"] == 40 and summary["errors"] == {}
+    per_node = summary["connections_per_node"]
+    assert len(per_node) == 4 and sum(per_node.values()) == 4    # 3 data nodes + 1 compute node
+    assert summary["failovers"] == 0 and summary["resends"] == 0

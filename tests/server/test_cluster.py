@@ -593,3 +593,52 @@ def test_official_load_balanced_pool_spreads_over_live_data_and_compute_nodes():
             wait_for(lambda: perf(watcher)[0]["connectionNum"] == [0, 0, 0, 0])
         finally:
             client.close()
+
+
+RECONNECT_SCRIPT = r'''
+import sys, dolphindb as ddb
+port = int(sys.argv[1])
+s = ddb.session()
+assert s.connect("127.0.0.1", port, "admin", "123456", reconnect=True, startup="base = 40")
+s.run("t = table(1:0, [`v], [INT]); share t as reconnect_log")
+first = s.getSessionId()
+print("@@", first, flush=True)
+sys.stdin.readline()
+print("@@", s.run("sleep(300); tableInsert(reconnect_log, 1); base + 2"), s.getSessionId() != first, flush=True)
+sys.stdin.readline()
+pool = ddb.DBConnectionPool("127.0.0.1", port, 2, "admin", "123456", reConnect=True)
+pool.addTask("1", 1)
+while not pool.isFinished(1): pass
+print("@@", pool.getData(1), flush=True)
+sys.stdin.readline()
+pool.addTask("sleep(500); 5", 2)
+while not pool.isFinished(2): pass
+print("@@", pool.getData(2), s.run("exec count(*) from reconnect_log"), flush=True)
+'''
+
+
+def test_official_client_reconnects_to_a_restarted_server_and_resends():
+    """§8.3: with reconnect=True the official client re-opens the node, re-runs its startup script
+    and resends the in-flight request with -seqNo; our server runs it once."""
+    state_holder = Server(port=0)
+    state_holder.start()
+    port = state_holder.port
+    client = OfficialScript(RECONNECT_SCRIPT, port)
+    try:
+        (first,) = client.result()
+        client.go()
+        wait_for(lambda: len(state_holder.jobs) == 1)
+        state_holder.drop_connections()                      # mid-task
+        assert client.result() == ["42", "True"]
+        client.go()
+        assert client.result() == ["1"]
+        client.go()
+        wait_for(lambda: any("sleep(500)" in j.desc for j in list(state_holder.jobs.values())))
+        state_holder.stop()                                  # the whole server, mid-task
+        time.sleep(0.3)
+        state_holder.start()
+        assert client.result() == ["5", "1"]
+        assert client.proc.wait(30) == 0
+    finally:
+        client.close()
+        state_holder.stop()

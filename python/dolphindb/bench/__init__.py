@@ -42,8 +42,9 @@ def parse_args(argv):
     ap.add_argument("--batch", type=int, default=1000, help="rows per insert-batch task")
     ap.add_argument("--protocol", choices=["default", "ddb", "pickle", "arrow"], default="default")
     ap.add_argument("--compress", action="store_true")
-    ap.add_argument("--load-balance", action="store_true")
-    ap.add_argument("--ha", action="store_true")
+    ap.add_argument("--load-balance", action="store_true",
+                    help="spread the pool over the cluster (default server: an embedded simulated cluster)")
+    ap.add_argument("--ha", action="store_true", help="high availability (default server: an embedded simulated cluster)")
     ap.add_argument("--no-load", action="store_true", help="do not (re)create the sample table")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     ap.add_argument("--plot", help="PNG file: latency histogram and throughput over time (matplotlib)")
@@ -184,6 +185,10 @@ def summarize(args, stats: Stats, wall, cpu, pool_stats):
         | {"max": 1000 * lat[-1] if lat else float("nan"), "mean": 1000 * sum(lat) / done if done else float("nan")},
         "bytes_received": pool_stats.get("bytesReceived") if pool_stats else None,
         "client_cpu_s": cpu,
+        "connections_per_node": dict(pool_stats.get("connectionsPerNode", {})) if pool_stats else None,
+        "resends": pool_stats.get("resends") if pool_stats else None,
+        "reconnects": pool_stats.get("reconnects") if pool_stats else None,
+        "failovers": pool_stats.get("failovers") if pool_stats else None,
     }
 
 
@@ -199,6 +204,10 @@ def print_summary(s):
         ("client CPU time", f"{s['client_cpu_s']:.3f} s over {s['wall_s']:.3f} s wall"),
         ("errors", ", ".join(f"{k}: {v}" for k, v in s["errors"].items()) or "none"),
     ]
+    if s.get("connections_per_node") and len(s["connections_per_node"]) > 1:
+        rows.append(("connections per node", ", ".join(f"{k}: {v}" for k, v in s["connections_per_node"].items())))
+    if s.get("resends") or s.get("reconnects") or s.get("failovers"):
+        rows.append(("resends / reconnects / failovers", f"{s['resends']} / {s['reconnects']} / {s['failovers']}"))
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
@@ -227,13 +236,16 @@ def plot(stats: Stats, path):
 
 class EmbeddedServer:
     """The embedded server in its own process, so its Python work never competes with the
-    client's GIL and the client CPU figure is the client's alone."""
+    client's GIL and the client CPU figure is the client's alone. cluster=True starts a simulated
+    cluster (3 data nodes, 1 compute node) for --load-balance / --ha; `port` is then dnode1's."""
 
-    def __init__(self, workers):
+    def __init__(self, workers, cluster=False):
         import subprocess
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dolphindb.server", "--port", "0", "--workers", str(workers)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        command = [sys.executable, "-m", "dolphindb.server"]
+        command += ["cluster", "--datanodes", "3", "--computenodes", "1"] if cluster else ["--port", "0"]
+        self.proc = subprocess.Popen(command + ["--workers", str(workers)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        ready = re.compile(r"dnode1=[^:\s]+:(\d+)" if cluster else r"port\D{0,3}(\d+)", re.IGNORECASE)
         deadline = time.monotonic() + 30
         lines = []
         while time.monotonic() < deadline:
@@ -241,7 +253,7 @@ class EmbeddedServer:
             if not line:
                 break
             lines.append(line)
-            m = re.search(r"port\D{0,3}(\d+)", line, re.IGNORECASE)
+            m = ready.search(line)
             if m:
                 self.port = int(m.group(1))
                 return
@@ -262,7 +274,7 @@ def main(argv=None):
 
     server = None
     if args.host is None:
-        server = EmbeddedServer(workers=max(4, args.threads))
+        server = EmbeddedServer(workers=max(4, args.threads), cluster=args.load_balance or args.ha)
         args.host, args.port = "127.0.0.1", server.port
     try:
         if not args.no_load and not args.script:
