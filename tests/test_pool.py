@@ -15,6 +15,16 @@ from dolphindb import exceptions
 from dolphindb.server import Server
 
 
+@pytest.fixture(params=[0, 2], ids=["threads", "reactor"], autouse=True)
+def io_mode(request, monkeypatch):
+    """Every test here runs with a thread per connection and with the epoll reactor."""
+    import dolphindb.pool as facade
+    chosen = facade.io_threads
+    monkeypatch.setattr(facade, "io_threads",
+                        lambda value, n: chosen(request.param if value is None else value, n))
+    return request.param
+
+
 def pool_of(server, n=4, **kw):
     return ddb.DBConnectionPool("127.0.0.1", server.port, n, "admin", "123456", **kw)
 
@@ -223,3 +233,32 @@ def test_concurrent_futures_cancellation_of_a_queued_task(server):
         assert pool.runTaskAsync("3").result(5) == 3
         with pytest.raises(concurrent.futures.CancelledError):
             queued.result(0)
+
+
+def test_the_reactor_drives_many_connections_with_few_threads(server, io_mode):
+    pool = ddb.DBConnectionPool("127.0.0.1", server.port, 48, "admin", "123456", ioThreads=None if io_mode else 0)
+    try:
+        async def main():
+            return await asyncio.gather(*[pool.run(f"sleep(200); {i}") for i in range(48)])
+        assert asyncio.run(main()) == list(range(48))
+        assert len(set(pool.getSessionId())) == 48
+        stats = pool.stats()
+        assert stats["connections"] == 48 and stats["tasksDone"] == 48
+        assert stats["threads"] == (3 if io_mode else 48)
+    finally:
+        pool.shutDown()
+
+
+def test_io_threads_is_validated(server):
+    with pytest.raises(ValueError, match="ioThreads"):
+        ddb.DBConnectionPool("127.0.0.1", server.port, 2, "admin", "123456", ioThreads=-1)
+
+
+def test_the_default_io_mode_follows_the_core_count():
+    import os
+
+    from dolphindb._options import io_threads
+    cores = os.cpu_count() or 1
+    assert io_threads(None, cores) == 0                  # no more connections than cores: threads
+    assert io_threads(None, cores + 1) == cores          # more: reactor + one executor per core
+    assert io_threads(3, 100) == 3 and io_threads(0, 100) == 0

@@ -219,17 +219,25 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
     throw NetworkError(text);
 }
 
-template <class Send>
-Result ResilientConnection::resilient(RequestOptions& options, bool timeoutMeansDeadNode, Send&& send) {
-    if (!resilience_.enabled()) return send(options);
+void ResilientConnection::tag(RequestOptions& options) {
+    if (!resilience_.enabled()) return;
+    // A connection a previous request broke: a new session before anything is sent. A failure
+    // here ends the request (it is already a whole bounded episode).
+    if (!conn_.isOpen()) reestablish(std::nullopt, "the connection was closed");
     options.clientId = clientId_;
     options.seqNo = ++seqNo_;
+}
+
+// `first` makes the first attempt, `again` every resend (after a new session).
+template <class First, class Again>
+Result ResilientConnection::retrying(RequestOptions& options, bool timeoutMeansDeadNode, First&& first,
+                                     Again&& again) {
+    if (!resilience_.enabled()) return first(options);
     for (int resends = 0;; ++resends) {
         std::optional<Node> leader;
         std::string reason;
         try {
-            if (!conn_.isOpen()) reestablish(std::nullopt, "the connection was closed");
-            return send(options);
+            return resends == 0 ? first(options) : again(options);
         } catch (const ServerError& e) {
             ServerErrorClass c = classifyServerError(e.response);
             if (c.kind == ServerErrorKind::Ordinary) throw;
@@ -255,6 +263,41 @@ Result ResilientConnection::resilient(RequestOptions& options, bool timeoutMeans
         emit(ConnectionEvent::Kind::Resend, node(), Node{}, reason);
         reestablish(leader, reason);
     }
+}
+
+template <class Send>
+Result ResilientConnection::resilient(RequestOptions& options, bool timeoutMeansDeadNode, Send&& send) {
+    tag(options);
+    return retrying(options, timeoutMeansDeadNode, send, send);
+}
+
+Result ResilientConnection::roundTrip(const Request& r) {
+    if (r.args) return conn_.call(*r.text, *r.args, r.options);
+    return conn_.run(*r.text, r.options);
+}
+
+void ResilientConnection::start(Request& r) {
+    tag(r.options);
+    try {
+        if (r.args)
+            conn_.sendCall(*r.text, *r.args, r.options);
+        else
+            conn_.sendScript(*r.text, r.options);
+    } catch (const Error&) {
+        r.sendError = std::current_exception();
+    }
+}
+
+Result ResilientConnection::finish(Request& r, bool timeoutMeansDeadNode) {
+    auto receive = [&](RequestOptions&) -> Result {
+        if (r.sendError) std::rethrow_exception(r.sendError);
+        return conn_.receive();
+    };
+    auto resend = [&](RequestOptions& o) -> Result {
+        r.options = o;
+        return roundTrip(r);
+    };
+    return retrying(r.options, timeoutMeansDeadNode, receive, resend);
 }
 
 Result ResilientConnection::run(const std::string& script, RequestOptions options, const MessageCallback& onMessage,

@@ -71,6 +71,20 @@ public:
     void upload(const std::vector<std::string>& names, const std::vector<Value>& values, RequestOptions options,
                 bool timeoutMeansDeadNode);
 
+    // The two halves of run/call, for the pool's reactor, which waits for the reply's first
+    // byte itself: start() tags and writes the request (a write failure is kept, not thrown);
+    // finish() reads the reply and, on failure, runs the same retry loop as run().
+    struct Request {
+        const std::string* text = nullptr;              // script, or function name
+        const std::vector<Value>* args = nullptr;       // null: a script
+        RequestOptions options;
+        std::exception_ptr sendError;
+    };
+    void start(Request& request);
+    Result finish(Request& request, bool timeoutMeansDeadNode);
+    int fd() const { return conn_.fd(); }
+    bool replyBuffered() const { return conn_.replyBuffered(); }
+
     // rpc(getControllerAlias(), getClusterPerf) on this connection.
     std::vector<NodePerf> clusterPerf();
 
@@ -90,8 +104,12 @@ public:
     uint64_t resends() const { return resends_; }
 
 private:
+    void tag(RequestOptions& options);
+    template <class First, class Again>
+    Result retrying(RequestOptions& options, bool timeoutMeansDeadNode, First&& first, Again&& again);
     template <class Send>
     Result resilient(RequestOptions& options, bool timeoutMeansDeadNode, Send&& send);
+    Result roundTrip(const Request& request);
     void open(const Node& node);
     void reestablish(std::optional<Node> preferred, const std::string& reason);
     void switchToLeastLoaded();

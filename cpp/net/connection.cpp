@@ -53,15 +53,29 @@ void Connection::ensureOpen(const std::string& context) const {
     if (!open_) throw NetworkError(context + kClosedText);
 }
 
-Result Connection::roundTrip(const std::string& request, const std::string& what, const std::string& context,
-                             const MessageCallback& onMessage) {
-    ensureOpen(context);
+void Connection::send(const std::string& request, Pending pending) {
+    pending_ = std::move(pending);
+    ensureOpen(pending_.context);
     try {
         socket_.writeAll(request.data(), request.size());
+    } catch (const NetworkError& e) {
+        close();
+        throw NetworkError(pending_.context + e.what());
+    } catch (const TimeoutError& e) {
+        close();
+        throw TimeoutError(pending_.context + e.what());
+    }
+}
+
+Result Connection::receive(const MessageCallback& onMessage) {
+    const std::string& context = pending_.context;
+    ensureOpen(context);
+    try {
         Response r = readResponse(*source_, onMessage);
         sessionId_ = r.head.sessionId;
         if (!r.head.ok)
-            throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + what, r.head.error);
+            throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + pending_.what,
+                              r.head.error);
         if (r.objects.empty()) return std::nullopt;
         return std::move(r.objects[0]);
     } catch (const ServerError&) {
@@ -78,40 +92,41 @@ Result Connection::roundTrip(const std::string& request, const std::string& what
     }
 }
 
+Result Connection::roundTrip(const std::string& request, const std::string& what, const std::string& context,
+                             const MessageCallback& onMessage) {
+    send(request, Pending{what, context});
+    return receive(onMessage);
+}
+
 Result Connection::run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage) {
-    std::string req = buildScriptRequest(sessionId_, script, options);
-    if (options.flag & flags::kAsync) {
-        ensureOpen("<Exception> in exec: ");
-        socket_.writeAll(req.data(), req.size());
-        return std::nullopt;
-    }
-    return roundTrip(req, script, "<Exception> in exec: ", onMessage);
+    sendScript(script, options);
+    if (options.flag & flags::kAsync) return std::nullopt;
+    return receive(onMessage);
 }
 
 Result Connection::call(const std::string& function, const std::vector<Value>& args, const RequestOptions& options,
                         const MessageCallback& onMessage) {
+    sendCall(function, args, options);
+    if (options.flag & flags::kAsync) return std::nullopt;
+    return receive(onMessage);
+}
+
+void Connection::sendScript(const std::string& script, const RequestOptions& options) {
+    send(buildScriptRequest(sessionId_, script, options), Pending{script, "<Exception> in exec: "});
+}
+
+void Connection::sendCall(const std::string& function, const std::vector<Value>& args, const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    std::string req = buildFunctionRequest(sessionId_, function, args, options, encode);
-    if (options.flag & flags::kAsync) {
-        ensureOpen("<Exception> in call: ");
-        socket_.writeAll(req.data(), req.size());
-        return std::nullopt;
-    }
-    return roundTrip(req, function, "<Exception> in call: ", onMessage);
+    send(buildFunctionRequest(sessionId_, function, args, options, encode), Pending{function, "<Exception> in call: "});
 }
 
 void Connection::upload(const std::vector<std::string>& names, const std::vector<Value>& values,
                         const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    std::string req = buildVariableRequest(sessionId_, names, values, options, encode);
-    if (options.flag & flags::kAsync) {
-        ensureOpen("<Exception> in upload: ");
-        socket_.writeAll(req.data(), req.size());
-        return;
-    }
-    roundTrip(req, "upload", "<Exception> in upload: ", {});
+    send(buildVariableRequest(sessionId_, names, values, options, encode), Pending{"upload", "<Exception> in upload: "});
+    if (!(options.flag & flags::kAsync)) receive({});
 }
 
 RequestOptions Connection::internalOptions() const {

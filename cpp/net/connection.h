@@ -48,6 +48,15 @@ public:
     Result callInternal(const std::string& function, const std::vector<Value>& args);
     Result runInternal(const std::string& script);
 
+    // The two halves of run/call, for callers that wait for the reply's first byte elsewhere
+    // (the pool's reactor): send*() writes the request, receive() reads its reply.
+    void sendScript(const std::string& script, const RequestOptions& options);
+    void sendCall(const std::string& function, const std::vector<Value>& args, const RequestOptions& options);
+    Result receive(const MessageCallback& onMessage = {});
+    // The socket to watch for the reply (-1 when closed); bytes already buffered count as ready.
+    int fd() const { return socket_.fd(); }
+    bool replyBuffered() const { return source_ && source_->buffered() > 0; }
+
     // From another thread: wakes a blocked request, which then fails with NetworkError.
     void abort() { socket_.abort(); }
     void close();
@@ -62,6 +71,11 @@ public:
     static const char* kClosedText;
 
 private:
+    struct Pending {
+        std::string what;      // the script or function name, for error texts
+        std::string context;   // "<Exception> in exec: " ...
+    };
+    void send(const std::string& request, Pending pending);
     RequestOptions internalOptions() const;
     Result roundTrip(const std::string& request, const std::string& what, const std::string& context,
                      const MessageCallback& onMessage);
@@ -72,6 +86,7 @@ private:
     std::unique_ptr<SocketSource> source_;
     std::string sessionId_ = "0";
     bool open_ = false;
+    Pending pending_{"", ""};
 };
 
 }  // namespace ddb

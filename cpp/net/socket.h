@@ -27,6 +27,7 @@ public:
     void abort();
     void close();
     bool isOpen() const { return fd_ >= 0 && !aborted_; }
+    int fd() const { return fd_; }
 
     void setReadTimeout(int ms) { readTimeoutMs_ = ms; }   // < 0: none
     void setWriteTimeout(int ms) { writeTimeoutMs_ = ms; }

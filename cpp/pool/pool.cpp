@@ -78,6 +78,13 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)) {
         w->conn = std::move(conn);
         workers_.push_back(std::move(w));
     }
+    if (options_.ioThreads > 0) {
+        poller_ = std::make_unique<Poller>();
+        for (auto& w : workers_) free_.push_back(w.get());
+        reactor_ = std::thread([this] { reactorLoop(); });
+        for (int i = 0; i < options_.ioThreads; ++i) executors_.emplace_back([this] { executorLoop(); });
+        return;
+    }
     for (auto& w : workers_) {
         Worker* raw = w.get();
         w->thread = std::thread([this, raw] { workerLoop(raw); });
@@ -123,20 +130,25 @@ void Pool::workerLoop(Worker* w) {
     }
 }
 
+void Pool::prepare(ResilientConnection& c, const std::shared_ptr<Task>& task) {
+    // A previous task broke or abandoned this connection: start a fresh session (unless the
+    // pool is shutting down: then it was aborted on purpose and must stay closed).
+    if (!c.isOpen()) {
+        if (closed_) throw PoolClosedError("The connection pool has been shut down.");
+        c.reopen();
+    }
+    // A task's own timeout fails the task; the connection's read timeout means a dead node.
+    c.setReadTimeout(task->timeoutMs >= 0 ? task->timeoutMs : options_.connect.readTimeoutMs);
+}
+
 void Pool::execute(Worker* w, const std::shared_ptr<Task>& task) {
     ResilientConnection& c = *w->conn;
-    const int connectionTimeout = options_.connect.readTimeoutMs;
     Result result;
     std::exception_ptr error;
     uint64_t before = c.bytesReceived();
     try {
-        if (!c.isOpen()) {
-            // A previous task broke or abandoned this connection: start a fresh session.
-            c.reopen();
-            before = 0;
-        }
-        // A task's own timeout fails the task; the connection's read timeout means a dead node.
-        c.setReadTimeout(task->timeoutMs >= 0 ? task->timeoutMs : connectionTimeout);
+        if (!c.isOpen()) before = 0;
+        prepare(c, task);
         const bool timeoutMeansDeadNode = task->timeoutMs < 0;
         if (task->kind == Task::Kind::Script)
             result = c.run(task->script, task->options, {}, timeoutMeansDeadNode);
@@ -145,7 +157,13 @@ void Pool::execute(Worker* w, const std::shared_ptr<Task>& task) {
     } catch (...) {
         error = std::current_exception();
     }
-    if (c.isOpen()) c.setReadTimeout(connectionTimeout);
+    complete(w, task, std::move(result), error, before);
+}
+
+void Pool::complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error,
+                    uint64_t before) {
+    ResilientConnection& c = *w->conn;
+    if (c.isOpen()) c.setReadTimeout(options_.connect.readTimeoutMs);
     bool cancelled = task->cancelRequested.load();
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -169,6 +187,155 @@ void Pool::execute(Worker* w, const std::shared_ptr<Task>& task) {
         }
     }
     finish(task, std::move(result), error);
+}
+
+// -- reactor mode ------------------------------------------------------------------------------
+
+void Pool::executorLoop() {
+    for (;;) {
+        Worker* w = nullptr;
+        bool reply = false;
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [&] {
+                return !replies_.empty() || (!closed_ && !queue_.empty() && !free_.empty()) ||
+                       (closed_ && running_ == 0);
+            });
+            if (!replies_.empty()) {
+                w = replies_.front();
+                replies_.pop_front();
+                reply = true;
+            } else if (!closed_ && !queue_.empty() && !free_.empty()) {
+                w = free_.back();
+                free_.pop_back();
+                w->current = std::move(queue_.front());
+                queue_.pop_front();
+                w->current->state = 1;
+                ++running_;
+            } else {
+                return;   // closed, nothing in flight
+            }
+        }
+        if (reply)
+            completeReply(w);
+        else
+            startRequest(w);
+    }
+}
+
+void Pool::startRequest(Worker* w) {
+    ResilientConnection& c = *w->conn;
+    const std::shared_ptr<Task>& task = w->current;
+    w->bytesBefore = c.isOpen() ? c.bytesReceived() : 0;
+    w->overdue = false;
+    w->watchedFd = -1;
+    try {
+        prepare(c, task);
+        w->request = ResilientConnection::Request{};
+        w->request.text = &task->script;
+        w->request.args = task->kind == Task::Kind::Function ? &task->args : nullptr;
+        w->request.options = task->options;
+        c.start(w->request);
+    } catch (...) {
+        w->request.sendError = std::current_exception();
+        w->request.text = nullptr;   // nothing was sent and nothing may be resent: fail the task
+    }
+    int timeout = task->timeoutMs >= 0 ? task->timeoutMs : options_.connect.readTimeoutMs;
+    w->deadline = timeout >= 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout)
+                               : std::chrono::steady_clock::time_point::max();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (w->request.sendError || c.replyBuffered() || c.fd() < 0) {
+        replies_.push_back(w);   // nothing to wait for: straight to an executor
+        lock.unlock();
+        cv_.notify_one();
+        return;
+    }
+    awaiting_.push_back(w);
+    w->watchedFd = c.fd();
+    try {
+        poller_->watch(w->watchedFd, w);
+    } catch (const Error&) {
+        awaiting_.pop_back();
+        w->watchedFd = -1;
+        replies_.push_back(w);   // the blocking read still works (and honours the timeout)
+        lock.unlock();
+        cv_.notify_one();
+        return;
+    }
+    if (timeout >= 0) poller_->wake();   // the reactor's next wait must end by this deadline
+}
+
+void Pool::reactorLoop() {
+    std::vector<void*> ready;
+    for (;;) {
+        int waitMs = -1;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (stopReactor_) return;
+            auto now = std::chrono::steady_clock::now();
+            for (Worker* w : awaiting_) {
+                if (w->deadline == std::chrono::steady_clock::time_point::max()) continue;
+                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(w->deadline - now).count() + 1;
+                int left = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(ms, 1 << 30)));
+                waitMs = waitMs < 0 ? left : std::min(waitMs, left);
+            }
+        }
+        ready.clear();
+        poller_->wait(ready, waitMs);
+        bool any = false;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (stopReactor_) return;
+            auto now = std::chrono::steady_clock::now();
+            for (void* tag : ready) {
+                auto it = std::find(awaiting_.begin(), awaiting_.end(), static_cast<Worker*>(tag));
+                if (it == awaiting_.end()) continue;
+                awaiting_.erase(it);
+                replies_.push_back(static_cast<Worker*>(tag));
+                any = true;
+            }
+            for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+                if ((*it)->deadline <= now) {
+                    (*it)->overdue = true;
+                    replies_.push_back(*it);
+                    it = awaiting_.erase(it);
+                    any = true;
+                } else {
+                    ++it;
+                }
+            }
+        }
+        if (any) cv_.notify_all();
+    }
+}
+
+void Pool::completeReply(Worker* w) {
+    ResilientConnection& c = *w->conn;
+    std::shared_ptr<Task> task = w->current;
+    poller_->unwatch(w->watchedFd);
+    w->watchedFd = -1;
+    Result result;
+    std::exception_ptr error;
+    if (w->request.text == nullptr) {
+        error = w->request.sendError;   // the connection could not even be (re)opened
+    } else {
+        // Overdue with nothing arrived: the read times out at once instead of waiting again.
+        if (w->overdue && c.isOpen()) c.setReadTimeout(1);
+        try {
+            result = c.finish(w->request, task->timeoutMs < 0);
+        } catch (...) {
+            error = std::current_exception();
+        }
+    }
+    complete(w, task, std::move(result), error, w->bytesBefore);
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        w->current.reset();
+        --running_;
+        free_.push_back(w);
+    }
+    cv_.notify_all();
+    idle_.notify_all();
 }
 
 void Pool::cancelOnServer(const Node& node, const std::string& sessionId) {
@@ -238,10 +405,21 @@ void Pool::shutdown(int timeoutMs) {
         std::unique_lock<std::mutex> lock(mu_);
         if (!idle_.wait_for(lock, std::chrono::milliseconds(std::max(timeoutMs, 0)), [&] { return running_ == 0; }))
             for (auto& w : workers_)
-                if (w->current) w->conn->abort();
+                if (w->current) w->conn->abort();   // the reactor sees the hang-up; executors finish them
     }
+    cv_.notify_all();
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();
+    for (auto& t : executors_)
+        if (t.joinable()) t.join();
+    if (reactor_.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            stopReactor_ = true;
+        }
+        poller_->wake();
+        reactor_.join();
+    }
     for (auto& w : workers_) w->conn->close();
     std::lock_guard<std::mutex> lock(mu_);
     joined_ = true;
@@ -260,6 +438,7 @@ PoolStats Pool::stats() {
     s.queued = queue_.size();
     s.running = running_;
     s.connections = workers_.size();
+    s.threads = options_.ioThreads > 0 ? executors_.size() + 1 : workers_.size();
     for (auto& w : workers_) {
         s.resends += w->conn->resends();
         s.reconnects += w->conn->reconnects();

@@ -198,3 +198,19 @@ def resilience_kwargs(*, high_availability, sites, reconnect, try_reconnect_nums
                 try_reconnect_nums=try_reconnect_nums if try_reconnect_nums >= 0 else -1,
                 reconnect_timeout_ms=timeout, use_public_name=bool(use_public_name),
                 on_event=_log_connection_event)
+
+
+def io_threads(value, connections: int) -> int:
+    """The core's io_threads: 0 = a thread per connection, N = epoll reactor + N executors.
+
+    Default: a thread per connection while the pool has no more connections than the machine
+    has cores (measured: ~75 us of client CPU per sequential task against ~110 us through the
+    reactor, whose hand-off costs two extra wake-ups); beyond that, the reactor with one executor
+    per core, so hundreds of connections cost cores + 1 threads."""
+    if value is None:
+        import os
+        cores = os.cpu_count() or 1
+        return 0 if connections <= cores else cores
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("ioThreads must be None or a non-negative int")
+    return value

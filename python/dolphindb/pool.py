@@ -12,7 +12,8 @@ import threading
 import warnings
 
 from . import _core
-from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, request_flag, resilience_kwargs,
+from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, io_threads, request_flag,
+                       resilience_kwargs,
                        resolve_protocol, session_flag, timeout_ms, validate_parallelism, validate_priority)
 
 SHUTDOWN_TIMEOUT = 5.0
@@ -54,13 +55,15 @@ class DBConnectionPool:
                  highAvailability=False, compress=False, reConnect=False, python=False,
                  protocol=PROTOCOL_DEFAULT, *, show_output=True, sqlStd=None, tryReconnectNums=None,
                  parser=None, usePublicName=False, reconnect=None, timeout=None, connectTimeout=None,
-                 readTimeout=None, highAvailabilitySites=None, reconnectTimeout=None):
+                 readTimeout=None, highAvailabilitySites=None, reconnectTimeout=None, ioThreads=None):
         """Extensions to the official signature (keyword-only): `timeout` is every task's default
         deadline (a task past it fails and its job is cancelled); `readTimeout` is how long a
         connection waits for a reply before it counts the node as dead (with highAvailability or
         reConnect: fail over / reconnect and resend); `highAvailabilitySites` lists the "host:port"
         nodes to fail over to (default: the cluster's data nodes); `reconnectTimeout` (seconds,
         default 30) bounds one reconnect/failover episode, `tryReconnectNums` its passes over the nodes.
+        `ioThreads`: 0 runs one native thread per connection; N > 0 drives every connection from
+        one epoll reactor plus N executor threads; None (default) chooses (see ARCHITECTURE.md).
         With loadBalance and highAvailability both on, connections are spread like loadBalance and
         each fails over like highAvailability (the official client ignores loadBalance then)."""
         if not isinstance(port, int) or isinstance(port, bool):
@@ -91,7 +94,8 @@ class DBConnectionPool:
                                                        sites=highAvailabilitySites, reconnect=self.reConnect,
                                                        try_reconnect_nums=tryReconnectNums,
                                                        reconnect_timeout=reconnectTimeout,
-                                                       use_public_name=usePublicName))
+                                                       use_public_name=usePublicName),
+                                   io_threads=io_threads(ioThreads, threadNum))
         self._shutdown = False
 
     # -- submission ------------------------------------------------------------------------
