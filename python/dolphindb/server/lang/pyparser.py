@@ -6,8 +6,10 @@ existing ``Interpreter`` runs it with the same Values, operators, built-ins and 
 DolphinDB syntax: ``a + b`` becomes ``("bin", "add", a, b)``, ``x.sum()`` becomes the DolphinDB
 method-call sugar ``sum(x)``. The few constructs whose Python meaning has no DolphinDB node
 (short-circuit ``and``/``or``, chained comparisons, ``a if c else b``, ``//``, slices, list
-comprehensions) get ``py_*`` nodes that ``PythonInterpreter`` evaluates by calling the same
-operator built-ins. ``len``, ``range`` and ``str`` are the only Python-only functions.
+comprehensions) get ``py_*`` nodes, registered in the interpreter's ``EXTENSIONS`` and evaluated
+by calling the same operator built-ins; a function defined in Python syntax therefore also runs
+when DolphinDB syntax or a `function` request calls it. ``len``, ``range`` and ``str`` are the
+only Python-only functions (a session's own definitions of those names win).
 
 Anything else (imports, classes, try, with, keyword arguments ...) is a server syntax error
 naming the construct, as a real server reports a script it cannot parse.
@@ -18,8 +20,8 @@ import ast
 
 import numpy as np
 
-from ..values import BOOL, INT, LONG, STRING, Dictionary, Scalar, Table, Vector
-from .evaluator import BuiltinRef, Interpreter
+from ..values import BOOL, INT, LONG, STRING, ArrayVector, Scalar, Table, Vector
+from .evaluator import EXTENSIONS, BuiltinRef, Interpreter
 from .registry import BUILTINS, Builtin, ScriptError, lookup
 from .script import syntax_error
 from .vals import FLOATING, S, length, make, table_rows, take_rows, to_int, truthy, vector_of
@@ -40,7 +42,7 @@ COMPARISONS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.G
 
 def run_script(ctx, text):
     ctx.check_cancelled()
-    return PythonInterpreter(ctx).run(parse(text))
+    return Interpreter(ctx).run(parse(text))
 
 
 def parse(text: str):
@@ -73,105 +75,95 @@ PYTHON_FUNCTIONS = {b.name: b for b in (
     Builtin("str", lambda ctx, x: BUILTINS["string"].fn(ctx, x), 1, 1))}
 
 
-class PythonInterpreter(Interpreter):
-    """The DolphinDB interpreter plus the ``py_*`` nodes and the Python-only functions."""
+def _and_or(interp, e):
+    """Python's short-circuit: a scalar that decides the result stops the evaluation; values
+    combine as DolphinDB's and/or (element-wise for vectors, BOOL results)."""
+    is_and = e[0] == "py_and"
+    op = lookup("and" if is_and else "or")
+    result = interp.eval(e[1][0])
+    for operand in e[1][1:]:
+        if isinstance(result, Scalar) and truthy(result) != is_and:
+            return S(BOOL, 0 if is_and else 1)
+        result = op.fn(interp.ctx, result, interp.eval(operand))
+    return result
 
-    def eval(self, e):
-        kind = e[0]
-        if kind == "py_and" or kind == "py_or":
-            return self.boolean(kind == "py_and", e[1])
-        if kind == "py_compare":
-            return self.compare(e[1], e[2])
-        if kind == "py_ifexp":
-            return self.eval(e[2]) if truthy(self.eval(e[1])) else self.eval(e[3])
-        if kind == "py_floordiv":
-            quotient = lookup("div").fn(self.ctx, self.eval(e[1]), self.eval(e[2]))
-            return lookup("floor").fn(self.ctx, quotient) if quotient.type in FLOATING else quotient
-        if kind == "py_slice":
-            return self.slice(self.eval(e[1]), *(None if b is None else self.eval(b) for b in e[2:]))
-        if kind == "py_listcomp":
-            items = []
-            self.comprehend(e[2], lambda: items.append(self.eval(e[1])))
-            return vector_of(items)
-        return super().eval(e)
 
-    def boolean(self, is_and, operands):
-        """Python's short-circuit: a decided scalar stops the evaluation; values combine as
-        DolphinDB's and/or (element-wise for vectors, BOOL results)."""
-        op = lookup("and" if is_and else "or")
-        result = self.eval(operands[0])
-        for operand in operands[1:]:
-            if isinstance(result, Scalar) and truthy(result) != is_and:
-                return S(BOOL, 0 if is_and else 1)
-            result = op.fn(self.ctx, result, self.eval(operand))
-        return result
+def _compare(interp, e):
+    """a < b < c: each operand evaluated once, results and-ed, stopping at a scalar false."""
+    ctx = interp.ctx
+    left, result = interp.eval(e[1]), None
+    for negate, name, right_expr in e[2]:
+        right = interp.eval(right_expr)
+        step = lookup("isNull").fn(ctx, left) if name == "isNull" else lookup(name).fn(ctx, left, right)
+        if negate:
+            step = lookup("not").fn(ctx, step)
+        result = step if result is None else lookup("and").fn(ctx, result, step)
+        if isinstance(result, Scalar) and not truthy(result):
+            return result
+        left = right
+    return result
 
-    def compare(self, first, chain):
-        """a < b < c: each operand evaluated once, results and-ed, stopping at a scalar false."""
-        left, result = self.eval(first), None
-        for negate, name, right_expr in chain:
-            right = self.eval(right_expr)
-            if name == "isNull":
-                step = lookup("isNull").fn(self.ctx, left)
-            else:
-                step = lookup(name).fn(self.ctx, left, right)
-            if negate:
-                step = lookup("not").fn(self.ctx, step)
-            result = step if result is None else lookup("and").fn(self.ctx, result, step)
-            if isinstance(result, Scalar) and not truthy(result):
-                return result
-            left = right
-        return result
 
-    def slice(self, obj, lower, upper, step):
-        bounds = slice(*(None if b is None else to_int(b, "slice bound") for b in (lower, upper, step)))
-        if isinstance(obj, Scalar) and obj.type == STRING:
-            return S(STRING, (obj.value or "")[bounds])
-        if isinstance(obj, Table):
-            return table_rows(obj, np.arange(obj.rows)[bounds])
-        if isinstance(obj, Vector) or hasattr(obj, "offsets"):
-            return take_rows(obj, np.arange(len(obj))[bounds])
-        raise ScriptError("The object can't be sliced")
+def _if_expression(interp, e):
+    return interp.eval(e[2]) if truthy(interp.eval(e[1])) else interp.eval(e[3])
 
-    def comprehend(self, generators, produce):
-        """Runs produce() for every combination of the generators; the loop variables are bound
-        only while the comprehension runs, as in Python 3."""
-        scope = self.frames[-1] if self.frames else self.ctx.variables
-        names = [g[0] for g in generators]
-        saved = {n: scope[n] for n in names if n in scope}
 
-        def loop(level):
-            if level == len(generators):
-                produce()
-                return
-            name, seq, conditions = generators[level]
-            for item in self.iterate(self.eval(seq)):
-                self.ctx.check_cancelled()
-                scope[name] = item
-                if all(truthy(self.eval(c)) for c in conditions):
-                    loop(level + 1)
-        try:
-            loop(0)
-        finally:
-            for n in names:
-                scope.pop(n, None)
-            scope.update(saved)
+def _floor_division(interp, e):
+    quotient = lookup("div").fn(interp.ctx, interp.eval(e[1]), interp.eval(e[2]))
+    return lookup("floor").fn(interp.ctx, quotient) if quotient.type in FLOATING else quotient
 
-    def resolve_function(self, name):
-        try:
-            return super().resolve_function(name)
-        except ScriptError:
-            if name in PYTHON_FUNCTIONS:
-                return BuiltinRef(PYTHON_FUNCTIONS[name])
-            raise
 
-    def lookup_var(self, name):
-        try:
-            return super().lookup_var(name)
-        except ScriptError:
-            if name in PYTHON_FUNCTIONS:
-                return BuiltinRef(PYTHON_FUNCTIONS[name])
-            raise
+def _slice(interp, e):
+    obj = interp.eval(e[1])
+    bounds = slice(*(None if b is None else to_int(interp.eval(b), "slice bound") for b in e[2:]))
+    if isinstance(obj, Scalar) and obj.type == STRING:
+        return S(STRING, (obj.value or "")[bounds])
+    if isinstance(obj, Table):
+        return table_rows(obj, np.arange(obj.rows)[bounds])
+    if isinstance(obj, (Vector, ArrayVector)):
+        return take_rows(obj, np.arange(len(obj))[bounds])
+    raise ScriptError("The object can't be sliced")
+
+
+def _list_comprehension(interp, e):
+    """[elt for name in seq if cond ...]: the loop variables are bound only while the
+    comprehension runs, as in Python 3."""
+    element_expr, generators = e[1], e[2]
+    scope = interp.frames[-1] if interp.frames else interp.ctx.variables
+    names = [g[0] for g in generators]
+    saved = {n: scope[n] for n in names if n in scope}
+    items = []
+
+    def loop(level):
+        if level == len(generators):
+            items.append(interp.eval(element_expr))
+            return
+        name, seq, conditions = generators[level]
+        for item in interp.iterate(interp.eval(seq)):
+            interp.ctx.check_cancelled()
+            scope[name] = item
+            if all(truthy(interp.eval(c)) for c in conditions):
+                loop(level + 1)
+    try:
+        loop(0)
+    finally:
+        for n in names:
+            scope.pop(n, None)
+        scope.update(saved)
+    return vector_of(items)
+
+
+def _python_name(interp, e):
+    """len / range / str: the session's own definitions and DolphinDB's built-ins come first."""
+    try:
+        return interp.lookup_var(e[1])
+    except ScriptError:
+        return BuiltinRef(PYTHON_FUNCTIONS[e[1]])
+
+
+EXTENSIONS.update({"py_and": _and_or, "py_or": _and_or, "py_compare": _compare, "py_ifexp": _if_expression,
+                   "py_floordiv": _floor_division, "py_slice": _slice, "py_listcomp": _list_comprehension,
+                   "py_name": _python_name})
 
 
 # ---- Python syntax tree -> interpreter tree ---------------------------------------------------
@@ -281,7 +273,7 @@ class Translator:
         raise self.unsupported(node, f"a {type(v).__name__} literal")
 
     def expr_Name(self, node):
-        return ("var", node.id)
+        return ("py_name" if node.id in PYTHON_FUNCTIONS else "var", node.id)
 
     def expr_List(self, node):
         return ("vec", [self.expr(e) for e in node.elts])
