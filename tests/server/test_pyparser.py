@@ -87,7 +87,9 @@ ERRORS = [  # Python script, text the error line must contain
     ("x = 1\ny = x @ x", "Syntax Error: [line #2] '@' is not supported"),
     ("print(1, end='')", "a call with keyword or * arguments is not supported"),
     ("def f(x=1):\n    return x", "a def with decorators, defaults"),
-    ("{x for x in [1]}", "'a set comprehension' is not supported"),
+    ("{x for x in [1]}", "a set comprehension is not supported"),
+    ("x: int", "an annotation without a value is not supported"), ("b'raw'", "a literal of type bytes"),
+    ("1" + "+1" * 5000, "Syntax Error: [line #1] the script is nested too deeply"),
     ("{}", "an empty dict literal"),
     ("for a, b in [1, 2]:\n    pass", "a loop target other than one name"),
     ("def f(x:\n", "Syntax Error: [line #1]"),
@@ -117,7 +119,7 @@ def test_python_syntax_encodes_like_the_dolphindb_script(python_script, ddb_scri
     assert _encoded(run_script(_python_ctx(), python_script)) == _encoded(run_script(SessionContext(), ddb_script))
 
 
-@pytest.mark.parametrize("script,text", ERRORS, ids=[s[:30] for s, _ in ERRORS])
+@pytest.mark.parametrize("script,text", ERRORS, ids=[s[:30].replace("\n", "; ") for s, _ in ERRORS])
 def test_unsupported_python_is_a_server_error_line(script, text):
     with pytest.raises(ScriptError) as err:
         run_script(_python_ctx(), script)
@@ -136,8 +138,10 @@ def test_one_session_shares_variables_and_functions_between_the_parsers():
     ctx.python_syntax = True
     assert _encoded(run_script(ctx, "y = twice(x).sum()\ndef inc(v):\n    return v + 1\ny")) == \
         codec.encode(run_script(SessionContext(), "12l"))
+    run_script(ctx, "def evens(n):\n    return [i for i in range(n) if i % 2 == 0 and i is not None]")
     ctx.python_syntax = False
     assert run_script(ctx, "inc(y)").value == 13
+    assert run_script(ctx, "evens(5)").data.tolist() == [0, 2, 4]     # py_* nodes run from DolphinDB syntax
 
 
 def test_print_and_cancellation_use_the_session():

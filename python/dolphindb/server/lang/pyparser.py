@@ -35,7 +35,8 @@ SYNTAX_NAMES = {"ClassDef": "class", "AsyncFunctionDef": "async def", "With": "w
                 "Delete": "del", "Global": "global", "Nonlocal": "nonlocal", "Match": "match", "Yield": "yield",
                 "YieldFrom": "yield from", "Await": "await", "Set": "a set literal", "SetComp": "a set comprehension",
                 "DictComp": "a dict comprehension", "GeneratorExp": "a generator expression",
-                "NamedExpr": ":=", "Starred": "*", "MatMult": "@", "Invert": "~", "Is": "is", "IsNot": "is not"}
+                "NamedExpr": ":=", "Starred": "*", "MatMult": "@", "Invert": "~", "Is": "is", "IsNot": "is not",
+                "AnnAssign": "an annotation without a value"}
 COMPARISONS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge",
                ast.In: "in"}
 
@@ -49,9 +50,11 @@ def parse(text: str):
     """Python source -> the statement list of ``script.parse`` (with ``py_*`` expression nodes)."""
     try:
         module = ast.parse(text, mode="exec")
+        return [Translator().statement(s) for s in module.body]
     except SyntaxError as e:
         raise syntax_error(e.lineno or 1, e.msg) from None
-    return [Translator().statement(s) for s in module.body]
+    except (RecursionError, MemoryError):   # Python's own parser on absurdly deep nesting
+        raise syntax_error(1, "the script is nested too deeply") from None
 
 
 # ---- Python-only functions ------------------------------------------------------------------
@@ -171,7 +174,9 @@ class Translator:
     line = 1       # of the statement being translated (operator nodes carry no position)
 
     def unsupported(self, node, what=None):
-        what = what or f"'{SYNTAX_NAMES.get(type(node).__name__, type(node).__name__)}'"
+        if what is None:
+            label = SYNTAX_NAMES.get(type(node).__name__, type(node).__name__)
+            what = label if label.startswith(("a ", "an ")) else f"'{label}'"
         return syntax_error(getattr(node, "lineno", self.line),
                             f"{what} is not supported by the Python parser of this server")
 
@@ -270,7 +275,7 @@ class Translator:
             return ("lit", (repr(v), ""), "float")
         if isinstance(v, str):
             return ("lit", v, "string")
-        raise self.unsupported(node, f"a {type(v).__name__} literal")
+        raise self.unsupported(node, f"a literal of type {type(v).__name__}")
 
     def expr_Name(self, node):
         return ("py_name" if node.id in PYTHON_FUNCTIONS else "var", node.id)
