@@ -89,7 +89,7 @@ ERRORS = [  # Python script, text the error line must contain
     ("def f(x=1):\n    return x", "a def with decorators, defaults"),
     ("{x for x in [1]}", "a set comprehension is not supported"),
     ("x: int", "an annotation without a value is not supported"), ("b'raw'", "a literal of type bytes"),
-    ("1" + "+1" * 5000, "Syntax Error: [line #1] the script is nested too deeply"),
+    ("x = 1\0", "Syntax Error: [line #1]"), ("1" + "+1" * 5000, "Syntax Error: [line #1] the script is nested too deeply"),
     ("{}", "an empty dict literal"),
     ("for a, b in [1, 2]:\n    pass", "a loop target other than one name"),
     ("def f(x:\n", "Syntax Error: [line #1]"),

@@ -1,7 +1,7 @@
 """The Python parser (request flag 2048): a Python-syntax script runs on the DolphinDB interpreter.
 
 Python's own ``ast`` module parses the text (nothing is ever compiled to code or evaluated by
-Python). ``translate`` turns the Python syntax tree into the tuple tree of ``script.py``, so the
+Python). ``Translator`` turns the Python syntax tree into the tuple tree of ``script.py``, so the
 existing ``Interpreter`` runs it with the same Values, operators, built-ins and session state as
 DolphinDB syntax: ``a + b`` becomes ``("bin", "add", a, b)``, ``x.sum()`` becomes the DolphinDB
 method-call sugar ``sum(x)``. The few constructs whose Python meaning has no DolphinDB node
@@ -53,6 +53,8 @@ def parse(text: str):
         return [Translator().statement(s) for s in module.body]
     except SyntaxError as e:
         raise syntax_error(e.lineno or 1, e.msg) from None
+    except ValueError as e:                 # a NUL byte in the text (Python 3.11)
+        raise syntax_error(1, str(e)) from None
     except (RecursionError, MemoryError):   # Python's own parser on absurdly deep nesting
         raise syntax_error(1, "the script is nested too deeply") from None
 
