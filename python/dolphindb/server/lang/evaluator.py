@@ -13,6 +13,11 @@ from .vals import (S, element, format_value, from_python, length, null_mask, tab
 
 MAX_DEPTH = 200
 
+# Expression nodes another front end adds, kind -> handler(interpreter, node): the Python parser's
+# py_* nodes (pyparser.py). They live here, not in a subclass, because a function defined in
+# Python syntax stays callable from DolphinDB scripts and `function` requests.
+EXTENSIONS = {}
+
 
 class FunctionValue(Value):
     """A user-defined function or lambda (a FUNCTIONDEF when returned to a client)."""
@@ -323,6 +328,9 @@ class Interpreter:
             return run_sql(self, e)
         if kind == "star":
             raise ScriptError("* is only allowed in select and count(*)")
+        handler = EXTENSIONS.get(kind)
+        if handler is not None:
+            return handler(self, e)
         raise ScriptError(f"Unsupported expression {kind}")
 
     def eval_arg(self, a):
