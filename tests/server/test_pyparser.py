@@ -155,15 +155,11 @@ def test_print_and_cancellation_use_the_session():
 
 # ---------------------------------------------------------------------------- our client
 def canonical(obj):
-    """A text equal only for equal objects of equal types (runs in both clients' processes).
-    A STRING column is "text" whether pandas holds it as object or str dtype: under PICKLE our
-    client keeps the object dtype the stream builds, the official one lets pandas 3 infer str
-    for every protocol (a client difference that is not the parser's)."""
+    """A text equal only for equal objects of equal types (runs in both clients' processes)."""
     import numpy as np
     import pandas as pd
     if isinstance(obj, pd.DataFrame):
-        kinds = ["text" if str(d) in ("object", "str", "string") else str(d) for d in obj.dtypes]
-        return "frame " + repr(kinds) + repr(obj.to_dict("list"))
+        return "frame " + repr([str(d) for d in obj.dtypes]) + repr(obj.to_dict("list"))
     if isinstance(obj, np.ndarray):
         return "ndarray " + str(obj.dtype) + " " + repr(obj.tolist())
     if isinstance(obj, (list, tuple)):

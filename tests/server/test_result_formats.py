@@ -159,7 +159,8 @@ def test_symbol_sections_of_every_index_width_decode_in_both_clients(server, off
     s = ddb.Session(protocol=keys.PROTOCOL_PICKLE)
     assert s.connect("127.0.0.1", server.port, "admin", "123456")
     try:
-        assert s.run(script)["sym"].tolist() == expected
+        ours = s.run(script)["sym"]
+        assert ours.tolist() == expected
     finally:
         s.close()
     code = f"""
@@ -170,4 +171,5 @@ t = s.run({script!r})
 print(t["sym"].dtype, ",".join(t["sym"].tolist()))
 """
     dtype, values = official(code).strip().splitlines()[-1].split(" ", 1)
-    assert dtype == "object" and values.split(",") == expected
+    assert values.split(",") == expected
+    assert dtype == str(ours.dtype) and dtype in ("object", "str")   # pandas 2 / pandas 3 text

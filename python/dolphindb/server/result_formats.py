@@ -254,7 +254,6 @@ def _ndarray(a: np.ndarray, symbols: bool = False) -> _Call:
 def _table_pickle(table: Table, as_list: bool) -> Optional[bytes]:
     if not all(_picklable(c.type) for c in table.columns.values()):
         return None
-    series = _Global("pandas", "Series")
     arrays = {}
     for name, col in table.columns.items():
         if as_list and isinstance(col, ArrayVector):
@@ -265,11 +264,9 @@ def _table_pickle(table: Table, as_list: bool) -> Optional[bytes]:
             arrays[name] = _ndarray(values.reshape(len(col), -1 if len(col) else 0))
             continue
         a = _column_to_numpy(col)
+        # Bare arrays, as the official client's readers see them: pandas infers a text
+        # column's dtype (object on pandas 2, str on pandas 3), like the official client shows.
         arrays[name] = _ndarray(a, symbols=col.type == SYMBOL)
-        if not as_list and a.dtype == object:
-            # Series(..., dtype=object) keeps the column object: pandas 3 would infer its
-            # string dtype from a bare object array.
-            arrays[name] = _Call(series, (arrays[name], None, "object"))
     body = list(arrays.values()) if as_list else _Call(_Global("pandas", "DataFrame"), (arrays,))
     w = PickleWriter()
     w.save(body)
