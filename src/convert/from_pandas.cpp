@@ -79,6 +79,8 @@ Column columnFromSeries(py::handle series, const TypeSpec& spec, bool tableColum
         return seriesColumn(series, spec, tableColumn);
     } catch (const BadCell&) {
         throw;   // names its row; tableFromFrame adds the column
+    } catch (const DecimalOverflow&) {
+        throw;   // names the value and the type it does not fit
     } catch (const ddb::ConversionError&) {
         // The official text for a forced column type the values cannot take.
         std::string dtype = py::str(series.attr("dtype")).cast<std::string>();
