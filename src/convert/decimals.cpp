@@ -65,7 +65,7 @@ bool scaledMagnitude(const Parts& p, int scale, U128 limit, U128* out) {
         if (mag > (limit - p.digits[i]) / 10) return false;
         mag = mag * 10 + p.digits[i];
     }
-    for (long i = 0; i < shift; ++i) {
+    for (long i = 0; i < shift && mag != 0; ++i) {   // zero stays zero whatever its exponent
         if (mag > limit / 10) return false;
         mag *= 10;
     }
