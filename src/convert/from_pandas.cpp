@@ -77,6 +77,10 @@ Column columnFromSeries(py::handle series, const TypeSpec& spec, bool tableColum
     if (!spec.forced() || !tableColumn) return seriesColumn(series, spec, tableColumn);
     try {
         return seriesColumn(series, spec, tableColumn);
+    } catch (const BadCell&) {
+        throw;   // names its row; tableFromFrame adds the column
+    } catch (const DecimalOverflow&) {
+        throw;   // names the value and the type it does not fit
     } catch (const ddb::ConversionError&) {
         // The official text for a forced column type the values cannot take.
         std::string dtype = py::str(series.attr("dtype")).cast<std::string>();
@@ -136,7 +140,11 @@ Value tableFromFrame(py::handle df, const FromPythonOptions& options) {
         std::string key = name.cast<std::string>();
         py::object series = iloc[py::make_tuple(py::slice(py::none(), py::none(), py::none()), py::int_(i))];
         auto it = forced.find(key);
-        v.columns.push_back(columnFromSeries(series, it == forced.end() ? TypeSpec{} : it->second, true));
+        try {
+            v.columns.push_back(columnFromSeries(series, it == forced.end() ? TypeSpec{} : it->second, true));
+        } catch (const BadCell& e) {
+            throw ddb::ConversionError(e.inColumn(key));
+        }
         v.columnNames.push_back(std::move(key));
     }
     v.rows = static_cast<int32_t>(v.columns[0].length);

@@ -47,44 +47,6 @@ bool isInstance(PyObject* o, const py::object& cls) {
 bool isDecimal(PyObject* o) { return isInstance(o, cached().Decimal); }
 bool isNumpyScalar(PyObject* o) { return isInstance(o, cached().generic); }
 
-bool decimalIsNaN(PyObject* o) { return py::handle(o).attr("is_nan")().cast<bool>(); }
-
-// Decimal -> (scale, DECIMAL64 or DECIMAL128) as the official client chooses for a scalar.
-void decimalKind(PyObject* o, Type* t, int* scale) {
-    py::tuple tup = py::handle(o).attr("as_tuple")();
-    py::object exp = tup[2];
-    if (!PyLong_Check(exp.ptr())) {   // NaN / Infinity
-        *t = Type::Decimal64;
-        *scale = 0;
-        return;
-    }
-    int e = exp.cast<int>();
-    *scale = -e;
-    *t = *scale > 17 ? Type::Decimal128 : Type::Decimal64;
-    int limit = *t == Type::Decimal64 ? 18 : 38;
-    if (*scale < 0 || *scale > limit)
-        throw ddb::ConversionError("Scale out of bound (valid range: [0, " + std::to_string(limit) +
-                                   "], but get: " + std::to_string(*scale) + ")");
-}
-
-// Decimal / int / float / str value scaled by 10^scale as an integer.
-__int128 decimalRaw(PyObject* o, int scale) {
-    py::object d = isDecimal(o) ? py::reinterpret_borrow<py::object>(o)
-                   : PyFloat_Check(o) ? cached().Decimal(py::repr(o))
-                                      : cached().Decimal(py::reinterpret_borrow<py::object>(o));
-    py::object scaled = d.attr("scaleb")(scale).attr("to_integral_value")();
-    py::int_ i(scaled);
-    int overflow = 0;
-    long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
-    if (!overflow) return v;
-    // Beyond 64 bits: two halves.
-    py::int_ mask(py::int_(1).attr("__lshift__")(64).attr("__sub__")(1));
-    unsigned long long lo = PyLong_AsUnsignedLongLong(i.attr("__and__")(mask).ptr());
-    long long hi = PyLong_AsLongLong(i.attr("__rshift__")(64).ptr());
-    if (PyErr_Occurred()) throw py::error_already_set();
-    return static_cast<__int128>((static_cast<unsigned __int128>(static_cast<uint64_t>(hi)) << 64) | lo);
-}
-
 int64_t asInt64(PyObject* o) {
     if (PyFloat_Check(o)) return static_cast<int64_t>(PyFloat_AsDouble(o));
     py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(o));
@@ -152,7 +114,7 @@ bool isNull(PyObject* o) {
         if (kind == 'M') return pyc::numpy().attr("isnat")(py::handle(o)).cast<bool>();
         return false;
     }
-    if (isDecimal(o)) return decimalIsNaN(o);
+    if (isDecimal(o)) return decimalIsNull(o);
     return false;
 }
 
@@ -191,10 +153,9 @@ Elem classify(PyObject* o) {
         return {Elem::Unknown, Type::Any, 0};
     }
     if (isDecimal(o)) {
-        Type t;
-        int scale;
-        decimalKind(o, &t, &scale);
-        return {decimalIsNaN(o) ? Elem::Null : Elem::Typed, t, scale};
+        if (decimalIsNull(o)) return {Elem::Null, Type::Decimal64, 0};
+        DecimalChoice d = decimalChoice(o);
+        return {Elem::Typed, d.type, d.scale};
     }
     if (PyDateTime_Check(o)) return {Elem::Typed, Type::Timestamp, 0};
     if (PyDate_Check(o)) return {Elem::Typed, Type::Date, 0};
@@ -219,7 +180,7 @@ int numericRank(Type t) {
 }
 }  // namespace
 
-Scan scan(const std::vector<PyObject*>& items) {
+Scan scan(const std::vector<PyObject*>& items, bool widenDecimals) {
     Scan s;
     Type weak = Type::Void;
     int weakScale = 0;
@@ -244,8 +205,14 @@ Scan scan(const std::vector<PyObject*>& items) {
             continue;
         }
         int a = numericRank(s.type), b = numericRank(e.type);
-        if (a && b) s.type = a >= b ? s.type : e.type;
-        else s.any = true;
+        if (a && b) {
+            s.type = a >= b ? s.type : e.type;
+        } else if (widenDecimals && ddb::isDecimal(s.type) && ddb::isDecimal(e.type)) {
+            s.type = Type::Decimal128;
+            s.scale = std::max(s.scale, e.scale);
+        } else {
+            s.any = true;
+        }
     }
     if (s.type == Type::Void && !s.any) s.type = weak, s.scale = weakScale;
     return s;
@@ -424,6 +391,7 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
         return b.take();
     }
     if (t == Type::Any) return anyColumn(items);
+    if (ddb::isDecimal(t)) return decimalColumn(items, t, scale);
     if (t == Type::Void) {
         Column c;
         c.rawType = static_cast<uint8_t>(Type::Void);
@@ -465,19 +433,6 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
                 if (!ok) throw ddb::ConversionError("Cannot convert " + typeNameShort(o) + " to " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
                 break;
             }
-            case Type::Decimal32: case Type::Decimal64: case Type::Decimal128: {
-                if (null) {
-                    if (t == Type::Decimal32) { int32_t v = ddb::kNullInt; std::memcpy(p, &v, 4); }
-                    else if (t == Type::Decimal64) { int64_t v = ddb::kNullLong; std::memcpy(p, &v, 8); }
-                    else { __int128 v = static_cast<__int128>(static_cast<unsigned __int128>(1) << 127); std::memcpy(p, &v, 16); }
-                    break;
-                }
-                __int128 raw = decimalRaw(o, scale);
-                if (t == Type::Decimal32) { int32_t v = static_cast<int32_t>(raw); std::memcpy(p, &v, 4); }
-                else if (t == Type::Decimal64) { int64_t v = static_cast<int64_t>(raw); std::memcpy(p, &v, 8); }
-                else std::memcpy(p, &raw, 16);
-                break;
-            }
             default: {
                 int64_t v;
                 if (null) v = w == 8 ? ddb::kNullLong : ddb::kNullInt;
@@ -496,100 +451,29 @@ Column sequenceColumn(const std::vector<PyObject*>& items) {
     if (items.empty()) return build::fixed(Type::Double, 0);
     Scan s = scan(items);
     if (s.any || s.type == Type::Void) return anyColumn(items);
+    if (ddb::isDecimal(s.type)) return decimalColumnWidening(items, s.type, s.scale);
     return columnOf(items, s.type, s.scale);
 }
 
-// Array vector of the cells (each a list/tuple/ndarray/Series) with element type `elem`.
-namespace {
-Column arrayVectorOf(const std::vector<PyObject*>& cells, Type elem, int scale) {
-    std::vector<py::object> keep;
-    std::vector<PyObject*> flat;
-    auto offsets = ddb::Buffer::allocate((cells.size() + 1) * 8);
-    int64_t* off = offsets->as<int64_t>();
-    off[0] = 0;
-    for (size_t i = 0; i < cells.size(); ++i) {
-        PyObject* cell = cells[i];
-        py::object seq = py::reinterpret_borrow<py::object>(cell);
-        if (!(PyList_Check(cell) || PyTuple_Check(cell))) seq = py::list(seq);   // ndarray / Series
-        keep.push_back(seq);
-        auto items = itemsOf(seq);
-        if (items.empty()) flat.push_back(Py_None);   // an empty cell uploads as one NULL element
-        else flat.insert(flat.end(), items.begin(), items.end());
-        off[i + 1] = static_cast<int64_t>(flat.size());
-    }
-    Column values = columnOf(flat, elem, scale);
-    Column c;
-    c.rawType = static_cast<uint8_t>(static_cast<uint8_t>(elem) + ddb::kArrayTypeBase);
-    c.scale = values.scale;
-    c.length = static_cast<int64_t>(cells.size());
-    c.offsets = offsets;
-    c.values = std::make_shared<Column>(std::move(values));
-    return c;
-}
-
-int maxDecimalScale(const std::vector<PyObject*>& items) {
-    int scale = 0;
-    for (PyObject* o : items) {
-        if (isDecimal(o) && !decimalIsNaN(o)) {
-            Type t;
-            int s;
-            decimalKind(o, &t, &s);
-            scale = std::max(scale, s);
-        }
-    }
-    return scale;
-}
-}  // namespace
-
 Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec) {
     uint8_t raw = static_cast<uint8_t>(spec.type);
-    if (ddb::isArrayType(raw)) {
-        Type elem = ddb::elementTypeOf(raw);
-        int scale = spec.scale;
-        if (ddb::isDecimal(elem) && scale < 0) {
-            std::vector<PyObject*> all;
-            std::vector<py::object> keep;
-            for (PyObject* cell : items) {
-                py::list l(py::reinterpret_borrow<py::object>(cell));
-                keep.push_back(l);
-                for (auto x : l) all.push_back(x.ptr());
-            }
-            scale = maxDecimalScale(all);
-        }
-        return arrayVectorOf(items, elem, scale);
-    }
+    if (ddb::isArrayType(raw)) return arrayVectorFromCells(items, spec);
     Type t = static_cast<Type>(raw);
     int scale = spec.scale;
-    if (ddb::isDecimal(t) && scale < 0) scale = maxDecimalScale(items);
+    if (ddb::isDecimal(t) && scale < 0) {
+        scale = 0;
+        for (PyObject* o : items) scale = std::max(scale, decimalScaleOf(o));
+    }
     return columnOf(items, t, scale);
 }
 
 Column tableObjectColumn(const std::vector<PyObject*>& items) {
     if (items.empty()) return build::fixed(Type::Double, 0);
-    Scan s = scan(items);
-    if (s.nested) {
-        // list / ndarray cells: an array vector of the cells' common element type
-        std::vector<PyObject*> all;
-        std::vector<py::object> keep;
-        for (PyObject* cell : items) {
-            if (isNull(cell)) continue;
-            py::object seq = py::reinterpret_borrow<py::object>(cell);
-            if (!(PyList_Check(cell) || PyTuple_Check(cell))) {
-                if (!isNdarray(cell) && !isPandasObject(cell, "Series"))
-                    throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
-                seq = py::list(seq);
-            }
-            keep.push_back(seq);
-            auto xs = itemsOf(seq);
-            all.insert(all.end(), xs.begin(), xs.end());
-        }
-        Scan e = scan(all);
-        if (e.any) throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
-        Type elem = e.type == Type::Void ? Type::Double : e.type;
-        return arrayVectorOf(items, elem, e.scale);
-    }
+    Scan s = scan(items, /*widenDecimals=*/true);
+    if (s.nested) return arrayVectorFromCells(items, TypeSpec{});   // list / ndarray cells
     if (s.any) throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
     Type t = s.type == Type::Void ? Type::String : s.type;   // an all-None column is STRING
+    if (ddb::isDecimal(t)) return decimalColumnWidening(items, t, s.scale);
     return columnOf(items, t, s.scale);
 }
 
@@ -694,11 +578,9 @@ Value fromPython(py::handle obj, const FromPythonOptions& options) {
     if (PyBytes_Check(o)) return textScalar(Type::Blob, utf8(o));
     if (isNumpyScalar(o)) return scalarFromNumpy(obj);
     if (isDecimal(o)) {
-        Type t;
-        int scale;
-        decimalKind(o, &t, &scale);
+        DecimalChoice d = decimalChoice(o);
         std::vector<PyObject*> one{o};
-        return build::scalar(columnOf(one, t, scale));
+        return build::scalar(decimalColumn(one, d.type, d.scale));
     }
     if (PyDateTime_Check(o) || PyDate_Check(o) || PyTime_Check(o)) {
         Type t = PyDateTime_Check(o) ? Type::Timestamp : PyDate_Check(o) ? Type::Date : Type::Nanotime;

@@ -2,6 +2,7 @@
 // GIL held everywhere.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "convert/convert.h"
@@ -25,6 +26,8 @@ bool isNull(PyObject* o);
 
 // The type chosen for a scanned sequence: the first non-null type widened over the others
 // (ints < FLOAT < DOUBLE, DECIMAL scale = max); `any` when types mix or an element is nested.
+// `widenDecimals`: DECIMAL64 and DECIMAL128 elements make DECIMAL128 (table columns and array
+// vectors, as the official client's columns do) instead of `any` (lists stay ANY, as there).
 struct Scan {
     Type type = Type::Void;
     int scale = 0;
@@ -32,7 +35,7 @@ struct Scan {
     bool nested = false;    // some element is a list/tuple/ndarray/dict/set
     bool allNull = true;    // no typed element (weak nulls do not count)
 };
-Scan scan(const std::vector<PyObject*>& items);
+Scan scan(const std::vector<PyObject*>& items, bool widenDecimals = false);
 
 // Elements (Python objects) converted to a column of type t (nulls -> sentinels).
 Column columnOf(const std::vector<PyObject*>& items, Type t, int scale);
@@ -64,7 +67,52 @@ bool temporalValue(PyObject* o, Type t, int64_t* out);
 void convertTemporal(const int64_t* src, int64_t n, const std::string& unit, Type t, Column& out);
 Type typeOfDatetimeUnit(const std::string& unit);   // D->DATE ... throws for unsupported units
 
+// decimal.Decimal (decimals.cpp). NaN / sNaN / +-Infinity are NULL, as in the official client.
+// A value that does not fit its type is a DecimalOverflow (a ConversionError with the official text).
+struct DecimalOverflow : ddb::ConversionError {
+    using ddb::ConversionError::ConversionError;
+};
+struct DecimalChoice {
+    Type type;
+    int scale;
+};
+bool isDecimalObject(PyObject* o);
+bool decimalIsNull(PyObject* o);
+// The official choice for one Decimal: DECIMAL64(places), DECIMAL128 beyond 17 places or when the
+// digits do not fit DECIMAL64; throws for a negative scale, more than 38 places or > 38 digits.
+DecimalChoice decimalChoice(PyObject* o);
+int decimalScaleOf(PyObject* o);            // places of a finite Decimal, else 0
+void checkDecimalScale(Type t, int scale);
+// Decimal / int / float / str times 10^scale, rounded half-even; DecimalOverflow beyond t's range.
+__int128 decimalRaw(PyObject* o, Type t, int scale);
+Column decimalColumn(const std::vector<PyObject*>& items, Type t, int scale);
+// As decimalColumn, but a DECIMAL64 column whose values need more digits becomes DECIMAL128
+// (uploads that choose the type themselves; a forced type never widens).
+Column decimalColumnWidening(const std::vector<PyObject*>& items, Type t, int scale);
+
 Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec);
+
+// Array vectors from cells (array_vectors.cpp): each cell a list / tuple / 1-D ndarray / Series
+// becomes one row; an empty cell one NULL element. `forced`: an array type (scale < 0: the
+// cells' largest), or unforced: the cells' common element type as the official client chooses it.
+Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec& forced);
+
+// A cell that cannot become a row of its column (None, a scalar among list cells); the message
+// names the row, and tableFromFrame adds the column: `The value None (column "a", row 1) must be
+// of LONG type.` (the official text).
+struct BadCell : ddb::ConversionError {
+    BadCell(const std::string& cellText, int64_t cellRow, const std::string& typeText)
+        : ddb::ConversionError("The value " + cellText + " (row " + std::to_string(cellRow) + ") must be of " +
+                               typeText + " type."),
+          value(cellText), row(cellRow), type(typeText) {}
+    std::string inColumn(const std::string& column) const {
+        return "The value " + value + " (column \"" + column + "\", row " + std::to_string(row) + ") must be of " +
+               type + " type.";
+    }
+    std::string value;
+    int64_t row;
+    std::string type;
+};
 std::string typeNameOf(py::handle o);   // "<class 'X'>"
 
 }  // namespace ddbpy::up

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL, VOID,
-                      ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
+from ..values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
+                      TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
 from . import library, script  # noqa: F401  (library registers the built-ins)
 from .context import CancelledJob
 from .registry import BUILTINS, Builtin, ScriptError, lookup
@@ -12,6 +12,8 @@ from .vals import (S, element, format_value, from_python, length, null_mask, tab
                    vector_of)
 
 MAX_DEPTH = 200
+# `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
+ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in library.ARRAY_ELEMENT_TYPES}
 
 # Expression nodes another front end adds, kind -> handler(interpreter, node): the Python parser's
 # py_* nodes (pyparser.py). They live here, not in a subclass, because a function defined in
@@ -318,6 +320,8 @@ class Interpreter:
                 return S(STRING, e[1][0])
             return Vector(STRING, np.array(e[1], dtype=object))
         if kind == "index":
+            if e[2] is None and e[1][0] == "var" and e[1][1] in ARRAY_TYPE_IDS:   # INT[], DECIMAL64[] ...
+                return Scalar(INT, ARRAY_TYPE_IDS[e[1][1]])
             return self.index(self.eval(e[1]), None if e[2] is None else self.eval(e[2]))
         if kind == "member":
             return member(self.eval(e[1]), e[2])

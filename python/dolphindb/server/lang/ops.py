@@ -227,6 +227,34 @@ def from_ns(ns, target):
     return np.floor_divide(ns, NS_PER[target])
 
 
+DECIMALS = (DECIMAL32, DECIMAL64, DECIMAL128)
+_DECIMAL_MAX = {DECIMAL32: (1 << 31) - 1, DECIMAL64: (1 << 63) - 1, DECIMAL128: (1 << 127) - 1}
+
+
+def _exact_decimal(v, target, scale, mask, scalar):
+    """An integral or DECIMAL value as DECIMAL `target`(scale) in Python ints: no float rounding, so
+    38-digit DECIMAL128 values and scale changes stay exact (dropped digits round half away from 0)."""
+    shift = scale - (v.scale if v.type in DECIMALS else 0)
+    unit = 10 ** abs(shift)
+
+    def one(raw, null):
+        if null:
+            return null_of(target)
+        raw = int(raw)
+        if shift >= 0:
+            r = raw * unit
+        else:
+            q, rem = divmod(abs(raw), unit)
+            r = (q + (2 * rem >= unit)) * (1 if raw >= 0 else -1)
+        if abs(r) > _DECIMAL_MAX[target]:
+            raise ScriptError(f"Decimal math overflow: {raw} does not fit {_tn(target)}({scale})")
+        return r
+
+    raws = np.atleast_1d(np.asarray(as_array(v), dtype=object))
+    data = np.array([one(x, m) for x, m in zip(raws, np.atleast_1d(mask))], dtype=STORAGE_DTYPE.get(target, object))
+    return make(target, data[0] if scalar else data, scalar, scale)
+
+
 def cast(v, target, scale=0):
     if isinstance(v, Vector) and v.type == ANY:
         from .vals import vector_of
@@ -253,6 +281,8 @@ def cast(v, target, scale=0):
         parsed = [parse_number_or_temporal(s.value or "", target) for s in items]
         data = np.array([null_of(target) if p is None else p for p in parsed])
         return make(target, data if not scalar else data[0], scalar)
+    if target in DECIMALS and (src in DECIMALS or src in INTEGRAL):
+        return _exact_decimal(v, target, scale, mask, scalar)
     if target in (DECIMAL32, DECIMAL64, DECIMAL128):
         arr = as_array(v).astype(np.float64)
         raw = np.round(arr * 10**scale)
