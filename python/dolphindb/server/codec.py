@@ -307,6 +307,12 @@ def decode_body(r, form: int, t: int, depth: int = 0) -> Value:
         if n < 0:
             raise CodecError(f"negative chunk length {n}")
         return Opaque(CHUNK, t, r.read_exact(n))
+    if form == TABLE | 0x20:   # a pyarrow.Table uploaded under PROTOCOL_ARROW (an IPC stream)
+        from .result_formats import read_arrow_upload
+        try:
+            return read_arrow_upload(r)
+        except ValueError as e:
+            raise CodecError(str(e)) from None
     if form & 0x20:
         raise CodecError(f"data form {form} (0x{form:02x}) is a PICKLE/ARROW payload, not a DDB object")
     raise CodecError(f"unsupported data form {form} ({FORM_NAMES.get(form, 'unknown')})")
