@@ -391,10 +391,16 @@ class _StreamFile:
         self._reader = reader
         self._position = 0
 
+    MAX_READ = 256 << 20     # one Arrow message; a lying length must not make us buffer more
+
     def read(self, n=-1) -> bytes:
         if n is None or n < 0:
             raise OSError("an Arrow upload stream cannot be read to its end")
+        if n > self.MAX_READ:
+            raise OSError(f"an Arrow message of {n} bytes exceeds the {self.MAX_READ} byte limit")
         data = self._reader.read_exact(n)
+        if self._position == 0 and data[:4] != b"\xff\xff\xff\xff"[:len(data)]:
+            raise OSError("not an Arrow IPC stream (no continuation marker)")
         self._position += len(data)
         return data
 
