@@ -260,3 +260,23 @@ def test_server_array_vector_functions(session):
     session.upload({"e": pd.DataFrame({"x": [[D("0.125")]]})})
     session.run("tableInsert(d, e)")
     assert rows(session.run("d")["x"]) == [[D("1.50")], [D("2.25"), None], [D("0.13")]]
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "large_string[pyarrow]", "string[python]", object])
+def test_string_columns_of_every_pandas_storage_upload_alike(session, dtype):
+    """pyarrow-backed string columns are read from their Arrow buffers, the others cell by cell:
+    the server sees the same STRING column either way (nulls as empty strings)."""
+    values = ["a", None, "ccc", "", "\u00e9\u4e2d", "x" * 300] * 1000
+    if dtype == "large_string[pyarrow]":
+        import pyarrow as pa
+        column = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values, pa.large_string())))
+    else:
+        column = pd.Series(values, dtype=dtype)
+    df = pd.DataFrame({"s": column, "i": np.arange(len(values), dtype=np.int32)})
+    session.upload({"t": df})
+    assert session.run("exec typeString from schema(t).colDefs").tolist() == ["STRING", "INT"]
+    got = session.run("exec s from t")
+    assert [str(x) for x in got] == ["" if v is None else v for v in values]
+    sliced = df.iloc[1000:1003]           # an Arrow array with an offset into its buffers
+    session.upload({"u": sliced})
+    assert session.run("exec s from u").tolist() == ["" if v is None else v for v in values[1000:1003]]

@@ -341,6 +341,87 @@ void appendBatch(Target& t, const ArrowArray& a, int64_t from, int64_t n) {
     }
 }
 
+
+void startTarget(Target& t, int64_t rows) {
+    switch (t.type.read) {
+        case ColumnType::Text: case ColumnType::LargeText: case ColumnType::Dictionary:
+            t.text = std::make_unique<build::Text>(t.type.type, rows);
+            break;
+        case ColumnType::List: case ColumnType::LargeList:
+            t.elements = build::fixed(t.type.element, 0, t.type.child->scale);
+            t.offsets.reserve(static_cast<size_t>(rows) + 1);
+            break;
+        default:
+            t.fixed = build::fixed(t.type.type, rows, t.type.scale);
+    }
+}
+
+Column finishTarget(Target& t, int64_t rows) {
+    switch (t.type.read) {
+        case ColumnType::Text: case ColumnType::LargeText: case ColumnType::Dictionary:
+            return t.text->take();
+        case ColumnType::List: case ColumnType::LargeList: {
+            Column c;
+            c.rawType = static_cast<uint8_t>(t.type.type);
+            c.length = rows;
+            c.scale = t.type.child->scale;
+            c.offsets = ddb::Buffer::allocate(t.offsets.size() * sizeof(int64_t));
+            std::memcpy(c.offsets->data(), t.offsets.data(), t.offsets.size() * sizeof(int64_t));
+            c.values = std::make_shared<Column>(std::move(t.elements));
+            return c;
+        }
+        default:
+            return std::move(t.fixed);
+    }
+}
+
+// Reads an Arrow C stream to its end, one batch at a time.
+template <class OnBatch>
+void readStream(py::handle source, const char* what, ArrowSchema& schema, OnBatch&& onBatch) {
+    py::object capsule = source.attr("__arrow_c_stream__")();
+    auto* stream = static_cast<ArrowArrayStream*>(PyCapsule_GetPointer(capsule.ptr(), "arrow_array_stream"));
+    if (!stream) throw py::error_already_set();
+    auto streamError = [&](const char* part) {
+        const char* msg = stream->get_last_error ? stream->get_last_error(stream) : nullptr;
+        fail(std::string("Cannot read the ") + what + " (" + part + "): " + (msg ? msg : "unknown error"));
+    };
+    if (stream->get_schema(stream, &schema) != 0) streamError("schema");
+    for (;;) {
+        ArrayHolder batch;
+        if (stream->get_next(stream, &batch.a) != 0) streamError("batch");
+        if (!batch.a.release) break;   // end of stream
+        onBatch(batch.a);
+    }
+}
+
+}  // namespace
+
+Column columnFromArrow(py::handle data, const std::string& name) {
+    int64_t rows = static_cast<int64_t>(py::len(data));
+    SchemaHolder schema;
+    Target t;
+    t.name = name;
+    bool started = false;
+    int64_t seen = 0;
+    readStream(data, "Arrow column", schema.s, [&](const ArrowArray& b) {
+        if (!started) {
+            t.type = resolve(schema.s, name);
+            startTarget(t, rows);
+            started = true;
+        }
+        if (seen + b.length > rows) fail("Cannot read Arrow column '" + name + "': more values than it says it has");
+        appendBatch(t, b, 0, b.length);   // the reads add the array's own offset
+        seen += b.length;
+    });
+    if (!started) {
+        t.type = resolve(schema.s, name);
+        startTarget(t, rows);
+    }
+    if (seen != rows) fail("Cannot read Arrow column '" + name + "': fewer values than it says it has");
+    return finishTarget(t, rows);
+}
+
+namespace {
 }  // namespace
 
 bool isArrowTable(py::handle o) {
@@ -372,17 +453,7 @@ Value tableFromArrow(py::handle table) {
         t.name = cs.name ? cs.name : "";
         t.type = resolve(cs, t.name);
         v.columnNames.push_back(t.name);
-        switch (t.type.read) {
-            case ColumnType::Text: case ColumnType::LargeText: case ColumnType::Dictionary:
-                t.text = std::make_unique<build::Text>(t.type.type, rows);
-                break;
-            case ColumnType::List: case ColumnType::LargeList:
-                t.elements = build::fixed(t.type.element, 0, t.type.child->scale);
-                t.offsets.reserve(static_cast<size_t>(rows) + 1);
-                break;
-            default:
-                t.fixed = build::fixed(t.type.type, rows, t.type.scale);
-        }
+        startTarget(t, rows);
     }
 
     int64_t seen = 0;
@@ -398,26 +469,7 @@ Value tableFromArrow(py::handle table) {
     }
     if (seen != rows) fail("Cannot read the pyarrow.Table: fewer rows than it says it has");
 
-    for (Target& t : targets) {
-        switch (t.type.read) {
-            case ColumnType::Text: case ColumnType::LargeText: case ColumnType::Dictionary:
-                v.columns.push_back(t.text->take());
-                break;
-            case ColumnType::List: case ColumnType::LargeList: {
-                Column c;
-                c.rawType = static_cast<uint8_t>(t.type.type);
-                c.length = rows;
-                c.scale = t.type.child->scale;
-                c.offsets = ddb::Buffer::allocate(t.offsets.size() * sizeof(int64_t));
-                std::memcpy(c.offsets->data(), t.offsets.data(), t.offsets.size() * sizeof(int64_t));
-                c.values = std::make_shared<Column>(std::move(t.elements));
-                v.columns.push_back(std::move(c));
-                break;
-            }
-            default:
-                v.columns.push_back(std::move(t.fixed));
-        }
-    }
+    for (Target& t : targets) v.columns.push_back(finishTarget(t, rows));
     v.rows = static_cast<int32_t>(rows);
     v.cols = static_cast<int32_t>(v.columns.size());
     return v;

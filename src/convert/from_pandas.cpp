@@ -49,8 +49,14 @@ Column extensionColumn(py::handle series, const std::string& name, bool tableCol
     if (name == "Float64" || name == "double[pyarrow]") return floats("float64");
     if (name == "boolean" || name == "bool[pyarrow]") return objects(Type::Bool);
     if (name == "string" || name == "str" || name == "string[pyarrow]" || name == "large_string[pyarrow]" ||
-        name == "string[python]")
+        name == "string[python]") {
+        // pyarrow-backed strings (pandas 3's default str): read the Arrow buffers directly
+        // instead of materializing one Python str per cell.
+        py::object dtype = series.attr("dtype");
+        if (py::hasattr(dtype, "storage") && py::str(dtype.attr("storage")).cast<std::string>() == "pyarrow")
+            return columnFromArrow(series.attr("array").attr("__arrow_array__")(), py::str(series.attr("name")));
         return objects(Type::String);
+    }
     if (name.rfind("timestamp[", 0) == 0 && name.find("[pyarrow]") != std::string::npos && name.find(',') == std::string::npos) {
         std::string unit = name.substr(10, name.find(']') - 10);
         py::array a = series.attr("to_numpy")(py::arg("dtype") = "datetime64[" + unit + "]");

@@ -60,6 +60,9 @@ Value tableFromFrame(py::handle df, const FromPythonOptions& options);
 // pyarrow (from_arrow.cpp): a pyarrow.Table as a DolphinDB table
 bool isArrowTable(py::handle o);
 Value tableFromArrow(py::handle table);
+// A pyarrow Array / ChunkedArray (anything with __arrow_c_stream__) as one column, read from its
+// buffers (the Arrow type decides the DolphinDB type, as for tables).
+Column columnFromArrow(py::handle data, const std::string& name);
 
 // Temporal helpers: an np.datetime64 / datetime / date / time / pd.Timestamp as a value of t.
 bool temporalValue(PyObject* o, Type t, int64_t* out);
