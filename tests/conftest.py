@@ -41,3 +41,14 @@ def official():
         return proc.stdout
 
     return run
+
+
+@pytest.fixture(params=[0, 2], ids=["threads", "reactor"])
+def io_mode(request, monkeypatch):
+    """Runs a pool test with a thread per connection (0) and with the epoll reactor (2
+    executors): pools created without an explicit ioThreads use this mode."""
+    import dolphindb.pool as facade
+    chosen = facade.io_threads
+    monkeypatch.setattr(facade, "io_threads",
+                        lambda value, n: chosen(request.param if value is None else value, n))
+    return request.param

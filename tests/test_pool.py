@@ -15,14 +15,7 @@ from dolphindb import exceptions
 from dolphindb.server import Server
 
 
-@pytest.fixture(params=[0, 2], ids=["threads", "reactor"], autouse=True)
-def io_mode(request, monkeypatch):
-    """Every test here runs with a thread per connection and with the epoll reactor."""
-    import dolphindb.pool as facade
-    chosen = facade.io_threads
-    monkeypatch.setattr(facade, "io_threads",
-                        lambda value, n: chosen(request.param if value is None else value, n))
-    return request.param
+pytestmark = pytest.mark.usefixtures("io_mode")   # every test: threads and reactor (conftest.py)
 
 
 def pool_of(server, n=4, **kw):
