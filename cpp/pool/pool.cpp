@@ -108,9 +108,9 @@ void Pool::submit(const std::shared_ptr<Task>& task) {
 }
 
 void Pool::workerLoop(Worker* w) {
+    std::shared_ptr<Task> task;   // the task whose request this connection has sent
     for (;;) {
-        std::shared_ptr<Task> task;
-        {
+        if (!task) {
             std::unique_lock<std::mutex> lock(mu_);
             cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
             if (closed_) return;
@@ -119,14 +119,35 @@ void Pool::workerLoop(Worker* w) {
             w->current = task;
             task->state = 1;
             ++running_;
+            lock.unlock();
+            begin(w, task);
         }
-        execute(w, task);
+        Result result;
+        std::exception_ptr error;
+        receive(w, task, result, error);
+        uint64_t before = w->bytesBefore;
+        // Pipelining: the next queued task's request goes out before this task's result is
+        // converted and delivered (which waits for the GIL), so the server is not idle meanwhile.
+        std::shared_ptr<Task> next;
+        if (!error && w->conn->isOpen()) {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (!closed_ && !queue_.empty()) {
+                next = std::move(queue_.front());
+                queue_.pop_front();
+                next->state = 1;
+                ++running_;
+                w->current = next;
+            }
+        }
+        if (next) begin(w, next);
+        complete(w, task, std::move(result), error, before);
         {
             std::lock_guard<std::mutex> lock(mu_);
-            w->current.reset();
+            if (!next) w->current.reset();
             --running_;
         }
         idle_.notify_all();
+        task = std::move(next);
     }
 }
 
@@ -141,29 +162,41 @@ void Pool::prepare(ResilientConnection& c, const std::shared_ptr<Task>& task) {
     c.setReadTimeout(task->timeoutMs >= 0 ? task->timeoutMs : options_.connect.readTimeoutMs);
 }
 
-void Pool::execute(Worker* w, const std::shared_ptr<Task>& task) {
+void Pool::begin(Worker* w, const std::shared_ptr<Task>& task) {
     ResilientConnection& c = *w->conn;
-    Result result;
-    std::exception_ptr error;
-    uint64_t before = c.bytesReceived();
+    w->bytesBefore = c.isOpen() ? c.bytesReceived() : 0;
+    w->overdue = false;
+    w->request = ResilientConnection::Request{};
     try {
-        if (!c.isOpen()) before = 0;
         prepare(c, task);
-        const bool timeoutMeansDeadNode = task->timeoutMs < 0;
-        if (task->kind == Task::Kind::Script)
-            result = c.run(task->script, task->options, {}, timeoutMeansDeadNode);
-        else
-            result = c.call(task->script, task->args, task->options, {}, timeoutMeansDeadNode);
+        w->request.text = &task->script;
+        w->request.args = task->kind == Task::Kind::Function ? &task->args : nullptr;
+        w->request.options = task->options;
+        c.start(w->request);
+    } catch (...) {
+        w->request.sendError = std::current_exception();
+        w->request.text = nullptr;   // nothing was sent and nothing may be resent: fail the task
+    }
+}
+
+void Pool::receive(Worker* w, const std::shared_ptr<Task>& task, Result& result, std::exception_ptr& error) {
+    ResilientConnection& c = *w->conn;
+    if (w->request.text == nullptr) {
+        error = w->request.sendError;   // the connection could not even be (re)opened
+        return;
+    }
+    // Overdue with nothing arrived (reactor): the read times out at once instead of waiting again.
+    if (w->overdue && c.isOpen()) c.setReadTimeout(1);
+    try {
+        result = c.finish(w->request, task->timeoutMs < 0);
     } catch (...) {
         error = std::current_exception();
     }
-    complete(w, task, std::move(result), error, before);
 }
 
 void Pool::complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error,
                     uint64_t before) {
     ResilientConnection& c = *w->conn;
-    if (c.isOpen()) c.setReadTimeout(options_.connect.readTimeoutMs);
     bool cancelled = task->cancelRequested.load();
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -226,20 +259,8 @@ void Pool::executorLoop() {
 void Pool::startRequest(Worker* w) {
     ResilientConnection& c = *w->conn;
     const std::shared_ptr<Task>& task = w->current;
-    w->bytesBefore = c.isOpen() ? c.bytesReceived() : 0;
-    w->overdue = false;
     w->watchedFd = -1;
-    try {
-        prepare(c, task);
-        w->request = ResilientConnection::Request{};
-        w->request.text = &task->script;
-        w->request.args = task->kind == Task::Kind::Function ? &task->args : nullptr;
-        w->request.options = task->options;
-        c.start(w->request);
-    } catch (...) {
-        w->request.sendError = std::current_exception();
-        w->request.text = nullptr;   // nothing was sent and nothing may be resent: fail the task
-    }
+    begin(w, task);
     int timeout = task->timeoutMs >= 0 ? task->timeoutMs : options_.connect.readTimeoutMs;
     w->deadline = timeout >= 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout)
                                : std::chrono::steady_clock::time_point::max();
@@ -310,23 +331,12 @@ void Pool::reactorLoop() {
 }
 
 void Pool::completeReply(Worker* w) {
-    ResilientConnection& c = *w->conn;
     std::shared_ptr<Task> task = w->current;
     poller_->unwatch(w->watchedFd);
     w->watchedFd = -1;
     Result result;
     std::exception_ptr error;
-    if (w->request.text == nullptr) {
-        error = w->request.sendError;   // the connection could not even be (re)opened
-    } else {
-        // Overdue with nothing arrived: the read times out at once instead of waiting again.
-        if (w->overdue && c.isOpen()) c.setReadTimeout(1);
-        try {
-            result = c.finish(w->request, task->timeoutMs < 0);
-        } catch (...) {
-            error = std::current_exception();
-        }
-    }
+    receive(w, task, result, error);
     complete(w, task, std::move(result), error, w->bytesBefore);
     {
         std::lock_guard<std::mutex> lock(mu_);

@@ -94,7 +94,7 @@ private:
         std::unique_ptr<ResilientConnection> conn;
         std::thread thread;                 // threads mode only
         std::shared_ptr<Task> current;
-        // Reactor mode: the request in flight and when its reply is overdue.
+        // The request in flight; reactor mode: when its reply is overdue.
         ResilientConnection::Request request;
         std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
         int watchedFd = -1;
@@ -103,13 +103,15 @@ private:
     };
     // threads mode
     void workerLoop(Worker* w);
-    void execute(Worker* w, const std::shared_ptr<Task>& task);
     // reactor mode
     void executorLoop();
     void reactorLoop();
     void startRequest(Worker* w);
     void completeReply(Worker* w);
-    // both
+    // both: begin() reopens the connection if needed and writes the task's request (a failure
+    // is kept in w->request); receive() reads its reply, with the connection's retries.
+    void begin(Worker* w, const std::shared_ptr<Task>& task);
+    void receive(Worker* w, const std::shared_ptr<Task>& task, Result& result, std::exception_ptr& error);
     void prepare(ResilientConnection& c, const std::shared_ptr<Task>& task);
     void complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error,
                   uint64_t bytesBefore);
