@@ -81,6 +81,11 @@ public:
                 return remember(o, shared, steal(PyFrozenSet_New(items.ptr())));
             }
             case Kind::List: {
+                if (o->texts) {
+                    py::list l(o->texts->size());
+                    fillTexts(*o->texts, reinterpret_cast<PyListObject*>(l.ptr())->ob_item);
+                    return remember(o, shared, std::move(l));
+                }
                 py::list l(o->items.size());
                 remember(o, shared, l);
                 for (size_t i = 0; i < o->items.size(); ++i)
@@ -219,14 +224,20 @@ private:
         const Ref& dtypeNode = state->items[2];
         const Ref& list = state->items[4];
         if (list->kind != Kind::List || shapeNode->kind != Kind::Tuple || shapeNode->items.size() != 1 ||
-            shapeNode->items[0]->kind != Kind::Int || static_cast<size_t>(shapeNode->items[0]->integer) != list->items.size() ||
+            shapeNode->items[0]->kind != Kind::Int ||
+            static_cast<size_t>(shapeNode->items[0]->integer) != (list->texts ? list->texts->size() : list->items.size()) ||
             !list->mutations.empty() || list.use_count() != 1)
             return {};
         py::object dt = build(dtypeNode, depth + 1);
         if (!py::isinstance<py::dtype>(dt) || py::reinterpret_borrow<py::dtype>(dt).kind() != 'O') return {};
-        const size_t n = list->items.size();
+        const size_t n = list->texts ? list->texts->size() : list->items.size();
         py::array out(py::reinterpret_borrow<py::dtype>(dt), std::vector<ssize_t>{static_cast<ssize_t>(n)});
         PyObject** slots = static_cast<PyObject**>(out.mutable_data());
+        if (list->texts) {
+            for (size_t i = 0; i < n; ++i) Py_CLEAR(slots[i]);
+            fillTexts(*list->texts, slots);
+            return out;
+        }
         // Shared items, by address: a direct-mapped cache in front of the replay's memo.
         constexpr size_t kCache = 4096;
         std::vector<std::pair<const Object*, PyObject*>> cache(kCache, {nullptr, nullptr});
@@ -249,6 +260,28 @@ private:
             Py_XDECREF(old);
         }
         return out;
+    }
+
+    // The strs of a packed run into empty slots (new references): a SYMBOL section's entries
+    // one str each, shared by their cells, as the unpickler's stack would share them.
+    static void fillTexts(const ddb::pickle::TextRun& run, PyObject** slots) {
+        auto decode = [](std::string_view s) {
+            PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogatepass");
+            if (!o) throw py::error_already_set();
+            return o;
+        };
+        const size_t n = run.size();
+        if (!run.symbols) {
+            for (size_t i = 0; i < n; ++i) slots[i] = decode(run.at(i));
+            return;
+        }
+        std::vector<py::object> table(run.strings());
+        for (size_t k = 0; k < table.size(); ++k) table[k] = py::reinterpret_steal<py::object>(decode(run.string(k)));
+        for (size_t i = 0; i < n; ++i) {
+            PyObject* o = table[run.indices[i]].ptr();
+            Py_INCREF(o);
+            slots[i] = o;
+        }
     }
 
     // The BUILD state of `_reconstruct(numpy.ndarray, (0,), b'b')` followed by one BUILD of a
