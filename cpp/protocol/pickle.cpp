@@ -482,6 +482,7 @@ private:
     void textRun() {
         auto run = std::make_unique<TextRun>();
         for (;;) {
+            if (!run->symbols && pending_ < 0) shortStrings(*run);
             uint8_t op = next();
             uint64_t n;
             switch (op) {
@@ -515,6 +516,20 @@ private:
             pending_ = op;
             return unpack(*run);
         }
+    }
+    // The SHORT_BINUNICODE records already buffered by the source, appended in one scan.
+    void shortStrings(TextRun& run) {
+        if (limits_.maxStringBytes < 255) return;
+        std::string_view at = in_.peek();
+        size_t used = 0;
+        while (used + 2 <= at.size() && static_cast<uint8_t>(at[used]) == SHORT_BINUNICODE) {
+            size_t n = static_cast<uint8_t>(at[used + 1]);
+            if (used + 2 + n > at.size()) break;
+            run.bytes.append(at.data() + used + 2, n);
+            run.ends.push_back(static_cast<int64_t>(run.bytes.size()));
+            used += 2 + n;
+        }
+        in_.consume(used);
     }
     // A SYMBOL section into an empty run: true when its indices were read (the run then holds
     // the section); false when it ended without indices (the run stays empty, pending_ set).
