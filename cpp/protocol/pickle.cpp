@@ -153,7 +153,10 @@ const char* kindName(Kind k) {
     return "object";
 }
 
-constexpr size_t kChunk = 1 << 20;   // growth step while the remaining size is unknown
+constexpr size_t kChunk = 1 << 20;   // read step while the remaining size is unknown
+// What a declared length may reserve before its bytes arrived (as codec.cpp's kUpfront):
+// address space only, touched as bytes arrive; bytes payloads up to it never regrow.
+constexpr size_t kUpfront = 64 << 20;
 
 void release(std::vector<Ref>& memoized, Ref root);
 
@@ -311,7 +314,7 @@ private:
             if (n) in_.read(buf->data(), static_cast<size_t>(n));
             return buf;
         }
-        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kChunk)));
+        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kUpfront)));
         size_t have = 0;
         while (have < n) {
             size_t take = static_cast<size_t>(std::min<uint64_t>(kChunk, n - have));
