@@ -7,6 +7,7 @@
 // buffer, so large numeric columns are never copied.
 #include <pybind11/numpy.h>
 
+#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -262,11 +263,29 @@ private:
         return out;
     }
 
+    static bool ascii(std::string_view s) {
+        size_t i = 0;
+        uint64_t any = 0;
+        for (; i + 8 <= s.size(); i += 8) {
+            uint64_t w;
+            std::memcpy(&w, s.data() + i, 8);
+            any |= w;
+        }
+        for (; i < s.size(); ++i) any |= static_cast<uint8_t>(s[i]);
+        return !(any & 0x8080808080808080ULL);
+    }
+
     // The strs of a packed run into empty slots (new references): a SYMBOL section's entries
     // one str each, shared by their cells, as the unpickler's stack would share them.
     static void fillTexts(const ddb::pickle::TextRun& run, PyObject** slots) {
         auto decode = [](std::string_view s) {
-            PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogatepass");
+            PyObject* o;
+            if (ascii(s)) {   // the common case: no decoding, one copy into the new str
+                o = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
+                if (o) std::memcpy(PyUnicode_1BYTE_DATA(o), s.data(), s.size());
+            } else {
+                o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogatepass");
+            }
             if (!o) throw py::error_already_set();
             return o;
         };
