@@ -256,6 +256,7 @@ private:
         if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
         std::string acc;
         if (in_.remaining() > 0) acc.reserve(static_cast<size_t>(std::min<int64_t>(in_.remaining(), n * 16)));
+        else if (in_.remaining() < 0) acc.reserve(static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n) * 8, kUpfront)));
         int64_t zero = 0;
         std::memcpy(off.tail(), &zero, 8);
         off.used = 8;

@@ -24,7 +24,7 @@ public:
     virtual void readUntil(char terminator, std::string& out, size_t maxLength);
     // Reads `count` NUL-terminated strings: appends each one's bytes (no terminator) to `data` and
     // stores data.size() after it in ends[i]. One virtual call per batch instead of per string;
-    // the default loops over readUntil, buffered sources override it with a tight scan.
+    // the default scans the bytes peek() offers, then falls back to readUntil per string.
     virtual void readStrings(size_t count, std::string& data, int64_t* ends, size_t maxLength);
     // Bytes already at hand that the next reads return first (possibly none): lets a decoder
     // scan many small records without a call per record. consume(n) skips n of them.
