@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <pybind11/gil_safe_call_once.h>
+
 #include "convert/convert.h"
 #include "convert/payloads.h"
 #include "convert/prepared.h"
@@ -252,9 +254,11 @@ py::list listOf(std::vector<Node>& children) {
 class ArrowTextColumns {
 public:
     // nullptr when pandas keeps object columns (pandas 2, no pyarrow, string storage "python").
+    // gil_safe_call_once: the probe imports modules, which may let another thread take the
+    // GIL; a plain function-local static would then block that thread holding the GIL.
     static const ArrowTextColumns* get() {
-        static const ArrowTextColumns* probed = probe();
-        return probed;
+        PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<const ArrowTextColumns*> storage;
+        return storage.call_once_and_store_result([] { return probe(); }).get_stored();
     }
 
     // The pandas array of a non-empty text column, or a null object when its bytes are not
