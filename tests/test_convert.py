@@ -176,3 +176,36 @@ def test_mutated_bytes_never_crash_and_fail_typed():
             io.loads(bytes(b))
         except (exceptions.ProtocolError, exceptions.ConversionError):
             pass
+
+
+def _object_frame(columns: dict) -> pd.DataFrame:
+    """The frame pandas itself builds from object columns of str (what the official client gets)."""
+    return pd.DataFrame({k: np.array(v, dtype=object) for k, v in columns.items()})
+
+
+def test_table_text_columns_equal_pandas_own_conversion(server):
+    """Text columns of a DDB table reach pandas as Arrow string arrays made from the decoded
+    bytes; the frame must be the one pandas builds from the same str objects."""
+    import dolphindb as ddb
+    s = ddb.Session(protocol=S.PROTOCOL_DDB)
+    assert s.connect("127.0.0.1", server.port, "admin", "123456")
+    got = s.run('table(["héllo", "", "日本語", "' + "a" * 300 + '", "🙂"] as s, symbol(["b", "", "a", "b", "🙂"]) as sym, '
+                'uuid(["5d212a78-cc48-e3b1-4235-b4d91473ee87", "", "", "", ""]) as u, '
+                'ipaddr(["192.168.1.13", "", "::1", "", "1.2.3.4"]) as ip)')
+    empty = s.run("select * from table(1:0, `s`sym, [STRING, SYMBOL])")
+    s.close()
+    want = _object_frame({"s": ["héllo", "", "日本語", "a" * 300, "🙂"], "sym": ["b", "", "a", "b", "🙂"],
+                          "u": ["5d212a78-cc48-e3b1-4235-b4d91473ee87"] + ["00000000-0000-0000-0000-000000000000"] * 4,
+                          "ip": ["192.168.1.13", "0.0.0.0", "0.0.0.1", "0.0.0.0", "1.2.3.4"]})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    for c in got.columns:
+        assert type(got[c].array) is type(want[c].array) and got[c].dtype == want[c].dtype
+    # empty columns stay object, as pandas keeps them
+    pd.testing.assert_frame_equal(empty, _object_frame({"s": [], "sym": []}))
+
+
+def test_table_text_column_with_invalid_utf8_is_decoded_with_replacement():
+    data = io.dumps(pd.DataFrame({"s": ["ok", "ab", "zz"]}))
+    broken = data.replace(b"ab\0", b"\xff\xfe\0")
+    got = io.loads(broken)
+    pd.testing.assert_frame_equal(got, _object_frame({"s": ["ok", "\ufffd\ufffd", "zz"]}))

@@ -614,3 +614,40 @@ def test_pyarrow_tables_need_the_arrow_protocol(server):
         s.close()
     with pytest.raises(_core.ConversionError, match="Cannot convert Arrow column 'u' of type I"):
         _core.dumps(pa.table({"u": pa.array([1], pa.uint32())}))
+
+
+def test_server_shaped_pickle_streams_are_rebuilt_without_copies():
+    """Streams written as a server writes them (no memo; arrays as _reconstruct + BUILD): numeric
+    columns wrap the decoded bytes, object arrays are filled from the stream's items directly,
+    and SYMBOL entries become one str per distinct string. Values equal pickle.loads."""
+    from dolphindb.server.result_formats import PickleWriter, _Call, _Global, _ndarray
+
+    def stream(obj):
+        w = PickleWriter()
+        w.save(obj)
+        return w.finish()
+
+    mixed = np.empty(6, dtype=object)
+    mixed[:] = ["a", None, 7, "é", 2.5, ("t", 1)]
+    frame_body = _Call(_Global("pandas", "DataFrame"), ({
+        "i": _ndarray(np.arange(4, dtype=np.int32)),
+        "s": _Call(_Global("pandas", "Series"), (_ndarray(np.array(["x", "", "yy", "x"], dtype=object)), None, "object")),
+        "sym": _Call(_Global("pandas", "Series"), (_ndarray(np.array(["A", "B", "A", "A"], dtype=object), symbols=True),
+                                                   None, "object")),
+    },))
+    plain = stream(_ndarray(mixed))
+    replies = {"mixed": b"\x00\x21" + plain, "frame": b"\x00\x26" + stream(frame_body)}
+    with StubServer(lambda seen: replies[seen.text]) as stub:
+        s = _session(stub.port, protocol=keys.PROTOCOL_PICKLE)
+        got = s.run("mixed")
+        want = pickle.loads(plain)
+        assert got.dtype == object and got.tolist() == want.tolist()
+        frame = s.run("frame")
+        s.close()
+    expected = pd.DataFrame({"i": np.arange(4, dtype=np.int32), "s": pd.Series(["x", "", "yy", "x"], dtype=object),
+                             "sym": pd.Series(["A", "B", "A", "A"], dtype=object)})
+    pd.testing.assert_frame_equal(frame, expected)
+    ints = frame["i"].to_numpy()
+    assert not ints.flags.owndata and ints.ctypes.data % 64 == 0   # a view of the decoded buffer
+    syms = frame["sym"].to_numpy()
+    assert syms[0] is syms[2] is syms[3]                             # one str per symbol entry

@@ -50,6 +50,8 @@ public:
     explicit SocketSource(Socket& socket) : socket_(socket), buffer_(kBufferSize, '\0') {}
     void read(void* dst, size_t n) override;
     void readUntil(char terminator, std::string& out, size_t maxLength) override;
+    std::string_view peek() override { return std::string_view(buffer_.data() + pos_, end_ - pos_); }
+    void consume(size_t n) override { pos_ += n; }
     uint64_t bytesReceived() const { return received_; }
     // Unconsumed buffered bytes (a complete reply must leave none).
     size_t buffered() const { return end_ - pos_; }

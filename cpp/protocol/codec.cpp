@@ -25,7 +25,11 @@ namespace {
 constexpr int kMaxDepth = 100;
 constexpr size_t kMaxStringLength = 64 * 1024 * 1024;   // one STRING/SYMBOL/text value
 constexpr uint64_t kMaxBlobLength = 2ULL * 1024 * 1024 * 1024;
-constexpr size_t kChunk = 1024 * 1024;                  // growth step when remaining() is unknown
+constexpr size_t kChunk = 1024 * 1024;                  // read step when remaining() is unknown
+// What a declared size may reserve before its bytes arrived (remaining() unknown): a lying
+// count costs at most this much address space, and pages are only touched as bytes arrive,
+// while real columns up to this size are read into their final buffer without regrowing it.
+constexpr size_t kUpfront = 64 * 1024 * 1024;
 constexpr int kArrayBlockRows = 65535;
 constexpr int64_t kMaxElements = int64_t(1) << 40;       // far above any real vector (INT32 rows)
 
@@ -204,6 +208,7 @@ private:
             g.used += bytes;
             return;
         }
+        g.ensure(g.used + static_cast<size_t>(std::min<uint64_t>(bytes, kUpfront)));
         while (bytes > 0) {
             size_t step = static_cast<size_t>(std::min<uint64_t>(bytes, kChunk));
             g.ensure(g.used + step);
@@ -248,9 +253,10 @@ private:
         require(static_cast<uint64_t>(n), "string vector");   // at least one byte (the NUL) each
         Growing off;
         uint64_t offBytes = (static_cast<uint64_t>(n) + 1) * 8;
-        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kChunk));
+        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
         std::string acc;
         if (in_.remaining() > 0) acc.reserve(static_cast<size_t>(std::min<int64_t>(in_.remaining(), n * 16)));
+        else if (in_.remaining() < 0) acc.reserve(static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n) * 8, kUpfront)));
         int64_t zero = 0;
         std::memcpy(off.tail(), &zero, 8);
         off.used = 8;
@@ -272,7 +278,7 @@ private:
         require(static_cast<uint64_t>(n) * 4, "BLOB vector");
         Growing off, data;
         uint64_t offBytes = (static_cast<uint64_t>(n) + 1) * 8;
-        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kChunk));
+        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
         int64_t zero = 0;
         std::memcpy(off.tail(), &zero, 8);
         off.used = 8;
@@ -331,7 +337,7 @@ private:
         require(static_cast<uint64_t>(rows), "array vector");   // every row needs a count byte
         Growing off, vals;
         uint64_t offBytes = (static_cast<uint64_t>(rows) + 1) * 8;
-        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kChunk));
+        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
         int64_t rem = in_.remaining();
         if (colsHint > 0 && rem >= 0 && static_cast<uint64_t>(colsHint) * w <= static_cast<uint64_t>(rem))
             vals.ensure(static_cast<size_t>(colsHint) * w);

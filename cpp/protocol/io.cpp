@@ -14,9 +14,29 @@ void Source::readUntil(char terminator, std::string& out, size_t maxLength) {
 }
 
 void Source::readStrings(size_t count, std::string& data, int64_t* ends, size_t maxLength) {
-    for (size_t i = 0; i < count; ++i) {
-        readUntil('\0', data, maxLength);
-        ends[i] = static_cast<int64_t>(data.size());
+    size_t i = 0;
+    while (i < count) {
+        // The strings complete in the bytes at hand, in one scan; then one through readUntil
+        // (it spans the end of the buffered bytes, or nothing is buffered).
+        std::string_view at = peek();
+        size_t used = 0;
+        while (i < count && used < at.size()) {
+            const void* hit = std::memchr(at.data() + used, 0, at.size() - used);
+            if (!hit) break;
+            size_t n = static_cast<size_t>(static_cast<const char*>(hit) - (at.data() + used));
+            if (n > maxLength) {
+                consume(used);
+                throw ProtocolError("string longer than " + std::to_string(maxLength) + " bytes");
+            }
+            data.append(at.data() + used, n);
+            ends[i++] = static_cast<int64_t>(data.size());
+            used += n + 1;
+        }
+        consume(used);
+        if (i < count) {
+            readUntil('\0', data, maxLength);
+            ends[i++] = static_cast<int64_t>(data.size());
+        }
     }
 }
 

@@ -24,8 +24,12 @@ public:
     virtual void readUntil(char terminator, std::string& out, size_t maxLength);
     // Reads `count` NUL-terminated strings: appends each one's bytes (no terminator) to `data` and
     // stores data.size() after it in ends[i]. One virtual call per batch instead of per string;
-    // the default loops over readUntil, buffered sources override it with a tight scan.
+    // the default scans the bytes peek() offers, then falls back to readUntil per string.
     virtual void readStrings(size_t count, std::string& data, int64_t* ends, size_t maxLength);
+    // Bytes already at hand that the next reads return first (possibly none): lets a decoder
+    // scan many small records without a call per record. consume(n) skips n of them.
+    virtual std::string_view peek() { return {}; }
+    virtual void consume(size_t n) {}
 };
 
 class MemorySource final : public Source {
@@ -37,6 +41,8 @@ public:
     void readUntil(char terminator, std::string& out, size_t maxLength) override;
     void readStrings(size_t count, std::string& data, int64_t* ends, size_t maxLength) override;
     size_t consumed(const void* start) const { return p_ - static_cast<const uint8_t*>(start); }
+    std::string_view peek() override { return std::string_view(reinterpret_cast<const char*>(p_), end_ - p_); }
+    void consume(size_t n) override { p_ += n; }
 
 private:
     const uint8_t* p_;

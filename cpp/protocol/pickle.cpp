@@ -153,7 +153,10 @@ const char* kindName(Kind k) {
     return "object";
 }
 
-constexpr size_t kChunk = 1 << 20;   // growth step while the remaining size is unknown
+constexpr size_t kChunk = 1 << 20;   // read step while the remaining size is unknown
+// What a declared length may reserve before its bytes arrived (as codec.cpp's kUpfront):
+// address space only, touched as bytes arrive; bytes payloads up to it never regrow.
+constexpr size_t kUpfront = 64 << 20;
 
 void release(std::vector<Ref>& memoized, Ref root);
 
@@ -311,7 +314,7 @@ private:
             if (n) in_.read(buf->data(), static_cast<size_t>(n));
             return buf;
         }
-        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kChunk)));
+        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kUpfront)));
         size_t have = 0;
         while (have < n) {
             size_t take = static_cast<size_t>(std::min<uint64_t>(kChunk, n - have));
@@ -401,6 +404,7 @@ private:
         switch (target->kind) {
             case Kind::List:
                 if (kind == Mutation::Kind::Append || kind == Mutation::Kind::Extend) {
+                    if (target->texts) unpackInto(*target);
                     return append();
                 }
                 break;
@@ -471,6 +475,149 @@ private:
         }
         buf->resize(n);
         return makeBytes(std::move(buf));
+    }
+
+    // ---- packed strings ----
+    // After `EMPTY_LIST MARK`: strings (or one SYMBOL section) up to APPENDS become the list's
+    // TextRun, with no Object per string. Any other opcode on the way ends the attempt: the
+    // strings read so far are pushed as Objects and the opcode runs normally, so the stream
+    // means exactly what it meant.
+    void textRun() {
+        auto run = std::make_unique<TextRun>();
+        for (;;) {
+            if (!run->symbols && pending_ < 0) shortStrings(*run);
+            uint8_t op = next();
+            uint64_t n;
+            switch (op) {
+                case SHORT_BINUNICODE: n = byte(); break;
+                case BINUNICODE: n = le<uint32_t>(); break;
+                case BINUNICODE8: n = le<uint64_t>(); break;
+                case FRAME: frame(); continue;
+                case SYMBOL:
+                    if (run->strings() != 0) {
+                        pending_ = op;
+                        return unpack(*run);
+                    }
+                    if (!symbolRun(*run)) return;   // no indices: pending_ holds the opcode that ended it
+                    continue;
+                case APPENDS:
+                    if (run->size() == 0) break;
+                    marks_.pop_back();
+                    stack_.back()->texts = std::move(run);
+                    return;
+                default: break;
+            }
+            if (op == SHORT_BINUNICODE || op == BINUNICODE || op == BINUNICODE8) {
+                if (!run->symbols) {
+                    appendText(run->bytes, n, "string");
+                    run->ends.push_back(static_cast<int64_t>(run->bytes.size()));
+                    continue;
+                }
+                unpack(*run);   // a string after a SYMBOL section: read and pushed as usual
+                return push(makeStr(text(n, "string")));
+            }
+            pending_ = op;
+            return unpack(*run);
+        }
+    }
+    // The SHORT_BINUNICODE records already buffered by the source, appended in one scan.
+    void shortStrings(TextRun& run) {
+        if (limits_.maxStringBytes < 255) return;
+        std::string_view at = in_.peek();
+        size_t used = 0;
+        while (used + 2 <= at.size() && static_cast<uint8_t>(at[used]) == SHORT_BINUNICODE) {
+            size_t n = static_cast<uint8_t>(at[used + 1]);
+            if (used + 2 + n > at.size()) break;
+            run.bytes.append(at.data() + used + 2, n);
+            run.ends.push_back(static_cast<int64_t>(run.bytes.size()));
+            used += 2 + n;
+        }
+        in_.consume(used);
+    }
+    // A SYMBOL section into an empty run: true when its indices were read (the run then holds
+    // the section); false when it ended without indices (the run stays empty, pending_ set).
+    bool symbolRun(TextRun& run) {
+        for (;;) {
+            uint8_t op = next();
+            uint64_t n;
+            switch (op) {
+                case SHORT_BINUNICODE: n = byte(); break;
+                case BINUNICODE: n = le<uint32_t>(); break;
+                case BINUNICODE8: n = le<uint64_t>(); break;
+                case FRAME: frame(); continue;
+                case SHORT_BINBYTES: symbolRunIndices(run, byte(), 1); return true;
+                case BINBYTES: symbolRunIndices(run, le<uint32_t>(), 4); return true;
+                case BINBYTES8: symbolRunIndices(run, le<uint64_t>(), 8); return true;
+                default:
+                    pending_ = op;
+                    run.ends.clear();
+                    run.bytes.clear();
+                    return false;
+            }
+            appendText(run.bytes, n, "SYMBOL string");
+            run.ends.push_back(static_cast<int64_t>(run.bytes.size()));
+        }
+    }
+    void symbolRunIndices(TextRun& run, uint64_t bytes, int width) {
+        if (bytes % static_cast<uint64_t>(width) != 0)
+            fail("SYMBOL index bytes (" + std::to_string(bytes) + ") are not a multiple of " + std::to_string(width));
+        checkLength(bytes, "SYMBOL indices");
+        run.symbols = true;
+        std::array<uint8_t, 64 * 1024> chunk;
+        uint64_t left = bytes;
+        if (in_.remaining() >= 0) run.indices.reserve(static_cast<size_t>(bytes / width));
+        const uint64_t table = run.strings();
+        while (left > 0) {
+            size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), left));
+            in_.read(chunk.data(), take);
+            left -= take;
+            for (size_t at = 0; at < take; at += static_cast<size_t>(width)) {
+                uint64_t index = 0;
+                if (width == 1) {
+                    index = chunk[at];
+                } else {
+                    for (int k = width - 1; k >= 0; --k) index = (index << 8) | chunk[at + static_cast<size_t>(k)];
+                }
+                if (index >= table)
+                    fail("SYMBOL index " + std::to_string(index) + " outside its table of " + std::to_string(table) + " strings");
+                run.indices.push_back(static_cast<uint32_t>(index));
+            }
+        }
+    }
+    // The run's strings onto the stack as Objects (a SYMBOL section's entries shared).
+    void unpack(const TextRun& run) {
+        for (auto& r : unpacked(run)) push(std::move(r));
+    }
+    std::vector<Ref> unpacked(const TextRun& run) {
+        std::vector<Ref> table(run.strings());
+        for (size_t k = 0; k < table.size(); ++k) table[k] = makeStr(std::string(run.string(k)));
+        if (!run.symbols) return table;
+        std::vector<Ref> items;
+        items.reserve(run.indices.size());
+        for (uint32_t i : run.indices) items.push_back(table[i]);
+        return items;
+    }
+    // Appends n stream bytes to out (grown as they arrive when the remaining size is unknown).
+    void appendText(std::string& out, uint64_t n, const char* what) {
+        checkLength(n, what);
+        size_t at = out.size();
+        if (in_.remaining() >= 0) {
+            out.resize(at + static_cast<size_t>(n));
+            in_.read(out.data() + at, static_cast<size_t>(n));
+            return;
+        }
+        uint64_t have = 0;
+        while (have < n) {
+            size_t take = static_cast<size_t>(std::min<uint64_t>(kChunk, n - have));
+            out.resize(at + have + take);
+            in_.read(out.data() + at + have, take);
+            have += take;
+        }
+    }
+
+    void unpackInto(Object& list) {
+        list.items = unpacked(*list.texts);
+        list.texts.reset();
     }
 
     // DolphinDB's SYMBOL section: strings define a table (not left on the stack), FRAMEs may
@@ -666,7 +813,11 @@ private:
             case FRAME: return frame();
             case OBJECTBEGIN: return;
             case SYMBOL: return symbols();
-            case MARK: marks_.push_back(stack_.size()); return;
+            case MARK:
+                marks_.push_back(stack_.size());
+                if (!stack_.empty() && stack_.back()->kind == Kind::List && stack_.back()->items.empty() && !stack_.back()->texts)
+                    textRun();
+                return;
             case POP:
                 if (stack_.size() > floor()) stack_.pop_back();
                 else popMark();

@@ -47,6 +47,24 @@ enum class Kind : uint8_t {
 struct Object;
 using Ref = std::shared_ptr<Object>;
 
+// The strings of a list filled by one MARK ... APPENDS of nothing but strings (how servers
+// write a text column), packed instead of one Object per string. Either plain (item i is
+// string i) or a SYMBOL section (item i is string indices[i] of the section's table).
+struct TextRun {
+    std::vector<int64_t> ends;       // end of string k in `bytes`
+    std::string bytes;
+    std::vector<uint32_t> indices;   // SYMBOL section only
+    bool symbols = false;
+
+    size_t strings() const { return ends.size(); }
+    std::string_view string(size_t k) const {
+        size_t from = k ? static_cast<size_t>(ends[k - 1]) : 0;
+        return std::string_view(bytes).substr(from, static_cast<size_t>(ends[k]) - from);
+    }
+    size_t size() const { return symbols ? indices.size() : ends.size(); }
+    std::string_view at(size_t i) const { return string(symbols ? indices[i] : i); }
+};
+
 // What a stream does to an object it created by a call, in stream order.
 struct Mutation {
     enum class Kind : uint8_t {
@@ -71,6 +89,8 @@ struct Object {
     std::shared_ptr<Buffer> bytes;
     std::vector<Ref> items;
     std::vector<Mutation> mutations;   // Call / NewObj / Instance results only
+    // List only: its items when they are all strings read in one run (`items` is then empty).
+    std::unique_ptr<TextRun> texts;
 
     Object() = default;
     explicit Object(Kind k) : kind(k) {}

@@ -65,7 +65,12 @@ std::string show(const Ref& o) {
         case Kind::Str: return "'" + o->text + "'";
         case Kind::Bytes: return "b'" + hex(o->bytesView()) + "'";
         case Kind::Tuple: return "(" + join(o->items) + (o->items.size() == 1 ? ",)" : ")");
-        case Kind::List: return "[" + join(o->items) + "]";
+        case Kind::List: {
+            if (!o->texts) return "[" + join(o->items) + "]";
+            std::string s = "[";
+            for (size_t i = 0; i < o->texts->size(); ++i) s += (i ? ", '" : "'") + std::string(o->texts->at(i)) + "'";
+            return s + "]";
+        }
         case Kind::Set: return "{" + join(o->items) + "}";
         case Kind::FrozenSet: return "frozenset({" + join(o->items) + "})";
         case Kind::Dict: {
@@ -201,8 +206,10 @@ TEST(Pickle, SymbolOpcodeOfTheSpecification) {
     // PROTOCOL.md §7.1: decodes to ['A', 'B', 'A'].
     auto tree = decodeAll(unhex("80 04 5d 28 f1 8c 00 8c 01 41 8c 01 42 42 0c 00 00 00 01 00 00 00 02 00 00 00 01 00 00 00 65 2e"));
     EXPECT_EQ(show(tree->root), "['A', 'B', 'A']");
-    // Each index pushes the table's own string object (no copy per row).
-    EXPECT_EQ(tree->root->items[0].get(), tree->root->items[2].get());
+    // Packed: the table once, an index per row.
+    ASSERT_TRUE(tree->root->texts);
+    EXPECT_EQ(tree->root->texts->strings(), 3u);
+    EXPECT_EQ(tree->root->texts->indices, (std::vector<uint32_t>{1, 2, 1}));
 }
 
 TEST(Pickle, SymbolSectionsWithEveryIndexWidthFramesAndEndings) {
@@ -378,4 +385,36 @@ TEST(ArrowStream, FramingIsCheckedAndReadExactly) {
     std::string noEnd = stream.substr(0, stream.size() - 8) + unhex("ff ff ff ff 10 00 00 00");
     MemorySource m(std::string_view(noEnd).substr(1));
     EXPECT_THROW(readArrowStream(m, 0xff), ProtocolError);
+}
+
+TEST(Pickle, StringRunsArePackedAndAnythingElseKeepsTheirMeaning) {
+    // EMPTY_LIST MARK strings APPENDS: packed, no Object per string.
+    auto plain = decodeAll(unhex("80 04 5d 28 8c 01 61 8c 00 58 02 00 00 00 c3 a9 65 2e"));
+    ASSERT_TRUE(plain->root->texts);
+    EXPECT_EQ(show(plain->root), "['a', '', 'é']");
+    EXPECT_TRUE(plain->root->items.empty());
+    // MEMOIZE after each string (pickle.dumps): the run ends, the strings are ordinary Objects.
+    auto memo = decodeAll(unhex("80 04 5d 94 28 8c 01 61 94 8c 01 62 94 68 01 65 2e"));
+    EXPECT_FALSE(memo->root->texts);
+    EXPECT_EQ(show(memo->root), "['a', 'b', 'a']");
+    EXPECT_EQ(memo->root->items[0].get(), memo->root->items[2].get());
+    // A non-string ends the run: ['a', 1].
+    EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 8c 01 61 4b 01 65 2e"))->root), "['a', 1]");
+    // A string after a SYMBOL section's indices ends the section and is pushed: ['A', 'B', 'A', 'z'].
+    auto tail = decodeAll(unhex("80 04 5d 28 f1 8c 01 41 8c 01 42 43 03 00 01 00 8c 01 7a 65 2e"));
+    EXPECT_EQ(show(tail->root), "['A', 'B', 'A', 'z']");
+    EXPECT_EQ(tail->root->items[0].get(), tail->root->items[2].get());
+    // A SYMBOL section without indices pushes nothing; the string after it is the only item.
+    EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 f1 8c 01 41 4b 07 30 8c 01 62 65 2e"))->root), "['b']");
+    // APPEND to a packed list unpacks it first: ['a', 'b', 2].
+    auto appended = decodeAll(unhex("80 04 5d 28 8c 01 61 8c 01 62 65 4b 02 61 2e"));
+    EXPECT_FALSE(appended->root->texts);
+    EXPECT_EQ(show(appended->root), "['a', 'b', 2]");
+    // An empty MARK ... APPENDS stays an empty list.
+    EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 65 2e"))->root), "[]");
+    // A second SYMBOL section ends the first: its indices are pushed as Objects, then the second's.
+    EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 f1 8c 01 41 43 01 00 f1 8c 01 42 43 02 00 00 65 2e"))->root),
+              "['A', 'B', 'B']");
+    // Truncated inside a run: a ProtocolError, as anywhere else.
+    EXPECT_THROW(decodeAll(unhex("80 04 5d 28 8c 05 61")), ddb::ProtocolError);
 }

@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <pybind11/gil_safe_call_once.h>
+
 #include "convert/convert.h"
 #include "convert/payloads.h"
 #include "convert/prepared.h"
@@ -244,9 +246,122 @@ py::list listOf(std::vector<Node>& children) {
     return out;
 }
 
+// pandas >= 3 turns a frame's object column of str into an Arrow-backed string array (its
+// `str` dtype): it reads every str back and copies it into an Arrow large_string array. A text
+// column's offsets + bytes already are that array's buffers, so such a column is handed to
+// pandas as that array directly and no str object is ever made. Whether (and into which array
+// class and dtype) pandas converts is probed once, on a one-row frame built the ordinary way.
+class ArrowTextColumns {
+public:
+    // nullptr when pandas keeps object columns (pandas 2, no pyarrow, string storage "python").
+    // gil_safe_call_once: the probe imports modules, which may let another thread take the
+    // GIL; a plain function-local static would then block that thread holding the GIL.
+    static const ArrowTextColumns* get() {
+        PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<const ArrowTextColumns*> storage;
+        return storage.call_once_and_store_result([] { return probe(); }).get_stored();
+    }
+
+    // The pandas array of a non-empty text column, or a null object when its bytes are not
+    // valid UTF-8 (the object path then decodes them with replacement characters).
+    py::object array(const Column& c) const {
+        std::shared_ptr<ddb::Buffer> offsets, bytes;
+        bool valid;
+        {
+            py::gil_scoped_release nogil;
+            valid = c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes);
+        }
+        if (!valid) return {};
+        py::list buffers;
+        buffers.append(py::none());
+        buffers.append(foreign(offsets));
+        buffers.append(foreign(bytes));
+        py::object values = fromBuffers_(largeString_, c.length, buffers, py::arg("null_count") = 0);
+        py::list chunks;
+        chunks.append(values);
+        return arrayClass_(chunkedArray_(chunks), py::arg("dtype") = dtype_);
+    }
+
+private:
+    static const ArrowTextColumns* probe() {
+        try {
+            py::array sample = newObjectArray(1);
+            static_cast<PyObject**>(sample.mutable_data())[0] = str("a").release().ptr();
+            py::dict data;
+            data["a"] = sample;
+            py::object column = pyc::pandas().attr("DataFrame")(data)["a"].attr("array");
+            if (py::str(py::type::of(column).attr("__name__")).cast<std::string>() != "ArrowStringArray") return nullptr;
+            py::module_ pa = py::module_::import("pyarrow");
+            py::object largeString = pa.attr("large_string")();
+            py::object columnType = column.attr("_pa_array").attr("type");
+            if (!columnType.equal(largeString)) return nullptr;
+            auto* a = new ArrowTextColumns();
+            a->arrayClass_ = py::type::of(column);
+            a->dtype_ = column.attr("dtype");
+            a->largeString_ = largeString;
+            a->fromBuffers_ = pa.attr("Array").attr("from_buffers");
+            a->chunkedArray_ = pa.attr("chunked_array");
+            a->foreignBuffer_ = pa.attr("foreign_buffer");
+            return a;
+        } catch (py::error_already_set&) {
+            return nullptr;
+        }
+    }
+
+    // STRING columns: the decoder's int64 offsets and bytes, as they are.
+    static bool borrowText(const Column& c, std::shared_ptr<ddb::Buffer>& offsets, std::shared_ptr<ddb::Buffer>& bytes) {
+        offsets = c.offsets;
+        bytes = c.data;
+        const int64_t* o = offsets->as<int64_t>();
+        return !bytes || text::validUtf8(bytes->data() + o[0], static_cast<size_t>(o[c.length] - o[0]));
+    }
+
+    // SYMBOL columns: each row's entry of the base, copied into one byte buffer.
+    static bool materializeSymbols(const Column& c, std::shared_ptr<ddb::Buffer>& offsets,
+                                   std::shared_ptr<ddb::Buffer>& bytes) {
+        const Column& base = c.symbols->strings;
+        std::vector<std::string_view> entries(static_cast<size_t>(base.length));
+        for (int64_t k = 0; k < base.length; ++k) {
+            entries[k] = base.stringAt(k);
+            if (!text::validUtf8(reinterpret_cast<const uint8_t*>(entries[k].data()), entries[k].size())) return false;
+        }
+        const int32_t* idx = c.data->as<int32_t>();
+        offsets = ddb::Buffer::allocate(static_cast<size_t>(c.length + 1) * 8);
+        int64_t* o = offsets->as<int64_t>();
+        int64_t total = 0;
+        o[0] = 0;
+        for (int64_t i = 0; i < c.length; ++i) {
+            if (idx[i] < 0 || idx[i] >= base.length) throw ddb::ConversionError("malformed SYMBOL column: index out of its base");
+            total += static_cast<int64_t>(entries[idx[i]].size());
+            o[i + 1] = total;
+        }
+        bytes = ddb::Buffer::allocate(static_cast<size_t>(total));
+        uint8_t* out = bytes->data();
+        for (int64_t i = 0; i < c.length; ++i) {
+            std::string_view e = entries[idx[i]];
+            std::memcpy(out + o[i], e.data(), e.size());
+        }
+        return true;
+    }
+
+    py::object foreign(const std::shared_ptr<ddb::Buffer>& buffer) const {
+        auto* keep = new std::shared_ptr<ddb::Buffer>(buffer ? buffer : ddb::Buffer::allocate(0));
+        py::capsule owner(keep, [](void* p) { delete static_cast<std::shared_ptr<ddb::Buffer>*>(p); });
+        return foreignBuffer_(reinterpret_cast<uintptr_t>((*keep)->data()), (*keep)->size(), owner);
+    }
+
+    py::object arrayClass_, dtype_, largeString_, fromBuffers_, chunkedArray_, foreignBuffer_;
+};
+
+py::object tableColumn(Node& node) {
+    if (node.kind == Kind::Objects && node.objects == ObjectKind::Str && node.rows < 0 && node.column.length > 0)
+        if (const ArrowTextColumns* arrow = ArrowTextColumns::get())
+            if (py::object array = arrow->array(node.column)) return array;
+    return build(node);
+}
+
 py::object dataFrame(Node& node) {
     py::dict data;
-    for (size_t i = 0; i < node.children.size(); ++i) data[str(node.names[i])] = build(node.children[i]);
+    for (size_t i = 0; i < node.children.size(); ++i) data[str(node.names[i])] = tableColumn(node.children[i]);
     static auto* DataFrame = new py::object(pyc::pandas().attr("DataFrame"));
     if (node.children.empty()) return (*DataFrame)();
     return (*DataFrame)(data, py::arg("copy") = false);

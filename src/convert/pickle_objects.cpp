@@ -7,6 +7,7 @@
 // buffer, so large numeric columns are never copied.
 #include <pybind11/numpy.h>
 
+#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -81,6 +82,11 @@ public:
                 return remember(o, shared, steal(PyFrozenSet_New(items.ptr())));
             }
             case Kind::List: {
+                if (o->texts) {
+                    py::list l(o->texts->size());
+                    fillTexts(*o->texts, reinterpret_cast<PyListObject*>(l.ptr())->ob_item);
+                    return remember(o, shared, std::move(l));
+                }
                 py::list l(o->items.size());
                 remember(o, shared, l);
                 for (size_t i = 0; i < o->items.size(); ++i)
@@ -107,12 +113,20 @@ public:
             case Kind::Global: return remember(o, shared, global(std::string(o->module()), std::string(o->qualname())));
             case Kind::Call: case Kind::NewObj: case Kind::Instance: {
                 py::object obj;
+                bool built = false;   // an array shortcut below applied the BUILD itself
                 {
                     Guard g(*this, o, shared);
-                    obj = o->kind == Kind::Call ? call(*o, depth) : o->kind == Kind::NewObj ? newObj(*o, depth) : instance(*o, depth);
+                    if (o->kind == Kind::Call) {
+                        obj = bytesArray(*o, depth);
+                        if (!obj) obj = objectArray(*o, depth);
+                        built = static_cast<bool>(obj);
+                    }
+                    if (!built)
+                        obj = o->kind == Kind::Call ? call(*o, depth) : o->kind == Kind::NewObj ? newObj(*o, depth) : instance(*o, depth);
                 }
                 remember(o, shared, obj);
-                for (const auto& m : o->mutations) mutate(obj, m, depth);
+                if (!built)
+                    for (const auto& m : o->mutations) mutate(obj, m, depth);
                 return obj;
             }
         }
@@ -171,10 +185,139 @@ private:
     }
 
     py::object call(const Object& o, int depth) {
-        if (py::object array = bytesArray(o, depth)) return array;
         py::object callable = build(o.items[0], depth + 1);
         py::tuple args = argsTuple(o.items[1], depth);
-        return steal(PyObject_Call(callable.ptr(), args.ptr(), nullptr));
+        return steal(PyObject_Call(callable.ptr(), args.ptr(), copyFree(o) ? noCopy().ptr() : nullptr));
+    }
+
+    // pandas 3 copies the arrays given to Series(...) and DataFrame({...}). When the stream
+    // passes them fresh objects nothing else refers to (a frame's columns, as servers write
+    // them), the copy cannot be observed, so it is skipped: the same frame, without copying
+    // every column (and incrementing a reference per cell of object columns) once or twice.
+    static bool copyFree(const Object& o) {
+        const Object& args = *o.items[1];
+        if (args.items.empty() || o.mutations.size() != 0) return false;
+        auto fresh = [](const Ref& r) { return r.use_count() == 1 && (r->kind == Kind::Call || r->kind == Kind::NewObj); };
+        if (isGlobal(o.items[0], "pandas", "Series") || isGlobal(o.items[0], "pandas.core.series", "Series"))
+            return args.items.size() <= 3 && fresh(args.items[0]);
+        if (isGlobal(o.items[0], "pandas", "DataFrame") || isGlobal(o.items[0], "pandas.core.frame", "DataFrame")) {
+            const Ref& data = args.items[0];
+            if (args.items.size() != 1 || data.use_count() != 1 || data->kind != Kind::Dict || data->items.empty()) return false;
+            for (size_t i = 1; i < data->items.size(); i += 2)
+                if (!fresh(data->items[i])) return false;
+            return true;
+        }
+        return false;
+    }
+    static py::dict& noCopy() {
+        static auto* kwargs = new py::dict(py::arg("copy") = false);
+        return *kwargs;
+    }
+
+    // _reconstruct(ndarray, (0,), b'b') + BUILD((version, (n,), dtype('O'), is_fortran, [items]))
+    // -> the object array filled from the items directly, instead of building a list that
+    // ndarray.__setstate__ then copies. A string met more than once (a SYMBOL section's entry)
+    // becomes one str shared by its cells, as the unpickler's memo would make it.
+    py::object objectArray(const Object& o, int depth) {
+        const Object* state = reconstructState(o);
+        if (!state) return {};
+        const Ref& shapeNode = state->items[1];
+        const Ref& dtypeNode = state->items[2];
+        const Ref& list = state->items[4];
+        if (list->kind != Kind::List || shapeNode->kind != Kind::Tuple || shapeNode->items.size() != 1 ||
+            shapeNode->items[0]->kind != Kind::Int ||
+            static_cast<size_t>(shapeNode->items[0]->integer) != (list->texts ? list->texts->size() : list->items.size()) ||
+            !list->mutations.empty() || list.use_count() != 1)
+            return {};
+        py::object dt = build(dtypeNode, depth + 1);
+        if (!py::isinstance<py::dtype>(dt) || py::reinterpret_borrow<py::dtype>(dt).kind() != 'O') return {};
+        const size_t n = list->texts ? list->texts->size() : list->items.size();
+        py::array out(py::reinterpret_borrow<py::dtype>(dt), std::vector<ssize_t>{static_cast<ssize_t>(n)});
+        PyObject** slots = static_cast<PyObject**>(out.mutable_data());
+        if (list->texts) {
+            for (size_t i = 0; i < n; ++i) Py_CLEAR(slots[i]);
+            fillTexts(*list->texts, slots);
+            return out;
+        }
+        // Shared items, by address: a direct-mapped cache in front of the replay's memo.
+        constexpr size_t kCache = 4096;
+        std::vector<std::pair<const Object*, PyObject*>> cache(kCache, {nullptr, nullptr});
+        for (size_t i = 0; i < n; ++i) {
+            const Ref& item = list->items[i];
+            PyObject* value;
+            if (item->kind == Kind::Str && item.use_count() == 1) {
+                value = PyUnicode_DecodeUTF8(item->text.data(), static_cast<Py_ssize_t>(item->text.size()), "surrogatepass");
+                if (!value) throw py::error_already_set();
+            } else if (item.use_count() == 1) {
+                value = build(item, depth + 2).release().ptr();
+            } else {
+                auto& slot = cache[(reinterpret_cast<uintptr_t>(item.get()) >> 4) % kCache];
+                if (slot.first != item.get()) slot = {item.get(), build(item, depth + 2).ptr()};   // the memo keeps it alive
+                value = slot.second;
+                Py_INCREF(value);
+            }
+            PyObject* old = slots[i];
+            slots[i] = value;
+            Py_XDECREF(old);
+        }
+        return out;
+    }
+
+    static bool ascii(std::string_view s) {
+        size_t i = 0;
+        uint64_t any = 0;
+        for (; i + 8 <= s.size(); i += 8) {
+            uint64_t w;
+            std::memcpy(&w, s.data() + i, 8);
+            any |= w;
+        }
+        for (; i < s.size(); ++i) any |= static_cast<uint8_t>(s[i]);
+        return !(any & 0x8080808080808080ULL);
+    }
+
+    // The strs of a packed run into empty slots (new references): a SYMBOL section's entries
+    // one str each, shared by their cells, as the unpickler's stack would share them.
+    static void fillTexts(const ddb::pickle::TextRun& run, PyObject** slots) {
+        auto decode = [](std::string_view s) {
+            PyObject* o;
+            if (ascii(s)) {   // the common case: no decoding, one copy into the new str
+                o = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
+                if (o) std::memcpy(PyUnicode_1BYTE_DATA(o), s.data(), s.size());
+            } else {
+                o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogatepass");
+            }
+            if (!o) throw py::error_already_set();
+            return o;
+        };
+        const size_t n = run.size();
+        if (!run.symbols) {
+            for (size_t i = 0; i < n; ++i) slots[i] = decode(run.at(i));
+            return;
+        }
+        std::vector<py::object> table(run.strings());
+        for (size_t k = 0; k < table.size(); ++k) table[k] = py::reinterpret_steal<py::object>(decode(run.string(k)));
+        for (size_t i = 0; i < n; ++i) {
+            PyObject* o = table[run.indices[i]].ptr();
+            Py_INCREF(o);
+            slots[i] = o;
+        }
+    }
+
+    // The BUILD state of `_reconstruct(numpy.ndarray, (0,), b'b')` followed by one BUILD of a
+    // 5-tuple (version, shape, dtype, is_fortran, data), or nullptr.
+    static const Object* reconstructState(const Object& o) {
+        if (!(isGlobal(o.items[0], "numpy._core.multiarray", "_reconstruct") ||
+              isGlobal(o.items[0], "numpy.core.multiarray", "_reconstruct")))
+            return nullptr;
+        const Object& args = *o.items[1];
+        if (args.items.size() != 3 || !isGlobal(args.items[0], "numpy", "ndarray") || o.mutations.size() != 1 ||
+            o.mutations[0].kind != Mutation::Kind::Build)
+            return nullptr;
+        const Object& state = *o.mutations[0].args[0];
+        if (state.kind != Kind::Tuple || state.items.size() != 5) return nullptr;
+        const Ref& fortran = state.items[3];
+        if (fortran->kind != Kind::Bool && fortran->kind != Kind::Int) return nullptr;
+        return &state;
     }
 
     // cls.__new__(cls, *args[, **kwargs])
