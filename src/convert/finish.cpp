@@ -352,6 +352,16 @@ private:
     py::object arrayClass_, dtype_, largeString_, fromBuffers_, chunkedArray_, foreignBuffer_;
 };
 
+}  // namespace
+
+py::object pandasTextArray(const Column& column) {
+    if (column.length <= 0) return {};
+    if (const ArrowTextColumns* arrow = ArrowTextColumns::get()) return arrow->array(column);
+    return {};
+}
+
+namespace {
+
 py::object tableColumn(Node& node) {
     if (node.kind == Kind::Objects && node.objects == ObjectKind::Str && node.rows < 0 && node.column.length > 0)
         if (const ArrowTextColumns* arrow = ArrowTextColumns::get())

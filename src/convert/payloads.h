@@ -6,6 +6,7 @@
 #include <string>
 
 #include "protocol/pickle.h"
+#include "protocol/value.h"
 #include "protocol/types.h"
 
 namespace py = pybind11;
@@ -22,6 +23,11 @@ py::object pickledObject(const ddb::pickle::Tree& tree, ddb::Form form);
 // pyarrow in one call and fully validated. Errors: ProtocolError (corrupt stream),
 // ConversionError (pyarrow missing).
 py::object arrowTable(py::object stream);
+
+// A text column (STRING offsets + bytes, or SYMBOL indices + base) as the pandas array pandas
+// itself would make of its strs (pandas 3: an Arrow-backed `str` array over the same bytes), or
+// a null object when pandas keeps object columns or the bytes are not valid UTF-8. (finish.cpp)
+py::object pandasTextArray(const ddb::Column& column);
 
 // "TypeName: message" of a Python exception (no traceback), for the messages of the errors above.
 std::string describe(const py::error_already_set& e);

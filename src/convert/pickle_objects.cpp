@@ -186,8 +186,67 @@ private:
 
     py::object call(const Object& o, int depth) {
         py::object callable = build(o.items[0], depth + 1);
+        const bool noCopyNeeded = copyFree(o);
+        if (noCopyNeeded && (isGlobal(o.items[0], "pandas", "DataFrame") ||
+                             isGlobal(o.items[0], "pandas.core.frame", "DataFrame")))
+            return frame(callable, *o.items[1]->items[0], depth);
         py::tuple args = argsTuple(o.items[1], depth);
-        return steal(PyObject_Call(callable.ptr(), args.ptr(), copyFree(o) ? noCopy().ptr() : nullptr));
+        return steal(PyObject_Call(callable.ptr(), args.ptr(), noCopyNeeded ? noCopy().ptr() : nullptr));
+    }
+
+    // DataFrame({name: column, ...}) of fresh columns. A text column written as an object
+    // array of one packed string run goes to pandas the way the DDB path sends text: as the
+    // array pandas itself would make of those strs (pandas 3: Arrow-backed `str` over the
+    // run's bytes), without making a str per cell.
+    py::object frame(const py::object& dataFrame, const Object& data, int depth) {
+        py::dict columns;
+        for (size_t i = 0; i + 1 < data.items.size(); i += 2) {
+            py::object key = build(data.items[i], depth + 2);
+            py::object value = packedTextColumn(data.items[i + 1], depth + 2);
+            if (!value) value = build(data.items[i + 1], depth + 2);
+            columns[key] = value;
+        }
+        return dataFrame(columns, py::arg("copy") = false);
+    }
+
+    py::object packedTextColumn(const Ref& r, int depth) {
+        if (r->kind != Kind::Call) return {};
+        const Object* state = reconstructState(*r);
+        if (!state) return {};
+        const Ref& shape = state->items[1];
+        const Ref& list = state->items[4];
+        if (list->kind != Kind::List || !list->texts || !list->mutations.empty() || list.use_count() != 1 ||
+            shape->kind != Kind::Tuple || shape->items.size() != 1 || shape->items[0]->kind != Kind::Int ||
+            static_cast<size_t>(shape->items[0]->integer) != list->texts->size())
+            return {};
+        py::object dt = build(state->items[2], depth + 1);
+        if (!py::isinstance<py::dtype>(dt) || py::reinterpret_borrow<py::dtype>(dt).kind() != 'O') return {};
+        return pandasTextArray(columnOf(*list->texts));
+    }
+
+    // A packed run as a text Column: STRING offsets + bytes, or SYMBOL indices over a base.
+    static ddb::Column columnOf(const ddb::pickle::TextRun& run) {
+        auto text = [](const ddb::pickle::TextRun& r) {
+            ddb::Column c;
+            c.rawType = static_cast<uint8_t>(ddb::Type::String);
+            c.length = static_cast<int64_t>(r.strings());
+            c.offsets = ddb::Buffer::allocate(static_cast<size_t>(c.length + 1) * sizeof(int64_t));
+            int64_t* o = c.offsets->as<int64_t>();
+            o[0] = 0;
+            std::memcpy(o + 1, r.ends.data(), r.ends.size() * sizeof(int64_t));
+            c.data = ddb::Buffer::allocate(r.bytes.size());
+            std::memcpy(c.data->data(), r.bytes.data(), r.bytes.size());
+            return c;
+        };
+        if (!run.symbols) return text(run);
+        ddb::Column c;
+        c.rawType = static_cast<uint8_t>(ddb::Type::Symbol);
+        c.length = static_cast<int64_t>(run.indices.size());
+        c.symbols = std::make_shared<ddb::SymbolBase>();
+        c.symbols->strings = text(run);
+        c.data = ddb::Buffer::allocate(run.indices.size() * sizeof(int32_t));
+        std::memcpy(c.data->data(), run.indices.data(), run.indices.size() * sizeof(int32_t));
+        return c;
     }
 
     // pandas 3 copies the arrays given to Series(...) and DataFrame({...}). When the stream

@@ -235,3 +235,27 @@ def test_a_corrupt_arrow_upload_is_a_codec_error():
     from dolphindb.server import codec
     with pytest.raises(codec.CodecError, match="Arrow"):
         codec.decode_bytes(b"\x00\x26" + b"\xff\xff\xff\xff\x10\x00\x00\x00" + b"not a flatbuffer")
+
+
+@pytest.mark.parametrize("rows,distinct", [(3, 2), (1000, 300), (70_000, 70_000)])
+def test_pickle_text_columns_equal_the_ddb_path_exactly(server, rows, distinct):
+    """PICKLE text columns (packed string runs, SYMBOL sections of each index width) become the
+    same pandas arrays as the DDB path builds: same dtype, same array class, same values."""
+    import pandas as pd
+
+    import dolphindb as ddb
+    import dolphindb.settings as keys
+    script = (f"t = table(symbol(string(til({rows}) % {distinct})) as sym, string(til({rows})) as s, "
+              f"til({rows}) as i); update t set s = '' where i % 7 == 0; "
+              f"update t set s = '\u00e9\u4e2d' + s where i % 5 == 1; t")
+    frames = []
+    for protocol in (keys.PROTOCOL_PICKLE, keys.PROTOCOL_DDB):
+        s = ddb.Session(protocol=protocol)
+        assert s.connect("127.0.0.1", server.port, "admin", "123456")
+        frames.append(s.run(script))
+        s.close()
+    pickled, ddb_frame = frames
+    pd.testing.assert_frame_equal(pickled, ddb_frame, check_exact=True)
+    for column in ("sym", "s"):
+        assert type(pickled[column].array) is type(ddb_frame[column].array)
+    assert pickled["s"].iloc[1].startswith("\u00e9\u4e2d") and pickled["s"].iloc[0] == ""
