@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <vector>
 
 #include "errors.h"
 
@@ -11,35 +13,106 @@ namespace ddb {
 namespace {
 constexpr size_t kAlignment = 64;
 
-uint8_t* alignedAlloc(size_t bytes) {
+size_t roundUp(size_t bytes) {
     size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    if (rounded == 0) rounded = kAlignment;
+    return rounded == 0 ? kAlignment : rounded;
+}
+
+// Large blocks freed by one result are kept for the next one. A large download fills a fresh
+// block front to back, and with glibc (which maps and unmaps every block above 32 MiB) each
+// 4 KiB of it is a page fault plus zeroing: about half the client CPU of a receive-bound
+// download. A kept block is reused by any request of at least half its size; at most
+// kRetainedLimit bytes are kept, the least recently freed given back first.
+class LargeBlocks {
+public:
+    static constexpr size_t kLarge = 8 << 20;
+    static constexpr size_t kRetainedLimit = 256 << 20;
+
+    static LargeBlocks& instance() {
+        static auto* blocks = new LargeBlocks();   // never destroyed: buffers may outlive statics
+        return *blocks;
+    }
+
+    // A block of at least `bytes` (its capacity in *capacity), or nullptr.
+    uint8_t* take(size_t bytes, size_t* capacity) {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (size_t i = blocks_.size(); i-- > 0;) {   // most recently freed first: still in cache
+            Block b = blocks_[i];
+            if (b.capacity >= bytes && b.capacity / 2 <= bytes) {
+                blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(i));
+                retained_ -= b.capacity;
+                *capacity = b.capacity;
+                return b.data;
+            }
+        }
+        return nullptr;
+    }
+
+    void give(uint8_t* data, size_t capacity) {
+        std::vector<uint8_t*> released;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            blocks_.push_back({data, capacity});
+            retained_ += capacity;
+            while (retained_ > kRetainedLimit) {
+                released.push_back(blocks_.front().data);
+                retained_ -= blocks_.front().capacity;
+                blocks_.erase(blocks_.begin());
+            }
+        }
+        for (uint8_t* p : released) std::free(p);
+    }
+
+private:
+    struct Block {
+        uint8_t* data;
+        size_t capacity;
+    };
+    std::mutex mu_;
+    std::vector<Block> blocks_;
+    size_t retained_ = 0;
+};
+
+uint8_t* alignedAlloc(size_t bytes, size_t* capacity) {
+    size_t rounded = roundUp(bytes);
+    if (rounded >= LargeBlocks::kLarge)
+        if (uint8_t* kept = LargeBlocks::instance().take(rounded, capacity)) return kept;
     void* p = std::aligned_alloc(kAlignment, rounded);
     if (!p) throw std::bad_alloc();
+    *capacity = rounded;
     return static_cast<uint8_t*>(p);
+}
+
+void release(uint8_t* data, size_t capacity) {
+    if (!data) return;
+    if (capacity >= LargeBlocks::kLarge)
+        LargeBlocks::instance().give(data, capacity);
+    else
+        std::free(data);
 }
 }  // namespace
 
 std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
     std::shared_ptr<Buffer> b(new Buffer());
-    b->data_ = alignedAlloc(bytes);
+    b->data_ = alignedAlloc(bytes, &b->capacity_);
     b->size_ = bytes;
-    b->capacity_ = bytes;
     return b;
 }
 
-Buffer::~Buffer() { std::free(data_); }
+Buffer::~Buffer() { release(data_, capacity_); }
 
 void Buffer::resize(size_t bytes) {
     if (bytes <= capacity_) {
         size_ = bytes;
         return;
     }
-    uint8_t* fresh = alignedAlloc(bytes);
+    size_t capacity;
+    uint8_t* fresh = alignedAlloc(bytes, &capacity);
     if (size_) std::memcpy(fresh, data_, size_);
-    std::free(data_);
+    release(data_, capacity_);
     data_ = fresh;
-    size_ = capacity_ = bytes;
+    size_ = bytes;
+    capacity_ = capacity;
 }
 
 std::string_view Column::stringAt(int64_t i) const {
