@@ -48,6 +48,11 @@ public:
         return nullptr;
     }
 
+    size_t retained() {
+        std::lock_guard<std::mutex> lock(mu_);
+        return retained_;
+    }
+
     void give(uint8_t* data, size_t capacity) {
         std::vector<uint8_t*> released;
         {
@@ -100,6 +105,8 @@ std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
 }
 
 Buffer::~Buffer() { release(data_, capacity_); }
+
+size_t Buffer::keptBytes() { return LargeBlocks::instance().retained(); }
 
 void Buffer::resize(size_t bytes) {
     if (bytes <= capacity_) {

@@ -29,6 +29,8 @@ public:
     size_t size() const { return size_; }
     // Grows (or shrinks) keeping the first min(old, new) bytes.
     void resize(size_t bytes);
+    // Bytes of freed large blocks kept for reuse by the next large buffers (bounded).
+    static size_t keptBytes();
     template <class T> T* as() { return reinterpret_cast<T*>(data_); }
     template <class T> const T* as() const { return reinterpret_cast<const T*>(data_); }
 

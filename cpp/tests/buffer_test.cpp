@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "protocol/io.h"
 #include "protocol/value.h"
@@ -26,4 +28,32 @@ TEST(MemorySource, ReadPastEndIsAProtocolError) {
     EXPECT_EQ(s, "ab");
     s.clear();
     EXPECT_THROW(strings.readUntil('\0', s, 100), ProtocolError);
+}
+
+TEST(Buffer, LargeBlocksAreReusedByTheNextLargeResult) {
+    const uint8_t* first;
+    {
+        auto a = Buffer::allocate(16 << 20);
+        first = a->data();
+        std::memset(a->data(), 1, a->size());
+    }
+    auto b = Buffer::allocate(12 << 20);     // at least half the kept block: reused
+    EXPECT_EQ(b->data(), first);
+    EXPECT_EQ(b->size(), size_t(12) << 20);
+    b->resize(16 << 20);                     // within the block's capacity: no new allocation
+    EXPECT_EQ(b->data(), first);
+    auto c = Buffer::allocate(16 << 20);     // the block is taken: a fresh one
+    EXPECT_NE(c->data(), first);
+    auto small = Buffer::allocate(1 << 20);  // small buffers never come from the kept blocks
+    EXPECT_NE(small->data(), first);
+}
+
+TEST(Buffer, KeptLargeBlocksAreBounded) {
+    std::vector<std::shared_ptr<Buffer>> many;
+    for (int i = 0; i < 40; ++i) many.push_back(Buffer::allocate(16 << 20));   // 640 MiB live
+    many.clear();
+    EXPECT_LE(Buffer::keptBytes(), size_t(256) << 20);
+    EXPECT_GE(Buffer::keptBytes(), size_t(16) << 20);
+    auto again = Buffer::allocate(16 << 20);
+    EXPECT_LE(Buffer::keptBytes(), size_t(240) << 20);   // taken from what was kept
 }
