@@ -331,6 +331,12 @@ def _corrupt_arrow_offsets() -> bytes:
     return b"\x00\x26" + stream[:at] + bytes.fromhex("ff000000") + stream[at + 4:]
 
 
+def _patched_arrow(table, old: bytes, new: bytes) -> bytes:
+    stream = _ipc(table)
+    assert stream.count(old) == 1
+    return b"\x00\x26" + stream.replace(old, new)
+
+
 CORRUPT = {
     "pickle-opcode": b"\x00\x26\x80\x04\x4e\xfe.",
     "pickle-truncated": b"\x00\x26" + pickle.dumps(list(range(100)), protocol=4)[:-20],
@@ -339,6 +345,13 @@ CORRUPT = {
     "arrow-framing": b"\x00\x26\xff\xff\xff\xff\xf0\xff\xff\xff",
     "arrow-metadata": b"\x00\x26\xff\xff\xff\xff\x10\x00\x00\x00" + bytes(16) + b"\xff\xff\xff\xff\x00\x00\x00\x00",
     "arrow-offsets": _corrupt_arrow_offsets(),
+    "arrow-offsets-decreasing": _patched_arrow(pa.table({"s": ["a", "bb", "ccc"]}),
+                                               bytes.fromhex("00000000010000000300000006000000"),
+                                               bytes.fromhex("00000000040000000300000006000000")),
+    "arrow-utf8": _patched_arrow(pa.table({"s": ["abcxyz"]}), b"abcxyz", b"ab\xffxyz"),
+    "arrow-dictionary-index": _patched_arrow(
+        pa.table({"s": pa.array(["x", "y", "x", "y"]).dictionary_encode()}),
+        bytes.fromhex("00000000010000000000000001000000"), bytes.fromhex("00000000070000000000000001000000")),
     "compressed-lz4": _corrupt_compressed_block(_compressed_table_reply(), 1),
     "compressed-delta": _corrupt_compressed_block(_compressed_table_reply(), 2),
 }
