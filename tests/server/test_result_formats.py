@@ -259,3 +259,21 @@ def test_pickle_text_columns_equal_the_ddb_path_exactly(server, rows, distinct):
     for column in ("sym", "s"):
         assert type(pickled[column].array) is type(ddb_frame[column].array)
     assert pickled["s"].iloc[1].startswith("\u00e9\u4e2d") and pickled["s"].iloc[0] == ""
+
+
+@pytest.mark.parametrize("texts", [
+    [f"v{k}" for k in range(300)],                            # ASCII: the joined fast path
+    [f"\u00e9{k}\u4e2d" for k in range(300)],                  # non-ASCII: encoded one by one
+    [f"v{k}" for k in range(299)] + ["x" * 300],              # one long string: the generic path
+])
+def test_text_runs_pickle_like_the_standard_pickler(texts):
+    """The vectorized SHORT_BINUNICODE run writes what pickle itself writes for a list of strs."""
+    import pickle
+
+    from dolphindb.server.result_formats import PickleWriter
+    w = PickleWriter()
+    w.save(texts)
+    ours = w.finish()
+    assert pickle.loads(ours) == texts
+    standard = pickle.dumps(texts, protocol=4)
+    assert pickle.loads(standard) == pickle.loads(ours)

@@ -158,8 +158,9 @@ class PickleWriter:
             out += b"]"
             if obj:
                 out += b"("
-                for x in obj:
-                    self.save(x)
+                if not self._str_run(obj):
+                    for x in obj:
+                        self.save(x)
                 out += b"e"
         elif isinstance(obj, dict):
             out += b"}"
@@ -202,6 +203,36 @@ class PickleWriter:
             self.out += b"\x8c" + bytes((len(raw),)) + raw
         else:
             self.out += b"X" + struct.pack("<I", len(raw)) + raw
+
+    def _str_run(self, items) -> bool:
+        """A list of short strs (a text column) as SHORT_BINUNICODE records, built with numpy
+        instead of one append per string; False (nothing written) for anything else."""
+        if len(items) < 64:
+            return False
+        try:
+            joined = "".join(items)
+        except TypeError:
+            return False                      # not all str
+        if joined.isascii():                  # a str's length is its UTF-8 length
+            lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+            raw = joined.encode("ascii")
+        else:
+            encoded = [x.encode("utf-8", "surrogatepass") for x in items]
+            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+            raw = b"".join(encoded)
+        if len(lengths) and lengths.max() >= 256:
+            return False
+        data = np.frombuffer(raw, dtype=np.uint8)
+        starts = np.concatenate(([0], np.cumsum(lengths + 2)[:-1]))
+        record = np.empty(int((lengths + 2).sum()), dtype=np.uint8)
+        payload = np.ones(len(record), dtype=bool)
+        payload[starts] = False
+        payload[starts + 1] = False
+        record[starts] = 0x8C
+        record[starts + 1] = lengths
+        record[payload] = data
+        self.out += record.tobytes()
+        return True
 
     def _bytes(self, raw: bytes) -> None:
         if len(raw) < 256:
