@@ -559,14 +559,21 @@ private:
         }
     }
     void symbolRunIndices(TextRun& run, uint64_t bytes, int width) {
+        run.symbols = true;
+        readSymbolIndices(bytes, width, run.strings(), [&](size_t count) { run.indices.reserve(count); },
+                          [&](uint64_t index) { run.indices.push_back(static_cast<uint32_t>(index)); });
+    }
+    // A SYMBOL section's index bytes (little-endian, `width` bytes each) in bounded chunks, each
+    // index checked against the section's `tableSize` strings; `reserve(count)` first when the
+    // stream's size says the bytes are there.
+    template <class Reserve, class OnIndex>
+    void readSymbolIndices(uint64_t bytes, int width, uint64_t tableSize, Reserve&& reserve, OnIndex&& onIndex) {
         if (bytes % static_cast<uint64_t>(width) != 0)
             fail("SYMBOL index bytes (" + std::to_string(bytes) + ") are not a multiple of " + std::to_string(width));
         checkLength(bytes, "SYMBOL indices");
-        run.symbols = true;
+        if (in_.remaining() >= 0) reserve(static_cast<size_t>(bytes / width));
         std::array<uint8_t, 64 * 1024> chunk;
         uint64_t left = bytes;
-        if (in_.remaining() >= 0) run.indices.reserve(static_cast<size_t>(bytes / width));
-        const uint64_t table = run.strings();
         while (left > 0) {
             size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), left));
             in_.read(chunk.data(), take);
@@ -578,9 +585,10 @@ private:
                 } else {
                     for (int k = width - 1; k >= 0; --k) index = (index << 8) | chunk[at + static_cast<size_t>(k)];
                 }
-                if (index >= table)
-                    fail("SYMBOL index " + std::to_string(index) + " outside its table of " + std::to_string(table) + " strings");
-                run.indices.push_back(static_cast<uint32_t>(index));
+                if (index >= tableSize)
+                    fail("SYMBOL index " + std::to_string(index) + " outside its table of " + std::to_string(tableSize) +
+                         " strings");
+                onIndex(index);
             }
         }
     }
@@ -642,29 +650,8 @@ private:
         }
     }
     void symbolIndices(const std::vector<Ref>& table, uint64_t bytes, int width) {
-        if (bytes % static_cast<uint64_t>(width) != 0)
-            fail("SYMBOL index bytes (" + std::to_string(bytes) + ") are not a multiple of " + std::to_string(width));
-        checkLength(bytes, "SYMBOL indices");
-        std::array<uint8_t, 64 * 1024> chunk;
-        uint64_t left = bytes;
-        if (in_.remaining() >= 0) stack_.reserve(stack_.size() + static_cast<size_t>(bytes / width));
-        while (left > 0) {
-            size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), left));
-            in_.read(chunk.data(), take);
-            left -= take;
-            for (size_t at = 0; at < take; at += static_cast<size_t>(width)) {
-                uint64_t index = 0;
-                if (width == 1) {
-                    index = chunk[at];
-                } else {
-                    for (int k = width - 1; k >= 0; --k) index = (index << 8) | chunk[at + static_cast<size_t>(k)];
-                }
-                if (index >= table.size())
-                    fail("SYMBOL index " + std::to_string(index) + " outside its table of " +
-                         std::to_string(table.size()) + " strings");
-                stack_.push_back(table[static_cast<size_t>(index)]);
-            }
-        }
+        readSymbolIndices(bytes, width, table.size(), [&](size_t count) { stack_.reserve(stack_.size() + count); },
+                          [&](uint64_t index) { stack_.push_back(table[static_cast<size_t>(index)]); });
     }
 
     void frame() {
