@@ -72,7 +72,8 @@ def test_wrong_password_leaves_no_session_on_the_server(server, s):
     for _ in range(3):
         assert ddb.Session().connect("127.0.0.1", server.port, "admin", "wrong") is False
     time.sleep(0.2)
-    assert len(s.run("getSessionMemoryStat()")) == before
+    # <=: a session an earlier test closed may end meanwhile; three leaked ones would add 3.
+    assert len(s.run("getSessionMemoryStat()")) <= before
 
 
 def test_close_is_idempotent_and_later_calls_fail_clearly(server):
