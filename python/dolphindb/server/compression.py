@@ -377,29 +377,32 @@ def delta_decode_block(block: bytes, unit: int, max_values: int) -> np.ndarray:
         head = np.array(out_head, dtype=np.int64).astype(dtype)
         return head if tail is None else np.concatenate([head, tail.astype(dtype)])
 
-    pos, full = leading_nulls(0)
-    if full:
+    def zigzag_field(pos: int) -> tuple[int, int | None]:
+        """Leading nulls, a present bit, then a ZigZag field of `width` bits: (the position after
+        it, its value mod 2^64), or (pos, None) when the block or max_values ends first."""
+        pos, full = leading_nulls(pos)
+        if full:
+            return pos, None
+        pos += 1
+        if end_after_present(pos):
+            return pos, None
+        z = field(pos, width)
+        return pos + width, ((z >> 1) ^ -(z & 1)) & _ALL_ONES
+
+    def signed(u: int) -> int:
+        return u - (1 << 64) if u >> 63 else u
+
+    pos, prev = zigzag_field(0)              # the first value
+    if prev is None:
         return finish()
-    pos += 1
-    if end_after_present(pos):
-        return finish()
-    z = field(pos, width)
-    prev = ((z >> 1) ^ -(z & 1)) & _ALL_ONES
-    pos += width
-    out_head.append(prev - (1 << 64) if prev >> 63 else prev)
+    out_head.append(signed(prev))
     if len(out_head) == max_values:
         return finish()
-    pos, full = leading_nulls(pos)
-    if full:
+    pos, delta = zigzag_field(pos)           # the first delta
+    if delta is None:
         return finish()
-    pos += 1
-    if end_after_present(pos):
-        return finish()
-    z = field(pos, width)
-    delta = ((z >> 1) ^ -(z & 1)) & _ALL_ONES
-    pos += width
     prev = (prev + delta) & _ALL_ONES
-    out_head.append(prev - (1 << 64) if prev >> 63 else prev)
+    out_head.append(signed(prev))
     room = max_values - len(out_head)
     if room == 0:
         return finish()
