@@ -273,6 +273,12 @@ private:
         std::memcpy(&v, raw, sizeof v);
         return v;
     }
+    // A protocol-0 memo index: a non-negative decimal on its own line.
+    uint64_t lineIndex(const char* what) {
+        int64_t i;
+        if (!parseInt64(line(what), i) || i < 0) fail(std::string("invalid ") + what + " index");
+        return static_cast<uint64_t>(i);
+    }
     std::string line(const char* what) {
         std::string s;
         try {
@@ -966,21 +972,11 @@ private:
                 return push(std::move(o));
             }
 
-            case PUT: {
-                int64_t i;
-                std::string s = line("PUT");
-                if (!parseInt64(s, i) || i < 0) fail("invalid PUT index");
-                return memoPut(static_cast<uint64_t>(i));
-            }
+            case PUT: return memoPut(lineIndex("PUT"));
             case BINPUT: return memoPut(byte());
             case LONG_BINPUT: return memoPut(le<uint32_t>());
             case MEMOIZE: return memoPut(memo_.size());
-            case GET: {
-                int64_t i;
-                std::string s = line("GET");
-                if (!parseInt64(s, i) || i < 0) fail("invalid GET index");
-                return memoGet(static_cast<uint64_t>(i));
-            }
+            case GET: return memoGet(lineIndex("GET"));
             case BINGET: return memoGet(byte());
             case LONG_BINGET: return memoGet(le<uint32_t>());
 
