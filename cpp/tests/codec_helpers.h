@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "protocol/codec.h"
+#include "protocol/io.h"
 #include "protocol/value.h"
 
 namespace ddbtest {
@@ -199,5 +201,25 @@ std::vector<T> row(const Column& c, int64_t i) {
 }
 
 inline Value decodeHex(std::string_view h) { return deserialize(unhex(h)); }
+
+// A socket-like Source over bytes: remaining() is unknown (-1), as from a connection; running
+// out is a ProtocolError ("stream ended"). Records the largest single read.
+class StreamSource final : public Source {
+public:
+    explicit StreamSource(std::string bytes) : bytes_(std::move(bytes)) {}
+    void read(void* dst, size_t n) override {
+        if (bytes_.size() - pos_ < n) throw ProtocolError("stream ended");
+        if (n) std::memcpy(dst, bytes_.data() + pos_, n);
+        pos_ += n;
+        maxRead_ = std::max(maxRead_, n);
+    }
+    size_t maxRead() const { return maxRead_; }
+    size_t position() const { return pos_; }
+
+private:
+    std::string bytes_;
+    size_t pos_ = 0;
+    size_t maxRead_ = 0;
+};
 
 }  // namespace ddbtest

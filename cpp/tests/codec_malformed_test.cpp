@@ -10,25 +10,6 @@ using namespace ddbtest;
 
 namespace {
 
-// A socket-like Source: remaining() is unknown (-1), bytes arrive in small pieces.
-class StreamSource final : public Source {
-public:
-    explicit StreamSource(std::string bytes) : bytes_(std::move(bytes)) {}
-    void read(void* dst, size_t n) override {
-        if (bytes_.size() - pos_ < n) throw ProtocolError("stream ended");
-        std::memcpy(dst, bytes_.data() + pos_, n);
-        pos_ += n;
-        maxRead_ = std::max(maxRead_, n);
-    }
-    size_t maxRead() const { return maxRead_; }
-    size_t position() const { return pos_; }
-
-private:
-    std::string bytes_;
-    size_t pos_ = 0;
-    size_t maxRead_ = 0;
-};
-
 Value decodeStream(const std::string& bytes) {
     StreamSource s(bytes);
     Value v = decodeObject(s);

@@ -6,23 +6,6 @@ using namespace ddb;
 using namespace ddbtest;
 using namespace std::string_literals;
 
-namespace {
-class StreamSource final : public Source {   // remaining() unknown, like a socket
-public:
-    explicit StreamSource(std::string b) : b_(std::move(b)) {}
-    void read(void* dst, size_t n) override {
-        if (b_.size() - pos_ < n) throw NetworkError("connection closed");
-        std::memcpy(dst, b_.data() + pos_, n);
-        pos_ += n;
-    }
-    size_t pos() const { return pos_; }
-
-private:
-    std::string b_;
-    size_t pos_ = 0;
-};
-}  // namespace
-
 TEST(Framing, OptionStrings) {
     RequestOptions o;
     EXPECT_EQ(formatOptions(o), "32_1_4_64__0");
@@ -103,7 +86,7 @@ TEST(Framing, ResponseFromSocketLikeSourceStopsAtItsEnd) {
     std::string second = buildErrorResponse("9", "Server error");
     StreamSource s(first + second);
     Response a = readResponse(s);
-    EXPECT_EQ(s.pos(), first.size());   // never reads ahead into the next reply
+    EXPECT_EQ(s.position(), first.size());   // never reads ahead into the next reply
     EXPECT_EQ(at<int64_t>(a.objects[0].column, 0), 5);
     Response b = readResponse(s);
     EXPECT_FALSE(b.head.ok);

@@ -20,22 +20,6 @@ using ddb::pickle::Ref;
 
 namespace {
 
-// A socket-like Source: remaining() unknown.
-class StreamSource final : public Source {
-public:
-    explicit StreamSource(std::string bytes) : bytes_(std::move(bytes)) {}
-    void read(void* dst, size_t n) override {
-        if (bytes_.size() - pos_ < n) throw ProtocolError("stream ended");
-        if (n) std::memcpy(dst, bytes_.data() + pos_, n);
-        pos_ += n;
-    }
-    size_t position() const { return pos_; }
-
-private:
-    std::string bytes_;
-    size_t pos_ = 0;
-};
-
 std::string str(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
 
 std::string show(const Ref& o);
