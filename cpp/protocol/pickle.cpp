@@ -488,16 +488,31 @@ private:
     // TextRun, with no Object per string. Any other opcode on the way ends the attempt: the
     // strings read so far are pushed as Objects and the opcode runs normally, so the stream
     // means exactly what it meant.
+    // For the three protocol-4 string opcodes: reads the byte length that follows into n.
+    bool stringLength(uint8_t op, uint64_t& n) {
+        switch (op) {
+            case SHORT_BINUNICODE: n = byte(); return true;
+            case BINUNICODE: n = le<uint32_t>(); return true;
+            case BINUNICODE8: n = le<uint64_t>(); return true;
+            default: return false;
+        }
+    }
     void textRun() {
         auto run = std::make_unique<TextRun>();
         for (;;) {
             if (!run->symbols && pending_ < 0) shortStrings(*run);
             uint8_t op = next();
             uint64_t n;
+            if (stringLength(op, n)) {
+                if (!run->symbols) {
+                    appendText(run->bytes, n, "string");
+                    run->ends.push_back(static_cast<int64_t>(run->bytes.size()));
+                    continue;
+                }
+                unpack(*run);   // a string after a SYMBOL section: read and pushed as usual
+                return push(makeStr(text(n, "string")));
+            }
             switch (op) {
-                case SHORT_BINUNICODE: n = byte(); break;
-                case BINUNICODE: n = le<uint32_t>(); break;
-                case BINUNICODE8: n = le<uint64_t>(); break;
                 case FRAME: frame(); continue;
                 case SYMBOL:
                     if (run->strings() != 0) {
@@ -512,15 +527,6 @@ private:
                     stack_.back()->texts = std::move(run);
                     return;
                 default: break;
-            }
-            if (op == SHORT_BINUNICODE || op == BINUNICODE || op == BINUNICODE8) {
-                if (!run->symbols) {
-                    appendText(run->bytes, n, "string");
-                    run->ends.push_back(static_cast<int64_t>(run->bytes.size()));
-                    continue;
-                }
-                unpack(*run);   // a string after a SYMBOL section: read and pushed as usual
-                return push(makeStr(text(n, "string")));
             }
             pending_ = op;
             return unpack(*run);
@@ -546,10 +552,12 @@ private:
         for (;;) {
             uint8_t op = next();
             uint64_t n;
+            if (stringLength(op, n)) {
+                appendText(run.bytes, n, "SYMBOL string");
+                run.ends.push_back(static_cast<int64_t>(run.bytes.size()));
+                continue;
+            }
             switch (op) {
-                case SHORT_BINUNICODE: n = byte(); break;
-                case BINUNICODE: n = le<uint32_t>(); break;
-                case BINUNICODE8: n = le<uint64_t>(); break;
                 case FRAME: frame(); continue;
                 case SHORT_BINBYTES: symbolRunIndices(run, byte(), 1); return true;
                 case BINBYTES: symbolRunIndices(run, le<uint32_t>(), 4); return true;
@@ -560,8 +568,6 @@ private:
                     run.bytes.clear();
                     return false;
             }
-            appendText(run.bytes, n, "SYMBOL string");
-            run.ends.push_back(static_cast<int64_t>(run.bytes.size()));
         }
     }
     void symbolRunIndices(TextRun& run, uint64_t bytes, int width) {
@@ -641,10 +647,12 @@ private:
         std::vector<Ref> table;
         for (;;) {
             uint8_t op = next();
+            uint64_t n;
+            if (stringLength(op, n)) {
+                table.push_back(makeStr(text(n, "SYMBOL string")));
+                continue;
+            }
             switch (op) {
-                case SHORT_BINUNICODE: table.push_back(makeStr(text(byte(), "SYMBOL string"))); continue;
-                case BINUNICODE: table.push_back(makeStr(text(le<uint32_t>(), "SYMBOL string"))); continue;
-                case BINUNICODE8: table.push_back(makeStr(text(le<uint64_t>(), "SYMBOL string"))); continue;
                 case FRAME: frame(); continue;
                 case SHORT_BINBYTES: return symbolIndices(table, byte(), 1);
                 case BINBYTES: return symbolIndices(table, le<uint32_t>(), 4);
