@@ -34,7 +34,6 @@ public:
         conn->connect();
         std::lock_guard<std::mutex> guard(connMu_);
         conn_ = std::move(conn);
-        timeoutMeansDeadNode_ = r.enabled();
         return true;
     }
 
@@ -47,8 +46,9 @@ public:
             // I/O, decoding and the GIL-free half of the conversion all run without the GIL.
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(mu_);
-            ddb::Result result = connection().run(
-                script, options, [&](std::string_view m) { messages.emplace_back(m); }, timeoutMeansDeadNode_);
+            ddb::ResilientConnection& c = connection();
+            ddb::Result result = c.run(script, options, [&](std::string_view m) { messages.emplace_back(m); },
+                                       timeoutMeansDeadNode(c));
             prepared = prepareResult(std::move(result), tableToList);
         }
         deliver(messages, onMessage);
@@ -64,9 +64,9 @@ public:
         {
             py::gil_scoped_release release;
             std::lock_guard<std::mutex> lock(mu_);
-            ddb::Result result = connection().call(
-                function, values, options, [&](std::string_view m) { messages.emplace_back(m); },
-                timeoutMeansDeadNode_);
+            ddb::ResilientConnection& c = connection();
+            ddb::Result result = c.call(function, values, options,
+                                        [&](std::string_view m) { messages.emplace_back(m); }, timeoutMeansDeadNode(c));
             prepared = prepareResult(std::move(result), tableToList);
         }
         deliver(messages, onMessage);
@@ -79,7 +79,8 @@ public:
         auto options = requestOptions(flag, 4, 64, 0);
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(mu_);
-        connection().upload(names, values, options, timeoutMeansDeadNode_);
+        ddb::ResilientConnection& c = connection();
+        c.upload(names, values, options, timeoutMeansDeadNode(c));
     }
 
     void close() {
@@ -125,8 +126,11 @@ private:
         return *conn_;
     }
 
+    // A Session's read timeout means a dead node when it may fail over or reconnect; otherwise
+    // the request fails with the TimeoutError.
+    static bool timeoutMeansDeadNode(const ddb::ResilientConnection& c) { return c.resilience().enabled(); }
+
     std::unique_ptr<ddb::ResilientConnection> conn_;
-    bool timeoutMeansDeadNode_ = false;
     std::mutex mu_;       // one request at a time
     std::mutex connMu_;   // guards the conn_ pointer for close()/isOpen() from other threads
 };

@@ -5,6 +5,7 @@ The official client's texts are kept where users match on them (OFFICIAL_API.md 
 from __future__ import annotations
 
 import datetime
+import logging
 from enum import Enum
 
 PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW = 0, 1, 2, 3
@@ -170,7 +171,6 @@ RECONNECT_TIMEOUT = 30.0   # seconds: the longest one reconnect/failover episode
 
 
 def _log_connection_event(kind: str, source: str, target: str, reason: str) -> None:
-    import logging
     log = logging.getLogger("dolphindb")
     if kind == "resend":
         log.warning("Resending a request that failed on %s: %s", source, reason)
