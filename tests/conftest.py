@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-CAPTURES = SHARED / "protocol" / "captures"
+CAPTURES = ROOT / "tests" / "data" / "captures"
 
 
 @pytest.fixture(scope="session")

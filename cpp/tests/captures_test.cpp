@@ -1,4 +1,4 @@
-// The real bytes of the official client (../shared/protocol/captures): every reply it accepted
+// The real bytes of the official client (tests/data/captures): every reply it accepted
 // parses, every request parses, the argument objects decode to the values of client_code.py and
 // re-encoding (and rebuilding whole requests) reproduces the captured bytes.
 #include <algorithm>
@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path capturesDir() { return fs::path(DDB_SHARED_DIR) / "protocol" / "captures"; }
+fs::path capturesDir() { return fs::path(DDB_CAPTURES_DIR); }
 
 std::vector<fs::path> captureFiles(const std::string& suffix) {
     std::vector<fs::path> out;

@@ -75,7 +75,7 @@ from dolphindb.server.values import (
     Vector,
 )
 
-CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "protocol" / "captures"
+CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 INT_NULL, LONG_NULL = -(1 << 31), -(1 << 63)
 
 

@@ -13,7 +13,7 @@ from dolphindb.server.values import (ANY, ARRAY_BASE, BLOB, BOOL, DATE, DECIMAL3
                                      SYMBOL, TIMESTAMP, UUID, VOID, ArrayVector, Dictionary, Matrix,
                                      Scalar, Table, Vector)
 
-CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "protocol" / "captures"
+CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 
 
 def h(text: str) -> bytes:

@@ -13,7 +13,7 @@ from dolphindb.server import Server, codec
 from dolphindb.server.protocol import SocketReader
 from dolphindb.server.values import INT, LONG, STRING, Scalar, Vector
 
-CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "protocol" / "captures"
+CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 
 
 class RawClient:
