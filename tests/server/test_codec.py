@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import os
 import re
 import struct
 import time
@@ -1144,8 +1145,10 @@ def test_codec_does_not_import_the_extension():
     import sys
     code = ("import sys; import dolphindb.server.codec, dolphindb.server.compression; "
             "assert 'dolphindb._core' not in sys.modules, 'C++ extension imported'")
-    env_path = str(Path(__file__).resolve().parents[2] / "python")
-    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+    env = {"PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:      # a source-tree run; an installed package needs none
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
 def test_form_and_type_constants_cover_the_flag_word():
