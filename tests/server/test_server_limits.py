@@ -205,20 +205,33 @@ def test_a_value_past_the_session_memory_limit_is_refused():
 
 
 # -- abandoned jobs --------------------------------------------------------------------------------------
+def _hang_up_while_running(srv, client):
+    """Closes `client` once its job runs, then waits (at most 5 s) for the server's jobs to end."""
+    while not any(j.running for j in list(srv.jobs.values())):
+        time.sleep(0.01)
+    client.close()
+    deadline = time.monotonic() + 5
+    while srv.jobs and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_a_job_whose_client_hung_up_is_cancelled():
     with Server(port=0, workers=2) as srv:
         c = RawClient(srv.port)
         body = "script\ni = 0; do { i = i + 1 } while (true)"
         c.sock.sendall(f"API2 {c.sid} {len(body)} / 32_1_4_64__0\n{body}".encode())
-        while not any(j.running for j in list(srv.jobs.values())):
-            time.sleep(0.01)
-        c.close()
-        deadline = time.monotonic() + 5
-        while srv.jobs and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _hang_up_while_running(srv, c)
         assert not srv.jobs                                                    # the loop stopped
         assert srv.job_slots.acquire(timeout=1) and srv.job_slots.acquire(timeout=1)  # both slots free
         srv.job_slots.release(), srv.job_slots.release()
+
+
+def test_an_async_job_runs_on_after_its_client_hangs_up():
+    with Server(port=0) as srv:
+        c = RawClient(srv.port)
+        c.script("sleep(500); share table(1..3 as x) as after_hangup_t", flag=32 | 4)   # no reply
+        _hang_up_while_running(srv, c)
+        assert RawClient(srv.port).script("exec count(*) from after_hangup_t")[1].value == 3
 
 
 def test_pipelined_bytes_do_not_cancel_a_running_job():

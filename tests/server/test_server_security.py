@@ -224,39 +224,74 @@ def test_users_and_privileges_persist_in_the_data_dir(tmp_path):
 
 
 # -- wrong passwords back off ----------------------------------------------------------------------
-def test_wrong_passwords_lock_the_user_then_back_off(srv):
+def _timed_login(port, user, password):
+    t0 = time.monotonic()
+    status = RawClient(port, login=(user, password)).status
+    return status, time.monotonic() - t0
+
+
+def test_wrong_passwords_hold_back_the_next_logins_of_that_user(srv):
     for _ in range(5):
-        assert RawClient(srv.port, login=("admin", "guess")).status == "The user name or password is incorrect."
-    locked = RawClient(srv.port, login=("admin", "123456")).status   # right password, refused
-    assert locked.startswith("Too many wrong passwords for the user 'admin'")
-    time.sleep(1.1)                                                  # the first lock lasts 1 s
-    assert RawClient(srv.port, login=("admin", "123456")).status == "OK"
+        status, took = _timed_login(srv.port, "admin", "guess")
+        assert status == "The user name or password is incorrect." and took < 0.25
+    status, took = _timed_login(srv.port, "admin", "guess")     # the 6th waits out the back-off
+    assert status == "The user name or password is incorrect." and took >= 0.24
+    status, took = _timed_login(srv.port, "admin", "123456")    # held back 0.5 s, then let in
+    assert status == "OK" and took >= 0.49
+    assert srv.state.login_guard.delay("admin", "127.0.0.1") == 0   # the right password ended the run
 
 
-def test_two_hundred_guesses_do_not_get_through(srv):
+def test_guessing_gets_slower_with_every_wrong_password(srv):
+    """200 guesses took 0.06 s: now each one past the 5th waits twice as long as the previous
+    one, up to the cap of 2 s (below the clients' 3 s handshake timeout)."""
     srv.state.users.create("victim", "right99")
-    statuses = [RawClient(srv.port, login=("victim", f"guess{i}")).status for i in range(200)]
-    assert statuses.count("The user name or password is incorrect.") == 5
-    assert all(s.startswith("Too many wrong passwords for the user 'victim'") for s in statuses[5:])
-    assert RawClient(srv.port, login=("victim", "right99")).status.startswith("Too many wrong passwords")
-    time.sleep(1.1)
-    assert RawClient(srv.port, login=("victim", "guess")).status == "The user name or password is incorrect."
-    assert RawClient(srv.port, login=("victim", "right99")).status.endswith("refused for 2 s more.")  # doubled
+    t0 = time.monotonic()
+    for i in range(10):
+        assert RawClient(srv.port, login=("victim", f"guess{i}")).status == "The user name or password is incorrect."
+    assert time.monotonic() - t0 >= 0.25 + 0.5 + 1 + 2 + 2                   # the waits of guesses 6..10
+    assert srv.state.login_guard.delay("victim", "127.0.0.1") > 1.5          # capped at 2 s
+    assert RawClient(srv.port, login=("victim", "right99")).status == "OK"
 
 
-def test_wrong_passwords_from_one_address_lock_the_address(srv):
+def test_parallel_guesses_do_not_multiply(srv):
+    srv.state.users.create("target", "right99")
+    for i in range(5):
+        RawClient(srv.port, login=("target", f"guess{i}"))
+    statuses = []
+    threads = [threading.Thread(target=lambda i=i: statuses.append(
+        RawClient(srv.port, login=("target", f"parallel{i}")).status)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert statuses.count("The user name or password is incorrect.") <= 4   # max_waiting per user
+    assert sum(s.startswith("Too many logins wait after repeated wrong passwords for the user 'target'")
+               for s in statuses) >= 8
+
+
+def test_wrong_passwords_from_one_address_hold_back_that_address(srv):
     srv.state.users.create("bystander", "right99")
     for i in range(5):                              # five different user names, one address
         RawClient(srv.port, login=(f"nobody{i}", "guess"))
-    status = RawClient(srv.port, login=("bystander", "right99")).status
-    assert status.startswith("Too many wrong passwords for the address 127.0.0.1")
+    assert srv.state.login_guard.delay("bystander", "127.0.0.1") > 0.2
+    assert srv.state.login_guard.delay("bystander", "10.1.2.3") == 0       # other addresses are not
+    status, took = _timed_login(srv.port, "bystander", "right99")
+    assert status == "OK" and took >= 0.2
 
 
-def test_the_login_function_and_our_client_see_the_lock(srv):
-    for _ in range(5):
+def test_the_login_function_and_both_clients_back_off(srv, official):
+    for _ in range(6):
         guest = RawClient(srv.port, login=None)
         assert guest.call("login", Scalar(STRING, "admin"), Scalar(STRING, "guess"))[0].startswith(
             "The user name or password is incorrect")
+    t0 = time.monotonic()
     s = ddb.Session()
-    assert s.connect("127.0.0.1", srv.port, "admin", "123456") is False
-    assert "Too many wrong passwords" in s.last_error
+    assert s.connect("127.0.0.1", srv.port, "admin", "123456") is True      # held back, then in
+    assert time.monotonic() - t0 >= 0.45
+    for _ in range(6):
+        RawClient(srv.port, login=("admin", "guess"))
+    out = official(f"""
+        import dolphindb as ddb
+        s = ddb.Session(); print(s.connect("127.0.0.1", {srv.port}, "admin", "123456"))
+    """)
+    assert out.split() == ["True"]

@@ -196,11 +196,20 @@ class ServerState:
             raise ScriptError(f"Failed to save the shared table {name}: {e.strerror or e}. "
                               "The change was rolled back.") from None
 
-    def check_login(self, user: str, password: str, address: str) -> Optional[str]:
-        """None when the password is right, else the error text (wrong, or locked out)."""
-        locked = self.login_guard.locked(user, address)
-        if locked is not None:
-            return locked
+    def check_login(self, user: str, password: str, address: str, wait) -> Optional[str]:
+        """None when the password is right, else the error text. After repeated failures the
+        check is held back first: `wait(seconds)` sleeps (False: the wait was cut short)."""
+        guard = self.login_guard
+        delay = guard.hold(user, address)
+        if delay is None:
+            return (f"Too many logins wait after repeated wrong passwords for the user '{user}' or "
+                    f"the address {address}. Try again later.")
+        if delay > 0:
+            try:
+                if not wait(delay):
+                    return "The login was cancelled while held back after repeated wrong passwords."
+            finally:
+                guard.release(user, address)
         if not self.users.authenticate(user, password):
             self.login_guard.failed(user, address)
             return BAD_LOGIN
@@ -452,7 +461,8 @@ class Server:
         sid = s.session_id
         if req.body_kind == "connect":
             if req.login is not None:
-                failure = self.state.check_login(*req.login, c.remote[0])
+                failure = self.state.check_login(*req.login, c.remote[0],
+                                                 lambda t: not self._stopping.wait(t) and not c.dropped)
                 if failure is not None:
                     return protocol.error(sid, failure)
                 s.ctx.user = req.login[0]
@@ -552,8 +562,11 @@ class Server:
             while not slots.acquire(timeout=0.1):
                 s.ctx.check_cancelled()
             job.running = True
-            if s.sock is not None:
-                self.hangups.watch(s.sock, lambda: _cancel_abandoned(s))
+            # An async request (flag 4) expects no reply: its client may hang up and the job
+            # still runs. Any other job of a client that hung up is abandoned.
+            watched = s.sock if not req.flag & FLAG_ASYNC else None
+            if watched is not None:
+                self.hangups.watch(watched, lambda: _cancel_abandoned(s))
             try:
                 if req.body_kind == "script":
                     result = lang.run_script(s.ctx, req.text)
@@ -569,8 +582,8 @@ class Server:
                 if req.fetch_size > 0 and result is not None:
                     self.encode_result(result, req)  # validates the form before replying
             finally:
-                if s.sock is not None:
-                    self.hangups.unwatch(s.sock)
+                if watched is not None:
+                    self.hangups.unwatch(watched)
                 slots.release()
         finally:
             with self.lock:

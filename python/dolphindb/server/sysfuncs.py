@@ -55,6 +55,16 @@ def _sees_job(ctx, job) -> bool:
     return _is_admin(ctx) or job.session.ctx.user == ctx.user
 
 
+def _check_reach(ctx, registry, keys, reaches, refusal) -> None:
+    """Raises refusal(item) for the first entry of `registry` (the server's sessions or jobs)
+    named in `keys` that the caller may not act on; unknown keys are ignored."""
+    with _server(ctx).lock:
+        found = [registry[k] for k in keys if k in registry]
+    for item in found:
+        if not reaches(ctx, item):
+            raise ScriptError(refusal(item))
+
+
 def _strings(values):
     return Vector(STRING, np.array(list(values), dtype=object))
 
@@ -75,7 +85,7 @@ def login(ctx, user, password, encrypted=None):
             p = key.decrypt(base64.b64decode("".join(p.split())), padding.PKCS1v15()).decode()
         except Exception:
             raise ScriptError("The user name or password is incorrect.") from None
-    failure = srv.state.check_login(u, p, ctx.remote.rpartition(":")[0])
+    failure = srv.state.check_login(u, p, ctx.remote.rpartition(":")[0], lambda t: ctx.sleep(t) or True)
     if failure is not None:
         raise ScriptError(failure)
     ctx.user = u
@@ -108,12 +118,9 @@ def close_sessions(ctx, session_ids):
     srv = _server(ctx)
     values = list(session_ids.data) if isinstance(session_ids, Vector) else [session_ids.value]
     wanted = {str(int(v)) for v in values}
-    with srv.lock:
-        sessions = [srv.sessions[sid] for sid in wanted if sid in srv.sessions]
-    for session in sessions:
-        if not _sees_session(ctx, session):
-            raise ScriptError(f"No privilege to close session {session.session_id}: only administrators "
-                              "can close the sessions of other users.")
+    _check_reach(ctx, srv.sessions, wanted, _sees_session,
+                 lambda s: f"No privilege to close session {s.session_id}: only administrators can close "
+                           "the sessions of other users.")
     srv.drop_connections(wanted)
     return None
 
@@ -288,12 +295,9 @@ def get_console_jobs(ctx, *args):
 def cancel_console_job(ctx, ids):
     srv = _server(ctx)
     wanted = [str(v) for v in (ids.data if isinstance(ids, Vector) else [ids.value])]
-    with srv.lock:
-        jobs = [srv.jobs[j] for j in wanted if j in srv.jobs]
-    for job in jobs:
-        if not _sees_job(ctx, job):
-            raise ScriptError(f"No privilege to cancel job {job.job_id}: only administrators can cancel "
-                              "the jobs of other users.")
+    _check_reach(ctx, srv.jobs, wanted, _sees_job,
+                 lambda j: f"No privilege to cancel job {j.job_id}: only administrators can cancel the "
+                           "jobs of other users.")
     srv.cancel_jobs(wanted)
     return None
 

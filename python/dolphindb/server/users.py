@@ -12,8 +12,9 @@ The rules follow the real server (docs: User Access Control, addAccessControl, l
   TABLE_READ / TABLE_WRITE on it (or on "*") may read / write it; a deny beats an allow.
 * Wrong passwords: the real server (enhancedSecurityVerification=true, 2.00.10.10+) locks a user
   for 10 minutes after 5 wrong passwords within a minute. We back off instead, per user name
-  and per client address (`LoginGuard`): locked 1 s after the 5th failure, doubling up to 10
-  minutes. While locked, even the right password is refused.
+  and per client address (`LoginGuard`): after the 5th failure in a row each login is held
+  back 0.25 s, doubling with every further failure up to 2 s, then checked as usual; at most
+  4 logins wait per user or address, more are refused.
 
 With a data directory, users and privileges are kept in `users.json` there (written atomically);
 passwords are stored as salted PBKDF2 hashes, never in clear.
@@ -224,38 +225,67 @@ class UserStore:
 class LoginGuard:
     """Back-off on wrong passwords, per user name and per client address.
 
-    After `max_failures` consecutive wrong passwords (none older than `window` seconds apart)
-    the user name - and, separately, the address - is locked: 1 s after the 5th, then doubling
-    with each further failure up to `lock_seconds` (the real server's 10-minute lock). While
-    locked every login for that key is refused without looking at the password. A right password
-    ends the user's run of failures and its address's. Doubling rather than locking for 10
-    minutes at once keeps a few typos (or a peer guessing the admin's password) from locking
-    the administrator out, while brute force gets nowhere: 200 guesses take hours."""
+    After `max_failures` consecutive wrong passwords for a key (a user name, or an address;
+    failures more than `window` seconds apart start a new run) every further login for that key
+    is held back - `first_delay` after the 5th failure, doubling with each further one, at most
+    `max_delay` - before its password is looked at; a right password then still gets in and
+    ends both runs. While a key is held back, at most `max_waiting` logins wait for it: more are
+    refused at once, so parallel connections do not multiply the guesses.
 
-    def __init__(self, max_failures: int = 5, window: float = 60.0, first_lock: float = 1.0,
-                 lock_seconds: float = 600.0):
+    The real server (enhancedSecurityVerification, 2.00.10.10+) refuses a user for 10 minutes
+    after 5 wrong passwords in a minute; anyone who knows the administrator's name can then lock
+    it out. Holding back for at most 2 s (below the clients' 3 s handshake timeout) keeps a
+    careless client - a pool with a stale password - from locking anyone out, while a guesser
+    gets `max_waiting` guesses per `max_delay` instead of thousands per second."""
+
+    def __init__(self, max_failures: int = 5, window: float = 60.0, first_delay: float = 0.25,
+                 max_delay: float = 2.0, max_waiting: int = 4):
         self.max_failures = max_failures
         self.window = window
-        self.first_lock = first_lock
-        self.lock_seconds = lock_seconds
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.max_waiting = max_waiting
         self._lock = threading.Lock()
-        self._runs: Dict[str, list] = {}      # key -> [consecutive failures, last failure, locked until]
+        self._runs: Dict[str, list] = {}      # key -> [consecutive failures, last failure, held until]
+        self._waiting: Dict[str, int] = {}    # key -> logins held back now
 
-    def locked(self, user: str, address: str) -> Optional[str]:
-        """The error text when the user or the address is locked, else None."""
+    @staticmethod
+    def _keys(user: str, address: str):
+        return (f"u:{user}", f"a:{address}")
+
+    def delay(self, user: str, address: str) -> float:
+        """Seconds a login for `user` from `address` is held back now (0: none)."""
         now = time.monotonic()
         with self._lock:
-            for key, what in ((f"u:{user}", f"user '{user}'"), (f"a:{address}", f"address {address}")):
-                run = self._runs.get(key)
-                if run is not None and run[2] > now:
-                    return (f"Too many wrong passwords for the {what}: login is refused for "
-                            f"{run[2] - now:.0f} s more.")
-        return None
+            return max([self._runs[k][2] - now for k in self._keys(user, address) if k in self._runs] + [0.0])
+
+    def hold(self, user: str, address: str) -> Optional[float]:
+        """The seconds to hold this login back (then call release), or None: refuse it, too many
+        logins already wait for its user or address."""
+        delay = self.delay(user, address)
+        if delay <= 0:
+            return 0.0
+        keys = self._keys(user, address)
+        with self._lock:
+            if any(self._waiting.get(k, 0) >= self.max_waiting for k in keys):
+                return None
+            for k in keys:
+                self._waiting[k] = self._waiting.get(k, 0) + 1
+        return delay
+
+    def release(self, user: str, address: str) -> None:
+        with self._lock:
+            for k in self._keys(user, address):
+                left = self._waiting.get(k, 0) - 1
+                if left > 0:
+                    self._waiting[k] = left
+                else:
+                    self._waiting.pop(k, None)
 
     def failed(self, user: str, address: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in (f"u:{user}", f"a:{address}"):
+            for key in self._keys(user, address):
                 run = self._runs.get(key)
                 if run is None or now - run[1] > self.window:
                     run = self._runs[key] = [0, now, 0.0]
@@ -263,15 +293,15 @@ class LoginGuard:
                 run[1] = now
                 if run[0] >= self.max_failures:
                     exponent = min(run[0] - self.max_failures, 30)
-                    run[2] = now + min(self.first_lock * 2 ** exponent, self.lock_seconds)
+                    run[2] = now + min(self.first_delay * 2 ** exponent, self.max_delay)
             if len(self._runs) > 100_000:   # a flood of names: forget the runs that ended
                 for key in [k for k, r in self._runs.items() if now - r[1] > self.window and r[2] <= now]:
                     del self._runs[key]
 
     def succeeded(self, user: str, address: str) -> None:
         with self._lock:
-            self._runs.pop(f"u:{user}", None)
-            self._runs.pop(f"a:{address}", None)
+            for key in self._keys(user, address):
+                self._runs.pop(key, None)
 
 
 __all__ = ["UserStore", "LoginGuard", "AccessDenied", "PRIVILEGES", "GUEST", "READ", "WRITE",
