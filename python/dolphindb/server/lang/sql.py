@@ -302,7 +302,8 @@ def concat_tables(parts):
 def update(interp, target, sets, where):
     table = source_table(interp, target)
     mask = where_mask(interp, table, where) if where else None
-    from .library import set_column, table_changed
+    from .library import set_column, table_changed, table_changing
+    table_changing(interp.ctx, table)
     from .ops import cast
     for name, expr in sets:
         value = eval_on(interp, table, expr)
@@ -327,6 +328,8 @@ def update(interp, target, sets, where):
 def delete(interp, target, where):
     table = source_table(interp, target)
     keep = ~where_mask(interp, table, where) if where else np.zeros(table.rows, dtype=bool)
+    from .library import table_changing
+    table_changing(interp.ctx, table)
     for name, col in list(table.columns.items()):
         table.columns[name] = take_rows(col, keep)
     from .library import table_changed
