@@ -93,6 +93,9 @@ void TlsStream::handshake(int timeoutMs) {
     using Clock = std::chrono::steady_clock;
     const std::string what = "TLS handshake with " + socket_.peer();
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    // A plaintext server waits for a request line the ClientHello never ends: it looks like this.
+    const std::string timedOut =
+        what + " timed out after " + std::to_string(timeoutMs) + " ms (does the server serve TLS?)";
     const int readTimeout = socket_.readTimeout();
     for (;;) {
         ERR_clear_error();
@@ -110,12 +113,12 @@ void TlsStream::handshake(int timeoutMs) {
         }
         flushOutput();
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) throw TimeoutError(what + " timed out after " + std::to_string(timeoutMs) + " ms");
+        if (left <= 0) throw TimeoutError(timedOut);
         socket_.setReadTimeout(static_cast<int>(left));
         try {
             receiveInput();
         } catch (const TimeoutError&) {
-            throw TimeoutError(what + " timed out after " + std::to_string(timeoutMs) + " ms");
+            throw TimeoutError(timedOut);
         } catch (const NetworkError& e) {
             throw TlsError(what + " failed: the server ended the connection (does it serve TLS?): " + e.what());
         }
