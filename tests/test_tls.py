@@ -166,6 +166,12 @@ def test_an_untrusted_ca_is_refused(pki, tls_server):
     assert "certificate is not trusted" in s.last_error
 
 
+def test_reconnecting_sessions_do_not_retry_a_refused_certificate(pki, tls_server):
+    s = ddb.Session(enableSSL=True, sslCAFile=pki.other_ca)
+    assert not s.connect("127.0.0.1", tls_server.port, USER, PASSWORD, reconnect=True, reconnectTimeout=30)
+    assert "certificate is not trusted" in s.last_error and "reconnect attempts" not in s.last_error
+
+
 def test_the_system_trust_store_does_not_know_a_private_ca(tls_server):
     e = pool_error(tls_server.port, enableSSL=True)
     assert isinstance(e, exceptions.TlsError) and "unable to get local issuer certificate" in str(e)
