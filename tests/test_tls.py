@@ -249,6 +249,17 @@ def test_command_line_server_serves_tls(pki):
         proc.wait(10)
 
 
+def test_unusable_server_certificates_are_named(pki, tmp_path):
+    cert, _ = pki.server
+    with pytest.raises(ValueError, match="missing.key"):
+        Server(port=0, tls_cert=cert, tls_key=str(tmp_path / "missing.key"))
+    with pytest.raises(ValueError, match="tls_key needs tls_cert"):
+        Server(port=0, tls_key=cert)
+    proc = subprocess.run([sys.executable, "-m", "dolphindb.server", "--port", "0", "--tls-cert", cert],
+                          capture_output=True, text=True, timeout=60)   # the key is not in the file
+    assert proc.returncode == 2 and "cannot load the TLS certificate" in proc.stderr
+
+
 # -- the official client ---------------------------------------------------------------------
 
 def test_the_official_client_with_enable_ssl(tls_server, official):

@@ -51,9 +51,13 @@ def main(argv=None) -> int:
     _tls_arguments(ap)
     args = ap.parse_args(argv)
     from .core import Server
-    srv = Server(port=args.port, host=args.host, data_dir=args.data_dir, workers=args.workers,
-                 users={args.user: args.password}, max_connections=args.max_connections,
-                 max_value_bytes=args.max_value_mb << 20, tls_cert=args.tls_cert, tls_key=args.tls_key).start()
+    try:
+        srv = Server(port=args.port, host=args.host, data_dir=args.data_dir, workers=args.workers,
+                     users={args.user: args.password}, max_connections=args.max_connections,
+                     max_value_bytes=args.max_value_mb << 20, tls_cert=args.tls_cert, tls_key=args.tls_key).start()
+    except (ValueError, OSError) as e:   # a port in use, an unreadable certificate or key
+        print(f"ERR {e}", file=sys.stderr, flush=True)
+        return 2
     stop = threading.Event()
     print(f"READY port={srv.port}", flush=True)
     _wait_for_signal(stop)

@@ -227,7 +227,10 @@ def tls_context(cert, key) -> Optional[ssl.SSLContext]:
         return None
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(cert, key)
+    try:
+        ctx.load_cert_chain(cert, key)
+    except OSError as e:   # ssl.SSLError too; neither names the file
+        raise ValueError(f"cannot load the TLS certificate {cert!r} with key {key!r}: {e}") from e
     return ctx
 
 
