@@ -39,9 +39,8 @@ public:
     ~Connection() { close(); }
 
     // TCP connect (and TLS handshake), handshake with inline login, then getRequiredAPIVersion /
-    // isNodeInitialized.
-    // Throws NetworkError (TlsError), TimeoutError or AuthenticationError; the connection is
-    // closed then.
+    // isNodeInitialized. Throws NetworkError (TlsError), TimeoutError or AuthenticationError; the
+    // connection is closed then.
     void connect(const ConnectOptions& options);
 
     Result run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage = {});
