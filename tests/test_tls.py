@@ -177,6 +177,13 @@ def test_the_system_trust_store_does_not_know_a_private_ca(tls_server):
     assert isinstance(e, exceptions.TlsError) and "unable to get local issuer certificate" in str(e)
 
 
+def test_the_system_trust_store_follows_ssl_cert_file(pki, tls_server, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", pki.ca)   # how a private CA joins the system's trust
+    s = ddb.Session(enableSSL=True)
+    assert s.connect("127.0.0.1", tls_server.port, USER, PASSWORD), s.last_error
+    assert s.run("8") == 8
+
+
 def test_a_certificate_for_another_host_is_refused(pki, wrong_name_server):
     e = pool_error(wrong_name_server.port, enableSSL=True, sslCAFile=pki.ca)
     assert isinstance(e, exceptions.TlsError)

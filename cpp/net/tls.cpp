@@ -4,10 +4,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 
 #include "errors.h"
 
@@ -31,6 +33,23 @@ bool isIpLiteral(const std::string& host) {
     return inet_pton(AF_INET, host.c_str(), addr) == 1 || inet_pton(AF_INET6, host.c_str(), addr) == 1;
 }
 
+// The system trust store. OpenSSL's default paths are where the libssl in use was configured to
+// look, which is not where this system keeps its CAs when the library came bundled in a wheel
+// built elsewhere. So, unless SSL_CERT_FILE / SSL_CERT_DIR say otherwise, the first CA bundle
+// found at the places Linux distributions use is loaded too.
+int loadSystemTrust(SSL_CTX* ctx) {
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) return 0;
+    if (std::getenv("SSL_CERT_FILE") || std::getenv("SSL_CERT_DIR")) return 1;
+    for (const char* bundle : {"/etc/ssl/certs/ca-certificates.crt",                  // Debian, Ubuntu, Arch
+                               "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  // RHEL, Fedora
+                               "/etc/pki/tls/certs/ca-bundle.crt",                   // older RHEL
+                               "/etc/ssl/ca-bundle.pem",                             // openSUSE
+                               "/etc/ssl/cert.pem"}) {                               // Alpine
+        if (::access(bundle, R_OK) == 0) return SSL_CTX_load_verify_locations(ctx, bundle, nullptr);
+    }
+    return 1;
+}
+
 constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kWriteChunk = 256 * 1024;   // plaintext encrypted per socket write
 
@@ -46,7 +65,7 @@ TlsContext::TlsContext(TlsOptions options) : options_(std::move(options)) {
         return;
     }
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    int loaded = options_.caFile.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
+    int loaded = options_.caFile.empty() ? loadSystemTrust(ctx_)
                                          : SSL_CTX_load_verify_locations(ctx_, options_.caFile.c_str(), nullptr);
     if (loaded != 1) {
         std::string reason = drainErrors();

@@ -17,7 +17,8 @@ struct bio_st;
 namespace ddb {
 
 struct TlsOptions {
-    // PEM file of the CAs to trust; empty: the system's trust store (OpenSSL's default paths).
+    // PEM file of the CAs to trust; empty: the system's trust store (OpenSSL's default paths,
+    // SSL_CERT_FILE / SSL_CERT_DIR, or the distribution's CA bundle).
     std::string caFile;
     // false: neither the certificate chain nor the host name is checked. The traffic is still
     // encrypted but anyone on the path can impersonate the server.
