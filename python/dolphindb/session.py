@@ -7,6 +7,7 @@ import warnings
 from typing import Callable, Optional
 
 from . import _core
+from .catalog import CatalogMethods
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
                        resilience_kwargs, resolve_protocol, session_flag, timeout_ms, validate_parallelism,
                        validate_priority)
@@ -44,7 +45,7 @@ class BlockReader:
             yield self.read()
 
 
-class Session:
+class Session(CatalogMethods):
     def __init__(self, host=None, port=None, userid="", password="", enableSSL=False, enableASYNC=False,
                  keepAliveTime=None, enableChunkGranularityConfig=False, compress=False, enablePickle=None,
                  protocol=PROTOCOL_DEFAULT, python=False, *, enableASYN=None, show_output=True,
@@ -59,6 +60,7 @@ class Session:
                                   sql_std=sqlStd, enable_async=enableASYNC)
         self._async = enableASYNC
         self._compress = bool(compress)
+        self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         self.show_output = show_output
         self.on_message = on_message
         self._core = _core.SessionCore()
@@ -117,6 +119,7 @@ class Session:
         return True
 
     def close(self) -> None:
+        self._temporaries.clear()   # the server frees a closed session's variables
         self._core.close()
         self._closed = True
 
@@ -149,6 +152,7 @@ class Session:
         (compress=True sessions only; by default LZ4, or delta-of-delta where smaller)."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
+        self._free_temporaries()
         to_list = bool(pickleTableToList)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
                             table_to_list=to_list)
@@ -198,6 +202,7 @@ class Session:
             return -1
         methods = compress_methods(compressMethods, self._compress)
         objects = list(nameObjectDict.values())
+        self._free_temporaries()
         check_arrow_uploads(objects, self.protocol)
         self._core.upload(names, objects, ddb_flag(self._flag), methods)
         return -1
@@ -205,12 +210,6 @@ class Session:
     def runFile(self, filepath, *args, **kwargs):
         with open(filepath, encoding="utf-8") as f:
             return self.run(f.read(), *args, **kwargs)
-
-    def undef(self, varName, varType="VAR"):
-        self.run(f"undef(`{varName}, {varType})")
-
-    def undefAll(self):
-        self.run("undef all")
 
 
 session = Session

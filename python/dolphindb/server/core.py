@@ -166,6 +166,9 @@ class Server:
         self.not_leader: Optional[str] = None      # fault injection: answer <NotLeader>host:port
         self.load_override: dict = {}              # fault injection: shape getClusterPerf
         self.cluster = None                        # the Cluster this node belongs to, if any
+        # Tests that compare clients set a list: every request is appended as
+        # (session id, "script" | "function" | "variable", script text / function / variable names).
+        self.request_log: Optional[list] = None
         self._rsa_key = None
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
         from .lang import library  # noqa: F401
@@ -354,6 +357,8 @@ class Server:
                 s.ctx.user = req.login[0]
                 return protocol.ok(sid, codec.encode(_bool(True)))
             return protocol.ok(sid, None)
+        if self.request_log is not None:
+            self.request_log.append((sid, req.body_kind, req.text))
         args = []
         if req.body_kind in ("function", "variable"):
             if not req.little_endian:
