@@ -82,8 +82,8 @@ def test_partition_types(run, scheme, col, expect_parts):
 def test_hash_bucket_vectors(run):
     assert list(run("hashBucket(34 45 67, 10)").data) == [4, 5, 7]
     assert list(run("hashBucket(`AAPL`TSLA`GS`MS`GE`BA`UAL`WMT, 10)").data) == [9, 4, 1, 8, 3, 7, 5, 2]
-    assert list(run("hashBucket(int(-3 -1 0 1 5), 7)").data) == [1, 3, 0, 1, 5]
-    assert list(run("hashBucket(long(-3 -1 0 1 5), 7)").data) == [6, 1, 0, 1, 5]
+    assert list(run("hashBucket(int([-3,-1,0,1,5]), 7)").data) == [1, 3, 0, 1, 5]
+    assert list(run("hashBucket(long([-3,-1,0,1,5]), 7)").data) == [6, 1, 0, 1, 5]
     assert run('hashBucket("", 7)').value == 0
     with pytest.raises(ScriptError, match="Key must be integer, date/time, or string."):
         run("hashBucket(1.5 2.5, 3)")
