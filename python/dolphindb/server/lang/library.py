@@ -364,6 +364,10 @@ def til(ctx, n):
 
 @builtin("seq", 2)
 def seq(ctx, a, b):
+    if isinstance(a, Scalar) and isinstance(b, Scalar) and a.type in TEMPORAL and a.type == b.type \
+            and a.value is not None and b.value is not None:     # 2024.01.01..2024.01.31
+        step = 1 if b.value >= a.value else -1
+        return make(a.type, np.arange(a.value, b.value + step, step), False)
     lo, hi = to_int(a), to_int(b)
     step = 1 if hi >= lo else -1
     rt = LONG if LONG in (a.type, b.type) else INT
