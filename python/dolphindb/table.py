@@ -120,8 +120,8 @@ class Table:
                 data = pd.DataFrame(data)
             s.upload({name: data})
             self._handle = _Handle(s, name, needGC)
-            self._columns = [column_ref(str(c)) for c in _frame_columns(data)]
-            self._select = list(self._columns)
+            # The column list is the frame's; `cols`/`colNames` still ask the server (as the official client).
+            self._select = [column_ref(str(c)) for c in _frame_columns(data)]
         else:
             raise RuntimeError("data must be a remote dolphindb table name or dict or DataFrame")
 
@@ -334,7 +334,7 @@ class Table:
         df = self._session.run("select count(*) as ct " + self._tail())
         if df.shape[0] > 1:
             return df.shape[0]
-        return int(df["ct"].iloc[0])
+        return df["ct"].iloc[0]
 
     def execute(self, expr: Names = None) -> Any:
         query = self if not expr else self._replace(_select=_as_list(expr))
