@@ -47,6 +47,16 @@ def column_ref(name: str) -> str:
     return name if is_identifier(name) else "_" + string_literal(name)
 
 
+_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+
+
+def column_name(ref: str) -> str:
+    """The column name a `column_ref` (or the official client's ``_"name"``) stands for."""
+    if len(ref) >= 3 and ref.startswith('_"') and ref.endswith('"'):
+        return re.sub(r"\\(.)", lambda m: _UNESCAPES.get(m.group(1), m.group(1)), ref[2:-1])
+    return ref
+
+
 def symbol(name: str) -> str:
     """A name as a one-element STRING: `` `name `` when it can be written so, else quoted."""
     return "`" + name if is_identifier(name) else string_literal(name)

@@ -18,7 +18,7 @@ import copy
 import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from ._script import column_ref, is_temporary, string_literal, symbols, temp_table_name
+from ._script import column_name, column_ref, is_temporary, string_literal, symbols, temp_table_name
 
 Names = Union[str, Tuple[str, ...], List[str]]
 
@@ -52,10 +52,6 @@ def _ordering(bys: Names, ascending) -> List[str]:
     if len(ascending) != len(keys):
         raise ValueError(f"Length of ascending ({len(ascending)}) != length of by ({len(keys)})")
     return [k if asc else k + " desc" for k, asc in zip(keys, ascending)]
-
-
-def _unquote(name: str) -> str:
-    return name[2:-1] if len(name) >= 3 and name.startswith('_"') and name.endswith('"') else name
 
 
 class _Handle:
@@ -185,7 +181,7 @@ class Table:
     @property
     def colNames(self) -> List[str]:
         self._init_columns()
-        return [_unquote(c) for c in self._columns]
+        return [column_name(c) for c in self._columns]
 
     @property
     def schema(self):
@@ -369,14 +365,14 @@ class Table:
             raise TypeError("cols must be a str or a list of str.")
         if not cols:
             return self
-        cols = [_unquote(c) for c in cols]
+        cols = [column_name(c) for c in cols]
         target = string_literal(cols[0]) if len(cols) == 1 else "[" + ",".join(string_literal(c) for c in cols) + "]"
         self._session.run(f"{self._name}.drop!({target})")
         dropped = {c.lower() for c in cols}
         if self._select is not None:
-            self._select = [c for c in self._select if _unquote(c).lower() not in dropped]
+            self._select = [c for c in self._select if column_name(c).lower() not in dropped]
         if self._columns is not None:
-            self._columns = [c for c in self._columns if _unquote(c).lower() not in dropped]
+            self._columns = [c for c in self._columns if column_name(c).lower() not in dropped]
         return self
 
     def rename(self, newName: str) -> None:

@@ -11,7 +11,7 @@ from .registry import ScriptError
 KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", "continue", "share", "as",
             "select", "exec", "from", "where", "group", "by", "context", "order", "asc", "desc", "top",
             "limit", "update", "set", "delete", "insert", "into", "values", "and", "or", "not", "true",
-            "false", "NULL", "go", "having"}
+            "false", "NULL", "go", "having", "csort"}
 OPERATORS = ["..", "->", "<-", "==", "!=", "<>", "<=", ">=", "&&", "||", "<<", ">>", "**",
              "+", "-", "*", "/", "\\", "%", "<", ">", "!", "&", "|", "^", "$", ":", "=", ",", ";",
              "(", ")", "[", "]", "{", "}", "."]
@@ -70,6 +70,10 @@ def tokenize(text: str):
                 tokens.append(Token("number", (m.group(1), m.group(2).lower()), line))
                 i = m.end()
                 continue
+        quoted_name = c == "_" and text.startswith('"', i + 1)    # _"any name": a column or variable
+        if quoted_name:
+            i += 1
+            c = '"'
         if c in "'\"":
             j, buf = i + 1, []
             while j < n and text[j] != c:
@@ -83,7 +87,7 @@ def tokenize(text: str):
                 j += 1
             if j >= n:
                 raise syntax_error(line, "unterminated string")
-            tokens.append(Token("string", "".join(buf), line))
+            tokens.append(Token("ident" if quoted_name else "string", "".join(buf), line))
             i = j + 1
             continue
         if c == "`":
@@ -132,7 +136,7 @@ OP_NAMES = {"||": "or", "or": "or", "&&": "and", "and": "and", "==": "eq", "!=":
             "<=": "le", ">": "gt", ">=": "ge", "in": "in", "|": "bitOr", "^": "bitXor", "&": "bitAnd",
             "<<": "lshift", ">>": "rshift", ":": "pair", "..": "seq", "+": "add", "-": "sub", "*": "mul",
             "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow"}
-CLAUSES = {"from", "where", "group", "context", "order", "limit", "having"}
+CLAUSES = {"from", "where", "group", "context", "order", "limit", "having", "csort"}
 
 
 class Parser:
@@ -619,7 +623,7 @@ class Parser:
             self.next()
             source = self.postfix(self.primary())
         q = {"kind": kind, "items": items, "from": source, "where": [], "group": None, "context": None,
-             "order": [], "limit": None, "top": top, "having": None}
+             "order": [], "limit": None, "top": top, "having": None, "csort": []}
         while True:
             self.skip_nl_before(CLAUSES)
             if self.at_kw("where"):
@@ -632,15 +636,16 @@ class Parser:
             elif self.at_kw("having"):
                 self.next()
                 q["having"] = self.conditions()
-            elif self.at_kw("order"):
-                self.next()
-                self.expect_kw("by")
+            elif self.at_kw("order") or self.at_kw("csort"):
+                which = "order" if self.next().value == "order" else "csort"
+                if which == "order":
+                    self.expect_kw("by")
                 while True:
                     e = self.expr()
                     desc = False
                     if self.at_kw("asc", "desc"):
                         desc = self.next().value == "desc"
-                    q["order"].append((e, desc))
+                    q[which].append((e, desc))
                     if not self.at_op(","):
                         break
                     self.next()
