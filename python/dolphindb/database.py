@@ -67,20 +67,9 @@ class Database:
                              compressMethods: Optional[Dict[str, str]] = None, primaryKey: Optional[Names] = None,
                              keepDuplicates: Optional[str] = None, softDelete: Optional[bool] = None,
                              indexes: Optional[Dict[str, Names]] = None) -> Table:
-        arguments = symbol(tableName)
-        if sortColumns is not None:
-            arguments += ",sortColumns=" + _name_list(sortColumns, "sortColumns")
-        if compressMethods:
-            arguments += _compress_methods(compressMethods)
-        if primaryKey is not None:
-            arguments += ",primaryKey=" + _name_list(primaryKey, "primaryKey")
-        if keepDuplicates is not None:
-            arguments += _keep_duplicates(keepDuplicates)
-        if softDelete is not None:
-            arguments += _bool_option("softDelete", softDelete)
-        if indexes is not None:
-            arguments += _indexes(indexes)
-        return self._create(table, "createTable", arguments)
+        options = _options(("sortColumns", "compressMethods", "primaryKey", "keepDuplicates", "softDelete", "indexes"),
+                           locals())
+        return self._create(table, "createTable", symbol(tableName) + options)
 
     createTable = createDimensionTable
 
@@ -92,22 +81,33 @@ class Database:
                                indexes: Optional[Dict[str, Names]] = None) -> Table:
         if not isinstance(partitionColumns, (str, list)):
             raise RuntimeError("Only String or List of String is accepted for partitionColumns")
-        arguments = symbol(tableName) + "," + _name_list(partitionColumns, "partitionColumns")
-        if compressMethods:
-            arguments += _compress_methods(compressMethods)
-        if sortColumns is not None:
-            arguments += ",sortColumns=" + _name_list(sortColumns, "sortColumns")
-        if keepDuplicates is not None:
-            arguments += _keep_duplicates(keepDuplicates)
-        if sortKeyMappingFunction is not None:
-            functions = [sortKeyMappingFunction] if isinstance(sortKeyMappingFunction, str) else sortKeyMappingFunction
-            if not isinstance(functions, list) or not all(isinstance(f, str) for f in functions):
-                raise RuntimeError('The "sortKeyMappingFunction" parameter must be a string or a list of strings.')
-            arguments += ",sortKeyMappingFunction=[" + ",".join(functions) + "]"
-        if primaryKey is not None:
-            arguments += ",primaryKey=" + _name_list(primaryKey, "primaryKey")
-        if softDelete is not None:
-            arguments += _bool_option("softDelete", softDelete)
-        if indexes is not None:
-            arguments += _indexes(indexes)
-        return self._create(table, "createPartitionedTable", arguments)
+        options = _options(("compressMethods", "sortColumns", "keepDuplicates", "sortKeyMappingFunction", "primaryKey",
+                            "softDelete", "indexes"), locals())
+        return self._create(table, "createPartitionedTable",
+                            symbol(tableName) + "," + _name_list(partitionColumns, "partitionColumns") + options)
+
+
+def _mapping_functions(value) -> str:
+    functions = [value] if isinstance(value, str) else value
+    if not isinstance(functions, list) or not all(isinstance(f, str) for f in functions):
+        raise RuntimeError('The "sortKeyMappingFunction" parameter must be a string or a list of strings.')
+    return ",sortKeyMappingFunction=[" + ",".join(functions) + "]"
+
+
+# keyword -> its text after the table arguments (the official client's spelling of each).
+_OPTION_TEXT = {
+    "sortColumns": lambda v: ",sortColumns=" + _name_list(v, "sortColumns"),
+    "compressMethods": _compress_methods,
+    "primaryKey": lambda v: ",primaryKey=" + _name_list(v, "primaryKey"),
+    "keepDuplicates": _keep_duplicates,
+    "softDelete": lambda v: _bool_option("softDelete", v),
+    "indexes": _indexes,
+    "sortKeyMappingFunction": _mapping_functions,
+}
+
+
+def _options(order, given) -> str:
+    """The keyword arguments that were given, in the official client's order for the method
+    (an empty compressMethods dict counts as not given)."""
+    return "".join(_OPTION_TEXT[name](given[name]) for name in order
+                   if given[name] is not None and (name != "compressMethods" or given[name]))

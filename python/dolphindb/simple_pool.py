@@ -17,6 +17,7 @@ with these deliberate differences:
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import threading
 import time
@@ -156,27 +157,25 @@ class PoolEntry(Session):
         return self._in_flight > 0
 
     # -- requests, only while acquired ----------------------------------------------------------
-    def run(self, *args, **kwargs):
+    @contextlib.contextmanager
+    def _in_use(self):
         if self._is_idle:
             raise RuntimeError(self._NOT_ACQUIRED)
         with self._in_flight_lock:
             self._in_flight += 1
         try:
-            return super().run(*args, **kwargs)
+            yield
         finally:
             with self._in_flight_lock:
                 self._in_flight -= 1
 
+    def run(self, *args, **kwargs):
+        with self._in_use():
+            return super().run(*args, **kwargs)
+
     def upload(self, *args, **kwargs):
-        if self._is_idle:
-            raise RuntimeError(self._NOT_ACQUIRED)
-        with self._in_flight_lock:
-            self._in_flight += 1
-        try:
+        with self._in_use():
             return super().upload(*args, **kwargs)
-        finally:
-            with self._in_flight_lock:
-                self._in_flight -= 1
 
     def release(self) -> None:
         pool = self._pool()
