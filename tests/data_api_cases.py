@@ -27,14 +27,14 @@ def make_frame():
     })
 
 
-def run_cases(port, cases):
+def run_cases(port, cases, csv_path):
     s = ddb.Session()
     if not s.connect("127.0.0.1", port, "admin", "123456"):
         raise RuntimeError("connect failed")
     results = {}
     for name, code in cases:
         s.run("`CASE_" + name)
-        namespace = {"s": s, "ddb": ddb, "keys": keys, "np": np, "pd": pd, "df": make_frame()}
+        namespace = {"s": s, "ddb": ddb, "keys": keys, "np": np, "pd": pd, "df": make_frame(), "csv": csv_path}
         try:
             exec(code, namespace)
             results[name] = ("ok", namespace.get("result"))
@@ -44,6 +44,13 @@ def run_cases(port, cases):
     s.run("`CASE_END")
     return s.getSessionId(), results
 '''
+
+# A text file on the server's disk (tests write it to a temporary folder; `csv` is its path).
+CSV_TEXT = """sym,price,qty,ts
+A,1.5,10,2024.01.02T09:30:00
+B,-2.0,20,2024.01.02T09:31:00
+C,4.5,,2024.03.01T13:00:00
+"""
 
 # A DFS database and table every case may read: VALUE on months (the vnpy layout), TSDB.
 SETUP = r'''
@@ -149,9 +156,9 @@ CASES = [
                        "t = s.loadTableBySQL(tableName='pt', dbPath='dfs://api_cases', sql=\"select * from pt where sym='A'\")\n"
                        "result = (t.toDF(), s.run('pt'))"),
     ("loadTextEx", "s.run('db = 7')\n"
-                   "try:\n    s.loadTextEx('dfs://api_cases', 'pt', ['ts'], '/nonexistent/a.csv', sortColumns=['sym'])\n"
-                   "except RuntimeError:\n    pass\nresult = s.run('db')"),
-    ("loadTextEx_memory", "s.loadTextEx('memdb', 'pt', ['ts'], '/nonexistent/a.csv', delimiter=';')"),
+                   "t = s.loadTextEx('dfs://api_cases', 'pt', ['ts'], csv, sortColumns=['sym'])\n"
+                   "result = (s.run('db'), t.rows)"),
+    ("loadTextEx_memory", "s.loadTextEx('memdb', 'pt', ['ts'], csv, delimiter=';')"),
     ("existsDatabase", "result = (s.existsDatabase('dfs://api_cases'), s.existsDatabase('dfs://nothing'))"),
     ("existsTable", "result = (s.existsTable('dfs://api_cases', 'pt'), s.existsTable('dfs://api_cases', 'no'))"),
     ("database_value_dates",
@@ -189,8 +196,9 @@ CASES = [
                       "result = s.loadTable('pt', 'dfs://api_cases').rows"),
     ("dropTable", "s.dropTable('dfs://case_dim', 'dim')\nresult = s.existsTable('dfs://case_dim', 'dim')"),
     ("dropDatabase", "s.dropDatabase('dfs://case_v')\nresult = s.existsDatabase('dfs://case_v')"),
-    ("loadText", "t = s.loadText('/nonexistent/a.csv')"),
-    ("ploadText", "t = s.ploadText('/nonexistent/a.csv', delimiter=';')"),
+    ("loadText", "t = s.loadText(csv)\nresult = (t.colNames, t.toDF())"),
+    ("ploadText", "t = s.ploadText(csv, delimiter=',')\nresult = t.select(['sym', 'qty']).where('qty > 0').toDF()"),
+    ("loadText_missing", "t = s.loadText('/nonexistent/a.csv', delimiter=';')"),
     ("saveTable", "t = s.table(data=df)\ns.saveTable(t, '/nonexistent/db')"),
     ("undef", "s.run('x = 1')\ns.undef('x', 'VAR')\nresult = s.run('defined(\"x\")')"),
     ("undefAll", "s.run('y = 1')\ns.undefAll()\nresult = s.run('defined(\"y\")')"),

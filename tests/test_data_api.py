@@ -289,3 +289,25 @@ def test_partition_and_type_constants_match_the_official_client(official):
     out = official(f"import dolphindb.settings as keys\nprint({{n: getattr(keys, n) for n in {names!r}}})")
     theirs = eval(out.strip().splitlines()[-1])
     assert {n: getattr(keys, n) for n in names} == theirs
+
+
+# -- text files --------------------------------------------------------------------------------
+def test_load_text_equals_pandas(logged, frame, tmp_path):
+    s, _ = logged
+    data = frame.assign(day=pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04", "2024-02-01", "2024-02-02",
+                                            "2024-03-01"]))
+    path = tmp_path / "quotes.csv"
+    data.to_csv(path, index=False, date_format="%Y.%m.%d")
+    expected = pd.read_csv(path, parse_dates=["day"], date_format="%Y.%m.%d")
+    _same(s.loadText(str(path)).toDF(), expected)
+    semi = tmp_path / "quotes_semicolon.csv"
+    data.to_csv(semi, index=False, sep=";", date_format="%Y.%m.%d")
+    _same(s.ploadText(str(semi), delimiter=";").where("qty > 20").toDF(), expected[expected.qty > 20])
+    db = s.database("textDb", keys.VALUE, np.array(["2024-01", "2024-02", "2024-03"], "datetime64[M]"),
+                    "dfs://data_api_text", engine="TSDB")
+    s.run("db = 1")
+    loaded = s.loadTextEx("dfs://data_api_text", "quotes", ["day"], str(path), sortColumns=["sym", "day"])
+    _same(loaded.sort("qty").toDF(), expected)
+    assert s.run("db") == 1                                    # the session's own `db` is untouched
+    assert db._getDbName() == "textDb"
+    s.dropDatabase("dfs://data_api_text")
