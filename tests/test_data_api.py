@@ -311,3 +311,36 @@ def test_load_text_equals_pandas(logged, frame, tmp_path):
     assert s.run("db") == 1                                    # the session's own `db` is untouched
     assert db._getDbName() == "textDb"
     s.dropDatabase("dfs://data_api_text")
+
+
+def test_collecting_tables_never_waits_for_a_busy_session(logged, frame):
+    """Finalizers only queue names: collecting Tables while another thread holds the session in a
+    long request returns at once, and the names are freed after that request."""
+    import threading
+    import time
+    s, texts = logged
+    tables = [s.table(data=frame) for _ in range(5)]
+    names = [t.tableName() for t in tables]
+    busy = threading.Thread(target=s.run, args=("sleep(600)",))
+    busy.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    del tables
+    gc.collect()
+    assert time.monotonic() - started < 0.3
+    busy.join()
+    assert s.run("2") == 2
+    assert not any(_defined(s, n) for n in names)
+
+
+def test_table_from_a_pyarrow_table(server):
+    import pyarrow as pa
+    arrow = pa.table({"sym": ["a", "b"], "qty": pa.array([1, 2], pa.int64())})
+    with ddb.Session(protocol=keys.PROTOCOL_ARROW) as s:
+        assert s.connect("127.0.0.1", server.port, "admin", "123456")
+        t = s.table(data=arrow)
+        assert t.where("qty > 1").toDF().to_pydict() == {"sym": ["b"], "qty": [2]}
+    with ddb.Session(protocol=keys.PROTOCOL_DDB) as s:
+        assert s.connect("127.0.0.1", server.port, "admin", "123456")
+        with pytest.raises(RuntimeError, match="requires protocol='arrow'"):
+            s.table(data=arrow)

@@ -410,7 +410,7 @@ def _is_frame_like(data) -> bool:
 
 
 def _frame_columns(data) -> List[str]:
-    return list(data.columns) if hasattr(data, "columns") else list(data.column_names)
+    return list(data.column_names) if hasattr(data, "column_names") else list(data.columns)
 
 
 class _Grouped:
