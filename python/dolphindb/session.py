@@ -60,13 +60,13 @@ class Session(CatalogMethods):
                                   sql_std=sqlStd, enable_async=enableASYNC)
         self._async = enableASYNC
         self._compress = bool(compress)
-        self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         self.show_output = show_output
         self.on_message = on_message
         self._core = _core.SessionCore()
         self._closed = False
         self.last_error: Optional[str] = None
         self.host, self.port, self.userid, self.password = host, port, userid, password
+        self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
 
