@@ -95,10 +95,8 @@ DIFFERENCES = {
 
 
 # Cases the embedded server answers with an error for both clients (the text is still compared):
-# no `ols`, no local-disk databases, a `datehour([2024.01.01 01:00:00,...])` scheme it cannot read,
-# `database("")` without a type, and files that do not exist.
-EXPECTED_ERRORS = {"ols", "loadTextEx_memory", "database_months_hours", "database_reopen", "loadText_missing",
-                   "saveTable"}
+# no `ols`, no local-disk databases (`saveTable`, `loadTextEx` into "memdb"), and a file that does not exist.
+EXPECTED_ERRORS = {"ols", "loadTextEx_memory", "loadText_missing", "saveTable"}
 
 
 def _assert_equal_results(theirs, ours):

@@ -166,10 +166,8 @@ def database(ctx, directory=None, partitionType=None, partitionScheme=None, loca
     if path and not path.startswith("dfs://"):
         raise ScriptError(f"Only DFS databases (dfs://...) or in-memory databases (\"\") are supported, not {path}")
     eng = engine_of(ctx)
-    if partitionType is None:
-        if not path:
-            raise ScriptError("The partition type must be specified for an in-memory database.")
-        return DatabaseHandle(eng.database(path))
+    if partitionType is None:     # database("dfs://x") reopens; database("") is an unpartitioned in-memory one
+        return DatabaseHandle(eng.database(path) if path else storage.Database("", []))
     kind = int(partitionType.value)
     if kind == COMPO:
         if not isinstance(partitionScheme, Vector) or partitionScheme.type != ANY or not \

@@ -374,6 +374,20 @@ def seq(ctx, a, b):
     return make(rt, np.arange(lo, hi + step, step), False)
 
 
+@builtin("join", 2)
+def join(ctx, x, y):
+    """x <- y: a new vector of x's elements followed by y's."""
+    from .ops import cast
+    if isinstance(x, Table) or isinstance(y, Table):
+        raise ScriptError("join (<-) of tables is not supported; use tableInsert or unionAll")
+    a = x if isinstance(x, Vector) else vector_of([x])
+    b = cast(y, a.type) if y.type != a.type and a.type != ANY else y
+    b = b if isinstance(b, Vector) else vector_of([b])
+    if a.type == ANY:
+        return Vector(ANY, list(a.data) + (list(b.data) if b.type == ANY else [element(b, i) for i in range(len(b))]))
+    return Vector(a.type, np.concatenate([a.data, np.asarray(b.data, dtype=a.data.dtype)]), a.scale)
+
+
 @builtin("take", 2)
 def take(ctx, x, n):
     count = to_int(n)

@@ -128,14 +128,14 @@ BINARY = [  # lowest precedence first: the operator table of the DolphinDB refer
     ({"&"}, None),                                     # 6
     ({"<<", ">>"}, None),                              # 7
     ({"+", "-"}, None),                                # 8
-    ({"*", "/", "\\", "%", "**", "$"}, None),          # 10 (cast $ too)
+    ({"*", "/", "\\", "%", "**", "$", "<-"}, None),    # 10 (cast $ and join <- too)
     ({":", ".."}, None),                               # 15: binds tighter than * and +
 ]
 COMPARISON_LEVEL = 2
 OP_NAMES = {"||": "or", "or": "or", "&&": "and", "and": "and", "==": "eq", "!=": "ne", "<>": "ne", "<": "lt",
             "<=": "le", ">": "gt", ">=": "ge", "in": "in", "|": "bitOr", "^": "bitXor", "&": "bitAnd",
             "<<": "lshift", ">>": "rshift", ":": "pair", "..": "seq", "+": "add", "-": "sub", "*": "mul",
-            "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow"}
+            "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow", "<-": "join"}
 CLAUSES = {"from", "where", "group", "context", "order", "limit", "having", "csort"}
 
 
@@ -327,9 +327,8 @@ class Parser:
         if self.at_op("=") and e[0] in ("index", "member"):
             self.next()
             return ("setitem", e, self.expr())
-        if self.at_op("<-"):
-            self.next()
-            return ("expr", ("call", ("var", "append!"), [e, self.expr()]))
+        if e[0] == "bin" and e[1] == "join":      # `x <- y` as a statement appends to x in place
+            return ("expr", ("call", ("var", "append!"), [e[2], e[3]]))
         return ("expr", e)
 
     def drop(self):

@@ -191,16 +191,13 @@ def from_python(x) -> Value:
     raise ScriptError(f"Cannot make a DolphinDB value from {type(x).__name__}")
 
 
-_OBJECT_HANDLES = {20, 21, 22, 23, 24}   # FUNCTIONDEF, HANDLE, CODE, DATASOURCE, RESOURCE
-
-
 def vector_of(items) -> Value:
     """[a, b, c] literal: a typed vector when homogeneous, else an ANY vector."""
     if not items:
         return Vector(DOUBLE, np.empty(0, dtype=np.float64))
-    if all(isinstance(i, Scalar) for i in items):
+    if all(type(i) is Scalar for i in items):     # handles and meta code stay objects of a tuple
         types = {i.type for i in items if i.type != VOID}
-        if not types or types & _OBJECT_HANDLES:    # handles, functions, code: kept as objects
+        if not types:
             return Vector(ANY, list(items))
         if types <= set(NUMERIC):
             t = max(types, key=lambda x: RANK[x])
