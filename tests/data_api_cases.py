@@ -134,13 +134,13 @@ CASES = [
     ("executeAs", "t = s.table(data=df)\nn = t.select('sym').where('qty > 30').executeAs('newT')\n"
                   "result = (n.tableName(), n.toDF())"),
     ("rename", "mem = s.table(data=df)\nmem.rename('renamed')\nresult = (mem.tableName(), s.run('renamed'))"),
-    ("merge_inner", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nresult = t.merge(u, on='sym').showSQL()"),
+    ("merge_inner", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nq = t.merge(u, on='sym')\nresult = (q.showSQL(), q.toDF())"),
     ("merge_right_sorted", "t = s.table(data=df)\nu = s.table(data=df.head(3))\n"
-                           "result = t.merge(u, how='right', left_on='sym', right_on='sym', sort=True).showSQL()"),
-    ("merge_asof", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nresult = t.merge_asof(u, on=['sym','ts']).showSQL()"),
+                           "q = t.merge(u, how='right', left_on='sym', right_on='sym', sort=True)\nresult = (q.showSQL(), q.toDF())"),
+    ("merge_asof", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nq = t.merge_asof(u, on=['sym','ts'])\nresult = (q.showSQL(), q.toDF())"),
     ("merge_window", "t = s.table(data=df)\nu = s.table(data=df.head(3))\n"
                      "result = t.merge_window(u, -5, 0, ['avg(price)', 'max(qty)'], on=['sym','ts']).showSQL()"),
-    ("merge_cross", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nresult = t.merge_cross(u).showSQL()"),
+    ("merge_cross", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nq = t.merge_cross(u)\nresult = (q.showSQL(), q.toDF())"),
     ("ols", "t = s.table(data=df)\nresult = t.ols('price', ['qty'])"),
     # -- catalog methods (§7)
     ("loadTable", "t = s.loadTable(tableName='pt', dbPath='dfs://api_cases')\nresult = (t.colNames, t.toDF())"),

@@ -344,3 +344,25 @@ def test_table_from_a_pyarrow_table(server):
         assert s.connect("127.0.0.1", server.port, "admin", "123456")
         with pytest.raises(RuntimeError, match="requires protocol='arrow'"):
             s.table(data=arrow)
+
+
+# -- joins -------------------------------------------------------------------------------------
+def test_merges_equal_pandas(logged):
+    s, _ = logged
+    left = pd.DataFrame({"sym": ["A", "B", "C", "A"], "t": [1, 2, 3, 5], "price": [1.0, 2.0, 3.0, 4.0]})
+    right = pd.DataFrame({"sym": ["A", "B", "D"], "t": [0, 3, 1], "qty": [10, 20, 30]})
+    lt, rt = s.table(data=left), s.table(data=right)
+    renamed = right.rename(columns={"t": "right_t"})
+    _same(lt.merge(rt, on="sym").toDF(), left.merge(renamed, on="sym", how="inner", sort=False))
+    _same(lt.merge(rt, how="left", on="sym").toDF(), left.merge(renamed, on="sym", how="left"))
+    _same(lt.merge(rt, on="sym", sort=True).toDF(),
+          left.merge(renamed, on="sym").sort_values("sym", kind="stable"))
+    outer = lt.merge(rt, how="outer", on="sym").toDF()
+    _same(outer.sort_values(["sym", "t"]), left.merge(renamed, on="sym", how="outer").sort_values(["sym", "t"]))
+    asof = lt.merge_asof(rt, on=["sym", "t"]).toDF()
+    expected = pd.merge_asof(left, right.assign(right_t=right.t).sort_values("t"), on="t", by="sym")  # left is sorted
+    _same(asof, expected[["sym", "t", "price", "right_t", "qty"]])
+    cross = lt.select(["sym", "price"]).merge_cross(rt).toDF()
+    _same(cross, left[["sym", "price"]].merge(right.rename(columns={"sym": "right_sym"}), how="cross"))
+    nested = lt.select(["sym", "price"]).where("price > 1").merge(rt, on="sym").toDF()
+    _same(nested, left[left.price > 1][["sym", "price"]].merge(right, on="sym"))

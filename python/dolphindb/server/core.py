@@ -173,7 +173,7 @@ class Server:
         self.request_log: Optional[list] = None
         self._rsa_key = None
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
-        from .lang import library, tablefuncs, textfiles  # noqa: F401
+        from .lang import joins, library, tablefuncs, textfiles  # noqa: F401
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Server":
