@@ -18,7 +18,7 @@ import copy
 import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from ._script import column_name, column_ref, is_temporary, string_literal, symbols, temp_table_name
+from ._script import column_name, column_ref, is_temporary, partition_token, string_literal, symbols, temp_table_name
 
 Names = Union[str, Tuple[str, ...], List[str]]
 
@@ -98,9 +98,9 @@ class Table:
         if isinstance(data, str):
             name = data
             if dbPath:
-                name = tableAliasName or temp_table_name(data)
+                name = _variable(tableAliasName) if tableAliasName else temp_table_name(data)
                 if partitions and not isinstance(partitions[0], str):
-                    parts = "[" + ",".join(str(x) for x in partitions) + "]"
+                    parts = "[" + ",".join(partition_token(x) for x in partitions) + "]"
                 else:
                     parts = ("[" + ",".join(string_literal(p) for p in partitions) + "]") if partitions else ""
                 s.run(f"{name} = loadTable({string_literal(dbPath)}, {string_literal(data)}, {parts}, "
@@ -133,6 +133,9 @@ class Table:
 
     def session(self):
         return self._session
+
+    def __getitem__(self, cols: Names) -> "Table":
+        return self.select(cols)
 
     def getLeftTable(self):
         return self._left
