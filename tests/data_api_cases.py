@@ -185,6 +185,11 @@ CASES = [
      "pt = db.createPartitionedTable(src, 'pt', partitionColumns='ts', compressMethods={'ts': 'delta'}, "
      "sortColumns=['sym','ts'], keepDuplicates='LAST', sortKeyMappingFunction=['hashBucket{,5}'])\n"
      "result = pt.colNames"),
+    ("createPartitionedTable_indexes",
+     "db = s.database('db1', keys.VALUE, np.array(['2024-01','2024-02'], 'datetime64[M]'), 'dfs://case_pk', "
+     "engine='TSDB')\nsrc = s.table(data=df)\n"
+     "pt = db.createPartitionedTable(src, 'pk', 'ts', primaryKey=['sym', 'ts'], "
+     "indexes={'price': 'vectorIndex(type=flat)'})"),
     ("createTable",
      "db = s.database('db1', keys.VALUE, [1, 2], 'dfs://case_dim', engine='TSDB')\nsrc = s.table(data=df)\n"
      "dim = db.createTable(src, 'dim', sortColumns='sym')\nresult = (dim.colNames, "
