@@ -118,7 +118,10 @@ CASES = [
                      "result = (q.showSQL(), q.toDF())"),
     ("groupby_having", "t = s.table(data=df)\nresult = t.groupby('sym').having('sum(price) > 0').showSQL()"),
     ("groupby_sort", "t = s.table(data=df)\nresult = t.select('sum(qty)').groupby('sym').sort('sym', False).showSQL()"),
-    ("pivotby", "t = s.table(data=df)\nresult = t.pivotby('sym', 'qty', 'price', 'sum').showSQL()"),
+    ("pivotby", "t = s.table(data=df)\nq = t.pivotby('ts.date()', 'sym', 'price', 'sum')\n"
+                "result = (q.showSQL(), q.toDF())"),
+    ("pivotby_where", "t = s.table(data=df)\nq = t.where('qty > 10').pivotby('sym', 'qty', 'price')\n"
+                      "result = (q.showSQL(), q.toDF())"),
     ("rows", "t = s.table(data=df)\nresult = (t.rows, t.where('price > 0').rows)"),
     ("cols_colNames_schema", "t = s.table(data=df)\nresult = (t.cols, t.colNames, t.schema)"),
     ("execute", "t = s.table(data=df)\nresult = t.execute('count(*)')"),

@@ -65,6 +65,11 @@ def test_builder_results_equal_pandas(logged, frame):
     assert t.schema["name"].tolist() == ["sym", "price", "qty"]
     assert t.execute("count(*)") == 6
     assert t.select(["sym", "qty"]).toList()[1].tolist() == frame.qty.tolist()
+    dated = s.table(data=frame.assign(day=np.array(["2024-01-02", "2024-01-02", "2024-01-03", "2024-01-03",
+                                                     "2024-01-03", "2024-01-04"], dtype="datetime64[ns]")))
+    pivoted = dated.pivotby("day", "sym", "price", "sum").toDF()
+    expected = pd.pivot_table(dated.toDF(), index="day", columns="sym", values="price", aggfunc="sum")
+    _same(pivoted, expected.reset_index().rename_axis(columns=None))
 
 
 def test_modifications_equal_pandas(logged, frame):

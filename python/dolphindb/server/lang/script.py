@@ -11,7 +11,7 @@ from .registry import ScriptError
 KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", "continue", "share", "as",
             "select", "exec", "from", "where", "group", "by", "context", "order", "asc", "desc", "top",
             "limit", "update", "set", "delete", "insert", "into", "values", "and", "or", "not", "true",
-            "false", "NULL", "go", "having", "csort"}
+            "false", "NULL", "go", "having", "csort", "pivot"}
 OPERATORS = ["..", "->", "<-", "==", "!=", "<>", "<=", ">=", "&&", "||", "<<", ">>", "**",
              "+", "-", "*", "/", "\\", "%", "<", ">", "!", "&", "|", "^", "$", ":", "=", ",", ";",
              "(", ")", "[", "]", "{", "}", "."]
@@ -136,7 +136,7 @@ OP_NAMES = {"||": "or", "or": "or", "&&": "and", "and": "and", "==": "eq", "!=":
             "<=": "le", ">": "gt", ">=": "ge", "in": "in", "|": "bitOr", "^": "bitXor", "&": "bitAnd",
             "<<": "lshift", ">>": "rshift", ":": "pair", "..": "seq", "+": "add", "-": "sub", "*": "mul",
             "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow", "<-": "join"}
-CLAUSES = {"from", "where", "group", "context", "order", "limit", "having", "csort"}
+CLAUSES = {"from", "where", "group", "context", "order", "limit", "having", "csort", "pivot"}
 
 
 class Parser:
@@ -490,7 +490,7 @@ class Parser:
         if t.kind == "symbols":
             self.next()
             return ("symbols", t.value)
-        if t.kind == "kw" and t.value in ("set", "values", "top", "limit", "asc", "desc", "go") \
+        if t.kind == "kw" and t.value in ("set", "values", "top", "limit", "asc", "desc", "go", "pivot") \
                 and self.peek().kind == "op" and self.peek().value == "(":
             self.next()
             return ("var", t.value)        # a function whose name is also an SQL word: set(...)
@@ -622,14 +622,14 @@ class Parser:
             self.next()
             source = self.postfix(self.primary())
         q = {"kind": kind, "items": items, "from": source, "where": [], "group": None, "context": None,
-             "order": [], "limit": None, "top": top, "having": None, "csort": []}
+             "order": [], "limit": None, "top": top, "having": None, "csort": [], "pivot": None}
         while True:
             self.skip_nl_before(CLAUSES)
             if self.at_kw("where"):
                 self.next()
                 q["where"] = self.conditions()
-            elif self.at_kw("group") or self.at_kw("context"):
-                which = "group" if self.next().value == "group" else "context"
+            elif self.at_kw("group") or self.at_kw("context") or self.at_kw("pivot"):
+                which = self.next().value
                 self.expect_kw("by")
                 q[which] = self.conditions()
             elif self.at_kw("having"):

@@ -121,7 +121,9 @@ def select(interp, q):
             items.append(item)
     source_rows = table
     limit = _limit(interp, q)
-    if q["group"]:
+    if q.get("pivot"):
+        result = pivot_by(interp, table, q["pivot"], items)
+    elif q["group"]:
         result = group_by(interp, table, q["group"], items, q["having"])
     elif q["context"]:
         # csort orders, having filters and top/limit cut each group, not the whole result
@@ -300,6 +302,41 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
     if col.type in (FLOAT, DOUBLE):
         return make(col.type, np.where(counts > 0, r, np.nan), False)
     return make(col.type, np.where(counts > 0, r, NULL_INT[col.type]).astype(np.int64), False)
+
+
+def pivot_by(interp, table, exprs, items):
+    """One row per distinct value of the leading pivot expressions, one column per distinct value
+    of the last (both sorted); a cell is the item evaluated on its rows (the last value when that
+    gives several)."""
+    if len(exprs) < 2:
+        raise ScriptError("pivot by needs at least two columns")
+    if len(items) != 1:
+        raise ScriptError("This server supports one selected expression with pivot by")
+    keys, key_names, gid, first_rows, ngroups = group_keys(interp, table, exprs[:-1])
+    labels = as_array(eval_on(interp, table, exprs[-1]))
+    values, cid = np.unique(labels.astype(str) if labels.dtype == object else labels, return_inverse=True)
+    label_of = {c: element(eval_on(interp, table, exprs[-1]), int(np.flatnonzero(cid == c)[0]))
+                for c in range(len(values))}
+    out = {name: take_rows(k, first_rows) for name, k in zip(key_names, keys)}
+    expr = items[0][1]
+    for c in range(len(values)):
+        cells = []
+        for g in range(ngroups):
+            rows = np.flatnonzero((gid == g) & (cid == c))
+            if not len(rows):
+                cells.append(Scalar(VOID, None))
+                continue
+            v = eval_on(interp, table_rows(table, rows), expr)
+            cells.append(v if isinstance(v, Scalar) else element(v, len(v) - 1))
+        from .vals import format_value, vector_of
+        out[_pivot_column_name(format_value(label_of[c]))] = vector_of(cells)
+    return Table(out)
+
+
+def _pivot_column_name(text: str) -> str:
+    if text and (text[0].isalpha() or text[0] == "_") and all(ch.isalnum() or ch == "_" for ch in text):
+        return text
+    return "C" + "".join(ch if ch.isalnum() else "_" for ch in text)
 
 
 def context_by(interp, table, exprs, items, csort=None, having=None, limit=None):
