@@ -142,7 +142,8 @@ CASES = [
                            "q = t.merge(u, how='right', left_on='sym', right_on='sym', sort=True)\nresult = (q.showSQL(), q.toDF())"),
     ("merge_asof", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nq = t.merge_asof(u, on=['sym','ts'])\nresult = (q.showSQL(), q.toDF())"),
     ("merge_window", "t = s.table(data=df)\nu = s.table(data=df.head(3))\n"
-                     "result = t.merge_window(u, -5, 0, ['avg(price)', 'max(qty)'], on=['sym','ts']).showSQL()"),
+                     "q = t.merge_window(u, -5, 0, ['avg(price)', 'max(qty)'], on=['sym','qty'])\n"
+                     "result = (q.showSQL(), q.toDF())"),
     ("merge_cross", "t = s.table(data=df)\nu = s.table(data=df.head(3))\nq = t.merge_cross(u)\nresult = (q.showSQL(), q.toDF())"),
     ("ols", "t = s.table(data=df)\nresult = t.ols('price', ['qty'])"),
     # -- catalog methods (§7)

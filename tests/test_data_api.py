@@ -369,5 +369,8 @@ def test_merges_equal_pandas(logged):
     _same(asof, expected[["sym", "t", "price", "right_t", "qty"]])
     cross = lt.select(["sym", "price"]).merge_cross(rt).toDF()
     _same(cross, left[["sym", "price"]].merge(right.rename(columns={"sym": "right_sym"}), how="cross"))
+    window = lt.merge_window(rt, -3, 0, ["avg(qty)", "max(t)"], on=["sym", "t"]).toDF()
+    rows = [right[(right.sym == r.sym) & (right.t >= r.t - 3) & (right.t <= r.t)] for r in left.itertuples()]
+    _same(window, left.assign(avg_qty=[w.qty.mean() for w in rows], max_t=[w.t.max() for w in rows]))
     nested = lt.select(["sym", "price"]).where("price > 1").merge(rt, on="sym").toDF()
     _same(nested, left[left.price > 1][["sym", "price"]].merge(right, on="sym"))

@@ -1,5 +1,5 @@
-"""Table joiners used as a `from` source: ej / sej (equi), lj / slj (left), fj (full), aj (asof)
-and cj (cross).
+"""Table joiners used as a `from` source: ej / sej (equi), lj / slj (left), fj (full), aj (asof),
+wj / pwj (window) and cj (cross).
 
 The result holds the left table's columns, then the right table's columns other than its
 matching columns; a right column whose name the left table already has is renamed
@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..values import ArrayVector, Table, Vector, null_of
+from ..values import VOID, ArrayVector, Scalar, Table, Vector, null_of
 from .registry import ScriptError, builtin
 from .vals import strings_of, take_rows
 
@@ -156,3 +156,55 @@ def cross_join(ctx, leftTable, rightTable):
     li = np.repeat(np.arange(left.rows), right.rows)
     ri = np.tile(np.arange(right.rows), left.rows)
     return _assemble(left, right, (), li, ri)
+
+
+def _window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMatchingCols, prevailing):
+    from .dfs import MetaCode
+    from .evaluator import Interpreter
+    from .sql import default_name, eval_on
+    left, right = _table(leftTable, "left"), _table(rightTable, "right")
+    lcols, rcols = _matching(left, right, matchingCols, rightMatchingCols)
+    if not isinstance(window, Vector) or len(window) != 2:
+        raise ScriptError("The window of a window join must be a pair such as -5:0")
+    lo, hi = (int(x) for x in np.asarray(window.data))
+    if not isinstance(aggs, MetaCode):
+        raise ScriptError("The aggregates of a window join must be meta code, e.g. <[avg(price), max(qty)]>")
+    exprs = aggs.expr[1] if aggs.expr[0] == "vec" else [aggs.expr]
+    groups = defaultdict(list)
+    for j, k in enumerate(_keys(right, rcols[:-1])):
+        groups[k].append(j)
+    rlast = np.asarray(right.columns[rcols[-1]].data).astype(np.int64)
+    llast = np.asarray(left.columns[lcols[-1]].data).astype(np.int64)
+    interp = Interpreter(ctx)
+    cells = [[] for _ in exprs]
+    for i, k in enumerate(_keys(left, lcols[:-1])):
+        rows = np.array(groups.get(k, []), dtype=np.int64)
+        start, end = llast[i] + lo, llast[i] + hi
+        inside = rows[(rlast[rows] >= start) & (rlast[rows] <= end)] if len(rows) else rows
+        if prevailing and len(rows) and not (rlast[inside] == start).any():
+            before = rows[rlast[rows] < start]
+            if len(before):
+                inside = np.concatenate([before[rlast[before] == rlast[before].max()][-1:], inside])
+        for n, e in enumerate(exprs):
+            if len(inside):
+                cells[n].append(eval_on(interp, Table({c: take_rows(v, inside) for c, v in right.columns.items()}), e))
+            else:
+                cells[n].append(Scalar(VOID, None))
+    from .vals import vector_of
+    out = dict(left.columns)
+    for n, e in enumerate(exprs):
+        out[default_name(e, n)] = vector_of(cells[n])
+    return Table(out)
+
+
+@builtin("wj", 5, 6)
+def window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMatchingCols=None):
+    """Each left row with aggregates of the right rows whose last matching column lies in
+    [t + window[0], t + window[1]] (same leading matching columns); NULL for an empty window."""
+    return _window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMatchingCols, False)
+
+
+@builtin("pwj", 5, 6)
+def prevailing_window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMatchingCols=None):
+    """As wj, and a window without a row at its start also takes the last row before it."""
+    return _window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMatchingCols, True)
