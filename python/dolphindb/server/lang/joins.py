@@ -102,29 +102,17 @@ def _equi(left, right, matchingCols, rightMatchingCols, how, sort=False):
     return result
 
 
-@builtin("ej", 3, 4)
-def equi_join(ctx, leftTable, rightTable, matchingCols, rightMatchingCols=None):
-    return _equi(leftTable, rightTable, matchingCols, rightMatchingCols, "inner")
+def _register_equi_join(name, how, sort):
+    def join(ctx, leftTable, rightTable, matchingCols, rightMatchingCols=None):
+        return _equi(leftTable, rightTable, matchingCols, rightMatchingCols, how, sort)
+    join.__name__ = f"{name}_join"
+    builtin(name, 3, 4)(join)
 
 
-@builtin("sej", 3, 4)
-def sorted_equi_join(ctx, leftTable, rightTable, matchingCols, rightMatchingCols=None):
-    return _equi(leftTable, rightTable, matchingCols, rightMatchingCols, "inner", sort=True)
-
-
-@builtin("lj", 3, 4)
-def left_join(ctx, leftTable, rightTable, matchingCols, rightMatchingCols=None):
-    return _equi(leftTable, rightTable, matchingCols, rightMatchingCols, "left")
-
-
-@builtin("slj", 3, 4)
-def sorted_left_join(ctx, leftTable, rightTable, matchingCols, rightMatchingCols=None):
-    return _equi(leftTable, rightTable, matchingCols, rightMatchingCols, "left", sort=True)
-
-
-@builtin("fj", 3, 4)
-def full_join(ctx, leftTable, rightTable, matchingCols, rightMatchingCols=None):
-    return _equi(leftTable, rightTable, matchingCols, rightMatchingCols, "full")
+# ej / sej: matching rows only; lj / slj: every left row; fj: every row of both (s: sorted by the keys)
+for _name, _how, _sort in (("ej", "inner", False), ("sej", "inner", True), ("lj", "left", False),
+                           ("slj", "left", True), ("fj", "full", False)):
+    _register_equi_join(_name, _how, _sort)
 
 
 @builtin("aj", 3, 4)
