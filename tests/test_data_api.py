@@ -233,6 +233,9 @@ def test_names_that_are_not_identifiers(logged, evil):
             s.dropPartition("dfs://x", [bad + ")"])
     with pytest.raises(ValueError):
         s.undef("x", "VAR); undef all; (")
+    for bad in ("1; undef all", 1.5, True, [1, "2 3"]):
+        with pytest.raises(ValueError, match="top and limit take integers"):
+            t.top(bad) if not isinstance(bad, list) else t.limit(bad)
     assert s.run("1") == 1
 
 

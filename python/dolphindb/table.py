@@ -15,8 +15,11 @@ request (see `_script.Temporaries`). No finalizer ever sends anything.
 from __future__ import annotations
 
 import copy
+import re
 import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from ._script import column_name, column_ref, is_temporary, partition_token, string_literal, symbols, temp_table_name
 
@@ -27,6 +30,14 @@ def _as_list(value) -> list:
     if isinstance(value, (list, tuple)):
         return [str(x) for x in value]
     return [str(value)]
+
+
+def _row_count(value) -> str:
+    """A top/limit number as SQL text: an int, or a str holding one."""
+    text = str(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, str)) or not re.fullmatch(r"-?\d+", text):
+        raise ValueError(f"top and limit take integers, not {value!r}")
+    return text
 
 
 def _func_name(f) -> str:
@@ -207,10 +218,11 @@ class Table:
         return self._replace(_csort=_ordering(bys, ascending))
 
     def top(self, num: int) -> "Table":
-        return self._replace(_top=str(num))
+        return self._replace(_top=_row_count(num))
 
     def limit(self, num) -> "Table":
-        return self._replace(_limit=_as_list(num))
+        """`limit n`, or `limit start,count` from a pair; negative counts work with contextby."""
+        return self._replace(_limit=[_row_count(n) for n in (num if isinstance(num, (list, tuple)) else [num])])
 
     def groupby(self, cols: Names) -> "TableGroupby":
         if self._contextby is not None:
