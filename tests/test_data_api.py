@@ -118,23 +118,49 @@ def _defined(s, name) -> bool:
     return bool(s.run(f'defined("{name}")'))
 
 
-def test_collected_tables_are_freed_in_one_batch_without_a_request_from_the_finalizer(logged, frame):
+@pytest.fixture
+def prompt_freeing(monkeypatch):
+    """Frees collected temporaries at the very next request instead of waiting for a batch."""
+    from dolphindb._script import Temporaries
+    monkeypatch.setattr(Temporaries, "MAX_AGE", 0.0)
+
+
+def test_collected_tables_are_freed_in_batches_without_a_request_from_the_finalizer(logged, frame):
+    from dolphindb._script import Temporaries
     s, texts = logged
-    tables = [s.table(data=frame) for _ in range(20)]
+    tables = [s.table(data=frame) for _ in range(Temporaries.BATCH + 8)]
     names = [t.tableName() for t in tables]
     assert all(_defined(s, n) for n in names)
     sent = len(texts())
-    del tables
+    del tables[:Temporaries.BATCH - 1]
     gc.collect()
     assert len(texts()) == sent                      # nothing sent while collecting
-    assert s.run("1") == 1                           # the next request frees them first, in one request
-    after = texts()[sent:]
-    assert len(after) == 2 and after[1] == "1"
+    assert s.run("1") == 1 and texts()[sent:] == ["1"]   # not a full batch yet, and not old
+    del tables
+    gc.collect()
+    assert s.run("2") == 2                           # a full batch: freed first, in one request
+    after = texts()[sent + 1:]
+    assert len(after) == 2 and after[1] == "2"
     assert sorted(re.findall(r"TMP_TBL_[0-9a-f]{8}", after[0])) == sorted(names)
     assert not any(_defined(s, n) for n in names)
 
 
-def test_copies_and_joins_keep_the_variable_alive(logged, frame):
+def test_a_waiting_name_is_freed_once_it_is_old(logged, frame, monkeypatch):
+    from dolphindb._script import Temporaries
+    monkeypatch.setattr(Temporaries, "MAX_AGE", 0.2)
+    s, _ = logged
+    t = s.table(data=frame)
+    name = t.tableName()
+    del t
+    gc.collect()
+    assert _defined(s, name)                         # too young: still waiting
+    import time
+    time.sleep(0.25)
+    s.run("1")
+    assert not _defined(s, name)
+
+
+def test_copies_and_joins_keep_the_variable_alive(logged, frame, prompt_freeing):
     s, _ = logged
     t = s.table(data=frame)
     name = t.tableName()
@@ -164,7 +190,7 @@ def test_user_named_and_memory_tables_are_never_freed(logged, frame):
     assert _defined(s, "keepMe") and _defined(s, "myAlias")
 
 
-def test_handles_of_catalog_methods_are_freed(logged, frame):
+def test_handles_of_catalog_methods_are_freed(logged, frame, prompt_freeing):
     s, texts = logged
     s.database("handleDb", keys.VALUE, [1, 2], "dfs://data_api_handles")
     s.dropTable("dfs://data_api_handles", "missing") if s.existsTable("dfs://data_api_handles", "missing") else None
@@ -321,7 +347,7 @@ def test_load_text_equals_pandas(logged, frame, tmp_path):
     s.dropDatabase("dfs://data_api_text")
 
 
-def test_collecting_tables_never_waits_for_a_busy_session(logged, frame):
+def test_collecting_tables_never_waits_for_a_busy_session(logged, frame, prompt_freeing):
     """Finalizers only queue names: collecting Tables while another thread holds the session in a
     long request returns at once, and the names are freed after that request."""
     import threading

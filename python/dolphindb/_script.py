@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import logging
 import re
+import time
 import uuid
 from typing import Iterable, List, Sequence, Union
 
@@ -112,18 +113,32 @@ class Temporaries:
     """Names of a session's temporary server variables that nothing uses any more.
 
     `discard` is what a finalizer calls: a deque append, which never blocks and never touches
-    the network, whatever thread the garbage collector runs in. The session frees the whole
-    batch with one `undef` request before its next request (`flush`), so collecting a thousand
-    Table objects costs one round trip, not a thousand."""
+    the network, whatever thread the garbage collector runs in. The session frees the names with
+    one `undef` request before one of its next requests, once `BATCH` names are waiting or the
+    oldest has waited `MAX_AGE` seconds: a loop that makes and drops a Table per iteration costs
+    one extra request per BATCH Tables instead of one per Table (the official client's
+    `__del__` sends one, and blocks the collecting thread while it does), and a variable is held
+    on the server for about MAX_AGE seconds at most while the session is in use."""
+
+    BATCH = 32
+    MAX_AGE = 1.0
 
     def __init__(self):
         self._pending: collections.deque = collections.deque()
+        self._since = None     # monotonic time of the oldest waiting name
 
     def discard(self, name: str) -> None:
+        if not self._pending:
+            self._since = time.monotonic()
         self._pending.append(name)
 
     def __len__(self) -> int:
         return len(self._pending)
+
+    def due(self) -> bool:
+        if not self._pending:
+            return False
+        return len(self._pending) >= self.BATCH or time.monotonic() - (self._since or 0) >= self.MAX_AGE
 
     def take(self) -> List[str]:
         names = []

@@ -3,7 +3,7 @@
 except where that text is a known defect: `loadTextEx` quotes its delimiter and uses a
 temporary database handle instead of overwriting a session variable `db`, `loadTableBySQL`
 reads through a temporary handle instead of assigning a variable named after the table, and
-every temporary handle (`TMP_DB_…DB`, `TMP_TBL_…`) is freed (batched, see `_script.Temporaries`).
+every temporary handle (`TMP_DB_…DB`, `TMP_TBL_…`) is freed (in batches, see `_script.Temporaries`).
 """
 from __future__ import annotations
 
@@ -105,9 +105,10 @@ class CatalogMethods:
 
     def _free_temporaries(self) -> None:
         """Frees, in one request, the temporary variables of collected Tables and used handles.
-        Called before each request of the session; a no-op (no request) when nothing is queued."""
+        Called before each request of the session; sends nothing until a batch is due
+        (`Temporaries.BATCH` names, or the oldest `Temporaries.MAX_AGE` seconds old)."""
         pending = self.__dict__.get("_pending_undefs")
-        if not pending:
+        if pending is None or not pending.due():
             return
         names = pending.take()
         if not names:

@@ -9,8 +9,9 @@ too), and `ols` does not assign a session variable `z`.
 
 A Table reading a temporary server variable (a `TMP_TBL_` name: an upload, a loadTable handle,
 a loadText result) shares one `_Handle` with all its copies; when the last of them is collected,
-the name is queued on the session and freed in one batched `undef` before the session's next
-request (see `_script.Temporaries`). No finalizer ever sends anything.
+the name is queued on the session and freed with others in one `undef` request before a later
+request of the session (a batch of 32 names, or after a second; see `_script.Temporaries`). No
+finalizer ever sends anything.
 """
 from __future__ import annotations
 
