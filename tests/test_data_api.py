@@ -403,3 +403,19 @@ def test_merges_equal_pandas(logged):
     _same(window, left.assign(avg_qty=[w.qty.mean() for w in rows], max_t=[w.t.max() for w in rows]))
     nested = lt.select(["sym", "price"]).where("price > 1").merge(rt, on="sym").toDF()
     _same(nested, left[left.price > 1][["sym", "price"]].merge(right, on="sym"))
+
+
+def test_only_administrators_read_the_servers_files(server, tmp_path):
+    path = tmp_path / "secret.csv"
+    path.write_text("a\n1\n")
+    with ddb.Session() as admin:
+        assert admin.connect("127.0.0.1", server.port, "admin", "123456")
+        admin.run('createUser("dataApiReader", "Reader#2026")')
+        try:
+            with ddb.Session() as reader:
+                assert reader.connect("127.0.0.1", server.port, "dataApiReader", "Reader#2026")
+                with pytest.raises(RuntimeError, match=r"Only administrators can execute function \[loadText\]"):
+                    reader.loadText(str(path))
+            assert admin.loadText(str(path)).toDF()["a"].tolist() == [1]
+        finally:
+            admin.run('deleteUser("dataApiReader")')

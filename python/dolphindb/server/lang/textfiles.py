@@ -3,7 +3,7 @@
 Column types are inferred from the values as the real server does for the common cases:
 integers INT (LONG beyond 32 bits), decimals DOUBLE, `true`/`false` BOOL, `2024.01.02` or
 `2024-01-02` DATE, date-times DATETIME (TIMESTAMP / NANOTIMESTAMP with fractions), the rest
-SYMBOL; an empty field is NULL. Reading files needs a logged-in user."""
+SYMBOL; an empty field is NULL. Reading the server's files is for administrators."""
 from __future__ import annotations
 
 import csv
@@ -22,9 +22,11 @@ _DATETIME = re.compile(r"^(\d{4})[.-](\d{2})[.-](\d{2})[T ](\d{2}):(\d{2}):(\d{2
 _INT32 = (-(2**31) + 1, 2**31 - 1)
 
 
-def _read_rows(ctx, filename, delimiter):
-    if getattr(ctx, "user", "guest") == "guest":
-        raise ScriptError("<NoPrivilege>Reading files requires a logged-in user.")
+def _read_rows(ctx, name, filename, delimiter):
+    server = getattr(ctx, "server", None)
+    if server is None or not server.state.users.is_admin(ctx.user):
+        # the server's files are not any logged-in user's to read
+        raise ScriptError(f"Only administrators can execute function [{name}].")
     path = to_str(filename)
     sep = "," if delimiter is None else to_str(delimiter)
     if len(sep) != 1:
@@ -78,14 +80,14 @@ def _iso(text):
     return date.replace(".", "-") + "T" + time
 
 
-def _table(ctx, filename, delimiter) -> Table:
-    header, columns = _read_rows(ctx, filename, delimiter)
+def _table(ctx, name, filename, delimiter) -> Table:
+    header, columns = _read_rows(ctx, name, filename, delimiter)
     return Table({name: _column(values) for name, values in zip(header, columns)})
 
 
 @builtin("loadText", 1, 2, system=True, aliases=("ploadText",))
 def load_text(ctx, filename, delimiter=None):
-    return _table(ctx, filename, delimiter)
+    return _table(ctx, "loadText", filename, delimiter)
 
 
 @builtin("loadTextEx", 4, 9, system=True)
@@ -95,7 +97,7 @@ def load_text_ex(ctx, dbHandle, tableName, partitionColumns, filename, delimiter
     file's columns first when it does not exist; returns the table."""
     if schema is not None or skipRows is not None or transform is not None:
         raise ScriptError("loadTextEx: schema, skipRows and transform are not supported by this server")
-    data = _table(ctx, filename, delimiter)
+    data = _table(ctx, "loadTextEx", filename, delimiter)
     load_table = BUILTINS["loadTable"].fn
     try:
         target = load_table(ctx, dbHandle, tableName)
