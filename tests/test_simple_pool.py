@@ -194,12 +194,12 @@ def test_idle_cleanup_keeps_min_pool_size(pool_of):
     assert pool.total_count == 3
     pool.close_idle()                        # forced: everything above min_pool_size goes
     assert (pool.total_count, pool.idle_count) == (1, 1)
-    for e in entries:
-        e._last_used_time -= 11              # as if idle for 11 s
     a, b = pool.acquire(), pool.acquire()
     b.release()
-    b._last_used_time -= 11
-    pool._trim(force=False)                  # what the cleanup thread runs every check_interval
+    b._last_used_time -= 11                  # as if idle for 11 s: the cleanup thread (every 1 s) closes it
+    deadline = time.monotonic() + 5
+    while pool.total_count > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert (pool.total_count, pool.idle_count, pool.active_count) == (1, 0, 1)
     a.release()
 
