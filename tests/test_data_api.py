@@ -147,13 +147,14 @@ def test_collected_tables_are_freed_in_batches_without_a_request_from_the_finali
 
 def test_a_waiting_name_is_freed_once_it_is_old(logged, frame, monkeypatch):
     from dolphindb._script import Temporaries
-    monkeypatch.setattr(Temporaries, "MAX_AGE", 0.2)
+    monkeypatch.setattr(Temporaries, "MAX_AGE", 60.0)
     s, _ = logged
     t = s.table(data=frame)
     name = t.tableName()
     del t
     gc.collect()
-    assert _defined(s, name)                         # too young: still waiting
+    assert _defined(s, name)                         # younger than MAX_AGE: still waiting
+    monkeypatch.setattr(Temporaries, "MAX_AGE", 0.2)
     import time
     time.sleep(0.25)
     s.run("1")
