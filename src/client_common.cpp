@@ -1,5 +1,7 @@
 #include "client_common.h"
 
+#include <pybind11/stl.h>
+
 #include <limits>
 #include <map>
 #include <set>
@@ -59,6 +61,12 @@ ddb::ConnectOptions connectOptions(const std::string& host, int port, const std:
     o.connectTimeoutMs = connectTimeoutMs;
     o.readTimeoutMs = readTimeoutMs;
     return o;
+}
+
+std::shared_ptr<const ddb::TlsContext> tlsContext(const py::object& tls) {
+    if (tls.is_none()) return nullptr;
+    auto [caFile, verify] = tls.cast<std::pair<std::string, bool>>();
+    return std::make_shared<const ddb::TlsContext>(ddb::TlsOptions{caFile, verify});
 }
 
 ddb::ResilienceOptions resilienceOptions(bool highAvailability, const std::vector<std::string>& sites, bool reconnect,

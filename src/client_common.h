@@ -24,6 +24,10 @@ ddb::ConnectOptions connectOptions(const std::string& host, int port, const std:
                                    const std::string& password, int sessionFlag, int connectTimeoutMs,
                                    int readTimeoutMs);
 
+// TLS from the facade's `tls` keyword: None (plaintext) or (ca_file, verify); ca_file "" means
+// the system's trusted CAs. Throws ddb::TlsError when the CA file cannot be loaded.
+std::shared_ptr<const ddb::TlsContext> tlsContext(const py::object& tls);
+
 // highAvailability / reconnect settings from the facade's keywords. `sites` are "host:port"
 // strings (a bad one raises ValueError); tryReconnectNums < 0 and reconnectTimeoutMs < 0 mean
 // "no bound of that kind" (at least one bound always applies: see the facade).

@@ -17,8 +17,9 @@ public:
     bool connect(const std::string& host, int port, const std::string& user, const std::string& password,
                  int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool highAvailability,
                  const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums, int reconnectTimeoutMs,
-                 bool usePublicName, const std::string& startup, py::object onEvent) {
+                 bool usePublicName, const std::string& startup, py::object onEvent, const py::object& tls) {
         ddb::ConnectOptions o = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs);
+        o.tls = tlsContext(tls);
         ddb::ResilienceOptions r = resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums,
                                                      reconnectTimeoutMs, usePublicName, startup);
         auto sink = eventSink(std::move(onEvent));
@@ -145,7 +146,7 @@ void registerSession(py::module_& m) {
              py::arg("high_availability") = false, py::arg("sites") = std::vector<std::string>{},
              py::arg("reconnect") = false, py::arg("try_reconnect_nums") = -1,
              py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false,
-             py::arg("startup") = std::string(), py::arg("on_event") = py::none())
+             py::arg("startup") = std::string(), py::arg("on_event") = py::none(), py::arg("tls") = py::none())
         .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"),
              py::arg("parallelism"), py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"))
         .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"),

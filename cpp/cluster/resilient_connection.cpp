@@ -181,6 +181,8 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
                 open(nodes_[i]);
             } catch (const AuthenticationError&) {
                 throw;   // a wrong password is not cured by another node or another try
+            } catch (const TlsError&) {
+                throw;   // nor is a certificate we do not trust, or a node that does not speak TLS
             } catch (const ServerError& e) {
                 // The startup script's own error is the caller's; a node that says it cannot
                 // serve (§8.4) is skipped like an unreachable one.

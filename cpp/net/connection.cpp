@@ -9,16 +9,22 @@ const char* Connection::kClosedText =
 
 void Connection::connect(const ConnectOptions& options) {
     close();
+    source_.reset();
+    tls_.reset();
     options_ = options;
     socket_.setReadTimeout(options.connectTimeoutMs);   // the handshake is bounded like connect
     socket_.setWriteTimeout(options.writeTimeoutMs);
     socket_.connect(options.host, options.port, options.connectTimeoutMs, options.keepAlive);
-    source_ = std::make_unique<SocketSource>(socket_);
     open_ = true;
     try {
+        if (options.tls) {
+            tls_ = std::make_unique<TlsStream>(socket_, options.tls, options.host);
+            tls_->handshake(options.connectTimeoutMs);
+        }
+        source_ = std::make_unique<SocketSource>(transport());
         std::string hello = buildConnectRequest(options.sessionFlag, options.user, options.password);
-        socket_.writeAll(hello.data(), hello.size());
-        Response r = readResponse(*source_);
+        transport().writeAll(hello.data(), hello.size());
+        Response r = readConnectReply();
         if (!r.head.ok) {
             if (!options.user.empty())
                 throw AuthenticationError("Server connection response: '" + r.head.error + "'");
@@ -49,6 +55,17 @@ void Connection::connect(const ConnectOptions& options) {
     socket_.setReadTimeout(options.readTimeoutMs);
 }
 
+Response Connection::readConnectReply() {
+    try {
+        return readResponse(*source_);
+    } catch (const NetworkError& e) {
+        if (tls_) throw;
+        // What a TLS-only server does to the plaintext greeting: say so rather than leave a bare reset.
+        throw NetworkError(std::string(e.what()) +
+                           " during the connect handshake (if the server requires TLS, enable it on the client)");
+    }
+}
+
 void Connection::ensureOpen(const std::string& context) const {
     if (!open_) throw NetworkError(context + kClosedText);
 }
@@ -57,7 +74,7 @@ void Connection::send(const std::string& request, Pending pending) {
     pending_ = std::move(pending);
     ensureOpen(pending_.context);
     try {
-        socket_.writeAll(request.data(), request.size());
+        transport().writeAll(request.data(), request.size());
     } catch (const NetworkError& e) {
         close();
         throw NetworkError(pending_.context + e.what());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "net/socket.h"
+#include "net/tls.h"
 #include "protocol/framing.h"
 
 namespace ddb {
@@ -24,6 +25,9 @@ struct ConnectOptions {
     int writeTimeoutMs = 30000;
     int sessionFlag = flags::kApiClient;   // session-wide bits (compress, parser, sqlStd ...)
     bool keepAlive = true;
+    // Set: the connection runs TLS, its handshake bounded by connectTimeoutMs. Shared by every
+    // connection made with these options (reconnects, failovers, a pool's workers).
+    std::shared_ptr<const TlsContext> tls;
 };
 
 // What a reply gave back: nothing (void) or one object.
@@ -34,8 +38,9 @@ public:
     Connection() = default;
     ~Connection() { close(); }
 
-    // TCP connect, handshake with inline login, then getRequiredAPIVersion / isNodeInitialized.
-    // Throws NetworkError, TimeoutError or AuthenticationError; the connection is closed then.
+    // TCP connect (and TLS handshake), handshake with inline login, then getRequiredAPIVersion /
+    // isNodeInitialized. Throws NetworkError (TlsError), TimeoutError or AuthenticationError; the
+    // connection is closed then.
     void connect(const ConnectOptions& options);
 
     Result run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage = {});
@@ -55,7 +60,7 @@ public:
     Result receive(const MessageCallback& onMessage = {});
     // The socket to watch for the reply (-1 when closed); bytes already buffered count as ready.
     int fd() const { return socket_.fd(); }
-    bool replyBuffered() const { return source_ && source_->buffered() > 0; }
+    bool replyBuffered() const { return source_ && (source_->buffered() > 0 || transport().hasBuffered()); }
 
     // From another thread: wakes a blocked request, which then fails with NetworkError.
     void abort() { socket_.abort(); }
@@ -80,9 +85,13 @@ private:
     Result roundTrip(const std::string& request, const std::string& what, const std::string& context,
                      const MessageCallback& onMessage);
     void ensureOpen(const std::string& context) const;
+    Response readConnectReply();
+    Transport& transport() { return tls_ ? static_cast<Transport&>(*tls_) : socket_; }
+    const Transport& transport() const { return tls_ ? static_cast<const Transport&>(*tls_) : socket_; }
 
     ConnectOptions options_;
     Socket socket_;
+    std::unique_ptr<TlsStream> tls_;   // over socket_ when options_.tls is set
     std::unique_ptr<SocketSource> source_;
     std::string sessionId_ = "0";
     bool open_ = false;

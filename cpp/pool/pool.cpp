@@ -27,6 +27,24 @@ std::vector<Node> Pool::placeConnections(ResilienceOptions& workerResilience) {
     return placed.empty() ? targets : placed;
 }
 
+namespace {
+// "Failed to connect to <node>: <reason>", as the error's own type where callers tell them apart.
+[[noreturn]] void rethrowConnectError(std::exception_ptr error, const std::string& node) {
+    std::string text = "Failed to connect to " + node + ": ";
+    try {
+        std::rethrow_exception(error);
+    } catch (const AuthenticationError& e) {
+        throw AuthenticationError(text + e.what());
+    } catch (const TimeoutError& e) {
+        throw TimeoutError(text + e.what());
+    } catch (const TlsError& e) {
+        throw TlsError(text + e.what());
+    } catch (const std::exception& e) {
+        throw NetworkError(text + e.what());
+    }
+}
+}  // namespace
+
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {
     const int size = options_.size;
     if (size < 1) throw Error("threadNum must be a positive integer");
@@ -35,12 +53,8 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)) {
     std::vector<Node> targets;
     try {
         targets = placeConnections(workerResilience);
-    } catch (const AuthenticationError& e) {
-        throw AuthenticationError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
-    } catch (const TimeoutError& e) {
-        throw TimeoutError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
-    } catch (const std::exception& e) {
-        throw NetworkError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
+    } catch (...) {
+        rethrowConnectError(std::current_exception(), c.host + ":" + std::to_string(c.port));
     }
     std::vector<std::unique_ptr<ResilientConnection>> conns(size);
     std::vector<std::exception_ptr> errors(size);
@@ -62,16 +76,7 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)) {
     for (int i = 0; i < size; ++i) {
         if (!errors[i]) continue;
         conns.clear();   // closes every connection that did open
-        std::string text = "Failed to connect to " + targets[i].str() + ": ";
-        try {
-            std::rethrow_exception(errors[i]);
-        } catch (const AuthenticationError& e) {
-            throw AuthenticationError(text + e.what());
-        } catch (const TimeoutError& e) {
-            throw TimeoutError(text + e.what());
-        } catch (const std::exception& e) {
-            throw NetworkError(text + e.what());
-        }
+        rethrowConnectError(errors[i], targets[i].str());
     }
     for (auto& conn : conns) {
         auto w = std::make_unique<Worker>();

@@ -9,8 +9,8 @@ from typing import Callable, Optional
 from . import _core
 from .catalog import CatalogMethods
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
-                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, validate_parallelism,
-                       validate_priority)
+                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
+                       validate_parallelism, validate_priority)
 
 log = logging.getLogger("dolphindb")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -49,12 +49,15 @@ class Session(CatalogMethods):
     def __init__(self, host=None, port=None, userid="", password="", enableSSL=False, enableASYNC=False,
                  keepAliveTime=None, enableChunkGranularityConfig=False, compress=False, enablePickle=None,
                  protocol=PROTOCOL_DEFAULT, python=False, *, enableASYN=None, show_output=True,
-                 sqlStd=None, parser=None, on_message: Optional[Callable[[str], None]] = None):
+                 sqlStd=None, parser=None, on_message: Optional[Callable[[str], None]] = None,
+                 sslCAFile=None, sslVerify=None):
+        """enableSSL=True runs the session over TLS and, unlike the official client, verifies the
+        server's certificate and host name: against the system's trusted CAs, or the CAs in the
+        PEM file `sslCAFile`; `sslVerify=False` accepts any certificate (the official behaviour)."""
         if enableASYN is not None:
             warnings.warn("enableASYN is deprecated; use enableASYNC", DeprecationWarning, stacklevel=2)
             enableASYNC = enableASYNC or enableASYN
-        if enableSSL:
-            raise RuntimeError("enableSSL is not supported by this client")
+        self._tls = tls_setting(enableSSL, sslCAFile, sslVerify)
         self.protocol = resolve_protocol(protocol, compress, enablePickle)
         self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
                                   sql_std=sqlStd, enable_async=enableASYNC)
@@ -95,7 +98,8 @@ class Session(CatalogMethods):
                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
         try:
             self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=startup or "", **resilience)
+                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=startup or "", tls=self._tls,
+                               **resilience)
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)

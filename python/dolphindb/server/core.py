@@ -15,6 +15,7 @@ import itertools
 import logging
 import random
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from .values import ANY, INT, Table, Vector
 log = logging.getLogger("dolphindb.server")
 
 DEFAULT_USERS = {"admin": "123456"}
+TLS_HANDSHAKE_TIMEOUT = 10.0   # seconds a connecting client gets to complete the TLS handshake
 BAD_LOGIN = "The user name or password is incorrect."
 INVALID_SESSION = "Invalid session id. Please reconnect."
 # Functions a client calls while connecting, logging in or cancelling: they run on the urgent
@@ -219,19 +221,36 @@ class ServerState:
         return None
 
 
+def tls_context(cert, key) -> Optional[ssl.SSLContext]:
+    """The server's TLS context from PEM files, or None without a certificate."""
+    if cert is None:
+        if key is not None:
+            raise ValueError("tls_key needs tls_cert")
+        return None
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        ctx.load_cert_chain(cert, key)
+    except OSError as e:   # ssl.SSLError too; neither names the file
+        raise ValueError(f"cannot load the TLS certificate {cert!r} with key {key!r}: {e}") from e
+    return ctx
+
+
 class Server:
     """A single DolphinDB node. `with Server(port=0) as srv:` then connect to srv.port."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", data_dir=None, users=None,
                  workers: int = 8, alias: str = "local8848", state: Optional[ServerState] = None,
                  mode: int = 3, max_connections: int = 512, deduplicate: bool = True,
-                 urgent_workers: int = 4, max_value_bytes: int = 256 << 20):
+                 urgent_workers: int = 4, max_value_bytes: int = 256 << 20, tls_cert=None, tls_key=None):
         """deduplicate=False: resent requests (clientId/-seqNo, PROTOCOL.md §2.2.4) run again, as
         on servers without exactly-once support (DolphinDB before 1.30.20.5 / 2.00.9).
         max_connections: connections past it are refused with the real server's S00006 text.
         urgent_workers: slots for the connect/login/cancel calls (URGENT_FUNCTIONS, flag 1) so
         they never wait for a busy worker. max_value_bytes: the largest value a session may hold
-        (0 = no limit), so one statement cannot grow a value without bound."""
+        (0 = no limit), so one statement cannot grow a value without bound.
+        tls_cert / tls_key (PEM files; the key may be in the certificate file): serve TLS only, as a
+        server with enableHTTPS=true does; plaintext clients are disconnected."""
         self.host = host
         self.deduplicate = deduplicate
         self.requested_port = port
@@ -262,6 +281,7 @@ class Server:
         # (session id, "script" | "function" | "variable", script text / function / variable names).
         self.request_log: Optional[list] = None
         self._rsa_key = None
+        self.tls = tls_context(tls_cert, tls_key)
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
         from .lang import joins, library, tablefuncs, textfiles  # noqa: F401
 
@@ -401,11 +421,13 @@ class Server:
             refused.close_all()
 
     def _serve(self, c: Connection) -> None:
-        conn, addr = c.sock, c.remote
-        reader = SocketReader(conn)
+        addr = c.remote
         session: Optional[Session] = None
         gone = lambda: c.dropped or self._stopping.is_set()  # noqa: E731
         try:
+            if self.tls is not None:
+                c.sock = self._start_tls(c.sock, addr)
+            reader = SocketReader(c.sock)
             while not gone():
                 try:
                     req = protocol.read_request(reader)
@@ -438,9 +460,20 @@ class Server:
             with self.lock:
                 self.connections.discard(c)
             try:
-                conn.close()
+                c.sock.close()
             except OSError:
                 pass
+
+    def _start_tls(self, sock: socket.socket, addr):
+        """The server side of the TLS handshake, bounded in time (ssl.SSLError, an OSError, if it fails)."""
+        sock.settimeout(TLS_HANDSHAKE_TIMEOUT)
+        try:
+            tls = self.tls.wrap_socket(sock, server_side=True)
+        except OSError as e:
+            log.info("closing %s: TLS handshake failed: %s", addr, e)
+            raise
+        tls.settimeout(None)
+        return tls
 
     def _new_session(self, c: Connection) -> Session:
         sid = str(random.randrange(10**9, 2**62))
