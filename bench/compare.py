@@ -152,6 +152,8 @@ def main(argv=None):
             ("4 sequential downloads (Session)", "sequential-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
             (f"upload {rows:,} rows (tableInsert)", "upload", ["--rows", str(rows)], "cpu"),
             ("idle shutDown (ms)", "shutdown-idle", [], "wall"),
+            ("Table upload + builder query (per Table, ms)", "table-builder", ["--n", "100" if args.quick else "300"],
+             "per_op_ms"),
             (f"compressed download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--compress"], "cpu"),
             (f"PICKLE download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--protocol", "pickle"], "cpu"),
             (f"ARROW download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--protocol", "arrow"], "cpu"),

@@ -7,6 +7,7 @@ import warnings
 from typing import Callable, Optional
 
 from . import _core
+from .catalog import CatalogMethods
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
                        resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
                        validate_parallelism, validate_priority)
@@ -44,7 +45,7 @@ class BlockReader:
             yield self.read()
 
 
-class Session:
+class Session(CatalogMethods):
     def __init__(self, host=None, port=None, userid="", password="", enableSSL=False, enableASYNC=False,
                  keepAliveTime=None, enableChunkGranularityConfig=False, compress=False, enablePickle=None,
                  protocol=PROTOCOL_DEFAULT, python=False, *, enableASYN=None, show_output=True,
@@ -68,6 +69,7 @@ class Session:
         self._closed = False
         self.last_error: Optional[str] = None
         self.host, self.port, self.userid, self.password = host, port, userid, password
+        self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
 
@@ -121,6 +123,7 @@ class Session:
         return True
 
     def close(self) -> None:
+        self._temporaries.clear()   # the server frees a closed session's variables
         self._core.close()
         self._closed = True
 
@@ -153,6 +156,7 @@ class Session:
         (compress=True sessions only; by default LZ4, or delta-of-delta where smaller)."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
+        self._free_temporaries()
         to_list = bool(pickleTableToList)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
                             table_to_list=to_list)
@@ -202,6 +206,7 @@ class Session:
             return -1
         methods = compress_methods(compressMethods, self._compress)
         objects = list(nameObjectDict.values())
+        self._free_temporaries()
         check_arrow_uploads(objects, self.protocol)
         self._core.upload(names, objects, ddb_flag(self._flag), methods)
         return -1
@@ -209,12 +214,6 @@ class Session:
     def runFile(self, filepath, *args, **kwargs):
         with open(filepath, encoding="utf-8") as f:
             return self.run(f.read(), *args, **kwargs)
-
-    def undef(self, varName, varType="VAR"):
-        self.run(f"undef(`{varName}, {varType})")
-
-    def undefAll(self):
-        self.run("undef all")
 
 
 session = Session

@@ -111,6 +111,8 @@ class ServerState:
         self.shared: Dict[str, object] = {}
         self.requests = RequestLog()
         self.persistence = None
+        from .storage import Engine     # DFS databases: one catalog for every node of a cluster
+        self.dfs = Engine.in_data_dir(data_dir)
         if data_dir is not None:
             from .persistence import TableStore
             self.persistence = TableStore(data_dir)
@@ -275,10 +277,13 @@ class Server:
         self.not_leader: Optional[str] = None      # fault injection: answer <NotLeader>host:port
         self.load_override: dict = {}              # fault injection: shape getClusterPerf
         self.cluster = None                        # the Cluster this node belongs to, if any
+        # Tests that compare clients set a list: every request is appended as
+        # (session id, "script" | "function" | "variable", script text / function / variable names).
+        self.request_log: Optional[list] = None
         self._rsa_key = None
         self.tls = tls_context(tls_cert, tls_key)
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
-        from .lang import library  # noqa: F401
+        from .lang import joins, library, tablefuncs, textfiles  # noqa: F401
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Server":
@@ -501,6 +506,8 @@ class Server:
                 s.ctx.user = req.login[0]
                 return protocol.ok(sid, codec.encode(_bool(True)))
             return protocol.ok(sid, None)
+        if self.request_log is not None:
+            self.request_log.append((sid, req.body_kind, req.text))
         args = []
         if req.body_kind in ("function", "variable"):
             if not req.little_endian:
