@@ -401,6 +401,12 @@ def upsert_columns(old, new, key_idx, ignore_null):
     """Rows of `new` whose key exists in `old` update the first such row; the others are appended.
     Returns (columns, inserted, updated)."""
     from .vals import null_mask
+    if len(new[0]) > 1:              # several new rows with one key: the last one counts
+        codes = storage.key_codes([new[i] for i in key_idx])
+        _, last_rev = np.unique(codes[::-1], return_index=True)
+        keep = np.sort(len(codes) - 1 - last_rev)
+        if len(keep) != len(codes):
+            new = [storage.take(c, keep) for c in new]
     n_old = len(old[0]) if old else 0
     both = storage.concat_columns([old, new], [(c.type, c.scale) for c in old])
     codes = storage.key_codes([both[i] for i in key_idx])

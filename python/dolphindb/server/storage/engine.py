@@ -344,7 +344,11 @@ class Engine:
                 merged, inserted, updated = merge(old, [take(c, idx) for c in columns])
                 counts[0] += inserted
                 counts[1] += updated
-                out[n] = [self._segment(db, t, n, self._sorted(t, merged) if t.sort_columns else merged)]
+                if t.keep_duplicates != "ALL":
+                    merged = self._dedup(t, merged)
+                elif t.sort_columns:
+                    merged = self._sorted(t, merged)
+                out[n] = [self._segment(db, t, n, merged)]
             return out
 
         self._transaction(db, t, list(groups), write, cancelled)
