@@ -145,6 +145,8 @@ def test_delete_update_exec_on_dfs(run):
     run("pt.append!(t)")
     run("delete from pt where date = 2024.01.02, qty = 2")
     run("update pt set price = price * 10 where sym = `GS")
+    run("insert into pt values(2024.01.03, `IBM, 9, 9.5)")
+    run("delete from pt where sym = `IBM")
     assert col(run("select * from pt order by qty"), "price") == [1.5, 35.0, 4.5]
     assert run("exec sum(qty) from pt where date = 2024.01.02").value == 4
     with pytest.raises(ScriptError, match="partitioning column cannot be updated"):

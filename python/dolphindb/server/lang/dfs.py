@@ -48,6 +48,9 @@ class DfsTable(Table):
     def rows(self):
         return self.meta.rows()
 
+    def column_types(self):
+        return [(c.name, c.type) for c in self.meta.columns]
+
     def read(self, numbers=None) -> Table:
         return Table(dict(zip(self.meta.names, self.engine.read(self.db, self.meta, numbers))), self.name)
 
@@ -372,6 +375,7 @@ def _partition_data(db, meta, cols):
 
 
 def dfs_append(ctx, t: DfsTable, args) -> int:
+    """Appends a table, a tuple or columns (by position, cast to the schema) to a DFS table."""
     cols = _incoming_columns(t.meta, args)
     return t.engine.append(t.db, t.meta, cols, _partition_data(t.db, t.meta, cols), ctx.check_cancelled)
 
@@ -706,15 +710,14 @@ def update(interp, t: DfsTable, sets, where):
         from .vals import scalar_storage
         defs = {c.name: c for c in t.meta.columns}
         for name, expr in sets:
-            value = _cast_column(eval_on(interp, part, expr), defs[name], name) if not isinstance(
-                eval_on(interp, part, expr), Scalar) else eval_on(interp, part, expr)
+            value = eval_on(interp, part, expr)
             col = part.columns[name]
             data = col.data.copy()
             if isinstance(value, Scalar):
                 from .ops import cast
                 data[mask] = scalar_storage(cast(value, col.type, col.scale))
             else:
-                data[mask] = value.data[mask]
+                data[mask] = _cast_column(value, defs[name], name).data[mask]
             part.columns[name] = Vector(col.type, data, col.scale)
         return list(part.columns.values())
     _rewrite(interp, t, where, change)

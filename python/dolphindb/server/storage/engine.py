@@ -45,7 +45,11 @@ class Segment:
 
     def columns(self, types):
         if self._cols is None:
-            self._cols = columnar.read_segment(self.file, types)
+            try:
+                self._cols = columnar.read_segment(self.file, types)
+            except FileNotFoundError:     # dropped by a write that committed after this read began
+                raise StorageError("The partition was changed by a concurrent write; run the query again.") \
+                    from None
         return self._cols
 
 
@@ -262,9 +266,10 @@ class Engine:
         with db.lock:
             before = [lv.count() for lv in db.levels]
             numbers = locate_rows(db.levels, part_data)
-            if db.path and [lv.count() for lv in db.levels] != before:
-                with self.lock:
-                    self._save_catalog()          # a VALUE domain grew
+            grew = [lv.count() for lv in db.levels] != before
+        if grew and db.path:
+            with self.lock:                       # lock order: engine, then database
+                self._save_catalog()              # a VALUE domain grew
         return numbers
 
     def path_of(self, db: Database, t: TableMeta, number: int) -> str:
@@ -364,7 +369,7 @@ class Engine:
 
     def rewrite(self, db: Database, t: TableMeta, numbers: List[int], fn: Callable[[list], Optional[list]],
                 cancelled: Optional[Callable[[], None]] = None) -> None:
-        """Replaces each partition's rows by fn(rows) (None = unchanged); used by delete/update/upsert."""
+        """Replaces each partition's rows by fn(number, rows) (None = unchanged); delete and update."""
         def write(current):
             out = {}
             for n in numbers:
