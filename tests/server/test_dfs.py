@@ -1,12 +1,11 @@
 """DFS databases and partitioned tables of the embedded server, through its interpreter."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 from dolphindb.server.lang.dfs import DfsTable
-from dolphindb.server.values import Dictionary, Scalar, Table, Vector
+from dolphindb.server.values import Dictionary, Table
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from ..values import (ANY, ARRAY_BASE, BOOL, DECIMAL32, DECIMAL64, DECIMAL128, H
                       VOID, ArrayVector, Dictionary, Scalar, Table, Vector, type_name)
 from . import library
 from .registry import BUILTINS, ScriptError, builtin
-from .vals import INTEGRAL, LITERAL, TEMPORAL, S, V, as_array, strings_of, to_str, vector_of
+from .vals import INTEGRAL, TEMPORAL, S, V, as_array, to_str, vector_of
 
 # ---- values ------------------------------------------------------------------------------------
 
@@ -771,5 +771,5 @@ def _register_nodes():
 
 _register_nodes()
 
-__all__ = ["DfsTable", "DatabaseHandle", "engine_of", "scan", "delete", "update", "upsert_columns", "LITERAL",
-           "strings_of"]
+__all__ = ["DfsTable", "DatabaseHandle", "MetaCode", "engine_of", "dfs_append", "scan", "delete", "update",
+           "upsert_columns"]

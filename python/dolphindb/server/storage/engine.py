@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import threading
 import uuid
@@ -21,6 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..values import ArrayVector, Vector
+from ..files import atomic_write, fsync_dir
 from . import columnar
 from .domains import Level, level_from_json, locate_rows, partition_path, split_number
 from .locks import LockTable, StorageError
@@ -452,7 +452,7 @@ class Engine:
         if self.root is None:
             return
         doc = {"databases": {p: db.to_json() for p, db in self.databases.items()}}
-        _atomic_write(self.root / "catalog.json", json.dumps(doc).encode())
+        atomic_write(self.root / "catalog.json", json.dumps(doc).encode())
 
     def _save_manifest(self, db: Database, t: TableMeta) -> None:
         directory = self._table_dir(db, t)
@@ -462,8 +462,8 @@ class Engine:
         for n in t.parts:
             sub = directory / str(n)
             if sub.exists():
-                columnar.fsync_dir(sub)
-        _atomic_write(directory / "manifest.json", json.dumps(doc).encode())
+                fsync_dir(sub)
+        atomic_write(directory / "manifest.json", json.dumps(doc).encode())
 
     def _load(self) -> None:
         catalog = self.root / "catalog.json"
@@ -510,15 +510,4 @@ def _empty(type_id, scale):
     return Vector(type_id, np.empty(0, STORAGE_DTYPE.get(type_id, object)), scale)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    columnar.fsync_dir(path.parent)
-
-
-__all__ = ["Engine", "Database", "TableMeta", "ColumnDef", "StorageError", "concat_columns", "take", "key_codes",
-           "Tuple"]
+__all__ = ["Engine", "Database", "TableMeta", "ColumnDef", "StorageError", "concat_columns", "take", "key_codes"]
