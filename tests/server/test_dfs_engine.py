@@ -9,24 +9,17 @@ import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 from dolphindb.server.storage import Engine
+from test_dfs import column as col
+from test_dfs import run as session  # noqa: F401  (the fixture of one interpreter session)
 
 SOURCE = ("t = table(2024.01.01 2024.01.02 2024.01.05 2024.01.02 as date, symbol(`AAPL`TSLA`GS`MS) as sym, "
           "1 2 3 4 as qty, 1.5 2.5 3.5 4.5 as price)")
 
 
 @pytest.fixture
-def run():
-    ctx = SessionContext()
-
-    def go(text):
-        return run_script(ctx, text)
-    go.ctx = ctx
-    run_script(ctx, SOURCE)
-    return go
-
-
-def col(t, name):
-    return list(t.columns[name].data)
+def run(session):  # noqa: F811
+    session(SOURCE)
+    return session
 
 
 def test_compo_two_levels_prunes_each_level(run):

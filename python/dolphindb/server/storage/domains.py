@@ -82,6 +82,12 @@ class Level:
         idx = self.locate(values)
         return np.unique(idx[idx >= 0])
 
+    def to_json(self) -> dict:
+        raise NotImplementedError
+
+    def same_scheme(self, other: "Level") -> bool:
+        return self.to_json() == other.to_json()
+
 
 def _map_distinct(data: np.ndarray, index_of) -> np.ndarray:
     """index_of(value) for every row, called once per distinct value."""
@@ -90,12 +96,6 @@ def _map_distinct(data: np.ndarray, index_of) -> np.ndarray:
     uniq, inverse = np.unique(data, return_inverse=True)
     ids = np.array([index_of(u) for u in uniq.tolist()], dtype=np.int64)
     return ids[inverse.reshape(-1)]
-
-    def to_json(self) -> dict:
-        raise NotImplementedError
-
-    def same_scheme(self, other: "Level") -> bool:
-        return self.to_json() == other.to_json()
 
 
 class ValueLevel(Level):
