@@ -54,6 +54,19 @@ def test_compo_three_levels(run):
     assert col(run("select * from pt where qty < 2"), "sym") == ["AAPL"]
 
 
+def test_drop_partition_by_values_and_paths(run):
+    run('db = database("dfs://dp", COMPO, [database("", VALUE, 2024.01.01..2024.01.05), '
+        'database("", LIST, [`AAPL`TSLA, `GS`MS])])')
+    run("pt = db.createPartitionedTable(t, `pt, `date`sym)")
+    run("pt.append!(t)")
+    run('dropPartition(db, [(2024.01.02, `MS)], "pt")')             # a tuple of values per level
+    assert col(run("select * from pt order by qty"), "qty") == [1, 2, 3]
+    run('dropPartition(db, "/20240101", "pt")')                       # a path prefix
+    assert col(run("select * from pt order by qty"), "qty") == [2, 3]
+    run('dropPartition(db, ["/20240102/List0"], "pt")')
+    assert col(run("select * from pt"), "qty") == [3]
+
+
 def test_in_memory_partitioned_database(run):
     run('db = database("", VALUE, 1 2 3 4)')
     run("pt = db.createPartitionedTable(t, `pt, `qty)")

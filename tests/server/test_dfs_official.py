@@ -157,6 +157,16 @@ up = ddb.TableUpserter(db_path="dfs://off_ts", table_name="pt", conn=s, key_cols
 out["tsdb"] = [up.upsert(df.iloc[:1500]), up.upsert(df.iloc[1000:])]
 s.run("select * from loadTable('dfs://off_ts', 'pt')").to_parquet(path + ".tsdb")
 
+s.run("delete from loadTable('dfs://off_ts', 'pt')")
+mtw = ddb.MultithreadedTableWriter("127.0.0.1", port, "admin", "123456", "dfs://off_ts", "pt", batchSize=200,
+                                   throttle=0.01, threadCount=2, partitionCol="date", mode="upsert",
+                                   modeOption=["ignoreNull=false", "keyColNames=`sym`date"])
+for row in df.itertuples(index=False):
+    mtw.insert(np.datetime64(row.date, "D"), row.sym, int(row.qty), float(row.price))
+mtw.waitForThreadCompletion()
+out["mtw_upsert"] = {{"sent": mtw.getStatus().sentRows, "error": mtw.getStatus().errorInfo}}
+s.run("select * from loadTable('dfs://off_ts', 'pt')").to_parquet(path + ".mtw_upsert")
+
 kup = ddb.TableUpserter(table_name="kt_off", conn=s)
 kup.upsert(df.iloc[:1500]); kup.upsert(df.iloc[1000:])
 s.run("select * from kt_off").to_parquet(path + ".keyed")
@@ -189,6 +199,8 @@ def test_mtw_appender_upserter_and_session_helpers(server, official, tmp_path):
     latest = df.drop_duplicates(["sym", "date"], keep="last").sort_values(["sym", "date"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(back("tsdb", ["sym", "date"]), latest[keys], check_dtype=False)
     pd.testing.assert_frame_equal(back("keyed", ["sym", "date"]), latest[keys], check_dtype=False)
+    assert out["mtw_upsert"] == {"sent": N, "error": ""}
+    pd.testing.assert_frame_equal(back("mtw_upsert", ["sym", "date"]), latest[keys], check_dtype=False)
     assert out["exists_before"] is True and out["exists_after"] is False
 
 

@@ -392,11 +392,12 @@ def table_insert(ctx, t, *args):
     return _memory_table_insert(ctx, t, *args)
 
 
+# On a DFS table append!/upsert! answer nothing: the table itself would travel to the client.
 @dfs_builtin("append!", 2, aliases=("push!",))
 def append_(ctx, obj, newData):
     if isinstance(obj, DfsTable):
         dfs_append(ctx, obj, [newData])
-        return obj
+        return None
     return _memory_append(ctx, obj, newData)
 
 
@@ -482,7 +483,7 @@ def _table_columns(v, n):
 @dfs_builtin("upsert!", 2, 5)
 def upsert_(ctx, obj, newData, ignoreNull=None, keyColNames=None, sortColumns=None):
     _upsert(ctx, obj, newData, ignoreNull, keyColNames)
-    return obj
+    return None if isinstance(obj, DfsTable) else obj
 
 
 @dfs_builtin("tableUpsert", 2, 5)
