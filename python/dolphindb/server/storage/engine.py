@@ -52,6 +52,9 @@ class Segment:
                     from None
         return self._cols
 
+    def forget(self) -> None:
+        self._cols = None
+
 
 @dataclass(eq=False, repr=False)
 class TableMeta:
@@ -257,6 +260,17 @@ class Engine:
                 self._save_catalog()
         if self.root is not None and db.path:
             shutil.rmtree(self._table_dir(db, t), ignore_errors=True)
+
+    def clear_cache(self) -> None:
+        """Forgets the loaded columns of every partition file (they are read again when needed)."""
+        with self.lock:
+            tables = [t for db in self.databases.values() for t in db.tables.values()]
+        for t in tables:
+            with t.commit_lock:
+                for segs in t.parts.values():
+                    for s in segs:
+                        if s.file is not None:
+                            s.forget()
 
     # -- partitions ------------------------------------------------------------------------------
     def locate(self, db: Database, t: TableMeta, part_data: List[np.ndarray], rows: int) -> np.ndarray:
