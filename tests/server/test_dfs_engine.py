@@ -220,3 +220,25 @@ def test_durable_engine_reopens_with_its_data(tmp_path):
     files = list((tmp_path / "data").rglob("*.arrow"))
     assert files and len(files) <= 3 * 9
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("scheme, cols", [
+    ('database("dfs://re", VALUE, 2024.01.01..2024.01.02)', "`date"),
+    ('database("dfs://re", RANGE, 0 2 10)', "`qty"),
+    ('database("dfs://re", HASH, [SYMBOL, 3])', "`sym"),
+    ('database("dfs://re", LIST, [`AAPL`TSLA, `GS`MS])', "`sym"),
+    ('database("dfs://re", LIST, [1 2, 3, 4])', "`qty"),
+    ('database("dfs://re", COMPO, [database("", RANGE, 0 2 10), database("", VALUE, `AAPL`GS)])', "`qty`sym"),
+])
+def test_every_scheme_survives_a_reopen(tmp_path, scheme, cols):
+    from dolphindb.server.lang.vals import format_value
+    ctx = SessionContext()
+    ctx._dfs = Engine(tmp_path)
+    run_script(ctx, SOURCE)
+    run_script(ctx, f"db = {scheme}; pt = db.createPartitionedTable(t, `pt, {cols}); pt.append!(t)")
+    before = format_value(run_script(ctx, "select * from pt order by qty"))
+    schema = format_value(run_script(ctx, "schema(pt)"))
+    again = SessionContext()
+    again._dfs = Engine(tmp_path)
+    assert format_value(run_script(again, 'select * from loadTable("dfs://re", "pt") order by qty')) == before
+    assert format_value(run_script(again, 'schema(loadTable("dfs://re", "pt"))')) == schema

@@ -147,16 +147,11 @@ def _level(kind, scheme) -> storage.Level:
     if kind == LIST:
         if not isinstance(scheme, Vector):
             raise ScriptError("The partition scheme of a LIST domain must be a vector")
-        groups, t = [], None
-        for item in (scheme.data if scheme.type == ANY else [scheme_item for scheme_item in
-                                                              (Scalar(scheme.type, x) for x in scheme.data)]):
-            if isinstance(item, Scalar):
-                groups.append([item.value])
-                t = t or item.type
-            else:
-                groups.append(list(item.data.tolist()))
-                t = t or item.type
-        return ListLevel(_scheme_type(t), groups)
+        items = scheme.data if scheme.type == ANY else [Scalar(scheme.type, x) for x in scheme.data.tolist()]
+        if not items or not all(isinstance(i, (Scalar, Vector)) and i.type == items[0].type for i in items):
+            raise ScriptError("The partition scheme of a LIST domain must hold scalars or vectors of one type")
+        groups = [[i.value] if isinstance(i, Scalar) else i.data.tolist() for i in items]
+        return ListLevel(_scheme_type(items[0].type), groups)
     if kind == SEQ:
         raise ScriptError("SEQ partitions are only supported by local databases, not by DFS databases.")
     raise ScriptError(f"Invalid partition type {kind}")
@@ -519,9 +514,8 @@ def _level_schema(level):
     if level.kind == HASH:
         return S(INT, level.buckets)
     if level.kind == LIST:
-        from .vals import make
-        return Vector(ANY, [make(level.type, np.array(g, dtype=_dtype(level.type)), len(g) == 1 and False)
-                            if len(g) > 1 else Scalar(level.type, g[0]) for g in level.groups])
+        return Vector(ANY, [Scalar(level.type, g[0]) if len(g) == 1 else
+                            V(level.type, np.array(g, dtype=_dtype(level.type))) for g in level.groups])
     t, data = level.schema_values()
     return Vector(t, data.copy())
 
