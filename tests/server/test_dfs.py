@@ -98,6 +98,10 @@ def test_exists_and_drop(run):
     assert list(run("getClusterDFSDatabases()").data) == ["dfs://d"]
     assert list(run("getTables(db)").data) == ["pt"]
     run('dropTable(db, "pt")')
+    run("db.createPartitionedTable(t, `pt2, `qty)")
+    run('drop table if exists "dfs://d"."pt2"')
+    run('drop table if exists "dfs://d"."pt2"')
+    assert run('existsTable("dfs://d", "pt2")').value == 0
     assert run('existsTable("dfs://d", "pt")').value == 0
     run('dropDatabase("dfs://d")')
     assert run('existsDatabase("dfs://d")').value == 0

@@ -96,6 +96,18 @@ def test_tsdb_keep_duplicates(run, keep, expect):
     assert col(got, "price") == expect
 
 
+def test_pkey_engine_keeps_the_last_row_per_primary_key(run):
+    run("db = database(\"dfs://pk\", VALUE, 2024.01.01..2024.01.05, engine='PKEY')")
+    run("pt = db.createPartitionedTable(t, `pt, `date, primaryKey=`date`sym)")
+    run("pt.append!(t)")
+    run("pt.append!(table(2024.01.02 as date, symbol([`MS]) as sym, 40 as qty, 40.5 as price))")
+    assert col(run("select * from pt order by qty"), "qty") == [1, 2, 3, 40]
+    s = run("schema(pt)")
+    assert list(dict(zip(s.keys.data, s.values.data))["primaryKey"].data) == ["date", "sym"]
+    with pytest.raises(ScriptError, match="must contain the partitioning column date"):
+        run("db.createPartitionedTable(t, `pt2, `date, primaryKey=`sym)")
+
+
 def test_upsert_on_dfs_and_keyed_tables(run):
     run('db = database("dfs://u", HASH, [SYMBOL, 2])')
     run("pt = db.createPartitionedTable(t, `pt, `sym)")

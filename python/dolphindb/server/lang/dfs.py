@@ -200,7 +200,7 @@ def _check_partition_types(db, cols, partition_columns):
 
 
 def _create(ctx, dbHandle, table, tableName, partitionColumns, compressMethods, sortColumns, keepDuplicates,
-            dimension):
+            dimension, primaryKey=None):
     db = _database(ctx, dbHandle)
     name = _text(tableName, "The table name")
     cols = _column_defs(table)
@@ -214,7 +214,10 @@ def _create(ctx, dbHandle, table, tableName, partitionColumns, compressMethods, 
                     for k, v in zip(compressMethods.keys.data, _dict_values(compressMethods))}
     keep = (to_str(keepDuplicates) if keepDuplicates is not None else "ALL").upper()
     eng = engine_of(ctx)
-    meta = eng.create_table(db, name, cols, parts, _names(sortColumns, "sortColumns"), keep, compress)
+    if primaryKey is not None and db.engine != "PKEY":
+        raise ScriptError("The primaryKey parameter is only supported by the PKEY engine.")
+    keys = _names(primaryKey, "primaryKey") if db.engine == "PKEY" else _names(sortColumns, "sortColumns")
+    meta = eng.create_table(db, name, cols, parts, keys, keep, compress)
     return DfsTable(eng, db, meta)
 
 
@@ -229,13 +232,14 @@ def create_partitioned_table(ctx, dbHandle, table, tableName, partitionColumns, 
                              indexes=None, latestKeyCache=None, compressHashSortKey=None, encryptMode=None,
                              primaryKey=None):
     return _create(ctx, dbHandle, table, tableName, partitionColumns, compressMethods, sortColumns,
-                   keepDuplicates, False)
+                   keepDuplicates, False, primaryKey)
 
 
 @dfs_builtin("createTable", 3, 10, aliases=("createDimensionTable",))
 def create_table(ctx, dbHandle, table, tableName, compressMethods=None, sortColumns=None, keepDuplicates=None,
                  sortKeyMappingFunction=None, softDelete=None, indexes=None, encryptMode=None, primaryKey=None):
-    return _create(ctx, dbHandle, table, tableName, None, compressMethods, sortColumns, keepDuplicates, True)
+    return _create(ctx, dbHandle, table, tableName, None, compressMethods, sortColumns, keepDuplicates, True,
+                   primaryKey)
 
 
 @dfs_builtin("loadTable", 2, 4)
@@ -596,6 +600,8 @@ def _table_schema(t: DfsTable):
     ]
     if db.engine == "TSDB":
         items += [("sortColumns", V(STRING, meta.sort_columns)), ("sortKeyMappingFunction", S(VOID, None))]
+    elif db.engine == "PKEY":
+        items.append(("primaryKey", V(STRING, meta.sort_columns)))
     return _dict(items)
 
 

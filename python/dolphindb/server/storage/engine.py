@@ -26,7 +26,7 @@ from .domains import Level, level_from_json, locate_rows, partition_path, split_
 from .locks import LockTable, StorageError
 
 COMPACT_AFTER = 8          # segments per partition before a write merges them into one
-OLAP, TSDB = "OLAP", "TSDB"
+OLAP, TSDB, PKEY = "OLAP", "TSDB", "PKEY"   # PKEY: one row per primary key, the last write wins
 
 
 @dataclass
@@ -61,7 +61,7 @@ class TableMeta:
     name: str
     columns: List[ColumnDef]
     partition_columns: List[str]            # one per level; [] for a dimension table
-    sort_columns: List[str] = field(default_factory=list)
+    sort_columns: List[str] = field(default_factory=list)     # TSDB sortColumns, PKEY primaryKey
     keep_duplicates: str = "ALL"
     compress: Dict[str, str] = field(default_factory=dict)
     table_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -173,8 +173,8 @@ class Engine:
 
     # -- catalog ---------------------------------------------------------------------------------
     def create_database(self, path: str, levels: List[Level], engine: str = OLAP, atomic: str = "TRANS") -> Database:
-        if engine not in (OLAP, TSDB):
-            raise StorageError(f"Invalid engine type {engine}. It must be OLAP or TSDB.")
+        if engine not in (OLAP, TSDB, PKEY):
+            raise StorageError(f"Invalid engine type {engine}. It must be OLAP, TSDB or PKEY.")
         if atomic not in ("TRANS", "CHUNK"):
             raise StorageError("The atomic parameter must be 'TRANS' or 'CHUNK'.")
         db = Database(path, levels, engine, atomic)
@@ -227,7 +227,14 @@ class Engine:
             raise StorageError(f"The number of partitioning columns must be {len(db.levels)}.")
         if db.engine == TSDB and not sort_columns:
             raise StorageError("The sortColumns parameter must be specified for a table of the TSDB engine.")
-        if db.engine != TSDB and (sort_columns or keep_duplicates != "ALL"):
+        if db.engine == PKEY:
+            if not sort_columns:
+                raise StorageError("The primaryKey parameter must be specified for a table of the PKEY engine.")
+            missing = [p for p in partition_columns if p not in sort_columns]
+            if missing:
+                raise StorageError(f"The primary key must contain the partitioning column {missing[0]}.")
+            keep_duplicates = "LAST"
+        elif db.engine != TSDB and (sort_columns or keep_duplicates != "ALL"):
             raise StorageError("sortColumns and keepDuplicates are only supported by the TSDB engine.")
         for s in sort_columns:
             if s not in names:
