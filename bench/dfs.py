@@ -103,7 +103,7 @@ def official_python():
 
 
 def start_server(data_dir=None):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    env = dict(os.environ)
     cmd = [sys.executable, "-m", "dolphindb.server", "--port", "0"]
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
@@ -131,7 +131,7 @@ def workload(python, env, port, rows, mode):
 
 def restart(rows):
     """Fills a durable server with `rows` rows, stops it, and times its restart and first scan."""
-    ours = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    ours = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="ddb-bench-") as data:
         proc, port, _ = start_server(data)
         fill = workload(sys.executable, ours, port, rows, "read")
@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    ours_env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    ours_env = dict(os.environ)
     official_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     clients = [("ours", sys.executable, ours_env)]
     if not args.no_official and official_python():

@@ -3,14 +3,12 @@ middle of a stream of writes loses no acknowledged write and leaves no torn one;
 nodes share one catalog, and a write survives the death of the node that took it."""
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -18,14 +16,12 @@ from dolphindb.server import Cluster
 from dolphindb.server.values import INT, LONG, Table, Vector
 from test_server_protocol import RawClient
 
-ROOT = Path(__file__).resolve().parents[2]
 BATCH = 2000
 
 
 def start_server(data_dir):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
     proc = subprocess.Popen([sys.executable, "-m", "dolphindb.server", "--port", "0", "--data-dir", str(data_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     if not line.startswith("READY port="):
         proc.kill()
@@ -58,7 +54,7 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(tmp_path):
             stop = threading.Event()
             state = {"acked": acked}
 
-            def writer():
+            def writer(port, stop, state):
                 w = RawClient(port)
                 while not stop.is_set():
                     try:
@@ -67,7 +63,7 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(tmp_path):
                         return
                     state["acked"] += 1
 
-            t = threading.Thread(target=writer)
+            t = threading.Thread(target=writer, args=(port, stop, state))
             t.start()
             deadline = time.monotonic() + 60
             while state["acked"] < acked + 3 and time.monotonic() < deadline:    # the stream is flowing

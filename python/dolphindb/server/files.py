@@ -20,13 +20,17 @@ def atomic_write(path: Path, data: bytes = b"", writer: Callable[[IO[bytes]], No
                  sync_dir: bool = True) -> None:
     """Replaces `path` by `data` (or by what `writer(file)` writes)."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        if writer is not None:
-            writer(f)
-        else:
-            f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            if writer is not None:
+                writer(f)
+            else:
+                f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:    # ENOSPC, EFBIG, EIO ...: the previous file stays, no leftover
+        tmp.unlink(missing_ok=True)
+        raise
     if sync_dir:
         fsync_dir(path.parent)

@@ -33,10 +33,16 @@ class TableStore:
         except FileNotFoundError:
             pass
 
+    def load(self, name: str):
+        """The table as last saved, or None."""
+        try:
+            raw = self._path(name).read_bytes()
+        except FileNotFoundError:
+            return None
+        return codec.decode_bytes(zstandard.ZstdDecompressor().decompress(raw, max_output_size=1 << 34))
+
     def load_all(self) -> dict:
-        tables = {}
-        for path in sorted(self.dir.glob("*" + SUFFIX)):
-            name = path.name[:-len(SUFFIX)]
-            raw = zstandard.ZstdDecompressor().decompress(path.read_bytes(), max_output_size=1 << 34)
-            tables[name] = codec.decode_bytes(raw)
-        return tables
+        for leftover in self.dir.glob("*" + SUFFIX + ".tmp"):   # a save cut short by a crash
+            leftover.unlink(missing_ok=True)
+        return {path.name[:-len(SUFFIX)]: self.load(path.name[:-len(SUFFIX)])
+                for path in sorted(self.dir.glob("*" + SUFFIX))}

@@ -307,7 +307,8 @@ def update(interp, target, sets, where):
     if isinstance(table, dfs.DfsTable):
         return dfs.update(interp, table, sets, where)
     mask = where_mask(interp, table, where) if where else None
-    from .library import set_column, table_changed
+    from .library import set_column, table_changed, table_changing
+    table_changing(interp.ctx, table)
     from .ops import cast
     for name, expr in sets:
         value = eval_on(interp, table, expr)
@@ -334,6 +335,8 @@ def delete(interp, target, where):
     if isinstance(table, dfs.DfsTable):
         return dfs.delete(interp, table, where)
     keep = ~where_mask(interp, table, where) if where else np.zeros(table.rows, dtype=bool)
+    from .library import table_changing
+    table_changing(interp.ctx, table)
     for name, col in list(table.columns.items()):
         table.columns[name] = take_rows(col, keep)
     from .library import table_changed
