@@ -114,7 +114,7 @@ def test_cluster_nodes_share_the_catalog_and_survive_a_node_death(tmp_path):
         back.close()
 
 
-def test_a_dfs_write_that_does_not_fit_on_disk_leaves_no_trace(tiny_disk):
+def test_a_dfs_write_that_does_not_fit_on_disk_leaves_no_trace(tiny_disk):  # noqa: F811
     data_dir, start, reason = tiny_disk
     port, stop = start()
     try:
