@@ -41,7 +41,7 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=8848, help="0 picks a free port")
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--data-dir", help="persist shared tables here (zstd, atomic writes)")
+    ap.add_argument("--data-dir", help="persist shared tables and DFS databases here (zstd, atomic writes)")
     ap.add_argument("--workers", type=int, default=8, help="concurrent jobs (workerNum)")
     ap.add_argument("--max-connections", type=int, default=512, help="maxConnections")
     ap.add_argument("--max-value-mb", type=int, default=256,
@@ -79,7 +79,7 @@ def cluster_main(argv) -> int:
                     help="controller on this port, the other nodes on the next ones; 0 = free ports")
     ap.add_argument("--no-controller", action="store_true")
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--data-dir", help="persist shared tables here (zstd, atomic writes)")
+    ap.add_argument("--data-dir", help="persist shared tables and DFS databases here (zstd, atomic writes)")
     ap.add_argument("--workers", type=int, default=8, help="concurrent jobs per node (workerNum)")
     ap.add_argument("--user", default="admin")
     ap.add_argument("--password", default="123456")

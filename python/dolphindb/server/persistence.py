@@ -2,13 +2,13 @@
 atomically (temp file, fsync, rename) so a crash never leaves a torn table behind."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import zstandard
 
 from . import codec
+from .files import atomic_write
 
 SUFFIX = ".ddbt.zst"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -25,23 +25,7 @@ class TableStore:
         return self.dir / (name + SUFFIX)
 
     def save(self, name: str, table) -> None:
-        data = zstandard.ZstdCompressor(level=3).compress(codec.encode(table))
-        path = self._path(name)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:    # ENOSPC, EFBIG, EIO ...: the previous file stays, no leftover
-            tmp.unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.dir, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        atomic_write(self._path(name), zstandard.ZstdCompressor(level=3).compress(codec.encode(table)))
 
     def remove(self, name: str) -> None:
         try:

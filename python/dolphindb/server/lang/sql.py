@@ -413,19 +413,19 @@ def delete(interp, target, where):
 def insert(interp, target, cols, values):
     table = source_table(interp, target)
     vals = [interp.eval(v) for v in values]
-    names = cols or list(table.columns)
+    is_dfs = isinstance(table, dfs.DfsTable)
+    schema = table.column_types() if is_dfs else [(name, col.type) for name, col in table.columns.items()]
+    names = cols or [name for name, _ in schema]
     if len(vals) != len(names):
         raise ScriptError("The number of values doesn't match the number of columns")
     from .library import table_insert_columns
     by_name = dict(zip(names, vals))
     n = max((len(v) if isinstance(v, Vector) else 1) for v in vals)
-    row = []
-    for name, col in table.columns.items():
-        if name in by_name:
-            row.append(by_name[name])
-        else:
-            row.append(Scalar(col.type, None))
-    table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
+    row = [by_name[name] if name in by_name else Scalar(t, None) for name, t in schema]
+    if is_dfs:
+        dfs.dfs_append(interp.ctx, table, [broadcast(v, n) for v in row])
+    else:
+        table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
     return None
 
 
