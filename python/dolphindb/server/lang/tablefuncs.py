@@ -3,6 +3,7 @@ in-memory table), `clearAllCache` and `pnodeRun`."""
 from __future__ import annotations
 
 from ..values import ANY, Table, Vector
+from .dfs import engine_of
 from .library import table_changed
 from .registry import ScriptError, builtin
 from .vals import strings_of
@@ -27,7 +28,8 @@ def drop_columns(ctx, t, colNames):
 
 @builtin("clearAllCache", 0, system=True)
 def clear_all_cache(ctx):
-    """This server keeps no caches beside its data: nothing to clear."""
+    """Drops the DFS partitions loaded in memory; they load again from disk when read."""
+    engine_of(ctx).clear_cache()
     return None
 
 
