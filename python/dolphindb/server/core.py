@@ -281,6 +281,7 @@ class Server:
         # (session id, "script" | "function" | "variable", script text / function / variable names).
         self.request_log: Optional[list] = None
         self._rsa_key = None
+        self._rsa_key_lock = threading.Lock()   # concurrent first logins must all get the same key
         self.tls = tls_context(tls_cert, tls_key)
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
         from .lang import joins, library, tablefuncs, textfiles  # noqa: F401
@@ -645,10 +646,11 @@ class Server:
         return n
 
     def rsa_key(self):
-        if self._rsa_key is None:
-            from cryptography.hazmat.primitives.asymmetric import rsa
-            self._rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        return self._rsa_key
+        with self._rsa_key_lock:
+            if self._rsa_key is None:
+                from cryptography.hazmat.primitives.asymmetric import rsa
+                self._rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            return self._rsa_key
 
     def get_shared(self, name):
         return self.state.get_shared(name)
