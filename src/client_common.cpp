@@ -51,7 +51,7 @@ std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::ob
 
 ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
                                    const std::string& password, int sessionFlag, int connectTimeoutMs,
-                                   int readTimeoutMs) {
+                                   int readTimeoutMs, bool encryptLogin) {
     ddb::ConnectOptions o;
     o.host = host;
     o.port = port;
@@ -60,6 +60,7 @@ ddb::ConnectOptions connectOptions(const std::string& host, int port, const std:
     o.sessionFlag = sessionFlag;
     o.connectTimeoutMs = connectTimeoutMs;
     o.readTimeoutMs = readTimeoutMs;
+    o.encryptLogin = encryptLogin;
     return o;
 }
 

@@ -22,7 +22,7 @@ py::object pythonError(std::exception_ptr error);
 ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int fetchSize);
 ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
                                    const std::string& password, int sessionFlag, int connectTimeoutMs,
-                                   int readTimeoutMs);
+                                   int readTimeoutMs, bool encryptLogin);
 
 // TLS from the facade's `tls` keyword: None (plaintext) or (ca_file, verify); ca_file "" means
 // the system's trusted CAs. Throws ddb::TlsError when the CA file cannot be loaded.

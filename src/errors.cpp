@@ -106,6 +106,8 @@ py::object pythonError(std::exception_ptr error) {
         return py::reinterpret_borrow<py::object>(PyExc_MemoryError)("out of memory");
     } catch (const std::exception& e) {
         return classes().base(text(e.what()));
+    } catch (...) {
+        return classes().base(text("unknown C++ exception"));
     }
 }
 

@@ -1,8 +1,16 @@
 #include "net/connection.h"
 
 #include "errors.h"
+#include "net/login.h"
 
 namespace ddb {
+
+namespace {
+bool isTrue(const Value* v) {
+    return v && v->form == Form::Scalar && v->type() == Type::Bool && v->column.length == 1 &&
+           v->column.data->data()[0] == 1;
+}
+}  // namespace
 
 const char* Connection::kClosedText =
     "Couldn't send script/function to the remote host because the connection has been closed";
@@ -22,20 +30,19 @@ void Connection::connect(const ConnectOptions& options) {
             tls_->handshake(options.connectTimeoutMs);
         }
         source_ = std::make_unique<SocketSource>(transport());
-        std::string hello = buildConnectRequest(options.sessionFlag, options.user, options.password);
+        const bool inlineLogin = !options.user.empty() && !options.encryptLogin;
+        std::string hello = buildConnectRequest(options.sessionFlag, inlineLogin ? options.user : "",
+                                                inlineLogin ? options.password : "");
         transport().writeAll(hello.data(), hello.size());
         Response r = readConnectReply();
         if (!r.head.ok) {
-            if (!options.user.empty())
-                throw AuthenticationError("Server connection response: '" + r.head.error + "'");
+            if (inlineLogin) throw AuthenticationError("Server connection response: '" + r.head.error + "'");
             throw ServerError("Server connection response: '" + r.head.error + "'", r.head.error);
         }
         sessionId_ = r.head.sessionId;
-        if (!options.user.empty()) {
-            const Value* ok = r.objects.empty() ? nullptr : &r.objects[0];
-            if (!ok || ok->form != Form::Scalar || ok->type() != Type::Bool || ok->column.data->data()[0] != 1)
-                throw AuthenticationError("Failed to authenticate the user " + options.user);
-        }
+        if (inlineLogin && !isTrue(r.objects.empty() ? nullptr : &r.objects[0]))
+            throw AuthenticationError("Failed to authenticate the user " + options.user);
+        if (!options.user.empty() && !inlineLogin) login(options.user, options.password, true);
         // Post-connect probes (§1.3): errors mean "not supported" and are ignored, as the
         // official client does; an explicit `false` from isNodeInitialized is a failure.
         try {
@@ -64,6 +71,26 @@ Response Connection::readConnectReply() {
         throw NetworkError(std::string(e.what()) +
                            " during the connect handshake (if the server requires TLS, enable it on the client)");
     }
+}
+
+void Connection::login(const std::string& user, const std::string& password, bool encrypted) {
+    Result ok;
+    try {
+        if (!encrypted) {
+            ok = callInternal("login", plainLoginArguments(user, password));
+        } else {
+            Result key = callInternal("getDynamicPublicKey", {});
+            if (!key || key->form != Form::Scalar || key->type() != Type::String)
+                throw AuthenticationError("Encrypted login failed: getDynamicPublicKey() returned no key");
+            ok = callInternal("login", encryptedLoginArguments(user, password, std::string(key->column.stringAt(0))));
+        }
+    } catch (const ServerError& e) {
+        throw AuthenticationError(std::string("Failed to log in as ") + user + ": " + e.what());
+    }
+    if (!isTrue(ok ? &*ok : nullptr)) throw AuthenticationError("Failed to authenticate the user " + user);
+    options_.user = user;
+    options_.password = password;
+    options_.encryptLogin = encrypted;
 }
 
 void Connection::ensureOpen(const std::string& context) const {
@@ -97,6 +124,8 @@ Result Connection::receive(const MessageCallback& onMessage) {
         return std::move(r.objects[0]);
     } catch (const ServerError&) {
         throw;
+    } catch (const ConversionError&) {
+        throw;   // the decoder read the reply to its end before refusing it: still in step
     } catch (const ProtocolError&) {
         close();   // the stream position is unknown: the connection cannot be reused
         throw;
@@ -106,6 +135,9 @@ Result Connection::receive(const MessageCallback& onMessage) {
     } catch (const TimeoutError& e) {
         close();
         throw TimeoutError(context + e.what());
+    } catch (...) {
+        close();   // a wait ended by its caller (WaitScope) mid-reply: the stream is out of sync
+        throw;
     }
 }
 
@@ -129,20 +161,20 @@ Result Connection::call(const std::string& function, const std::vector<Value>& a
 }
 
 void Connection::sendScript(const std::string& script, const RequestOptions& options) {
-    send(buildScriptRequest(sessionId_, script, options), Pending{script, "<Exception> in exec: "});
+    send(buildScriptRequest(sessionId_, script, options), Pending{script, errorPrefix("<Exception> in exec: ")});
 }
 
 void Connection::sendCall(const std::string& function, const std::vector<Value>& args, const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    send(buildFunctionRequest(sessionId_, function, args, options, encode), Pending{function, "<Exception> in call: "});
+    send(buildFunctionRequest(sessionId_, function, args, options, encode), Pending{function, errorPrefix("<Exception> in call: ")});
 }
 
 void Connection::upload(const std::vector<std::string>& names, const std::vector<Value>& values,
                         const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    send(buildVariableRequest(sessionId_, names, values, options, encode), Pending{"upload", "<Exception> in upload: "});
+    send(buildVariableRequest(sessionId_, names, values, options, encode), Pending{"upload", errorPrefix("<Exception> in upload: ")});
     if (!(options.flag & flags::kAsync)) receive({});
 }
 

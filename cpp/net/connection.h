@@ -28,6 +28,13 @@ struct ConnectOptions {
     // Set: the connection runs TLS, its handshake bounded by connectTimeoutMs. Shared by every
     // connection made with these options (reconnects, failovers, a pool's workers).
     std::shared_ptr<const TlsContext> tls;
+    // Request errors start with "<Exception> in exec: " (or "in call: ", "in upload: "), as the
+    // official Session's do; the official pool reports a task's error without it.
+    bool errorContext = true;
+    // Log in with the user id and password encrypted by the server's RSA key (PROTOCOL.md §1.4:
+    // getDynamicPublicKey, then login(..., true)), on every connect and reconnect; false: in
+    // clear text inside the handshake, as the official Python client does.
+    bool encryptLogin = true;
 };
 
 // What a reply gave back: nothing (void) or one object.
@@ -38,10 +45,13 @@ public:
     Connection() = default;
     ~Connection() { close(); }
 
-    // TCP connect (and TLS handshake), handshake with inline login, then getRequiredAPIVersion /
-    // isNodeInitialized. Throws NetworkError (TlsError), TimeoutError or AuthenticationError; the
-    // connection is closed then.
+    // TCP connect (and TLS handshake), handshake, login (encrypted, or inline in the handshake:
+    // encryptLogin), then getRequiredAPIVersion / isNodeInitialized. Throws NetworkError
+    // (TlsError), TimeoutError or AuthenticationError; the connection is closed then.
     void connect(const ConnectOptions& options);
+    // Logs this session in as `user` (encrypted: see ConnectOptions::encryptLogin); a later
+    // connect() on these options logs in the same way. Throws AuthenticationError.
+    void login(const std::string& user, const std::string& password, bool encrypted);
 
     Result run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage = {});
     Result call(const std::string& function, const std::vector<Value>& args, const RequestOptions& options,
@@ -76,6 +86,7 @@ public:
     static const char* kClosedText;
 
 private:
+    std::string errorPrefix(const char* request) const { return options_.errorContext ? request : ""; }
     struct Pending {
         std::string what;      // the script or function name, for error texts
         std::string context;   // "<Exception> in exec: " ...

@@ -56,7 +56,7 @@ class DBConnectionPool:
                  protocol=PROTOCOL_DEFAULT, *, show_output=True, sqlStd=None, tryReconnectNums=None,
                  parser=None, usePublicName=False, reconnect=None, timeout=None, connectTimeout=None,
                  readTimeout=None, highAvailabilitySites=None, reconnectTimeout=None, ioThreads=None,
-                 enableSSL=False, sslCAFile=None, sslVerify=None):
+                 enableSSL=False, sslCAFile=None, sslVerify=None, enableEncryption=True):
         """Extensions to the official signature (keyword-only): `timeout` is every task's default
         deadline (a task past it fails and its job is cancelled); `readTimeout` is how long a
         connection waits for a reply before it counts the node as dead (with highAvailability or
@@ -67,7 +67,9 @@ class DBConnectionPool:
         one epoll reactor plus N executor threads; None (default) chooses (see ARCHITECTURE.md).
         With loadBalance and highAvailability both on, connections are spread like loadBalance and
         each fails over like highAvailability (the official client ignores loadBalance then).
-        `enableSSL`, `sslCAFile`, `sslVerify`: TLS as in Session (certificates verified by default)."""
+        `enableSSL`, `sslCAFile`, `sslVerify`: TLS as in Session (certificates verified by default).
+        `enableEncryption` (default True): every connection logs in with the user id and password
+        encrypted by the server's RSA key, on connect and on every reconnect or failover."""
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, not {type(port).__name__}")
         if not isinstance(threadNum, int) or threadNum < 1:
@@ -98,7 +100,8 @@ class DBConnectionPool:
                                                        try_reconnect_nums=tryReconnectNums,
                                                        reconnect_timeout=reconnectTimeout,
                                                        use_public_name=usePublicName),
-                                   io_threads=io_threads(ioThreads, threadNum), tls=tls)
+                                   io_threads=io_threads(ioThreads, threadNum), tls=tls,
+                                   encrypt_login=bool(enableEncryption))
         self._shutdown = False
 
     # -- submission ------------------------------------------------------------------------

@@ -50,10 +50,13 @@ class Session(CatalogMethods):
                  keepAliveTime=None, enableChunkGranularityConfig=False, compress=False, enablePickle=None,
                  protocol=PROTOCOL_DEFAULT, python=False, *, enableASYN=None, show_output=True,
                  sqlStd=None, parser=None, on_message: Optional[Callable[[str], None]] = None,
-                 sslCAFile=None, sslVerify=None):
+                 sslCAFile=None, sslVerify=None, enableEncryption=True):
         """enableSSL=True runs the session over TLS and, unlike the official client, verifies the
         server's certificate and host name: against the system's trusted CAs, or the CAs in the
-        PEM file `sslCAFile`; `sslVerify=False` accepts any certificate (the official behaviour)."""
+        PEM file `sslCAFile`; `sslVerify=False` accepts any certificate (the official behaviour).
+        enableEncryption (keyword-only): log in with the user id and password encrypted by the
+        server's RSA key (getDynamicPublicKey), on connect and on every reconnect or failover;
+        False sends them in clear inside the handshake, as the official Python client does."""
         if enableASYN is not None:
             warnings.warn("enableASYN is deprecated; use enableASYNC", DeprecationWarning, stacklevel=2)
             enableASYNC = enableASYNC or enableASYN
@@ -63,6 +66,7 @@ class Session(CatalogMethods):
                                   sql_std=sqlStd, enable_async=enableASYNC)
         self._async = enableASYNC
         self._compress = bool(compress)
+        self._encrypt_login = bool(enableEncryption)
         self.show_output = show_output
         self.on_message = on_message
         self._core = _core.SessionCore()
@@ -99,7 +103,7 @@ class Session(CatalogMethods):
         try:
             self._core.connect(host, port, self.userid, self.password, self._flag,
                                connect_ms if connect_ms > 0 else 3000, read_ms, startup=startup or "", tls=self._tls,
-                               **resilience)
+                               encrypt_login=self._encrypt_login, **resilience)
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)
@@ -118,7 +122,9 @@ class Session(CatalogMethods):
         return dict(self._core.stats())
 
     def login(self, userid, password, enableEncryption=True) -> bool:
-        self._core.call("login", [userid, password, False], ddb_flag(self._flag), 4, 64, False, None)
+        """Encrypted with the server's RSA key unless enableEncryption=False; reconnects and
+        failovers log in as this user the same way. Raises AuthenticationError."""
+        self._core.login(userid, password, bool(enableEncryption))
         self.userid, self.password = userid, password
         return True
 
@@ -151,9 +157,12 @@ class Session(CatalogMethods):
             self.on_message(text)
 
     def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None, parallelism=None,
-            fetchSize=None, disableDecimal=None, compressMethods=None):
+            fetchSize=None, disableDecimal=None, compressMethods=None, timeout=None):
         """compressMethods={"column": "lz4" | "delta" | "none"}: how table arguments are compressed
-        (compress=True sessions only; by default LZ4, or delta-of-delta where smaller)."""
+        (compress=True sessions only; by default LZ4, or delta-of-delta where smaller).
+        timeout (seconds): a deadline for the whole request, however slowly the reply arrives;
+        past it the job is cancelled on the server and DDBTimeoutError is raised. Ctrl-C cancels
+        the job the same way and raises KeyboardInterrupt; the session stays usable."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
         self._free_temporaries()
@@ -161,22 +170,25 @@ class Session(CatalogMethods):
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
                             table_to_list=to_list)
         methods = compress_methods(compressMethods, self._compress, bool(args))
+        deadline_ms = timeout_ms(timeout)
         if fetchSize is not None:
             if fetchSize < 8192:
                 raise RuntimeError("<Exception> in runBlock: fetchSize must be greater than 8192")
             if args:
                 raise RuntimeError("<Exception> in runBlock: fetchSize can only be used when running a script")
             # Paged reads are DDB-encoded under every protocol, as in the official client.
-            blocks = self._core.run(script, ddb_flag(flag), priority, parallelism, fetchSize, to_list, self._emit)
+            blocks = self._core.run(script, ddb_flag(flag), priority, parallelism, fetchSize, to_list, self._emit,
+                                    deadline_ms)
             if not isinstance(blocks, list):
                 raise RuntimeError("<Exception> in runBlock: Fetch size can only be set when executing "
                                    "scripts that return a table.")
             return BlockReader(blocks)
         if args:
             check_arrow_uploads(args, self.protocol)
-            result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit, methods)
+            result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit, methods,
+                                     deadline_ms)
         else:
-            result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit)
+            result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit, deadline_ms)
         return None if self._async else result
 
     def exec(self, script, *, clear_memory=None, table_to_list=None, priority=None, parallelism=None,
