@@ -59,14 +59,12 @@ public:
 
 private:
     void begin(Clock::time_point now, ddb::WaitScope& scope) {
-        if (stopping_ || !options_.stop) {
-            stopping_ = true;
-            throw ddb::CancelledError("the wait was interrupted");   // a second Ctrl-C: at once
-        }
+        const bool again = stopping_;
         stopping_ = true;
+        if (again || !options_.stop || !options_.stop())
+            throw ddb::CancelledError("the wait was interrupted");   // a second Ctrl-C: at once
         graceEnd_ = now + std::chrono::milliseconds(options_.graceMs);
         scope.wakeBy = graceEnd_;
-        options_.stop();
     }
 
     const WaitOptions& options_;

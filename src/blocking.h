@@ -22,7 +22,9 @@ namespace ddbpy {
 
 struct WaitOptions {
     int deadlineMs = -1;             // < 0: none
-    std::function<void()> stop;      // called on the waiting thread; empty: an interruption ends the wait at once
+    // Called on the waiting thread; returns false (or is empty) when there is nothing to stop
+    // yet: the interruption then ends the wait at once.
+    std::function<bool()> stop;
     int graceMs = 2000;
 };
 

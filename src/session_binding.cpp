@@ -184,8 +184,12 @@ private:
         ddb::ResilientConnection* target = nullptr;
         WaitOptions w;
         w.deadlineMs = timeoutMs;
-        // Only ever called once target is set. The canceller owns what it needs: it may outlive the wait.
-        w.stop = [&target] { std::thread(target->serverJobCanceller()).detach(); };
+        // The canceller owns what it needs: it may outlive the wait. Nothing to cancel while this
+        // request still waits for the session's lock.
+        w.stop = [&target] {
+            if (target) std::thread(target->serverJobCanceller()).detach();
+            return target != nullptr;
+        };
         waitWithoutGil(w, [&] {
             Exclusive exclusive(*this);
             ddb::ResilientConnection& c = connection();

@@ -86,82 +86,87 @@ def test_unrebuildable_pickle_is_a_conversion_error_in_a_session(reply):
 
 
 # ------------------------------------------------------------------------- Ctrl-C
-def test_ctrl_c_cancels_the_server_job_and_the_session_stays_usable(server):
-    """SIGINT during Session.run("sleep(...)"): KeyboardInterrupt at once (not when the reply
-    comes), the job cancelled on the server, and the same session (its variables) usable."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import time
-            import dolphindb as ddb
-            s = ddb.Session("127.0.0.1", {server.port}, "admin", "123456")
-            s.run("kept = 42")
-            print("ready", flush=True)
-            t0 = time.time()
-            try:
-                s.run("sleep(20000)")
-            except KeyboardInterrupt:
-                print("interrupted", round(time.time() - t0, 1), flush=True)
-            print("kept", s.run("kept"), flush=True)
-            jobs = s.run("exec count(*) from getConsoleJobs() where sessionId = " + s.getSessionId())
-            print("jobs", jobs, flush=True)
-            """)],
-        env=dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH", str(ROOT / "python"))),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _interrupt_child(setup: str, statement: str, after: str, timeout: float = 20):
+    """Runs `setup`, then `statement` in a child, sends it SIGINT half a second into the statement,
+    and runs `after`. Returns the exit code, the seconds the statement took until its
+    KeyboardInterrupt (None: none), what `after` printed, stderr and the seconds from the signal
+    to the child's exit."""
+    code = (textwrap.dedent(setup) + "\nimport time\nprint('ready', flush=True)\nt0 = time.time()\n"
+            f"try:\n    {statement}\nexcept KeyboardInterrupt:\n"
+            "    print('interrupted', round(time.time() - t0, 1), flush=True)\n" + textwrap.dedent(after))
+    env = dict(os.environ)
+    env.setdefault("PYTHONPATH", str(ROOT / "python"))
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout.readline().strip() == "ready"
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
         time.sleep(0.5)
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
-        elapsed = time.monotonic() - t0
+        out, err = proc.communicate(timeout=timeout)
+        lines = out.split("\n")
+        took = float(lines.pop(0).split()[1]) if lines[0].startswith("interrupted") else None
+        return proc.returncode, took, lines, err, time.monotonic() - t0
     finally:
         proc.kill()
-    assert proc.returncode == 0, err
-    lines = out.split("\n")
-    assert lines[0].startswith("interrupted")
-    assert float(lines[0].split()[1]) < 3.0
-    assert lines[1] == "kept 42"                # the same session, in step with the server
-    assert lines[2] == "jobs 1"                 # only the query itself: the sleep was cancelled
+        proc.wait()
+
+
+def test_ctrl_c_cancels_the_server_job_and_the_session_stays_usable(server):
+    """SIGINT during Session.run("sleep(...)"): KeyboardInterrupt at once (not when the reply
+    comes), the job cancelled on the server, and the same session (its variables) usable."""
+    rc, took, lines, err, elapsed = _interrupt_child(f"""
+        import dolphindb as ddb
+        s = ddb.Session("127.0.0.1", {server.port}, "admin", "123456")
+        s.run("kept = 42")
+        """, 's.run("sleep(20000)")', """
+        print("kept", s.run("kept"), flush=True)
+        print("jobs", s.run("exec count(*) from getConsoleJobs() where sessionId = " + s.getSessionId()))
+        """)
+    assert rc == 0, err
+    assert took is not None and took < 3.0
+    assert lines[0] == "kept 42"                # the same session, in step with the server
+    assert lines[1] == "jobs 1"                 # only the query itself: the sleep was cancelled
     assert elapsed < 5
 
 
 def test_ctrl_c_while_waiting_for_a_dead_silent_server_still_returns():
     """A server that never answers and ignores cancellation: the grace period ends the wait, the
     connection is replaced on the next request."""
-    calls = []
-
     def reply(seen):
-        calls.append(seen.text)
         if seen.text == "hang":
             return Stream(iter(lambda: time.sleep(0.2) or b"", None))
         return INT_2
     with StubServer(reply) as stub:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(f"""
-                import time
-                import dolphindb as ddb
-                s = ddb.Session("127.0.0.1", {stub.port})
-                print("ready", flush=True)
-                t0 = time.time()
-                try:
-                    s.run("hang")
-                except KeyboardInterrupt:
-                    print("interrupted", round(time.time() - t0, 1), flush=True)
-                print("after", s.run("ok"), flush=True)
-                """)],
-            env=dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH", str(ROOT / "python"))),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert proc.stdout.readline().strip() == "ready"
-            time.sleep(0.5)
-            proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=20)
-        finally:
-            proc.kill()
-    assert proc.returncode == 0, err
-    lines = out.split("\n")
-    assert lines[0].startswith("interrupted") and float(lines[0].split()[1]) < 5
-    assert lines[1] == "after 2"
+        rc, took, lines, err, _ = _interrupt_child(f"""
+            import dolphindb as ddb
+            s = ddb.Session("127.0.0.1", {stub.port})
+            """, 's.run("hang")', """
+            print("after", s.run("ok"), flush=True)
+            """)
+    assert rc == 0, err
+    assert took is not None and took < 5
+    assert lines[0] == "after 2"
+
+
+def test_ctrl_c_while_waiting_for_another_threads_request(server):
+    """The main thread waits for the session another thread is using: Ctrl-C ends that wait at
+    once (nothing of its own to cancel), and the other thread's request is untouched."""
+    rc, took, lines, err, _ = _interrupt_child(f"""
+        import threading, time
+        import dolphindb as ddb
+        s = ddb.Session("127.0.0.1", {server.port}, "admin", "123456")
+        other = []
+        t = threading.Thread(target=lambda: other.append(s.run("sleep(2500); 5")))
+        t.start()
+        time.sleep(0.3)
+        """, 's.run("1")', """
+        t.join()
+        print("other", other[0])
+        """)
+    assert rc == 0, err
+    assert took is not None and took < 1.5
+    assert lines[0] == "other 5"
 
 
 # ------------------------------------------------------------------------- deadlines
