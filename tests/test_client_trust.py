@@ -1,7 +1,8 @@
 """The client as a careless user and a hostile peer would try it: replies that cannot be rebuilt,
 Ctrl-C, deadlines against trickling and flooding servers, forks, shutdowns from callbacks, fd
 leaks, error texts and the encrypted login. Fake servers are raw sockets (tests/stub_server.py);
-abort and signal cases run in child processes so a crash is an exit code, not a lost test run."""
+abort and signal cases run in child processes (the same interpreter and path) so a crash is an
+exit code, not a lost test run."""
 from __future__ import annotations
 
 import asyncio
@@ -22,18 +23,15 @@ from dolphindb import _core
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stub_server import Raw, Stream, StubServer, object_reply  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 INT_2 = b"\x04\x00\x02\x00\x00\x00"   # scalar INT 2
 # PICKLE replies (form byte + 0x20) the client can read but not rebuild.
 DEEP_PICKLE = b"\x00\x26\x80\x02" + b"(" * 1500 + b"K\x01" + b"l" * 1500 + b"."
 RAISING_PICKLE = b"\x00\x26\x80\x02cbuiltins\nint\nX\x03\x00\x00\x00abc\x85R."
 
 
-def _child(code: str, timeout: float = 60, **popen) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.setdefault("PYTHONPATH", str(ROOT / "python"))
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True,
-                          text=True, timeout=timeout, **popen)
+def _child(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=timeout)
 
 
 # ------------------------------------------------------------- replies that cannot be rebuilt
@@ -94,10 +92,8 @@ def _interrupt_child(setup: str, statement: str, after: str, timeout: float = 20
     code = (textwrap.dedent(setup) + "\nimport time\nprint('ready', flush=True)\nt0 = time.time()\n"
             f"try:\n    {statement}\nexcept KeyboardInterrupt:\n"
             "    print('interrupted', round(time.time() - t0, 1), flush=True)\n" + textwrap.dedent(after))
-    env = dict(os.environ)
-    env.setdefault("PYTHONPATH", str(ROOT / "python"))
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     try:
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
         time.sleep(0.5)
