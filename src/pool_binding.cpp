@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "blocking.h"
 #include "client_common.h"
 #include "errors.h"
 #include "pool/pool.h"
@@ -115,10 +116,10 @@ public:
         p.cancel(h.task);
     }
 
+    // Ctrl-C ends the wait for running tasks: they are cut at once, then KeyboardInterrupt.
     void shutdown(int timeoutMs) {
         if (pool_->inheritedByFork()) return;   // nothing of it runs in this process
-        py::gil_scoped_release release;
-        pool_->shutdown(timeoutMs);
+        waitWithoutGil(WaitOptions{}, [&] { pool_->shutdown(timeoutMs); });
     }
 
     bool isShutdown() const { return pool_->isShutdown(); }

@@ -165,6 +165,23 @@ def test_ctrl_c_while_waiting_for_another_threads_request(server):
     assert lines[0] == "other 5"
 
 
+def test_ctrl_c_during_a_pool_shutdown_wait(server):
+    rc, took, lines, err, elapsed = _interrupt_child(f"""
+        import dolphindb as ddb
+        pool = ddb.DBConnectionPool("127.0.0.1", {server.port}, 1, "admin", "123456")
+        running = pool.runTaskAsync("sleep(20000); 1")
+        while pool.stats()["running"] == 0:
+            pass
+        """, "pool.shutDown(60)", """
+        print("closed", pool.is_shutdown())
+        print(type(running.exception(10)).__name__)
+        """)
+    assert rc == 0, err
+    assert took is not None and took < 1.5
+    assert lines[:2] == ["closed True", "PoolClosedError"]
+    assert elapsed < 5
+
+
 # ------------------------------------------------------------------------- deadlines
 def _trickle(reply: bytes, delay: float):
     def chunks():

@@ -412,9 +412,23 @@ void Pool::cancel(const std::shared_ptr<Task>& task) {
     // Normally the server ends the job and the worker finishes the task by itself; if it has not
     // within a grace period, cut its connection (only if it is still this task's).
     std::unique_lock<std::mutex> lock(mu_);
-    if (idle_.wait_for(lock, std::chrono::seconds(1), [&] { return task->state.load() == 2; })) return;
+    if (waitIdle(lock, 1000, [&] { return task->state.load() == 2; })) return;
     for (auto& w : workers_)
         if (w->current == task) w->conn->abort();
+}
+
+bool Pool::waitIdle(std::unique_lock<std::mutex>& lock, int timeoutMs, const std::function<bool()>& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
+    for (;;) {
+        if (done()) return true;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        if (idle_.wait_for(lock, std::chrono::milliseconds(WaitScope::boundMs(static_cast<int>(left.count()))), done))
+            return true;
+        lock.unlock();   // a check may take the GIL: never while holding mu_
+        WaitScope::check();
+        lock.lock();
+    }
 }
 
 bool Pool::onPoolThread() const {
@@ -434,6 +448,7 @@ void Pool::shutdown(int timeoutMs) {
     // with a thread per connection, the next one it already sent): those cannot finish before it
     // returns, so it waits for the others only, and a thread cannot join itself.
     const bool fromPoolThread = onPoolThread();
+    std::exception_ptr interrupted;
     std::deque<std::shared_ptr<Task>> dropped;
     {
         std::unique_lock<std::mutex> lock(mu_);
@@ -450,7 +465,14 @@ void Pool::shutdown(int timeoutMs) {
             if (fromPoolThread && w->thread.get_id() == std::this_thread::get_id()) mine = w.get();
         size_t own = !fromPoolThread ? 0 : mine ? 1 + (mine->current && mine->current->state == 1 ? 1 : 0) : 1;
         auto othersDone = [&] { return running_ <= own; };
-        if (!idle_.wait_for(lock, std::chrono::milliseconds(std::max(timeoutMs, 0)), othersDone))
+        bool idle = false;
+        try {
+            idle = waitIdle(lock, timeoutMs, othersDone);
+        } catch (...) {
+            interrupted = std::current_exception();   // stop waiting: cut them now, raise once closed
+            lock.lock();
+        }
+        if (!idle)
             for (auto& w : workers_)
                 if (w->current && w->current->state == 1 && w.get() != mine) {
                     w->abortedByShutdown = true;
@@ -458,7 +480,10 @@ void Pool::shutdown(int timeoutMs) {
                 }
     }
     cv_.notify_all();
-    if (fromPoolThread) return;
+    if (fromPoolThread) {
+        if (interrupted) std::rethrow_exception(interrupted);
+        return;
+    }
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();
     for (auto& t : executors_)
@@ -473,8 +498,11 @@ void Pool::shutdown(int timeoutMs) {
     }
     poller_.reset();   // its epoll and eventfd descriptors
     for (auto& w : workers_) w->conn->close();
-    std::lock_guard<std::mutex> lock(mu_);
-    joined_ = true;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        joined_ = true;
+    }
+    if (interrupted) std::rethrow_exception(interrupted);
 }
 
 std::vector<std::string> Pool::sessionIds() {

@@ -85,7 +85,9 @@ public:
     // then aborts their connections (those tasks fail with PoolClosedError); joins every thread
     // and closes every descriptor before returning. Called from a pool thread (a completion
     // callback), it waits for the other tasks only and joins nothing: the destructor, which
-    // must not run on a pool thread, joins the threads then.
+    // must not run on a pool thread, joins the threads then. A wait scope of the calling thread
+    // that ends the wait for running tasks (Ctrl-C) cuts them at once; its exception is rethrown
+    // once the pool is closed.
     void shutdown(int timeoutMs);
     bool isShutdown() const { return closed_; }
     bool onPoolThread() const;
@@ -125,6 +127,9 @@ private:
                   uint64_t bytesBefore);
     std::vector<Node> placeConnections(ResilienceOptions& workerResilience);
     static void finish(const std::shared_ptr<Task>& task, Result&& r, std::exception_ptr e);
+    // Waits on idle_ (mu_ held by `lock`) up to timeoutMs for done(); between slices, with mu_
+    // released, the calling thread's wait scopes may end the wait (Ctrl-C in shutDown()).
+    bool waitIdle(std::unique_lock<std::mutex>& lock, int timeoutMs, const std::function<bool()>& done);
 
     PoolOptions options_;
     const int pid_;
