@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dolphindb.server import Server
 from dolphindb.server.lang import SessionContext, call_function, run_script
 from dolphindb.server.values import Table
 
@@ -101,7 +102,7 @@ CSV = "date,sym,price\n2024.01.02,A,1.5\n2024.01.03,B,2.5\n2024.01.02,A,3.5\n202
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
-    c = SessionContext()
+    c = SessionContext(server=Server(port=0), user="admin")   # (not started) loadText is for administrators
     run_script(c, SETUP)
     c.csv = tmp_path_factory.mktemp("csv") / "a.csv"
     c.csv.write_text(CSV)

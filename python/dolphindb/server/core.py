@@ -284,7 +284,6 @@ class Server:
         self._rsa_key_lock = threading.Lock()   # concurrent first logins must all get the same key
         self.tls = tls_context(tls_cert, tls_key)
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
-        from .lang import joins, library, tablefuncs, textfiles  # noqa: F401
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Server":

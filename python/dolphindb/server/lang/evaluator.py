@@ -516,4 +516,4 @@ def literal(e):
 __all__ = ["run_script", "call_function", "apply", "FunctionValue", "BuiltinRef", "Partial", "Interpreter",
            "CancelledJob", "format_value", "from_python", "length", "null_mask", "DOUBLE", "ARRAY_BASE"]
 
-from . import dfs  # noqa: E402,F401  (registers the DFS built-ins, drop / meta-code nodes)
+from . import dfs, joins, tablefuncs, textfiles  # noqa: E402,F401  (register their built-ins; dfs also drop / meta-code nodes)
