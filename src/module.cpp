@@ -11,6 +11,7 @@ namespace ddbpy {
 void registerCodec(py::module_& m);
 void registerSession(py::module_& m);
 void registerPool(py::module_& m);
+void registerWriters(py::module_& m);
 }  // namespace ddbpy
 
 PYBIND11_MODULE(_core, m) {
@@ -23,4 +24,5 @@ PYBIND11_MODULE(_core, m) {
     ddbpy::registerCodec(m);
     ddbpy::registerSession(m);
     ddbpy::registerPool(m);
+    ddbpy::registerWriters(m);
 }

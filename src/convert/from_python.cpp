@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "convert/build.h"
+#include "writers_binding.h"
 #include "convert/text.h"
 #include "convert/upload.h"
 
@@ -550,6 +551,7 @@ Value forcedScalar(py::handle obj, const TypeSpec& spec) {
 }  // namespace
 
 Value fromPython(py::handle obj, const FromPythonOptions& options) {
+    if (const Value* prepared = preparedValueOf(obj)) return *prepared;
     PyObject* o = obj.ptr();
     const TypeSpec& spec = options.type;
     auto& k = cached();
