@@ -98,6 +98,8 @@ class ServerState:
         self.shared: Dict[str, object] = {}
         self.requests = RequestLog()
         self.persistence = None
+        from .storage import Engine     # DFS databases: one catalog for every node of a cluster
+        self.dfs = Engine.in_data_dir(data_dir)
         if data_dir is not None:
             from .persistence import TableStore
             self.persistence = TableStore(data_dir)

@@ -364,10 +364,28 @@ def til(ctx, n):
 
 @builtin("seq", 2)
 def seq(ctx, a, b):
+    if isinstance(a, Scalar) and isinstance(b, Scalar) and a.type in TEMPORAL and a.type == b.type \
+            and a.value is not None and b.value is not None:     # 2024.01.01..2024.01.31
+        step = 1 if b.value >= a.value else -1
+        return make(a.type, np.arange(a.value, b.value + step, step), False)
     lo, hi = to_int(a), to_int(b)
     step = 1 if hi >= lo else -1
     rt = LONG if LONG in (a.type, b.type) else INT
     return make(rt, np.arange(lo, hi + step, step), False)
+
+
+@builtin("join", 2)
+def join(ctx, x, y):
+    """x <- y: a new vector of x's elements followed by y's."""
+    from .ops import cast
+    if isinstance(x, Table) or isinstance(y, Table):
+        raise ScriptError("join (<-) of tables is not supported; use tableInsert or unionAll")
+    a = x if isinstance(x, Vector) else vector_of([x])
+    b = cast(y, a.type) if y.type != a.type and a.type != ANY else y
+    b = b if isinstance(b, Vector) else vector_of([b])
+    if a.type == ANY:
+        return Vector(ANY, list(a.data) + (list(b.data) if b.type == ANY else [element(b, i) for i in range(len(b))]))
+    return Vector(a.type, np.concatenate([a.data, np.asarray(b.data, dtype=a.data.dtype)]), a.scale)
 
 
 @builtin("take", 2)

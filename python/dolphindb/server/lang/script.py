@@ -115,24 +115,23 @@ def tokenize(text: str):
     return tokens
 
 
-BINARY = [  # lowest precedence first
-    ({"||", "or"}, "or"),
-    ({"&&", "and"}, "and"),
-    ({"==", "!=", "<>", "<", "<=", ">", ">=", "in"}, None),
-    ({"|", "^"}, None),
-    ({"&"}, None),
-    ({"<<", ">>"}, None),
-    ({":"}, None),
-    ({".."}, None),
-    ({"+", "-"}, None),
-    ({"*", "/", "\\", "%"}, None),
-    ({"$"}, None),
-    ({"**"}, None),
+BINARY = [  # lowest precedence first: the operator table of the DolphinDB reference
+    ({"||", "or"}, "or"),                              # 1
+    ({"&&", "and"}, "and"),                            # 2
+    ({"==", "!=", "<>", "<", "<=", ">", ">=", "in"}, None),   # 3
+    ({"|"}, None),                                     # 4
+    ({"^"}, None),                                     # 5
+    ({"&"}, None),                                     # 6
+    ({"<<", ">>"}, None),                              # 7
+    ({"+", "-"}, None),                                # 8
+    ({"*", "/", "\\", "%", "**", "$", "<-"}, None),    # 10 (cast $ and join <- too)
+    ({":", ".."}, None),                               # 15: binds tighter than * and +
 ]
+COMPARISON_LEVEL = 2
 OP_NAMES = {"||": "or", "or": "or", "&&": "and", "and": "and", "==": "eq", "!=": "ne", "<>": "ne", "<": "lt",
             "<=": "le", ">": "gt", ">=": "ge", "in": "in", "|": "bitOr", "^": "bitXor", "&": "bitAnd",
             "<<": "lshift", ">>": "rshift", ":": "pair", "..": "seq", "+": "add", "-": "sub", "*": "mul",
-            "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow"}
+            "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow", "<-": "join"}
 CLAUSES = {"from", "where", "group", "context", "order", "limit", "having"}
 
 
@@ -141,6 +140,8 @@ class Parser:
         self.toks = tokenize(text)
         self.i = 0
         self.sql_conditions = False    # inside where/having, "=" means "=="
+        self.no_pair = 0               # inside a {key: value} literal, ':' separates
+        self.meta_depth = 0            # inside <meta code>, a '>' before the end of an expression closes it
 
     # -- token helpers -----------------------------------------------------------------------
     @property
@@ -180,6 +181,10 @@ class Parser:
         if message is None:
             message = f"Cannot recognize the token {t.value if t.value is not None else 'end of script'}"
         return syntax_error(t.line, message)
+
+    def closes_meta(self):
+        nxt = self.peek()
+        return nxt.kind in ("nl", "eof") or (nxt.kind == "op" and nxt.value in (")", ";", ",", "]", "}"))
 
     def skip_nl(self):
         while self.at("nl") or self.at_op(";"):
@@ -291,6 +296,9 @@ class Parser:
             if t.value == "go":
                 self.next()
                 return ("void",)
+        if t.kind == "ident" and t.value == "drop" and self.peek().kind == "ident" and \
+                self.peek().value in ("database", "table"):
+            return self.drop()
         if t.kind == "ident" and t.value == "undef" and self.peek().kind == "ident" and self.peek().value == "all":
             self.next(), self.next()
             return ("undefall",)
@@ -315,15 +323,37 @@ class Parser:
         if self.at_op("=") and e[0] in ("index", "member"):
             self.next()
             return ("setitem", e, self.expr())
-        if self.at_op("<-"):
-            self.next()
-            return ("expr", ("call", ("var", "append!"), [e, self.expr()]))
+        if e[0] == "bin" and e[1] == "join":      # `x <- y` as a statement appends to x in place
+            return ("expr", ("call", ("var", "append!"), [e[2], e[3]]))
         return ("expr", e)
+
+    def drop(self):
+        """drop database [if exists] <path> | drop table [if exists] <path>.<name>"""
+        self.next()
+        what = self.next().value
+        if_exists = False
+        if self.at_kw("if"):
+            self.next()
+            if not (self.at("ident") and self.tok.value == "exists"):
+                raise self.error("Expected 'exists'")
+            self.next()
+            if_exists = True
+        path = self.primary()
+        table = None
+        if what == "table":
+            self.expect_op(".")
+            t = self.next()
+            table = ("lit", t.value, "string") if t.kind in ("string", "ident") else None
+            if table is None:
+                raise self.error("Expected a table name")
+        return ("expr", ("drop", what, path, table, if_exists))
 
     def params(self):
         self.expect_op("(")
         names = []
         while not self.at_op(")"):
+            if self.at("ident") and self.tok.value == "mutable" and self.peek().kind == "ident":
+                self.next()
             names.append(self.next().value)
             if self.at_op(","):
                 self.next()
@@ -340,7 +370,11 @@ class Parser:
         left = self.binary(level + 1)
         ops = BINARY[level][0]
         while (self.tok.kind in ("op", "kw")) and (self.tok.value in ops or (
-                self.sql_conditions and level == 2 and self.tok.value == "=")):
+                self.sql_conditions and level == COMPARISON_LEVEL and self.tok.value == "=")):
+            if self.meta_depth and self.tok.value == ">" and self.closes_meta():
+                break
+            if self.no_pair and self.tok.value == ":":
+                break
             op = self.next().value
             op = "==" if op == "=" else op
             right = self.binary(level + 1)
@@ -375,7 +409,7 @@ class Parser:
                     e = ("call", ("var", name), [e] + self.args(")"))
                 else:
                     e = ("member", e, name)
-            elif self.at_op("{") and e[0] == "var":
+            elif self.at_op("{") and e[0] in ("var", "lambda"):
                 self.next()
                 parts = []
                 while not self.at_op("}"):
@@ -383,7 +417,7 @@ class Parser:
                         parts.append(None)
                         self.next()
                         continue
-                    parts.append(self.expr())
+                    parts.append(self.argument())
                     if self.at_op(","):
                         self.next()
                         if self.at_op("}"):
@@ -396,22 +430,41 @@ class Parser:
     def args(self, close):
         self.next()
         out = []
+        expect_value = False
         while not self.at_op(close):
+            if self.at_op(",") and close == ")":      # f(a, , b): an empty argument
+                out.append(("empty",))
+                self.next()
+                expect_value = True
+                continue
+            expect_value = False
             if self.at_op("*") and self.peek().kind == "op" and self.peek().value in (close, ","):
                 self.next()
                 out.append(("star",))
             else:
-                a = self.expr()
+                a = self.argument()
                 if self.at_kw("as"):
                     self.next()
                     a = ("alias", a, self.next().value)
                 out.append(a)
             if self.at_op(","):
                 self.next()
+                expect_value = True
             elif not self.at_op(close):
                 raise self.error()
+        if expect_value and close == ")" and out:
+            out.append(("empty",))
         self.next()
         return out
+
+    def argument(self):
+        """An argument of a call or partial application; `name=value` is a keyword argument."""
+        if self.tok.kind in ("ident", "kw") and self.peek().kind == "op" and self.peek().value == "=" \
+                and not self.sql_conditions:
+            name = self.next().value
+            self.next()
+            return ("kwarg", name, self.expr())
+        return self.expr()
 
     def primary(self):
         t = self.tok
@@ -485,6 +538,37 @@ class Parser:
             return e
         if self.at_op("["):
             return ("vec", self.args("]"))
+        if self.at_op("<"):                         # <expression>: meta code
+            self.next()
+            self.meta_depth += 1
+            try:
+                body = self.select() if self.at_kw("select", "exec") else self.expr()
+            finally:
+                self.meta_depth -= 1
+            self.expect_op(">")
+            return ("meta", body)
+        if self.at_op("{"):                         # {key: value, ...}: a dictionary
+            self.next()
+            keys, values = [], []
+            while not self.at_op("}"):
+                k = self.next()
+                if k.kind in ("ident", "kw", "string"):
+                    keys.append(("lit", k.value, "string"))
+                elif k.kind == "symbols" and len(k.value) == 1:
+                    keys.append(("lit", k.value[0], "string"))
+                else:
+                    self.i -= 1
+                    keys.append(self.unary())
+                self.expect_op(":")
+                self.no_pair += 1
+                try:
+                    values.append(self.expr())
+                finally:
+                    self.no_pair -= 1
+                if self.at_op(","):
+                    self.next()
+            self.next()
+            return ("call", ("var", "dict"), [("vec", keys), ("tuple", values), ("lit", True, "bool")])
         raise self.error()
 
     def number(self, t):

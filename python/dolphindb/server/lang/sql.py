@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..values import ANY, BOOL, INT, LONG, STRING, SYMBOL, VOID, ArrayVector, Scalar, Table, Vector
+from . import dfs
 from .registry import BUILTINS, ScriptError
 from .vals import as_array, column_copy, element, table_rows, take_rows, truthy
 
@@ -108,6 +109,8 @@ def select(interp, q):
         table = Table({"_": Vector(INT, np.zeros(1, dtype=np.int32))})
     else:
         table = source_table(interp, q["from"])
+        if isinstance(table, dfs.DfsTable):      # reads only the partitions the where clause can touch
+            table = dfs.scan(interp, table, q["where"])
     if q["where"]:
         table = table_rows(table, where_mask(interp, table, q["where"]))
     items = []
@@ -301,6 +304,8 @@ def concat_tables(parts):
 
 def update(interp, target, sets, where):
     table = source_table(interp, target)
+    if isinstance(table, dfs.DfsTable):
+        return dfs.update(interp, table, sets, where)
     mask = where_mask(interp, table, where) if where else None
     from .library import set_column, table_changed
     from .ops import cast
@@ -326,6 +331,8 @@ def update(interp, target, sets, where):
 
 def delete(interp, target, where):
     table = source_table(interp, target)
+    if isinstance(table, dfs.DfsTable):
+        return dfs.delete(interp, table, where)
     keep = ~where_mask(interp, table, where) if where else np.zeros(table.rows, dtype=bool)
     for name, col in list(table.columns.items()):
         table.columns[name] = take_rows(col, keep)

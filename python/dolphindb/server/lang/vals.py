@@ -195,7 +195,7 @@ def vector_of(items) -> Value:
     """[a, b, c] literal: a typed vector when homogeneous, else an ANY vector."""
     if not items:
         return Vector(DOUBLE, np.empty(0, dtype=np.float64))
-    if all(isinstance(i, Scalar) for i in items):
+    if all(type(i) is Scalar for i in items):     # handles and meta code stay objects of a tuple
         types = {i.type for i in items if i.type != VOID}
         if not types:
             return Vector(ANY, list(items))
