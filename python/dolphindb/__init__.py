@@ -18,6 +18,18 @@ _LAZY = {
     "settings": ("dolphindb.settings", None),
     "io": ("dolphindb.io", None),
     "exceptions": ("dolphindb.exceptions", None),
+    "PartitionedTableAppender": ("dolphindb.writers", "PartitionedTableAppender"),
+    "TableAppender": ("dolphindb.writers", "TableAppender"),
+    "TableUpserter": ("dolphindb.writers", "TableUpserter"),
+    "tableAppender": ("dolphindb.writers", "tableAppender"),
+    "tableUpsert": ("dolphindb.writers", "tableUpsert"),
+    "AutoFitTableAppender": ("dolphindb.writers", "AutoFitTableAppender"),
+    "AutoFitTableUpserter": ("dolphindb.writers", "AutoFitTableUpserter"),
+    "MultithreadedTableWriter": ("dolphindb.writers", "MultithreadedTableWriter"),
+    "BatchTableWriter": ("dolphindb.writers", "BatchTableWriter"),
+    "ErrorCodeInfo": ("dolphindb.writers", "ErrorCodeInfo"),
+    "MultithreadedTableWriterStatus": ("dolphindb.writers", "MultithreadedTableWriterStatus"),
+    "MultithreadedTableWriterThreadStatus": ("dolphindb.writers", "MultithreadedTableWriterThreadStatus"),
 }
 
 
