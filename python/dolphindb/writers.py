@@ -373,11 +373,14 @@ class MultithreadedTableWriter:
         if mode_upper not in ("", "APPEND", "UPSERT"):
             raise _mtw_error(f"Unsupported mtw mode {mode_upper}")
         dbPath, tableName = dbPath or "", tableName or ""
-        meta = Session()
+        meta = Session(show_output=False)
         try:
-            meta.connect(host, port, userId or "", password or "")
+            connected = meta.connect(host, port, userId or "", password or "")
         except Exception as exc:
-            raise _mtw_error(f"Failed to connect to server {host}:{port} ({exc})") from None
+            log.error("MultithreadedTableWriter: %s", exc)
+            connected = False
+        if not connected:
+            raise _mtw_error(f"Failed to connect to server {host}:{port}")
         try:
             script = _schema_script(dbPath, tableName, spaced=False)
             try:
