@@ -155,6 +155,9 @@ def main(argv=None):
             (f"compressed download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--compress"], "cpu"),
             (f"PICKLE download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--protocol", "pickle"], "cpu"),
             (f"ARROW download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--protocol", "arrow"], "cpu"),
+            (f"PTA {rows:,} rows, HASH(8), 4 conns", "pta", ["--rows", str(rows), "--threads", "4"], "cpu"),
+            (f"MTW {rows:,} insert calls, 2 threads", "mtw", ["--rows", str(rows)], "cpu"),
+            (f"MTW insert_frame {rows:,} rows (official: rows)", "mtw-frame", ["--rows", str(rows)], "cpu"),
         ]
         for threads in (1, 2, 4, 8, 16):
             plan.append((f"scaling: 1,000 tasks, {threads} conns", "fanout", ["--n", "1000", "--threads", str(threads)], "wall"))

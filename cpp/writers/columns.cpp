@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "errors.h"
+#include "protocol/temporal.h"
 
 namespace ddb::writers {
 
@@ -26,8 +27,6 @@ Category categoryOf(Type t) {
 
 namespace {
 
-constexpr int64_t kNsPerDay = 86400LL * 1000000000LL;
-
 // How a temporal type counts: nanoseconds per unit, and whether it carries a date.
 struct TemporalUnit {
     enum Kind { Dated, Month, TimeOfDay } kind;
@@ -49,33 +48,6 @@ TemporalUnit unitOf(Type t) {
         case Type::Nanotime: return {TemporalUnit::TimeOfDay, 1};
         default: throw ConversionError("castTemporal: " + typeName(static_cast<uint8_t>(t)) + " is not a temporal type");
     }
-}
-
-__int128 floorDiv(__int128 a, int64_t b) {
-    __int128 q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-int64_t daysFromCivil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-// Months since year 0 (DolphinDB's MONTH: year * 12 + month - 1) of a day count.
-int64_t monthOfDays(int64_t z) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    return (y + (m <= 2)) * 12 + m - 1;
 }
 
 int64_t readAt(const Column& c, int64_t i, int width) {
@@ -116,17 +88,10 @@ Column castTemporal(const Column& c, Type target) {
         if (null) {
             r = outWidth == 8 ? kNullLong : kNullInt;
         } else {
-            __int128 ns;
-            if (from.kind == TemporalUnit::Month)
-                ns = static_cast<__int128>(daysFromCivil(v / 12, v % 12 + 1, 1)) * kNsPerDay;
-            else
-                ns = static_cast<__int128>(v) * from.ns;
-            if (to.kind == TemporalUnit::Month)
-                r = monthOfDays(static_cast<int64_t>(floorDiv(ns, kNsPerDay)));
-            else if (to.kind == TemporalUnit::TimeOfDay)
-                r = static_cast<int64_t>((ns - floorDiv(ns, kNsPerDay) * kNsPerDay) / to.ns);
-            else
-                r = static_cast<int64_t>(floorDiv(ns, to.ns));
+            __int128 ns = from.kind == TemporalUnit::Month
+                              ? static_cast<__int128>(daysFromCivil(v / 12, v % 12 + 1, 1)) * kNsPerDay
+                              : static_cast<__int128>(v) * from.ns;
+            r = temporalFromNanos(ns, target);
         }
         if (outWidth == 8) out.data->as<int64_t>()[i] = r;
         else out.data->as<int32_t>()[i] = static_cast<int32_t>(r);
@@ -258,6 +223,17 @@ void ColumnBuilder::truncate(int64_t length) {
     length_ = length;
     dataBytes_ = text_ ? static_cast<size_t>(length == 0 ? 0 : offsets_->as<int64_t>()[length])
                        : static_cast<size_t>(length) * width_;
+}
+
+Column ColumnBuilder::view() const {
+    if (isArrayType(rawType_)) throw ConversionError("an array vector column cannot be viewed");
+    Column out;
+    out.rawType = rawType_;
+    out.scale = scale_;
+    out.length = length_;
+    out.data = data_;
+    out.offsets = offsets_;
+    return out;
 }
 
 Column ColumnBuilder::take() {

@@ -50,6 +50,8 @@ public:
     // Back to `length` rows (undoes the appends of a row that failed half-way).
     void truncate(int64_t length);
     Column take();
+    // The rows so far as a Column over the builder's own buffers (valid until the next append).
+    Column view() const;
 
 private:
     void reserveBytes(std::shared_ptr<Buffer>& buffer, size_t& capacity, size_t needed);

@@ -56,8 +56,8 @@ int TableWriter::threadFor(const Column& column, int64_t row) const {
     if (!routed()) return 0;
     int32_t key;
     if (options_.domain) {
-        Column one = take(column, &row, 1);
-        key = options_.domain->keys(one)[0];
+        key = row == 0 && column.length == 1 ? options_.domain->keys(column)[0]
+                                             : options_.domain->keys(take(column, &row, 1))[0];
     } else {
         hashBuckets(column, row, row + 1, static_cast<uint32_t>(options_.threadCount), &key);
     }
@@ -92,8 +92,15 @@ void TableWriter::appendRow(int thread, const Fill& fill) {
     ++w->openRows;
     ++w->queuedRows;
     if (w->openRows >= chunkRows_) enqueueLocked(w);
+    bool wake = wakes(w);
     lock.unlock();
-    w->cv.notify_one();
+    if (wake) w->cv.notify_one();
+}
+
+bool TableWriter::wakes(const Worker* w) const {
+    // The thread waits for its first row, then (batching) for batchSize rows or the throttle:
+    // waking it for any other row would cost a context switch per insert for nothing.
+    return w->queuedRows == 1 || w->queuedRows == options_.batchSize || w->openRows == 0;
 }
 
 void TableWriter::appendColumns(const std::vector<Column>& columns) {
@@ -130,8 +137,9 @@ void TableWriter::appendColumns(const std::vector<Column>& columns) {
             w->queuedRows += step;
             if (w->openRows >= chunkRows_) enqueueLocked(w);
             start += step;
+            bool wake = w->queuedRows - step < options_.batchSize || w->openRows == 0;
             lock.unlock();
-            w->cv.notify_one();
+            if (wake) w->cv.notify_one();
         }
     }
 }

@@ -113,6 +113,7 @@ private:
     Value tableOf(std::vector<Column> columns) const;
     void fail(const std::string& code, const std::string& info);
     bool hasError();
+    bool wakes(const Worker* w) const;   // after an append (lock held): whether the thread must look
 
     TableWriterOptions options_;
     int64_t chunkRows_;
