@@ -421,3 +421,18 @@ def test_batch_table_writer_runs_old_code(s, server):
     btw.removeTable("", name)
     btw.removeTable("", name)
     assert s.run(f"exec count(*) from {name}") == 20
+
+
+@pytest.mark.parametrize("workload", ["pta", "mtw", "mtw-frame"])
+def test_bench_cli_runs_the_writer_workloads(server, workload):
+    import json
+    import os
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "dolphindb", "bench", "--host", "127.0.0.1", "--port",
+                           str(server.port), "--workload", workload, "--rows", "3000", "--threads", "2", "--json"], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["workload"] == workload and summary["rows"] == 3000
+    assert summary["wall_s"] > 0 and summary["client_cpu_s"] > 0 and summary["rows_per_cpu_s"] > 0
