@@ -366,6 +366,8 @@ public:
                 scratch_->truncate(0);
                 appendCell(*scratch_, PyTuple_GET_ITEM(args.ptr(), rc));
                 thread = writer_->threadFor(scratch_->view(), 0);
+                if (thread < 0)
+                    return errorInfo_("A1", "The value of the partitioning column is NULL or in no partition of the table.");
             }
             PyObject* const* items = &PyTuple_GET_ITEM(args.ptr(), 0);
             writer_->appendRow(thread, [items](std::vector<ColumnBuilder>& cols) {
@@ -403,6 +405,8 @@ public:
             writer_->appendColumns(v.columns);
         } catch (const TableWriter::ExitingError&) {
             throw ExitingError();
+        } catch (const TableWriter::NoPartitionError& e) {
+            return errorInfo_("A1", e.what());
         }
         return ok_;
     }

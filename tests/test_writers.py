@@ -436,3 +436,22 @@ def test_bench_cli_runs_the_writer_workloads(server, workload):
     summary = json.loads(proc.stdout)
     assert summary["workload"] == workload and summary["rows"] == 3000
     assert summary["wall_s"] > 0 and summary["client_cpu_s"] > 0 and summary["rows_per_cpu_s"] > 0
+
+
+def test_mtw_refuses_rows_that_belong_to_no_partition(s, server):
+    db, _ = create_dfs(s, "range")   # RANGE 0 10 20 30 on qty
+    w = mtw(server, "pt", db, threadCount=2, partitionCol="qty", batchSize=10, throttle=0.01)
+    day = datetime.date(2024, 1, 1)
+    for qty in (30, -1, None):
+        r = w.insert("A", day, qty, 1.0)
+        assert (r.errorCode, r.errorInfo) == ("A1", "The value of the partitioning column is NULL or in no "
+                                                    "partition of the table.")
+    bad = frame(5)
+    bad.loc[3, "qty"] = 99
+    r = w.insert_frame(bad)
+    assert (r.errorCode, r.errorInfo) == ("A1", "A value-partition column contain null value at row 3.")
+    assert w.insert("A", day, 5, 2.0).succeed()
+    w.waitForThreadCompletion()
+    st = w.getStatus()
+    assert st.errorCode == "" and st.sentRows == 1
+    assert s.run(f'exec price from loadTable("{db}", "pt")').tolist() == [2.0]

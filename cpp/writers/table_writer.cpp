@@ -61,9 +61,10 @@ int TableWriter::threadFor(const Column& column, int64_t row) const {
     } else {
         hashBuckets(column, row, row + 1, static_cast<uint32_t>(options_.threadCount), &key);
     }
-    // A NULL / out-of-domain value has no partition: thread 0 sends it, and the server decides
-    // (it drops or refuses such rows), as the official writer does.
-    return key < 0 ? 0 : key % options_.threadCount;
+    // Without a domain (an unpartitioned table) a NULL routing value just goes to thread 0. With
+    // one, a NULL or out-of-domain value belongs to no partition: the caller refuses the row.
+    if (key < 0) return options_.domain ? -1 : 0;
+    return key % options_.threadCount;
 }
 
 void TableWriter::enqueueLocked(Worker* w) {
@@ -113,8 +114,10 @@ void TableWriter::appendColumns(const std::vector<Column>& columns) {
         std::vector<int32_t> keys(static_cast<size_t>(n));
         if (options_.domain) keys = options_.domain->keys(key);
         else if (n > 0) hashBuckets(key, 0, n, static_cast<uint32_t>(options_.threadCount), keys.data());
-        for (int64_t i = 0; i < n; ++i)
+        for (int64_t i = 0; i < n; ++i) {
+            if (keys[i] < 0 && options_.domain) throw NoPartitionError(i);
             perThread[keys[i] < 0 ? 0 : keys[i] % options_.threadCount].push_back(i);
+        }
     }
     for (size_t t = 0; t < workers_.size(); ++t) {
         const int64_t* rows = routed() ? perThread[t].data() : nullptr;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cluster/resilient_connection.h"
+#include "errors.h"
 #include "writers/columns.h"
 #include "writers/domain.h"
 
@@ -80,10 +81,19 @@ public:
     struct Queue;
     using Fill = std::function<void(std::vector<ColumnBuilder>&)>;
     void appendRow(int thread, const Fill& fill);
-    // Whole columns (already of the target types): routed row by row, appended per thread.
+    // Whole columns (already of the target types): routed row by row, appended per thread. A row
+    // in no partition refuses them all (NoPartitionError), before any is queued.
     void appendColumns(const std::vector<Column>& columns);
+    struct NoPartitionError : ConversionError {
+        explicit NoPartitionError(int64_t row)
+            : ConversionError("A value-partition column contain null value at row " + std::to_string(row) + "."), row(row) {}
+        int64_t row;
+    };
 
-    // The writer thread for a routing value held in `column` row `row` (a converted scalar).
+    // The writer thread for a routing value held in `column` row `row` (a converted scalar); -1
+    // when the table is partitioned and the value is NULL or in no partition (such a row is
+    // refused, not sent: the official writer sends it through thread 0 and lets the server drop
+    // or reject it, possibly with the good rows of its batch).
     int threadFor(const Column& column, int64_t row) const;
     bool routed() const { return options_.threadCount > 1 && options_.routeColumn >= 0; }
 

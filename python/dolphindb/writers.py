@@ -16,9 +16,11 @@ Where we differ from the official client, deliberately:
   * MultithreadedTableWriter converts a row inside `insert`: a value that does not convert is
     refused right there (errorCode "A1", nothing queued, the writer keeps running) instead of
     failing the whole background batch and stopping every thread. A batch resent after a broken
-    connection carries its clientId/seqNo, so the server never applies it twice; rows whose
-    partitioning value is NULL or outside every partition go through thread 0, like the
-    official writer, and the server drops or refuses them (its rules for such rows).
+    connection carries its clientId/seqNo, so the server never applies it twice. A row whose
+    partitioning value is NULL or outside every partition of a partitioned table is refused by
+    `insert` (errorCode "A1"; `insert_frame` refuses the whole frame, naming the row, as
+    PartitionedTableAppender does) instead of going through thread 0 to be dropped or refused by
+    the server together with the good rows of its batch. (Unpartitioned tables route any value.)
   * TableUpserter.upsert returns UpsertResult(inserted, updated) instead of always 0, and sends
     no `undef` of its lambda when collected.
 """
