@@ -253,7 +253,7 @@ def plot(results, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise SystemExit("--plot needs matplotlib (pip install matplotlib)")
+        raise SystemExit("--plot needs matplotlib (pip install matplotlib)") from None
     labels, ratios = [], []
     for r in results:
         o, f = value(r["ours"], r["metric"]), value(r["official"], r["metric"])

@@ -79,8 +79,8 @@ def decode_throughput(frame: pd.DataFrame) -> dict:
         plain = _core.dumps(one)
         packed = _core.codec_dumps_compressed(one)
         raw = len(frame) * one[name].to_numpy().itemsize
-        t_packed = best_of(lambda: _core.loads(packed, table_to_list=True))
-        t_plain = best_of(lambda: _core.loads(plain, table_to_list=True))
+        t_packed = best_of(lambda packed=packed: _core.loads(packed, table_to_list=True))
+        t_plain = best_of(lambda plain=plain: _core.loads(plain, table_to_list=True))
         out[name] = {"method": column_methods(packed)[name], "ratio": round(len(plain) / len(packed), 2),
                      "compressed_GBps": round(raw / t_packed / 1e9, 2), "plain_GBps": round(raw / t_plain / 1e9, 2)}
     return out

@@ -12,6 +12,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = ROOT / "tests" / "data" / "captures"
 
 
+def pytest_report_header(config):
+    import dolphindb
+    return f"dolphindb under test: {Path(dolphindb.__file__).parent}"
+
+
+def pytest_configure(config):
+    """DDB_TEST_INSTALLED=1 (CI) demands the installed package, so a file missing from the
+    wheel fails the run instead of being found in the source tree."""
+    if os.environ.get("DDB_TEST_INSTALLED"):
+        import dolphindb
+        if Path(dolphindb.__file__).resolve().is_relative_to(ROOT / "python"):
+            raise pytest.UsageError(f"DDB_TEST_INSTALLED is set but dolphindb comes from {dolphindb.__file__}")
+
+
 @pytest.fixture(scope="session")
 def server():
     from dolphindb.server import Server

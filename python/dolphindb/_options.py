@@ -5,6 +5,7 @@ The official client's texts are kept where users match on them (OFFICIAL_API.md 
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import logging
 from enum import Enum
 
@@ -47,8 +48,8 @@ def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
         raise RuntimeError("The Arrow protocol does not support compression.")
     if compress and protocol == PROTOCOL_PICKLE:
         raise RuntimeError("The Pickle protocol does not support compression.")
-    if protocol == PROTOCOL_ARROW:
-        import pyarrow  # noqa: F401  (the official client requires it too)
+    if protocol == PROTOCOL_ARROW and importlib.util.find_spec("pyarrow") is None:
+        raise ImportError("PROTOCOL_ARROW needs pyarrow: pip install 'dolphindb-fast[arrow]'")
     return protocol
 
 

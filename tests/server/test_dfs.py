@@ -1,12 +1,11 @@
 """DFS databases and partitioned tables of the embedded server, through its interpreter."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 from dolphindb.server.lang.dfs import DfsTable
-from dolphindb.server.values import Dictionary, Scalar, Table, Vector
+from dolphindb.server.values import Dictionary, Table
 
 
 @pytest.fixture
@@ -99,6 +98,10 @@ def test_exists_and_drop(run):
     assert list(run("getClusterDFSDatabases()").data) == ["dfs://d"]
     assert list(run("getTables(db)").data) == ["pt"]
     run('dropTable(db, "pt")')
+    run("db.createPartitionedTable(t, `pt2, `qty)")
+    run('drop table if exists "dfs://d"."pt2"')
+    run('drop table if exists "dfs://d"."pt2"')
+    assert run('existsTable("dfs://d", "pt2")').value == 0
     assert run('existsTable("dfs://d", "pt")').value == 0
     run('dropDatabase("dfs://d")')
     assert run('existsDatabase("dfs://d")').value == 0

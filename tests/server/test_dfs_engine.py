@@ -5,29 +5,21 @@ from __future__ import annotations
 import threading
 import time
 
-import numpy as np
 import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 from dolphindb.server.storage import Engine
+from test_dfs import column as col
+from test_dfs import run as session  # noqa: F401  (the fixture of one interpreter session)
 
 SOURCE = ("t = table(2024.01.01 2024.01.02 2024.01.05 2024.01.02 as date, symbol(`AAPL`TSLA`GS`MS) as sym, "
           "1 2 3 4 as qty, 1.5 2.5 3.5 4.5 as price)")
 
 
 @pytest.fixture
-def run():
-    ctx = SessionContext()
-
-    def go(text):
-        return run_script(ctx, text)
-    go.ctx = ctx
-    run_script(ctx, SOURCE)
-    return go
-
-
-def col(t, name):
-    return list(t.columns[name].data)
+def run(session):  # noqa: F811
+    session(SOURCE)
+    return session
 
 
 def test_compo_two_levels_prunes_each_level(run):
@@ -62,6 +54,19 @@ def test_compo_three_levels(run):
     assert col(run("select * from pt where qty < 2"), "sym") == ["AAPL"]
 
 
+def test_drop_partition_by_values_and_paths(run):
+    run('db = database("dfs://dp", COMPO, [database("", VALUE, 2024.01.01..2024.01.05), '
+        'database("", LIST, [`AAPL`TSLA, `GS`MS])])')
+    run("pt = db.createPartitionedTable(t, `pt, `date`sym)")
+    run("pt.append!(t)")
+    run('dropPartition(db, [(2024.01.02, `MS)], "pt")')             # a tuple of values per level
+    assert col(run("select * from pt order by qty"), "qty") == [1, 2, 3]
+    run('dropPartition(db, "/20240101", "pt")')                       # a path prefix
+    assert col(run("select * from pt order by qty"), "qty") == [2, 3]
+    run('dropPartition(db, ["/20240102/List0"], "pt")')
+    assert col(run("select * from pt"), "qty") == [3]
+
+
 def test_in_memory_partitioned_database(run):
     run('db = database("", VALUE, 1 2 3 4)')
     run("pt = db.createPartitionedTable(t, `pt, `qty)")
@@ -89,6 +94,18 @@ def test_tsdb_keep_duplicates(run, keep, expect):
     run("pt.append!(table(2024.01.01 as date, symbol([`AAPL]) as sym, 9 as qty, 9.0 as price))")
     got = run("select * from pt order by date, sym")
     assert col(got, "price") == expect
+
+
+def test_pkey_engine_keeps_the_last_row_per_primary_key(run):
+    run("db = database(\"dfs://pk\", VALUE, 2024.01.01..2024.01.05, engine='PKEY')")
+    run("pt = db.createPartitionedTable(t, `pt, `date, primaryKey=`date`sym)")
+    run("pt.append!(t)")
+    run("pt.append!(table(2024.01.02 as date, symbol([`MS]) as sym, 40 as qty, 40.5 as price))")
+    assert col(run("select * from pt order by qty"), "qty") == [1, 2, 3, 40]
+    s = run("schema(pt)")
+    assert list(dict(zip(s.keys.data, s.values.data))["primaryKey"].data) == ["date", "sym"]
+    with pytest.raises(ScriptError, match="must contain the partitioning column date"):
+        run("db.createPartitionedTable(t, `pt2, `date, primaryKey=`sym)")
 
 
 def test_upsert_on_dfs_and_keyed_tables(run):
@@ -145,6 +162,8 @@ def test_delete_update_exec_on_dfs(run):
     run("pt.append!(t)")
     run("delete from pt where date = 2024.01.02, qty = 2")
     run("update pt set price = price * 10 where sym = `GS")
+    run("insert into pt values(2024.01.03, `IBM, 9, 9.5)")
+    run("delete from pt where sym = `IBM")
     assert col(run("select * from pt order by qty"), "price") == [1.5, 35.0, 4.5]
     assert run("exec sum(qty) from pt where date = 2024.01.02").value == 4
     with pytest.raises(ScriptError, match="partitioning column cannot be updated"):
@@ -213,3 +232,25 @@ def test_durable_engine_reopens_with_its_data(tmp_path):
     files = list((tmp_path / "data").rglob("*.arrow"))
     assert files and len(files) <= 3 * 9
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("scheme, cols", [
+    ('database("dfs://re", VALUE, 2024.01.01..2024.01.02)', "`date"),
+    ('database("dfs://re", RANGE, 0 2 10)', "`qty"),
+    ('database("dfs://re", HASH, [SYMBOL, 3])', "`sym"),
+    ('database("dfs://re", LIST, [`AAPL`TSLA, `GS`MS])', "`sym"),
+    ('database("dfs://re", LIST, [1 2, 3, 4])', "`qty"),
+    ('database("dfs://re", COMPO, [database("", RANGE, 0 2 10), database("", VALUE, `AAPL`GS)])', "`qty`sym"),
+])
+def test_every_scheme_survives_a_reopen(tmp_path, scheme, cols):
+    from dolphindb.server.lang.vals import format_value
+    ctx = SessionContext()
+    ctx._dfs = Engine(tmp_path)
+    run_script(ctx, SOURCE)
+    run_script(ctx, f"db = {scheme}; pt = db.createPartitionedTable(t, `pt, {cols}); pt.append!(t)")
+    before = format_value(run_script(ctx, "select * from pt order by qty"))
+    schema = format_value(run_script(ctx, "schema(pt)"))
+    again = SessionContext()
+    again._dfs = Engine(tmp_path)
+    assert format_value(run_script(again, 'select * from loadTable("dfs://re", "pt") order by qty')) == before
+    assert format_value(run_script(again, 'schema(loadTable("dfs://re", "pt"))')) == schema

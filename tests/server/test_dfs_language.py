@@ -3,7 +3,6 @@ precedence (one case per row of the reference's operator table), empty and keywo
 `if` without braces, lambdas as `function` request names, meta code, dictionary literals."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, call_function, run_script

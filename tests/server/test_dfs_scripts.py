@@ -73,6 +73,11 @@ SCRIPTS = [
     "schema(newT)",
     "renamed=mt",
     "dropDatabase('dfs://r')",
+    'TMP_TBL_9a8b7c6d=loadText("{csv}",",")',
+    'TMP_TBL_9a8b7c6e= ploadText("{csv}",";")',
+    'db=database("dfs://db")',
+    'TMP_TBL_9a8b7c6f = loadTextEx(db, "csvpt", ["date"], "{csv}", , , sortColumns=["sym"])',
+    'pt_TMP_TBL_9a8b7c70 = loadTable("dfs://db", "csvpt", , false)',
 ]
 
 # function requests: (name text, the one argument built by a script)
@@ -91,16 +96,30 @@ FUNCTIONS = [
 ]
 
 
+CSV = "date,sym,price\n2024.01.02,A,1.5\n2024.01.03,B,2.5\n2024.01.02,A,3.5\n2024.01.02,A,4.5\n2024.01.03,A,5.5\n"
+
+
 @pytest.fixture(scope="module")
-def ctx():
+def ctx(tmp_path_factory):
     c = SessionContext()
     run_script(c, SETUP)
+    c.csv = tmp_path_factory.mktemp("csv") / "a.csv"
+    c.csv.write_text(CSV)
+    c.csv.with_name("b.csv").write_text(CSV.replace(",", ";"))
     return c
 
 
 @pytest.mark.parametrize("text", SCRIPTS)
 def test_helper_script_runs(ctx, text):
-    run_script(ctx, text)
+    run_script(ctx, text.replace("{csv}", str(ctx.csv if '";"' not in text else ctx.csv.with_name("b.csv"))))
+
+
+def test_text_files_load_with_dolphindb_types(ctx):
+    t = run_script(ctx, f'loadText("{ctx.csv}")')
+    assert [c.type for c in t.columns.values()] == [6, 17, 16]          # DATE, SYMBOL, DOUBLE
+    assert t.columns["date"].data.tolist() == [19724, 19725, 19724, 19724, 19725]
+    pt = run_script(ctx, 'loadTextEx(database("dfs://db"), "csvpt2", `date, "' + str(ctx.csv) + '", sortColumns=`sym)')
+    assert pt.rows == 5
 
 
 @pytest.mark.parametrize("name, arg", FUNCTIONS)
@@ -112,3 +131,8 @@ def test_writer_function_request_runs(ctx, name, arg):
         assert result.value == 0
     elif name.startswith("tableInsert"):
         assert result.value == data.rows
+
+
+@pytest.mark.parametrize("text", ["pnodeRun(clearAllCache)", "clearAllCache()", "undef all"])
+def test_session_cleanup_scripts_run_last(ctx, text):
+    run_script(ctx, text)

@@ -224,7 +224,7 @@ def plot(stats: Stats, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise SystemExit("--plot needs matplotlib: pip install 'dolphindb-fast[plot]'")
+        raise SystemExit("--plot needs matplotlib: pip install 'dolphindb-fast[plot]'") from None
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     a.hist([1000 * x for x in stats.latencies], bins=60, color="#37a")
     a.set_xlabel("latency (ms)")

@@ -9,7 +9,19 @@ state, fault injection by node alias); see cluster.py.
 It never loads the C++ extension: its codec is independent, so the two implementations check
 each other.
 """
-from .cluster import Cluster
-from .core import Server, ServerState
+import importlib.util
+
+# What the client alone does not need: LZ4 and zstd (compressed results, the data directory),
+# RSA (encrypted logins), pyarrow (ARROW replies, table files). Checked once, here, so a missing
+# one is a clear error naming the extra instead of a failure deep inside a request.
+_SERVER_EXTRA = {"lz4": "lz4", "zstandard": "zstandard", "cryptography": "cryptography",
+                 "pyarrow": "pyarrow"}
+_missing = [dist for module, dist in _SERVER_EXTRA.items() if importlib.util.find_spec(module) is None]
+if _missing:
+    raise ImportError(f"dolphindb.server needs {', '.join(_missing)}: install the server extra, "
+                      "pip install 'dolphindb-fast[server]'")
+
+from .cluster import Cluster  # noqa: E402  (after the dependency check)
+from .core import Server, ServerState  # noqa: E402
 
 __all__ = ["Cluster", "Server", "ServerState"]

@@ -39,14 +39,18 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=8848, help="0 picks a free port")
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--data-dir", help="persist shared tables here (zstd, atomic writes)")
+    ap.add_argument("--data-dir", help="persist shared tables and DFS databases here (zstd, atomic writes)")
     ap.add_argument("--workers", type=int, default=8, help="concurrent jobs (workerNum)")
-    ap.add_argument("--user", default="admin")
+    ap.add_argument("--max-connections", type=int, default=512, help="maxConnections")
+    ap.add_argument("--max-value-mb", type=int, default=256,
+                    help="the largest value a session may hold, in MiB (0 = no limit)")
+    ap.add_argument("--user", default="admin", help="an administrator (kept in DATA_DIR/users.json)")
     ap.add_argument("--password", default="123456")
     args = ap.parse_args(argv)
     from .core import Server
     srv = Server(port=args.port, host=args.host, data_dir=args.data_dir, workers=args.workers,
-                 users={args.user: args.password}).start()
+                 users={args.user: args.password}, max_connections=args.max_connections,
+                 max_value_bytes=args.max_value_mb << 20).start()
     stop = threading.Event()
     print(f"READY port={srv.port}", flush=True)
     _wait_for_signal(stop)
@@ -63,7 +67,7 @@ def cluster_main(argv) -> int:
                     help="controller on this port, the other nodes on the next ones; 0 = free ports")
     ap.add_argument("--no-controller", action="store_true")
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--data-dir", help="persist shared tables here (zstd, atomic writes)")
+    ap.add_argument("--data-dir", help="persist shared tables and DFS databases here (zstd, atomic writes)")
     ap.add_argument("--workers", type=int, default=8, help="concurrent jobs per node (workerNum)")
     ap.add_argument("--user", default="admin")
     ap.add_argument("--password", default="123456")

@@ -8,6 +8,7 @@ from typing import List, Optional
 MAX_HEADER = 4096
 MAX_BODY = 64 << 20
 
+FLAG_URGENT = 1
 FLAG_ASYNC = 4
 FLAG_PICKLE = 8
 FLAG_CLEAR_MEMORY = 16

@@ -16,7 +16,7 @@ from ..values import (ANY, ARRAY_BASE, BOOL, DECIMAL32, DECIMAL64, DECIMAL128, H
                       VOID, ArrayVector, Dictionary, Scalar, Table, Vector, type_name)
 from . import library
 from .registry import BUILTINS, ScriptError, builtin
-from .vals import INTEGRAL, LITERAL, TEMPORAL, S, V, as_array, strings_of, to_str, vector_of
+from .vals import INTEGRAL, TEMPORAL, S, V, as_array, to_str, vector_of
 
 # ---- values ------------------------------------------------------------------------------------
 
@@ -47,6 +47,9 @@ class DfsTable(Table):
     @property
     def rows(self):
         return self.meta.rows()
+
+    def column_types(self):
+        return [(c.name, c.type) for c in self.meta.columns]
 
     def read(self, numbers=None) -> Table:
         return Table(dict(zip(self.meta.names, self.engine.read(self.db, self.meta, numbers))), self.name)
@@ -144,16 +147,11 @@ def _level(kind, scheme) -> storage.Level:
     if kind == LIST:
         if not isinstance(scheme, Vector):
             raise ScriptError("The partition scheme of a LIST domain must be a vector")
-        groups, t = [], None
-        for item in (scheme.data if scheme.type == ANY else [scheme_item for scheme_item in
-                                                              (Scalar(scheme.type, x) for x in scheme.data)]):
-            if isinstance(item, Scalar):
-                groups.append([item.value])
-                t = t or item.type
-            else:
-                groups.append(list(item.data.tolist()))
-                t = t or item.type
-        return ListLevel(_scheme_type(t), groups)
+        items = scheme.data if scheme.type == ANY else [Scalar(scheme.type, x) for x in scheme.data.tolist()]
+        if not items or not all(isinstance(i, (Scalar, Vector)) and i.type == items[0].type for i in items):
+            raise ScriptError("The partition scheme of a LIST domain must hold scalars or vectors of one type")
+        groups = [[i.value] if isinstance(i, Scalar) else i.data.tolist() for i in items]
+        return ListLevel(_scheme_type(items[0].type), groups)
     if kind == SEQ:
         raise ScriptError("SEQ partitions are only supported by local databases, not by DFS databases.")
     raise ScriptError(f"Invalid partition type {kind}")
@@ -202,7 +200,7 @@ def _check_partition_types(db, cols, partition_columns):
 
 
 def _create(ctx, dbHandle, table, tableName, partitionColumns, compressMethods, sortColumns, keepDuplicates,
-            dimension):
+            dimension, primaryKey=None):
     db = _database(ctx, dbHandle)
     name = _text(tableName, "The table name")
     cols = _column_defs(table)
@@ -216,7 +214,10 @@ def _create(ctx, dbHandle, table, tableName, partitionColumns, compressMethods, 
                     for k, v in zip(compressMethods.keys.data, _dict_values(compressMethods))}
     keep = (to_str(keepDuplicates) if keepDuplicates is not None else "ALL").upper()
     eng = engine_of(ctx)
-    meta = eng.create_table(db, name, cols, parts, _names(sortColumns, "sortColumns"), keep, compress)
+    if primaryKey is not None and db.engine != "PKEY":
+        raise ScriptError("The primaryKey parameter is only supported by the PKEY engine.")
+    keys = _names(primaryKey, "primaryKey") if db.engine == "PKEY" else _names(sortColumns, "sortColumns")
+    meta = eng.create_table(db, name, cols, parts, keys, keep, compress)
     return DfsTable(eng, db, meta)
 
 
@@ -231,13 +232,14 @@ def create_partitioned_table(ctx, dbHandle, table, tableName, partitionColumns, 
                              indexes=None, latestKeyCache=None, compressHashSortKey=None, encryptMode=None,
                              primaryKey=None):
     return _create(ctx, dbHandle, table, tableName, partitionColumns, compressMethods, sortColumns,
-                   keepDuplicates, False)
+                   keepDuplicates, False, primaryKey)
 
 
 @dfs_builtin("createTable", 3, 10, aliases=("createDimensionTable",))
 def create_table(ctx, dbHandle, table, tableName, compressMethods=None, sortColumns=None, keepDuplicates=None,
                  sortKeyMappingFunction=None, softDelete=None, indexes=None, encryptMode=None, primaryKey=None):
-    return _create(ctx, dbHandle, table, tableName, None, compressMethods, sortColumns, keepDuplicates, True)
+    return _create(ctx, dbHandle, table, tableName, None, compressMethods, sortColumns, keepDuplicates, True,
+                   primaryKey)
 
 
 @dfs_builtin("loadTable", 2, 4)
@@ -372,6 +374,7 @@ def _partition_data(db, meta, cols):
 
 
 def dfs_append(ctx, t: DfsTable, args) -> int:
+    """Appends a table, a tuple or columns (by position, cast to the schema) to a DFS table."""
     cols = _incoming_columns(t.meta, args)
     return t.engine.append(t.db, t.meta, cols, _partition_data(t.db, t.meta, cols), ctx.check_cancelled)
 
@@ -388,11 +391,12 @@ def table_insert(ctx, t, *args):
     return _memory_table_insert(ctx, t, *args)
 
 
+# On a DFS table append!/upsert! answer nothing: the table itself would travel to the client.
 @dfs_builtin("append!", 2, aliases=("push!",))
 def append_(ctx, obj, newData):
     if isinstance(obj, DfsTable):
         dfs_append(ctx, obj, [newData])
-        return obj
+        return None
     return _memory_append(ctx, obj, newData)
 
 
@@ -401,6 +405,12 @@ def upsert_columns(old, new, key_idx, ignore_null):
     """Rows of `new` whose key exists in `old` update the first such row; the others are appended.
     Returns (columns, inserted, updated)."""
     from .vals import null_mask
+    if len(new[0]) > 1:              # several new rows with one key: the last one counts
+        codes = storage.key_codes([new[i] for i in key_idx])
+        _, last_rev = np.unique(codes[::-1], return_index=True)
+        keep = np.sort(len(codes) - 1 - last_rev)
+        if len(keep) != len(codes):
+            new = [storage.take(c, keep) for c in new]
     n_old = len(old[0]) if old else 0
     both = storage.concat_columns([old, new], [(c.type, c.scale) for c in old])
     codes = storage.key_codes([both[i] for i in key_idx])
@@ -472,7 +482,7 @@ def _table_columns(v, n):
 @dfs_builtin("upsert!", 2, 5)
 def upsert_(ctx, obj, newData, ignoreNull=None, keyColNames=None, sortColumns=None):
     _upsert(ctx, obj, newData, ignoreNull, keyColNames)
-    return obj
+    return None if isinstance(obj, DfsTable) else obj
 
 
 @dfs_builtin("tableUpsert", 2, 5)
@@ -508,9 +518,8 @@ def _level_schema(level):
     if level.kind == HASH:
         return S(INT, level.buckets)
     if level.kind == LIST:
-        from .vals import make
-        return Vector(ANY, [make(level.type, np.array(g, dtype=_dtype(level.type)), len(g) == 1 and False)
-                            if len(g) > 1 else Scalar(level.type, g[0]) for g in level.groups])
+        return Vector(ANY, [Scalar(level.type, g[0]) if len(g) == 1 else
+                            V(level.type, np.array(g, dtype=_dtype(level.type))) for g in level.groups])
     t, data = level.schema_values()
     return Vector(t, data.copy())
 
@@ -591,6 +600,8 @@ def _table_schema(t: DfsTable):
     ]
     if db.engine == "TSDB":
         items += [("sortColumns", V(STRING, meta.sort_columns)), ("sortKeyMappingFunction", S(VOID, None))]
+    elif db.engine == "PKEY":
+        items.append(("primaryKey", V(STRING, meta.sort_columns)))
     return _dict(items)
 
 
@@ -700,15 +711,14 @@ def update(interp, t: DfsTable, sets, where):
         from .vals import scalar_storage
         defs = {c.name: c for c in t.meta.columns}
         for name, expr in sets:
-            value = _cast_column(eval_on(interp, part, expr), defs[name], name) if not isinstance(
-                eval_on(interp, part, expr), Scalar) else eval_on(interp, part, expr)
+            value = eval_on(interp, part, expr)
             col = part.columns[name]
             data = col.data.copy()
             if isinstance(value, Scalar):
                 from .ops import cast
                 data[mask] = scalar_storage(cast(value, col.type, col.scale))
             else:
-                data[mask] = value.data[mask]
+                data[mask] = _cast_column(value, defs[name], name).data[mask]
             part.columns[name] = Vector(col.type, data, col.scale)
         return list(part.columns.values())
     _rewrite(interp, t, where, change)
@@ -762,5 +772,5 @@ def _register_nodes():
 
 _register_nodes()
 
-__all__ = ["DfsTable", "DatabaseHandle", "engine_of", "scan", "delete", "update", "upsert_columns", "LITERAL",
-           "strings_of"]
+__all__ = ["DfsTable", "DatabaseHandle", "MetaCode", "engine_of", "dfs_append", "scan", "delete", "update",
+           "upsert_columns"]

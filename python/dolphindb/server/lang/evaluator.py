@@ -224,7 +224,7 @@ class Interpreter:
             if not isinstance(value, Table):
                 raise ScriptError("Only a table can be shared")
             if self.ctx.server is not None:
-                self.ctx.server.share(stmt[2], value)
+                self.ctx.server.share(stmt[2], value, self.ctx.user)
             else:
                 self.ctx.variables[stmt[2]] = value
             return None
@@ -247,6 +247,9 @@ class Interpreter:
 
     # -- variables ---------------------------------------------------------------------------
     def assign(self, name, value):
+        if self.ctx.max_value_bytes:
+            from ..limits import check_value_size
+            check_value_size(value, self.ctx.max_value_bytes)
         if self.frames:
             self.frames[-1][name] = value
         else:
@@ -513,4 +516,4 @@ def literal(e):
 __all__ = ["run_script", "call_function", "apply", "FunctionValue", "BuiltinRef", "Partial", "Interpreter",
            "CancelledJob", "format_value", "from_python", "length", "null_mask", "DOUBLE", "ARRAY_BASE"]
 
-from . import dfs  # noqa: E402,F401  (registers the DFS built-ins and the drop / meta-code nodes)
+from . import dfs, textio  # noqa: E402,F401  (register the DFS and text-file built-ins, drop / meta-code nodes)

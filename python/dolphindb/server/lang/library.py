@@ -88,6 +88,13 @@ def keyed_table(ctx, keys, *args):
     return t
 
 
+def table_changing(ctx, t):
+    """Called before a table changes: a shared table under access control needs TABLE_WRITE."""
+    state = getattr(getattr(ctx, "server", None), "state", None)
+    if state is not None:
+        state.check_write(ctx.user, t)
+
+
 def table_changed(ctx, t):
     server = getattr(ctx, "server", None)
     state = getattr(server, "state", None)
@@ -131,6 +138,7 @@ def _append_columns(t: Table, cols):
 
 
 def table_insert_columns(ctx, t, cols):
+    table_changing(ctx, t)
     added = append_columns(t, cols)
     table_changed(ctx, t)
     return added
@@ -266,6 +274,7 @@ def replace_column(ctx, t, name, value):
         raise ScriptError(f"Unrecognized column name {n}")
     if len(value) != t.rows:
         raise ScriptError("The new column must have the same length as the table")
+    table_changing(ctx, t)
     t.columns[n] = column_copy(value)
     table_changed(ctx, t)
     return t
@@ -890,6 +899,7 @@ def undef(ctx, names, kind=None):
         ctx.functions.pop(n, None)
         server = getattr(ctx, "server", None)
         if kind is not None and kind.value == 4 and server is not None:   # SHARED
+            table_changing(ctx, server.state.get_shared(n))
             server.state.undef_shared(n)
     return None
 
@@ -899,5 +909,6 @@ builtin("SHARED", 0)(_constant(S(INT, 4)))
 builtin("DEF", 0)(_constant(S(INT, 1)))
 
 __all__ = ["TYPE_BY_NAME", "append_columns", "table_insert_columns", "set_column", "dict_set", "table_changed",
+           "table_changing",
            "table_from_columns", "CHAR", "SHORT", "DATEHOUR", "DATEMINUTE", "DATETIME", "DECIMAL32", "DECIMAL64",
            "DECIMAL128", "FLOAT", "MINUTE", "MONTH", "NANOTIME", "SECOND", "TIME", "BLOB", "NULL_INT"]

@@ -307,7 +307,8 @@ def update(interp, target, sets, where):
     if isinstance(table, dfs.DfsTable):
         return dfs.update(interp, table, sets, where)
     mask = where_mask(interp, table, where) if where else None
-    from .library import set_column, table_changed
+    from .library import set_column, table_changed, table_changing
+    table_changing(interp.ctx, table)
     from .ops import cast
     for name, expr in sets:
         value = eval_on(interp, table, expr)
@@ -334,6 +335,8 @@ def delete(interp, target, where):
     if isinstance(table, dfs.DfsTable):
         return dfs.delete(interp, table, where)
     keep = ~where_mask(interp, table, where) if where else np.zeros(table.rows, dtype=bool)
+    from .library import table_changing
+    table_changing(interp.ctx, table)
     for name, col in list(table.columns.items()):
         table.columns[name] = take_rows(col, keep)
     from .library import table_changed
@@ -344,19 +347,19 @@ def delete(interp, target, where):
 def insert(interp, target, cols, values):
     table = source_table(interp, target)
     vals = [interp.eval(v) for v in values]
-    names = cols or list(table.columns)
+    is_dfs = isinstance(table, dfs.DfsTable)
+    schema = table.column_types() if is_dfs else [(name, col.type) for name, col in table.columns.items()]
+    names = cols or [name for name, _ in schema]
     if len(vals) != len(names):
         raise ScriptError("The number of values doesn't match the number of columns")
     from .library import table_insert_columns
     by_name = dict(zip(names, vals))
     n = max((len(v) if isinstance(v, Vector) else 1) for v in vals)
-    row = []
-    for name, col in table.columns.items():
-        if name in by_name:
-            row.append(by_name[name])
-        else:
-            row.append(Scalar(col.type, None))
-    table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
+    row = [by_name[name] if name in by_name else Scalar(t, None) for name, t in schema]
+    if is_dfs:
+        dfs.dfs_append(interp.ctx, table, [broadcast(v, n) for v in row])
+    else:
+        table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
     return None
 
 

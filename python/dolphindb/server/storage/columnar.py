@@ -8,7 +8,6 @@ ratio for archives. Both compress with zstd. Files are written to a temporary na
 renamed, so a reader or a restart never sees a torn segment."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import List, Tuple
 
@@ -16,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from ..files import atomic_write
 from ..values import (ARRAY_BASE, BLOB, DECIMAL128, INT128, IPADDR, OBJECT_TYPES, STORAGE_DTYPE, UUID, VOID,
                       ArrayVector, Vector)
 
@@ -70,13 +70,11 @@ def write_segment(path: Path, names: List[str], columns) -> None:
     commit)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     batch = pa.record_batch([_to_arrow(c) for c in columns], names=[f"c{i}" for i in range(len(names))])
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+
+    def write(f):
         with ipc.new_file(f, batch.schema, options=_OPTIONS) as writer:
             writer.write_batch(batch)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, writer=write, sync_dir=False)
 
 
 def read_segment(path: Path, types: List[Tuple[int, int]]):
@@ -84,10 +82,3 @@ def read_segment(path: Path, types: List[Tuple[int, int]]):
     table = ipc.open_file(pa.BufferReader(path.read_bytes())).read_all()
     return [_from_arrow(table.column(i), t, s) for i, (t, s) in enumerate(types)]
 
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

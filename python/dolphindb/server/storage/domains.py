@@ -77,13 +77,25 @@ class Level:
     def matching(self, op: str, values: np.ndarray) -> Optional[np.ndarray]:
         """Indices of the partitions a condition `column <op> values` can touch (None = all).
         op: 'eq' (values: the wanted values), 'lt', 'le', 'gt', 'ge' (one value)."""
-        return None
+        if op != "eq":
+            return None
+        idx = self.locate(values)
+        return np.unique(idx[idx >= 0])
 
     def to_json(self) -> dict:
         raise NotImplementedError
 
     def same_scheme(self, other: "Level") -> bool:
         return self.to_json() == other.to_json()
+
+
+def _map_distinct(data: np.ndarray, index_of) -> np.ndarray:
+    """index_of(value) for every row, called once per distinct value."""
+    if len(data) == 0:
+        return np.zeros(0, np.int64)
+    uniq, inverse = np.unique(data, return_inverse=True)
+    ids = np.array([index_of(u) for u in uniq.tolist()], dtype=np.int64)
+    return ids[inverse.reshape(-1)]
 
 
 class ValueLevel(Level):
@@ -106,13 +118,9 @@ class ValueLevel(Level):
         return len(self.values)
 
     def locate(self, data):
-        if len(data) == 0:
-            return np.zeros(0, np.int64)
         if is_null(self.type, data).any():
             raise PartitionError(NULL_VALUE_TEXT)
-        uniq, inverse = np.unique(data, return_inverse=True)
-        ids = np.array([self._add(u) for u in uniq.tolist()], dtype=np.int64)
-        return ids[inverse.reshape(-1)]
+        return _map_distinct(data, self._add)
 
     def name(self, index):
         return format_key(self.type, self.values[index])
@@ -158,8 +166,7 @@ class RangeLevel(Level):
 
     def matching(self, op, values):
         if op == "eq":
-            idx = self.locate(values)
-            return np.unique(idx[idx >= 0])
+            return super().matching(op, values)
         v = values[0]
         lo, hi = self.bounds[:-1], self.bounds[1:]
         hit = {"lt": lo < v, "le": lo <= v, "gt": hi > v, "ge": hi > v}[op]
@@ -189,12 +196,6 @@ class HashLevel(Level):
     def name(self, index):
         return f"Key{index}"
 
-    def matching(self, op, values):
-        if op != "eq":
-            return None
-        idx = self.locate(values)
-        return np.unique(idx[idx >= 0])
-
     def to_json(self):
         return {"kind": "HASH", "type": self.type, "buckets": self.buckets}
 
@@ -214,20 +215,10 @@ class ListLevel(Level):
         return len(self.groups)
 
     def locate(self, data):
-        if len(data) == 0:
-            return np.zeros(0, np.int64)
-        uniq, inverse = np.unique(data, return_inverse=True)
-        ids = np.array([self.index.get(u, -1) for u in uniq.tolist()], dtype=np.int64)
-        return ids[inverse.reshape(-1)]
+        return _map_distinct(data, lambda v: self.index.get(v, -1))
 
     def name(self, index):
         return f"List{index}"
-
-    def matching(self, op, values):
-        if op != "eq":
-            return None
-        idx = self.locate(values)
-        return np.unique(idx[idx >= 0])
 
     def to_json(self):
         return {"kind": "LIST", "type": self.type, "groups": self.groups}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import threading
 import uuid
@@ -21,12 +20,13 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..values import ArrayVector, Vector
+from ..files import atomic_write, fsync_dir
 from . import columnar
 from .domains import Level, level_from_json, locate_rows, partition_path, split_number
 from .locks import LockTable, StorageError
 
 COMPACT_AFTER = 8          # segments per partition before a write merges them into one
-OLAP, TSDB = "OLAP", "TSDB"
+OLAP, TSDB, PKEY = "OLAP", "TSDB", "PKEY"   # PKEY: one row per primary key, the last write wins
 
 
 @dataclass
@@ -45,8 +45,15 @@ class Segment:
 
     def columns(self, types):
         if self._cols is None:
-            self._cols = columnar.read_segment(self.file, types)
+            try:
+                self._cols = columnar.read_segment(self.file, types)
+            except FileNotFoundError:     # dropped by a write that committed after this read began
+                raise StorageError("The partition was changed by a concurrent write; run the query again.") \
+                    from None
         return self._cols
+
+    def forget(self) -> None:
+        self._cols = None
 
 
 @dataclass(eq=False, repr=False)
@@ -54,7 +61,7 @@ class TableMeta:
     name: str
     columns: List[ColumnDef]
     partition_columns: List[str]            # one per level; [] for a dimension table
-    sort_columns: List[str] = field(default_factory=list)
+    sort_columns: List[str] = field(default_factory=list)     # TSDB sortColumns, PKEY primaryKey
     keep_duplicates: str = "ALL"
     compress: Dict[str, str] = field(default_factory=dict)
     table_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -166,8 +173,8 @@ class Engine:
 
     # -- catalog ---------------------------------------------------------------------------------
     def create_database(self, path: str, levels: List[Level], engine: str = OLAP, atomic: str = "TRANS") -> Database:
-        if engine not in (OLAP, TSDB):
-            raise StorageError(f"Invalid engine type {engine}. It must be OLAP or TSDB.")
+        if engine not in (OLAP, TSDB, PKEY):
+            raise StorageError(f"Invalid engine type {engine}. It must be OLAP, TSDB or PKEY.")
         if atomic not in ("TRANS", "CHUNK"):
             raise StorageError("The atomic parameter must be 'TRANS' or 'CHUNK'.")
         db = Database(path, levels, engine, atomic)
@@ -220,7 +227,14 @@ class Engine:
             raise StorageError(f"The number of partitioning columns must be {len(db.levels)}.")
         if db.engine == TSDB and not sort_columns:
             raise StorageError("The sortColumns parameter must be specified for a table of the TSDB engine.")
-        if db.engine != TSDB and (sort_columns or keep_duplicates != "ALL"):
+        if db.engine == PKEY:
+            if not sort_columns:
+                raise StorageError("The primaryKey parameter must be specified for a table of the PKEY engine.")
+            missing = [p for p in partition_columns if p not in sort_columns]
+            if missing:
+                raise StorageError(f"The primary key must contain the partitioning column {missing[0]}.")
+            keep_duplicates = "LAST"
+        elif db.engine != TSDB and (sort_columns or keep_duplicates != "ALL"):
             raise StorageError("sortColumns and keepDuplicates are only supported by the TSDB engine.")
         for s in sort_columns:
             if s not in names:
@@ -254,6 +268,17 @@ class Engine:
         if self.root is not None and db.path:
             shutil.rmtree(self._table_dir(db, t), ignore_errors=True)
 
+    def clear_cache(self) -> None:
+        """Forgets the loaded columns of every partition file (they are read again when needed)."""
+        with self.lock:
+            tables = [t for db in self.databases.values() for t in db.tables.values()]
+        for t in tables:
+            with t.commit_lock:
+                for segs in t.parts.values():
+                    for s in segs:
+                        if s.file is not None:
+                            s.forget()
+
     # -- partitions ------------------------------------------------------------------------------
     def locate(self, db: Database, t: TableMeta, part_data: List[np.ndarray], rows: int) -> np.ndarray:
         """The partition number of every row (a dimension table has one partition, 0)."""
@@ -262,9 +287,10 @@ class Engine:
         with db.lock:
             before = [lv.count() for lv in db.levels]
             numbers = locate_rows(db.levels, part_data)
-            if db.path and [lv.count() for lv in db.levels] != before:
-                with self.lock:
-                    self._save_catalog()          # a VALUE domain grew
+            grew = [lv.count() for lv in db.levels] != before
+        if grew and db.path:
+            with self.lock:                       # lock order: engine, then database
+                self._save_catalog()              # a VALUE domain grew
         return numbers
 
     def path_of(self, db: Database, t: TableMeta, number: int) -> str:
@@ -344,7 +370,11 @@ class Engine:
                 merged, inserted, updated = merge(old, [take(c, idx) for c in columns])
                 counts[0] += inserted
                 counts[1] += updated
-                out[n] = [self._segment(db, t, n, self._sorted(t, merged) if t.sort_columns else merged)]
+                if t.keep_duplicates != "ALL":
+                    merged = self._dedup(t, merged)
+                elif t.sort_columns:
+                    merged = self._sorted(t, merged)
+                out[n] = [self._segment(db, t, n, merged)]
             return out
 
         self._transaction(db, t, list(groups), write, cancelled)
@@ -360,7 +390,7 @@ class Engine:
 
     def rewrite(self, db: Database, t: TableMeta, numbers: List[int], fn: Callable[[list], Optional[list]],
                 cancelled: Optional[Callable[[], None]] = None) -> None:
-        """Replaces each partition's rows by fn(rows) (None = unchanged); used by delete/update/upsert."""
+        """Replaces each partition's rows by fn(number, rows) (None = unchanged); delete and update."""
         def write(current):
             out = {}
             for n in numbers:
@@ -443,7 +473,7 @@ class Engine:
         if self.root is None:
             return
         doc = {"databases": {p: db.to_json() for p, db in self.databases.items()}}
-        _atomic_write(self.root / "catalog.json", json.dumps(doc).encode())
+        atomic_write(self.root / "catalog.json", json.dumps(doc).encode())
 
     def _save_manifest(self, db: Database, t: TableMeta) -> None:
         directory = self._table_dir(db, t)
@@ -453,8 +483,8 @@ class Engine:
         for n in t.parts:
             sub = directory / str(n)
             if sub.exists():
-                columnar.fsync_dir(sub)
-        _atomic_write(directory / "manifest.json", json.dumps(doc).encode())
+                fsync_dir(sub)
+        atomic_write(directory / "manifest.json", json.dumps(doc).encode())
 
     def _load(self) -> None:
         catalog = self.root / "catalog.json"
@@ -501,15 +531,4 @@ def _empty(type_id, scale):
     return Vector(type_id, np.empty(0, STORAGE_DTYPE.get(type_id, object)), scale)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    columnar.fsync_dir(path.parent)
-
-
-__all__ = ["Engine", "Database", "TableMeta", "ColumnDef", "StorageError", "concat_columns", "take", "key_codes",
-           "Tuple"]
+__all__ = ["Engine", "Database", "TableMeta", "ColumnDef", "StorageError", "concat_columns", "take", "key_codes"]
