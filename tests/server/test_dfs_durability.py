@@ -14,6 +14,7 @@ import numpy as np
 
 from dolphindb.server import Cluster
 from dolphindb.server.values import INT, LONG, Table, Vector
+from test_server_limits import tiny_disk  # noqa: F401  (a fixture: a data directory that fills up)
 from test_server_protocol import RawClient
 
 BATCH = 2000
@@ -111,3 +112,31 @@ def test_cluster_nodes_share_the_catalog_and_survive_a_node_death(tmp_path):
         back = RawClient(cluster.address(first)[1])
         assert ok(back.script("exec count(*) from loadTable('dfs://cl', 'pt')")).value == 2 * BATCH
         back.close()
+
+
+def test_a_dfs_write_that_does_not_fit_on_disk_leaves_no_trace(tiny_disk):  # noqa: F811
+    data_dir, start, reason = tiny_disk
+    port, stop = start()
+    try:
+        c = RawClient(port)
+        ok(c.script('db = database("dfs://full", HASH, [INT, 4]); '
+                    'db.createPartitionedTable(table(1:0, `batch`k`id, [INT, INT, LONG]), `pt, `k)'))
+        assert ok(c.call("tableInsert{loadTable('dfs://full', 'pt')}", batch(0))).value == BATCH
+        big = Table({"batch": Vector(INT, np.ones(60_000, dtype=np.int32)),
+                     "k": Vector(INT, np.arange(60_000, dtype=np.int32)),
+                     "id": Vector(LONG, np.random.default_rng(1).integers(0, 1 << 62, 60_000))})   # incompressible
+        status, _ = c.call("tableInsert{loadTable('dfs://full', 'pt')}", big)
+        assert status == f"Failed to save the partitions of table pt of dfs://full: {reason}"
+        assert ok(c.script("exec count(*) from loadTable('dfs://full', 'pt')")).value == BATCH
+        assert not [p for p in data_dir.rglob("*") if p.name.endswith(".tmp")]
+        assert len(list(data_dir.rglob("*.arrow"))) == 4                  # only the first write's files
+        c.close()
+    finally:
+        stop()
+    port, stop = start()
+    try:
+        c = RawClient(port)
+        assert ok(c.script("exec count(*) from loadTable('dfs://full', 'pt')")).value == BATCH
+        c.close()
+    finally:
+        stop()

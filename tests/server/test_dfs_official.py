@@ -23,16 +23,16 @@ import os, subprocess, sys, tempfile
 PTA_CHILD = '''
 import os, sys, dolphindb as ddb, pandas as pd
 port, url, table, col, threads, *paths = sys.argv[1:]
+pool = ddb.DBConnectionPool("127.0.0.1", int(port), int(threads), "admin", "123456")
+pta = ddb.PartitionedTableAppender(url, table, col, pool)
 for path in paths:
-    pool = ddb.DBConnectionPool("127.0.0.1", int(port), int(threads), "admin", "123456")
-    pta = ddb.PartitionedTableAppender(url, table, col, pool)
     print(pta.append(pd.read_parquet(path)), flush=True)
 os._exit(0)
 '''
 HANGS = []
 
 def pta_append(port, url, table, col, threads, frames, count):
-    # one official PTA append per frame (a fresh pool each); returns the counts it answered
+    # one official PTA append per frame; returns the counts it answered
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i, df in enumerate(frames):
@@ -46,7 +46,7 @@ def pta_append(port, url, table, col, threads, frames, count):
             try:
                 done = subprocess.run([sys.executable, "-c", PTA_CHILD, str(port), url, table, col,
                                        str(threads), *paths[len(counts):]], capture_output=True, text=True,
-                                      timeout=12)
+                                      timeout=8)
             except subprocess.TimeoutExpired as e:
                 HANGS.append(url)
                 answered = [int(x) for x in (e.stdout or b"").split()]

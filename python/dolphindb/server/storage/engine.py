@@ -162,8 +162,7 @@ class Engine:
         self.databases: Dict[str, Database] = {}
         self.lock = threading.RLock()           # the catalog
         self.locks = LockTable()
-        if self.root is not None:
-            (self.root / "data").mkdir(parents=True, exist_ok=True)
+        if self.root is not None and (self.root / "catalog.json").exists():   # created with the first database
             self._load()
 
     @classmethod
@@ -331,21 +330,21 @@ class Engine:
             return 0
         groups = self._groups(db, t, part_data, rows)
 
-        def write(current: Dict[int, List[Segment]]):
+        def write(current: Dict[int, List[Segment]], segment):
             out = {}
             for n, idx in groups.items():
                 new = [take(c, idx) for c in columns]
                 segs = list(current.get(n, []))
                 if t.keep_duplicates != "ALL":
                     merged = concat_columns([s.columns(t.types) for s in segs] + [new], t.types)
-                    out[n] = [self._segment(db, t, n, self._dedup(t, merged))]
+                    out[n] = [segment(n, self._dedup(t, merged))]
                     continue
                 if t.sort_columns:
                     new = self._sorted(t, new)
-                segs.append(self._segment(db, t, n, new))
-                if len(segs) > COMPACT_AFTER:
-                    segs = [self._segment(db, t, n, concat_columns([s.columns(t.types) for s in segs], t.types))]
-                out[n] = segs
+                if len(segs) >= COMPACT_AFTER:          # merged with the partition's segments, one file
+                    out[n] = [segment(n, concat_columns([s.columns(t.types) for s in segs] + [new], t.types))]
+                else:
+                    out[n] = segs + [segment(n, new)]
             return out
 
         self._transaction(db, t, list(groups), write, cancelled)
@@ -361,7 +360,7 @@ class Engine:
         groups = self._groups(db, t, part_data, rows)
         counts = [0, 0]
 
-        def write(current):
+        def write(current, segment):
             out = {}
             for n, idx in groups.items():
                 segs = current.get(n, [])
@@ -374,7 +373,7 @@ class Engine:
                     merged = self._dedup(t, merged)
                 elif t.sort_columns:
                     merged = self._sorted(t, merged)
-                out[n] = [self._segment(db, t, n, merged)]
+                out[n] = [segment(n, merged)]
             return out
 
         self._transaction(db, t, list(groups), write, cancelled)
@@ -391,7 +390,7 @@ class Engine:
     def rewrite(self, db: Database, t: TableMeta, numbers: List[int], fn: Callable[[list], Optional[list]],
                 cancelled: Optional[Callable[[], None]] = None) -> None:
         """Replaces each partition's rows by fn(number, rows) (None = unchanged); delete and update."""
-        def write(current):
+        def write(current, segment):
             out = {}
             for n in numbers:
                 segs = current.get(n, [])
@@ -401,23 +400,33 @@ class Engine:
                 if new is None:
                     continue
                 rows = len(new[0]) if new else 0
-                out[n] = [self._segment(db, t, n, new)] if rows else []
+                out[n] = [segment(n, new)] if rows else []
             return out
 
         self._transaction(db, t, numbers, write, cancelled)
 
     def drop_partitions(self, db: Database, t: TableMeta, numbers: List[int]) -> None:
-        self._transaction(db, t, numbers, lambda current: {n: [] for n in numbers}, None)
+        self._transaction(db, t, numbers, lambda current, segment: {n: [] for n in numbers}, None)
 
     def _transaction(self, db, t, numbers, write, cancelled):
+        """Runs write(current segments, segment factory) holding the chunks of `numbers`, then
+        commits its partitions at once (the manifest rename). A failure before the commit leaves
+        the table as it was and removes the files the write had created."""
         tid = self.locks.new_tid()
         keys = [(db.path or f"mem{id(db)}", t.name, n) for n in numbers]
         self.locks.acquire(keys, tid, db.atomic == "CHUNK",
                            lambda k: f"/{db.name}{self.path_of(db, t, k[2])}/{t.name}", cancelled)
+        created: List[Path] = []
+
+        def segment(number, cols):
+            seg = self._segment(db, t, number, cols)
+            if seg.file is not None:
+                created.append(seg.file)
+            return seg
         try:
             with t.commit_lock:
                 current = {n: list(t.parts.get(n, [])) for n in numbers}
-            changed = write(current)
+            changed = write(current, segment)
             with t.commit_lock:
                 old = {n: t.parts.get(n, []) for n in changed}
                 t.parts.update(changed)
@@ -427,14 +436,21 @@ class Engine:
                     except BaseException:
                         t.parts.update(old)
                         raise
-            if self.root is not None and db.path:
-                kept = {id(s) for n in changed for s in changed[n]}
-                for segs in old.values():
-                    for s in segs:
-                        if id(s) not in kept and s.file is not None:
-                            s.file.unlink(missing_ok=True)
+        except BaseException as e:
+            for f in created:
+                f.unlink(missing_ok=True)
+            if isinstance(e, OSError):       # ENOSPC, EFBIG, EIO ...
+                raise StorageError(f"Failed to save the partitions of table {t.name} of {db.path}: "
+                                   f"{e.strerror or e}") from None
+            raise
         finally:
             self.locks.release(tid)
+        if self.root is not None and db.path:        # committed: the replaced files go
+            kept = {id(s) for n in changed for s in changed[n]}
+            for segs in old.values():
+                for s in segs:
+                    if id(s) not in kept and s.file is not None:
+                        s.file.unlink(missing_ok=True)
 
     def _segment(self, db, t, number, cols) -> Segment:
         rows = len(cols[0]) if cols else 0
@@ -473,6 +489,7 @@ class Engine:
         if self.root is None:
             return
         doc = {"databases": {p: db.to_json() for p, db in self.databases.items()}}
+        self.root.mkdir(parents=True, exist_ok=True)
         atomic_write(self.root / "catalog.json", json.dumps(doc).encode())
 
     def _save_manifest(self, db: Database, t: TableMeta) -> None:
@@ -487,10 +504,7 @@ class Engine:
         atomic_write(directory / "manifest.json", json.dumps(doc).encode())
 
     def _load(self) -> None:
-        catalog = self.root / "catalog.json"
-        if not catalog.exists():
-            return
-        doc = json.loads(catalog.read_bytes())
+        doc = json.loads((self.root / "catalog.json").read_bytes())
         live_dirs = set()
         for path, d in doc["databases"].items():
             db = Database(path, [level_from_json(x) for x in d["levels"]], d["engine"], d["atomic"])
