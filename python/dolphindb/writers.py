@@ -73,7 +73,10 @@ class _Schema:
         extras = cols["extra"] if "extra" in cols else [None] * len(self.names)
         self.scales = [0 if e is None or (isinstance(e, float) and math.isnan(e)) else int(e) for e in extras]
         name = answer.get("partitionColumnName")
-        self.partition_names = [] if name is None else [name] if isinstance(name, str) else [str(x) for x in name]
+        if name is None or (isinstance(name, str) and not name):   # unpartitioned: in-memory, stream, dimension
+            self.partition_names = []
+        else:
+            self.partition_names = [name] if isinstance(name, str) else [str(x) for x in name]
         self.levels = []   # (name, partitionType, partitionColumnType, partitionSchema, column index)
         if self.partition_names:
             compo = len(self.partition_names) > 1 or not isinstance(name, str)
@@ -185,7 +188,7 @@ class PartitionedTableAppender:
                 failure = failure or exc
                 failed.append(rows)
                 continue
-            total = 0 if answer is None else total + int(answer)
+            total += 0 if answer is None else int(answer)   # the official resets the sum on a NULL answer
         if failure is not None:
             import numpy as np
             err = type(failure)(f"<Exception> in append: {failure}")
