@@ -176,7 +176,33 @@ def shutdown_idle(args):
     return {"wall": m.wall, "cpu": m.cpu}
 
 
+def _writer_workloads():
+    """python/dolphindb/bench/writers.py, loaded by path so the official client runs it too."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "python" / "dolphindb" / "bench" / "writers.py"
+    spec = importlib.util.spec_from_file_location("bench_writers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pta(args):
+    return _writer_workloads().pta(args.host, args.port, "admin", "123456", args.rows, threads=args.threads)
+
+
+def mtw(args):
+    return _writer_workloads().mtw(args.host, args.port, "admin", "123456", args.rows, threads=2, frame=False)
+
+
+def mtw_frame(args):
+    return _writer_workloads().mtw(args.host, args.port, "admin", "123456", args.rows, threads=2, frame=True)
+
+
 WORKLOADS = {
+    "pta": pta,
+    "mtw": mtw,
+    "mtw-frame": mtw_frame,
     "seq-latency": seq_latency,
     "fanout": fanout,
     "download": download,

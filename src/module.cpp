@@ -12,6 +12,7 @@ void registerBlocking(py::module_& m);
 void registerCodec(py::module_& m);
 void registerSession(py::module_& m);
 void registerPool(py::module_& m);
+void registerWriters(py::module_& m);
 }  // namespace ddbpy
 
 PYBIND11_MODULE(_core, m) {
@@ -25,4 +26,5 @@ PYBIND11_MODULE(_core, m) {
     ddbpy::registerCodec(m);
     ddbpy::registerSession(m);
     ddbpy::registerPool(m);
+    ddbpy::registerWriters(m);
 }

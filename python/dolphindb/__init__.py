@@ -30,6 +30,18 @@ _LAZY = {
     **{name: ("dolphindb.table", "AGGREGATES", name) for name in
        ("wavg", "wsum", "covar", "corr", "count", "max", "min", "sum", "sum2", "size", "avg", "std", "prod",
         "var", "first", "last", "eachPre", "cumsum", "cumprod", "cummax", "cummin")},
+    "PartitionedTableAppender": ("dolphindb.writers", "PartitionedTableAppender"),
+    "TableAppender": ("dolphindb.writers", "TableAppender"),
+    "TableUpserter": ("dolphindb.writers", "TableUpserter"),
+    "tableAppender": ("dolphindb.writers", "tableAppender"),
+    "tableUpsert": ("dolphindb.writers", "tableUpsert"),
+    "AutoFitTableAppender": ("dolphindb.writers", "AutoFitTableAppender"),
+    "AutoFitTableUpserter": ("dolphindb.writers", "AutoFitTableUpserter"),
+    "MultithreadedTableWriter": ("dolphindb.writers", "MultithreadedTableWriter"),
+    "BatchTableWriter": ("dolphindb.writers", "BatchTableWriter"),
+    "ErrorCodeInfo": ("dolphindb.writers", "ErrorCodeInfo"),
+    "MultithreadedTableWriterStatus": ("dolphindb.writers", "MultithreadedTableWriterStatus"),
+    "MultithreadedTableWriterThreadStatus": ("dolphindb.writers", "MultithreadedTableWriterThreadStatus"),
 }
 
 

@@ -107,9 +107,12 @@ def table_changed(ctx, t):
 _APPEND_LOCK = threading.RLock()
 
 
-def append_columns(t: Table, cols):
+def append_columns(t: Table, cols) -> int:
+    """Appends and returns the rows added (counted under the lock: other sessions append too)."""
     with _APPEND_LOCK:
+        before = t.rows
         _append_columns(t, cols)
+        return t.rows - before
 
 
 def _append_columns(t: Table, cols):
@@ -136,10 +139,9 @@ def _append_columns(t: Table, cols):
 
 def table_insert_columns(ctx, t, cols):
     table_changing(ctx, t)
-    before = t.rows
-    append_columns(t, cols)
+    added = append_columns(t, cols)
     table_changed(ctx, t)
-    return t.rows - before
+    return added
 
 
 @builtin("tableInsert", 2, None)
