@@ -314,7 +314,7 @@ public:
         TableWriterOptions o;
         bool compressed = !compress.empty();
         o.connect = connectOptions(host, port, user, password, ddb::flags::kApiClient | (compressed ? ddb::flags::kCompress : 0),
-                                   connectTimeoutMs, -1);
+                                   connectTimeoutMs, -1, /*encryptLogin=*/true);
         o.resilience = resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs,
                                          usePublicName, "");
         o.onEvent = eventSink(std::move(onEvent));
