@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import itertools
 import time
-import warnings
 
 import numpy as np
 import pandas as pd

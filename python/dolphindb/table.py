@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import re
 import weakref
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 

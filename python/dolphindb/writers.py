@@ -346,8 +346,8 @@ class MultithreadedTableWriter:
     threads, each with its own connection (BULK_WRITERS.md §4)."""
 
     def __init__(self, host, port, userId, password, dbPath, tableName, useSSL=False,
-                 enableHighAvailability=False, highAvailabilitySites=[], batchSize=1, throttle=1.0,
-                 threadCount=1, partitionCol="", compressMethods=[], mode="", modeOption=[], *,
+                 enableHighAvailability=False, highAvailabilitySites=(), batchSize=1, throttle=1.0,
+                 threadCount=1, partitionCol="", compressMethods=(), mode="", modeOption=(), *,
                  reconnect=True, tryReconnectNums=-1, enableStreamTableTimestamp=False, usePublicName=False,
                  reconnectTimeout=None):
         """As the official writer. Extension: `reconnectTimeout` (seconds, default 30) bounds one

@@ -157,6 +157,3 @@ class Cluster:
     def __repr__(self) -> str:
         parts = [f"{a}={s.host}:{s.port}{'' if s.live else '(dead)'}" for a, s in self._nodes.items()]
         return f"Cluster({', '.join(parts)})"
-
-
-__all__ = ["Cluster", "MODE_DATA", "MODE_CONTROLLER", "MODE_COMPUTE"]

@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
-import numpy as np
 
 from . import codec, protocol, result_formats
 from .dedup import Outcome, RequestLog, request_key
@@ -31,7 +30,7 @@ from .limits import DisconnectWatcher, RefusedConnections, check_nesting, check_
 from .protocol import (FLAG_ARROW, FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PICKLE, FLAG_PYTHON,
                        FLAG_URGENT, ProtocolViolation, SocketReader)
 from .users import READ, WRITE, AccessDenied, LoginGuard, UserStore
-from .values import ANY, INT, Table, Vector
+from .values import ANY, Table, Vector
 
 log = logging.getLogger("dolphindb.server")
 
@@ -692,6 +691,3 @@ def _blocks(table: Table, size: int) -> Vector:
                 cols[name] = Vector(col.type, col.data[start:start + size], col.scale)
         parts.append(Table(cols, table.name))
     return Vector(ANY, parts)
-
-
-__all__ = ["Server", "ServerState", "np", "INT"]

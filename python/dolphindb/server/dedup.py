@@ -160,6 +160,3 @@ class RequestLog:
                 self._forget(key)
         entry.abandoned = True
         entry.done.set()
-
-
-__all__ = ["Outcome", "RequestLog", "request_key"]

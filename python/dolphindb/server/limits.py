@@ -192,6 +192,3 @@ def _drained(sock: socket.socket) -> bool:
     except OSError:
         pass
     return True
-
-
-__all__ = ["RefusedConnections", "value_nbytes", "check_value_size", "check_nesting", "DisconnectWatcher", "MAX_RESULT_DEPTH"]

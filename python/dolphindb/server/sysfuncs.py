@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from .lang.library import _constant
-from .lang.registry import ScriptError, builtin, lookup
+from .lang.registry import ScriptError, builtin
 from .users import GUEST, PRIVILEGES, privilege_name
 from .values import (ANY, BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, Scalar, Table, Vector)
 
@@ -386,6 +386,3 @@ def add_access_control(ctx, table):
         raise ScriptError("Only administrators or the creator of the table can execute function [addAccessControl].")
     state.users.add_access_control(name)
     return None
-
-
-__all__ = ["node_perf_rows", "lookup"]

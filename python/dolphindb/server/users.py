@@ -302,7 +302,3 @@ class LoginGuard:
         with self._lock:
             for key in self._keys(user, address):
                 self._runs.pop(key, None)
-
-
-__all__ = ["UserStore", "LoginGuard", "AccessDenied", "PRIVILEGES", "GUEST", "READ", "WRITE",
-           "privilege_name", "table_object"]

@@ -771,6 +771,3 @@ def _register_nodes():
 
 
 _register_nodes()
-
-__all__ = ["DfsTable", "DatabaseHandle", "MetaCode", "engine_of", "dfs_append", "scan", "delete", "update",
-           "upsert_columns"]

@@ -8,9 +8,8 @@ import numpy as np
 from ..values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
                       TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
 from . import library, script  # noqa: F401  (library registers the built-ins)
-from .context import CancelledJob
 from .registry import BUILTINS, Builtin, ScriptError, lookup
-from .vals import (S, element, format_value, from_python, length, null_mask, table_rows, take_rows, truthy,
+from .vals import (S, element, table_rows, take_rows, truthy,
                    vector_of)
 
 MAX_DEPTH = 200
@@ -513,7 +512,5 @@ def literal(e):
     raise ScriptError("bad literal")
 
 
-__all__ = ["run_script", "call_function", "apply", "FunctionValue", "BuiltinRef", "Partial", "Interpreter",
-           "CancelledJob", "format_value", "from_python", "length", "null_mask", "DOUBLE", "ARRAY_BASE"]
 
 from . import dfs, joins, tablefuncs, textfiles  # noqa: E402,F401  (register their built-ins; dfs also drop / meta-code nodes)

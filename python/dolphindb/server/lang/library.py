@@ -7,9 +7,9 @@ import uuid as _uuid
 
 import numpy as np
 
-from ..values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
+from ..values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
                       DECIMAL64, DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, MINUTE, MONTH,
-                      NANOTIME, NANOTIMESTAMP, NULL_INT, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING,
+                      NANOTIME, NANOTIMESTAMP, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING,
                       SYMBOL, TABLE, TIME, TIMESTAMP, TYPE_NAMES, UUID, VECTOR, VOID, ArrayVector, Dictionary,
                       Matrix, Scalar, Table, Vector, null_of, type_name)
 from . import ops  # noqa: F401  (registers the operators)
@@ -907,8 +907,3 @@ def undef(ctx, names, kind=None):
 builtin("VAR", 0)(_constant(S(INT, 0)))
 builtin("SHARED", 0)(_constant(S(INT, 4)))
 builtin("DEF", 0)(_constant(S(INT, 1)))
-
-__all__ = ["TYPE_BY_NAME", "append_columns", "table_insert_columns", "set_column", "dict_set", "table_changed",
-           "table_changing",
-           "table_from_columns", "CHAR", "SHORT", "DATEHOUR", "DATEMINUTE", "DATETIME", "DECIMAL32", "DECIMAL64",
-           "DECIMAL128", "FLOAT", "MINUTE", "MONTH", "NANOTIME", "SECOND", "TIME", "BLOB", "NULL_INT"]

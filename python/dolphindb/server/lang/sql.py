@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import ANY, BOOL, INT, LONG, STRING, SYMBOL, VOID, ArrayVector, Scalar, Table, Vector
+from ..values import BOOL, INT, LONG, VOID, ArrayVector, Scalar, Table, Vector
 from . import dfs
 from .registry import BUILTINS, ScriptError
 from .vals import as_array, column_copy, element, table_rows, take_rows, truthy
@@ -114,7 +114,7 @@ def select(interp, q):
     if q["where"]:
         table = table_rows(table, where_mask(interp, table, q["where"]))
     items = []
-    for i, item in enumerate(q["items"]):
+    for item in q["items"]:
         if item[0] == "star":
             items.extend(("item", ("var", name), name) for name in table.columns)
         else:
@@ -427,6 +427,3 @@ def insert(interp, target, cols, values):
     else:
         table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
     return None
-
-
-__all__ = ["run_sql", "STRING", "SYMBOL", "ANY", "LONG"]

@@ -543,6 +543,3 @@ def _empty(type_id, scale):
     if type_id == VOID:
         return Vector(VOID, None, length_=0)
     return Vector(type_id, np.empty(0, STORAGE_DTYPE.get(type_id, object)), scale)
-
-
-__all__ = ["Engine", "Database", "TableMeta", "ColumnDef", "StorageError", "concat_columns", "take", "key_codes"]
