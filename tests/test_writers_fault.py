@@ -21,6 +21,14 @@ def session_on(c, alias) -> ddb.Session:
     return s
 
 
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached within the timeout")
+        time.sleep(0.002)
+
+
 def test_mtw_with_high_availability_writes_every_row_once_when_its_node_dies(caplog):
     with Cluster(datanodes=3, computenodes=0) as c:
         watcher = session_on(c, "dnode3")
@@ -29,30 +37,21 @@ def test_mtw_with_high_availability_writes_every_row_once_when_its_node_dies(cap
         writer = ddb.MultithreadedTableWriter(host, port, USER, PASSWORD, "", "mtw_ha", enableHighAvailability=True,
                                               highAvailabilitySites=c.sites(), batchSize=2000, throttle=0.01,
                                               threadCount=2, partitionCol="id", reconnectTimeout=20)
-        killed = threading.Event()
-
-        def chaos():
-            # Kill the node both writer connections are on while batches are in flight, then
-            # reset the connections of the node they failed over to.
-            while writer.getStatus().sentRows < ROWS // 5:
-                time.sleep(0.002)
-            c.kill("dnode1")
-            killed.set()
-            while writer.getStatus().sentRows < ROWS // 2:
-                time.sleep(0.002)
-            c.drop_connections("dnode2")
-
-        killer = threading.Thread(target=chaos, daemon=True)
-        killer.start()
+        # Kill the node both writer connections are on while rows are still to be sent, then
+        # reset the connections of the node they failed over to. Done from the inserting
+        # thread, so the faults always land mid-stream however fast the writer drains.
         for i in range(ROWS):
             writer.insert(i, i * 0.5)
-        killer.join(60)
+            if i == ROWS // 5:
+                wait_until(lambda: writer.getStatus().sentRows > 0)
+                c.kill("dnode1")
+            elif i == ROWS // 2:
+                c.drop_connections("dnode2")
         writer.waitForThreadCompletion()
         status = writer.getStatus()
         unwritten = writer.getUnwrittenData()
         ids = watcher.run("exec id from mtw_ha")
         values = watcher.run("exec v from mtw_ha")
-        assert killed.is_set()
         assert len(np.unique(ids)) == len(ids), "a row was written twice"
         assert np.allclose(values, ids * 0.5)
         missing = sorted(set(range(ROWS)) - set(ids.tolist()))
