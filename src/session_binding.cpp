@@ -93,6 +93,12 @@ public:
         if (conn_) conn_->close();
     }
 
+    void setStartup(const std::string& script) {
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(mu_);
+        if (conn_) conn_->setStartup(script);
+    }
+
     bool isOpen() {
         std::lock_guard<std::mutex> lock(connMu_);
         return conn_ && conn_->isOpen();
@@ -154,6 +160,7 @@ void registerSession(py::module_& m) {
         .def("upload", &SessionCore::upload, py::arg("names"), py::arg("objects"), py::arg("flag"),
              py::arg("compress_methods") = py::none())
         .def("close", &SessionCore::close)
+        .def("set_startup", &SessionCore::setStartup, py::arg("script"))
         .def("is_open", &SessionCore::isOpen)
         .def("session_id", &SessionCore::sessionId)
         .def("node", &SessionCore::node)

@@ -98,6 +98,9 @@ public:
     void setReadTimeout(int ms);
     const ConnectOptions& options() const { return options_; }
     const ResilienceOptions& resilience() const { return resilience_; }
+    // The script every later new session runs (Session.setInitScript); not thread-safe against
+    // a request in flight: the caller holds its request lock.
+    void setStartup(std::string script) { resilience_.startup = std::move(script); }
 
     uint64_t reconnects() const { return reconnects_; }
     uint64_t failovers() const { return failovers_; }

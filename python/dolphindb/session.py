@@ -25,7 +25,9 @@ class BlockReader:
     def hasNext(self) -> bool:
         return self._next < len(self._blocks)
 
-    has_next = hasNext
+    @property
+    def has_next(self) -> bool:
+        return self.hasNext()
 
     def read(self):
         if not self.hasNext():
@@ -65,6 +67,7 @@ class Session:
         self._closed = False
         self.last_error: Optional[str] = None
         self.host, self.port, self.userid, self.password = host, port, userid, password
+        self._startup = ""
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
 
@@ -91,9 +94,10 @@ class Session:
         resilience = resilience_kwargs(high_availability=highAvailability, sites=highAvailabilitySites,
                                        reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
+        self._startup = startup or ""
         try:
             self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=startup or "", **resilience)
+                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=self._startup, **resilience)
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)
@@ -110,6 +114,25 @@ class Session:
     def stats(self) -> dict:
         """resends, reconnects and failovers of the current connection."""
         return dict(self._core.stats())
+
+    @property
+    def startup(self) -> str:
+        """The script every new session of a reconnecting connection runs first; `connect`
+        replaces it with its `startup` argument."""
+        return self._startup
+
+    @startup.setter
+    def startup(self, script: str) -> None:
+        if not isinstance(script, str):
+            raise TypeError(f"the init script must be a str, not {type(script).__name__}")
+        self._core.set_startup(script)
+        self._startup = script
+
+    def getInitScript(self) -> str:
+        return self.startup
+
+    def setInitScript(self, script: str) -> None:
+        self.startup = script
 
     def login(self, userid, password, enableEncryption=True) -> bool:
         self._core.call("login", [userid, password, False], ddb_flag(self._flag), 4, 64, False, None)

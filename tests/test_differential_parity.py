@@ -1,0 +1,192 @@
+"""Where users of the official client rely on a detail: the same script, call or mistake gives the
+same result or error text with our client as with the official one, against one embedded server."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dolphindb as ddb
+import dolphindb.settings as keys
+
+ROOT = Path(__file__).resolve().parent.parent
+USER, PASSWORD = "admin", "123456"
+
+# Results whose shape the official client fixes whatever the protocol: a pair of VOIDs, NULL
+# dictionary keys (the LONG sentinel for every integral width, '' for strings).
+SCRIPTS = [
+    "NULL : NULL", "pair(NULL, NULL)", "NULL : 1", "1 : NULL",
+    "dict([char(NULL), 1c], [1, 2])", "dict([short(NULL), 1h], [1, 2])", "dict([int(NULL), 1], [1, 2])",
+    "dict([long(NULL), 1l], [1, 2])", "dict([string(NULL), `b], [1, 2])",
+    "dict([1, 2], [char(NULL), 1c])",
+]
+
+PROTOCOLS = {"default": {}, "ddb": {"protocol": keys.PROTOCOL_DDB}, "pickle": {"protocol": keys.PROTOCOL_PICKLE}}
+
+
+def _outcome(run):
+    try:
+        return repr(run())
+    except Exception as e:   # the error text is part of the behaviour compared (ours are typed
+        kind = "RuntimeError" if isinstance(e, RuntimeError) else type(e).__name__   # RuntimeErrors)
+        return f"{kind}: {e}"
+
+
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_pairs_and_dictionary_keys_match_the_official_client(server, official, protocol):
+    kwargs = PROTOCOLS[protocol]
+    code = inspect.getsource(_outcome) + f"""
+import json, dolphindb as ddb
+s = ddb.Session(**{kwargs!r})
+assert s.connect("127.0.0.1", {server.port}, "{USER}", "{PASSWORD}")
+print(json.dumps({{script: _outcome(lambda: s.run(script)) for script in {SCRIPTS!r}}}))
+"""
+    expected = json.loads(official(code).strip().splitlines()[-1])
+    s = ddb.Session(**kwargs)
+    assert s.connect("127.0.0.1", server.port, USER, PASSWORD)
+    ours = {script: _outcome(lambda: s.run(script)) for script in SCRIPTS}
+    s.close()
+    assert ours == expected
+    assert ours["NULL : NULL"] == "[None, None]"
+    assert ours["dict([short(NULL), 1h], [1, 2])"] == "{1: 2, -9223372036854775808: 1}"
+
+
+# ----------------------------------------------------------------------- strings of 256 KiB
+LONG_TEXT_CASES = {
+    "upload str": "s.upload({'x': big})",
+    "upload ndarray": "s.upload({'x': np.array([big, 'b'])})",
+    "upload list": "s.upload({'x': [big]})",
+    "upload dict": "s.upload({'x': {'a': big}})",
+    "upload frame": "s.upload({'x': pd.DataFrame({'a': [big]})})",
+    "upload bytes": "s.upload({'x': big.encode()})",
+    "argument str": "s.run('strlen', big)",
+    "argument just below": "s.run('strlen', big[1:])",
+    "table argument": "s.run('t = table(1:0, [`a], [STRING])') or s.run('tableInsert{t}', pd.DataFrame({'a': [big]}))",
+    "symbol column": "s.upload({'x': pd.DataFrame({'a': pd.Series([big], dtype='category')})})",
+    "after": "s.run('1 + 1')",
+}
+
+
+def _long_text_outcomes(s, cases):
+    import numpy as np
+    import pandas as pd
+    names = {"s": s, "np": np, "pd": pd, "big": "a" * (256 * 1024)}
+    return {name: _outcome(lambda: eval(expr, names)) for name, expr in cases.items()}
+
+
+def test_strings_of_256_kib_are_refused_with_the_official_text(server, official):
+    code = inspect.getsource(_outcome) + inspect.getsource(_long_text_outcomes) + f"""
+import json, dolphindb as ddb
+s = ddb.Session(protocol=1)
+assert s.connect("127.0.0.1", {server.port}, "{USER}", "{PASSWORD}")
+print(json.dumps(_long_text_outcomes(s, {LONG_TEXT_CASES!r})))
+"""
+    expected = json.loads(official(code).strip().splitlines()[-1])
+    for kw in ({}, {"protocol": keys.PROTOCOL_DDB}, {"compress": True}):
+        s = ddb.Session(**kw)
+        assert s.connect("127.0.0.1", server.port, USER, PASSWORD)
+        assert _long_text_outcomes(s, LONG_TEXT_CASES) == expected, kw
+        s.close()
+    assert expected["upload str"] == ("RuntimeError: <Exception> in upload: String too long, Serialization failed, "
+                                      "length must be less than 256K bytes.")
+
+
+# ------------------------------------------------------------------------------ the package
+def test_session_alias_stays_the_class_after_the_submodule_is_imported():
+    code = """
+import dolphindb as ddb
+ddb.Session
+import dolphindb.session
+from dolphindb.session import BlockReader
+assert ddb.session is ddb.Session, ddb.session
+print(type(ddb.session("127.0.0.1", None)).__name__)
+"""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Session"
+    import dolphindb.session  # noqa: F401  (in this process too)
+    assert ddb.session is ddb.Session
+
+
+# ------------------------------------------------------------------------------ the session
+def test_block_reader_has_next_is_a_property(server):
+    s = ddb.Session()
+    assert s.connect("127.0.0.1", server.port, USER, PASSWORD)
+    reader = s.run("table(1..20000 as x)", fetchSize=8192)
+    sizes = []
+    while reader.has_next:
+        assert reader.hasNext() is True
+        sizes.append(len(reader.read()))
+    assert reader.has_next is False and sizes == [8192, 8192, 3616]
+    s.close()
+
+
+def test_init_script_is_rerun_on_every_new_session_and_connect_replaces_it():
+    from dolphindb.server import Server
+    with Server(port=0) as srv:
+        s = ddb.Session()
+        assert s.getInitScript() == ""
+        s.setInitScript("ignored = 1")
+        assert s.connect("127.0.0.1", srv.port, USER, PASSWORD, reconnect=True)
+        assert s.getInitScript() == ""                    # connect(startup=None) resets it
+        s.setInitScript("base = 40")
+        assert s.startup == "base = 40"
+        srv.drop_connections()
+        assert s.run("base + 2") == 42                   # the reconnect ran the new script
+        assert s.connect("127.0.0.1", srv.port, USER, PASSWORD, startup="other = 1")
+        assert s.getInitScript() == "other = 1" and s.run("other") == 1
+        with pytest.raises(TypeError):
+            s.setInitScript(None)
+        s.close()
+
+
+def test_enable_pickle_with_compress_talks_ddb_and_returns_results(server, official):
+    code = f"""
+import dolphindb as ddb
+s = ddb.Session(enablePickle=True, compress=True)
+assert s.connect("127.0.0.1", {server.port}, "{USER}", "{PASSWORD}")
+print(s.run("table(1 2 as x, `a`b as s)").to_dict())
+"""
+    expected = official(code).strip().splitlines()[-1]
+    for kw in ({"enablePickle": True}, {"protocol": keys.PROTOCOL_PICKLE}):
+        s = ddb.Session(compress=True, **kw)
+        assert s.protocol == keys.PROTOCOL_DDB
+        assert s.connect("127.0.0.1", server.port, USER, PASSWORD)
+        assert str(s.run("table(1 2 as x, `a`b as s)").to_dict()) == expected
+        s.close()
+
+
+# --------------------------------------------------------------------------------- the pool
+def test_pool_start_loop_runs_coroutines_and_shutdown_stops_it(server):
+    pool = ddb.DBConnectionPool("127.0.0.1", server.port, 2, USER, PASSWORD)
+    try:
+        assert pool.loop is None and pool.thread is None
+        pool.startLoop()
+        with pytest.raises(RuntimeError, match="^Event loop is already started!$"):
+            pool.startLoop()
+        assert pool.thread.daemon and pool.loop.is_running()
+        assert asyncio.run_coroutine_threadsafe(pool.run("1 + 1"), pool.loop).result(10) == 2
+        loop, thread = pool.loop, pool.thread
+        asyncio.run_coroutine_threadsafe(pool.stopLoop(), loop)   # stops the loop it runs on
+        thread.join(10)
+        assert not thread.is_alive() and not loop.is_running()
+        pool.startLoop   # still bound; a stopped loop is closed by shutDown
+    finally:
+        pool.shutDown()
+    assert pool.loop is None and pool.thread is None and loop.is_closed()
+
+
+def test_pool_shutdown_stops_a_running_loop(server):
+    pool = ddb.DBConnectionPool("127.0.0.1", server.port, 1, USER, PASSWORD)
+    pool.startLoop()
+    loop, thread = pool.loop, pool.thread
+    assert asyncio.run_coroutine_threadsafe(pool.run("3"), loop).result(10) == 3
+    pool.shutDown()
+    assert not thread.is_alive() and loop.is_closed()
