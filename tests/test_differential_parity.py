@@ -190,3 +190,60 @@ def test_pool_shutdown_stops_a_running_loop(server):
     assert asyncio.run_coroutine_threadsafe(pool.run("3"), loop).result(10) == 3
     pool.shutDown()
     assert not thread.is_alive() and loop.is_closed()
+
+
+# ------------------------------------------------------------------------------ what is printed
+def test_wrong_credentials_and_failed_attempts_are_printed_like_the_official_client(server, official, capsys):
+    script = f"""
+import dolphindb as ddb
+print("connected", ddb.Session().connect("127.0.0.1", {server.port}, "{USER}", "wrong"))
+print("connected", ddb.Session().connect("127.0.0.1", 1, "{USER}", "{PASSWORD}", reconnect=True, tryReconnectNums=3))
+"""
+    theirs = official(script)
+    assert ddb.Session().connect("127.0.0.1", server.port, USER, "wrong") is False
+    assert ddb.Session().connect("127.0.0.1", 1, USER, PASSWORD, reconnect=True, tryReconnectNums=3) is False
+    ours = capsys.readouterr().out
+    for out in (theirs, ours):
+        lines = out.splitlines()
+        assert sum("The user name or password is incorrect" in line for line in lines) == 1, out
+        # one "Failed to connect" line per attempt, each stamped "<date> <time>: [<thread>] Error: "
+        attempts = [line for line in lines if "Failed to connect to" in line and "attempts" not in line]
+        assert len(attempts) == 3, out
+        assert all(" Error: " in line and line[:4].isdigit() for line in attempts), out
+
+
+def test_the_logger_api_routes_client_messages_to_sinks_and_can_silence_stdout(capsys, tmp_path):
+    from dolphindb.logger import Level, LogMessage, Sink, default_logger
+
+    class Collect(Sink):
+        def __init__(self):
+            super().__init__("collect")
+            self.messages = []
+
+        def handle(self, msg):
+            assert isinstance(msg, LogMessage)
+            self.messages.append((msg.level, msg.log))
+
+    sink = Collect()
+    default_logger.add_sink(sink)
+    default_logger.disable_stdout_sink()
+    default_logger.enable_file_sink(str(tmp_path / "client.log"))
+    try:
+        assert default_logger.list_sinks() == [sink]
+        assert ddb.Session().connect("127.0.0.1", 1, USER, PASSWORD) is False
+        assert capsys.readouterr().out == ""
+        assert sink.messages and sink.messages[0][0] is Level.ERROR
+        assert "Failed to connect to 127.0.0.1:1" in sink.messages[0][1]
+        assert "Failed to connect to 127.0.0.1:1" in (tmp_path / "client.log").read_text()
+        default_logger.min_level = Level.ERROR
+        assert default_logger.min_level is Level.ERROR
+    finally:
+        default_logger.min_level = Level.WARNING
+        default_logger.disable_file_sink()
+        default_logger.remove_sink("collect")
+        default_logger.enable_stdout_sink()
+    assert default_logger.list_sinks() == []
+    with pytest.raises(ValueError, match="no sink named 'collect'"):
+        default_logger.remove_sink("collect")
+    assert ddb.Session().connect("127.0.0.1", 1, USER, PASSWORD) is False
+    assert "Failed to connect to 127.0.0.1:1" in capsys.readouterr().out

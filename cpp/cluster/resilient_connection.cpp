@@ -186,9 +186,11 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
                 // serve (§8.4) is skipped like an unreachable one.
                 if (classifyServerError(e.response).kind == ServerErrorKind::Ordinary) throw;
                 failures += (failures.empty() ? "" : "; ") + nodes_[i].str() + ": " + e.what();
+                emit(ConnectionEvent::Kind::AttemptFailed, from, nodes_[i], e.what());
                 continue;
             } catch (const Error& e) {
                 failures += (failures.empty() ? "" : "; ") + nodes_[i].str() + ": " + e.what();
+                emit(ConnectionEvent::Kind::AttemptFailed, from, nodes_[i], e.what());
                 continue;
             }
             current_ = i;

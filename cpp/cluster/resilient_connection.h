@@ -40,7 +40,7 @@ struct ResilienceOptions {
 };
 
 struct ConnectionEvent {
-    enum class Kind { Reconnect, Failover, Resend, GiveUp } kind;
+    enum class Kind { Reconnect, Failover, Resend, GiveUp, AttemptFailed } kind;   // AttemptFailed: one node, one try
     Node from;
     Node to;                     // empty host for Resend / GiveUp
     std::string reason;

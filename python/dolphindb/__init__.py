@@ -20,6 +20,7 @@ _LAZY = {
     "settings": ("dolphindb.settings", None),
     "io": ("dolphindb.io", None),
     "exceptions": ("dolphindb.exceptions", None),
+    "logger": ("dolphindb.logger", None),
 }
 
 

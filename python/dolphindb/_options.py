@@ -9,6 +9,8 @@ import importlib.util
 import logging
 from enum import Enum
 
+from .logger import default_logger  # noqa: F401  (the client's stdout sink, as in the official client)
+
 PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW = 0, 1, 2, 3
 
 FLAG_ASYNC = 4
@@ -173,6 +175,8 @@ def _log_connection_event(kind: str, source: str, target: str, reason: str) -> N
         log.warning("Resending a request that failed on %s: %s", source, reason)
     elif kind == "give_up":
         log.error("Giving up on %s: %s", source, reason)
+    elif kind == "attempt_failed":   # one line per try, as the official client prints them
+        log.error("Connect to %s failed: %s", target, reason)
     else:
         log.warning("%s from %s to %s: %s", kind.capitalize(), source, target, reason)
 
