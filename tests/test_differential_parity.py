@@ -247,3 +247,57 @@ def test_the_logger_api_routes_client_messages_to_sinks_and_can_silence_stdout(c
         default_logger.remove_sink("collect")
     assert ddb.Session().connect("127.0.0.1", 1, USER, PASSWORD) is False
     assert "Failed to connect to 127.0.0.1:1" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------ the 3.x connection API
+def _connection_api_outcomes(ddb, port):
+    import datetime
+    from dolphindb import ConnectionConfig, ConnectionSetting, DBConnection
+    from dolphindb.utils import get_types_from_schema, month
+    out = {}
+
+    def record(name, fn):
+        try:
+            out[name] = repr(fn())
+        except Exception as e:
+            out[name] = ("ValueError" if isinstance(e, ValueError) else type(e).__name__,
+                         str(e).splitlines()[-1].strip() if "pydantic" not in str(e) else "")
+
+    record("extra field", lambda: ConnectionSetting(foo=1))
+    record("missing port", lambda: ConnectionConfig(host="h"))
+    record("timeout type", lambda: ConnectionConfig(host="h", port=1, timeout=5))
+    record("setting", lambda: (lambda c: (c.protocol, c.parser, c.sql_std, c.compress))(
+        ConnectionSetting(protocol="ddb", parser="kdb", sql_std="mysql", compress=True)))
+    record("config", lambda: (lambda c: (c.userid, c.timeout, c.read_timeout, c.net_timeout, c.write_timeout))(
+        ConnectionConfig(host="h", port=1, userId="u", read_timeout=2.5, write_timeout=3)))
+    c = DBConnection(config=dict(protocol="ddb", show_output=False))
+    record("before", lambda: (c.is_alive, c.is_closed))
+    record("connect", lambda: c.connect(config=ConnectionConfig(host="127.0.0.1", port=port, userid="admin",
+                                                                password="123456", startup="su = 3")))
+    record("startup", lambda: (c.startup, c.run("su"), c.is_alive, c.host, c.port))
+    record("session id", lambda: c.session_id == str(c.call("getCurrentSessionAndUser")[0]))
+    record("fetch_size", lambda: sum(len(block) for block in c.run("table(1..20000 as a)", fetch_size=9000)))
+    record("snake_case", lambda: c.exec("1 + 1", clear_memory=True) + c.call("add", 1, 2))
+    c.close()
+    record("after", lambda: (c.is_alive, c.is_closed))
+    record("session is a DBConnection", lambda: isinstance(ddb.Session(), DBConnection))
+    s = ddb.Session()
+    s.connect("127.0.0.1", port, "admin", "123456")
+    record("types", lambda: get_types_from_schema(
+        s.run("schema(table(array(INT) as a, array(DOUBLE) as d, array(INT[]) as av))")["colDefs"]))
+    record("month", lambda: str(month(2024, 3)) + str(month(2024, 11)))
+    s.close()
+    return out
+
+
+def test_dbconnection_config_and_utils_behave_like_the_official_ones(server, official):
+    code = inspect.getsource(_connection_api_outcomes) + f"""
+import json, dolphindb as ddb
+print(json.dumps(_connection_api_outcomes(ddb, {server.port})))
+"""
+    expected = json.loads(official(code).strip().splitlines()[-1])
+    ours = json.loads(json.dumps(_connection_api_outcomes(ddb, server.port)))
+    assert ours.pop("extra field")[0] == expected.pop("extra field")[0] == "ValueError"
+    assert ours.pop("missing port")[0] == expected.pop("missing port")[0] == "ValueError"
+    assert ours == expected
+    assert expected["connect"] == "True" and expected["session is a DBConnection"] == "True"

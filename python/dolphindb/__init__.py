@@ -21,6 +21,12 @@ _LAZY = {
     "io": ("dolphindb.io", None),
     "exceptions": ("dolphindb.exceptions", None),
     "logger": ("dolphindb.logger", None),
+    "config": ("dolphindb.config", None),
+    "utils": ("dolphindb.utils", None),
+    "BlockReader": ("dolphindb.session", "BlockReader"),
+    "DBConnection": ("dolphindb.connection", "DBConnection"),
+    "ConnectionSetting": ("dolphindb.config", "ConnectionSetting"),
+    "ConnectionConfig": ("dolphindb.config", "ConnectionConfig"),
 }
 
 

@@ -167,7 +167,7 @@ class Session:
             self.on_message(text)
 
     def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None, parallelism=None,
-            fetchSize=None, disableDecimal=None, compressMethods=None):
+            fetchSize=None, disableDecimal=None, compressMethods=None, _call=False):
         """compressMethods={"column": "lz4" | "delta" | "none"}: how table arguments are compressed
         (compress=True sessions only; by default LZ4, or delta-of-delta where smaller)."""
         priority = validate_priority(priority)
@@ -187,7 +187,7 @@ class Session:
                 raise RuntimeError("<Exception> in runBlock: Fetch size can only be set when executing "
                                    "scripts that return a table.")
             return BlockReader(blocks)
-        if args:
+        if args or _call:   # call(): a function call even without arguments
             check_arrow_uploads(args, self.protocol)
             result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit, methods)
         else:
@@ -203,7 +203,7 @@ class Session:
              disable_decimal=None, compress_methods=None):
         return self.run(func, *args, clearMemory=clear_memory, pickleTableToList=table_to_list,
                         priority=priority, parallelism=parallelism, disableDecimal=disable_decimal,
-                        compressMethods=compress_methods)
+                        compressMethods=compress_methods, _call=True)
 
     def upload(self, nameObjectDict, compressMethods=None) -> int:
         if not isinstance(nameObjectDict, dict):
