@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,20 @@ def test_a_frame_subclass_gives_its_columns_through_its_own_getitem(server):
     s.upload({"x": Doubled({"a": [1, 2], "b": [3, 4]})})
     assert s.run("exec a from x").tolist() == [2, 4] and s.run("exec b from x").tolist() == [6, 8]
     s.close()
+
+
+def test_dbconnection_is_busy_while_another_thread_runs_a_request(server):
+    import threading
+    from dolphindb import DBConnection
+    conn = DBConnection()
+    assert conn.connect("127.0.0.1", server.port, USER, PASSWORD)
+    assert conn.is_busy is False
+    worker = threading.Thread(target=conn.run, args=("sleep(1500); 1",))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not conn.is_busy and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert conn.is_busy
+    worker.join(30)
+    assert not worker.is_alive() and conn.is_busy is False
+    conn.close()

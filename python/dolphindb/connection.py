@@ -55,6 +55,11 @@ class DBConnection(Session, metaclass=_ConnectionType):
         return self.isClosed()
 
     @property
+    def is_busy(self) -> bool:
+        """True while another thread's request holds this connection."""
+        return self._core.busy()
+
+    @property
     def is_alive(self) -> bool:
         """True when the server answers now (one round trip)."""
         if self._closed or not self._core.is_open():
