@@ -38,12 +38,28 @@ def official_python() -> str:
     return path
 
 
+# The official PartitionedTableAppender can wait forever for a task that already finished (its
+# pool records "waiting" after enqueueing: BULK_WRITERS.md §2.7); such a run is cut short and
+# repeated, and the row says how many attempts it took.
+RETRIED = {"pta": (120, 3)}
+
+
 def run_workload(python: str, env: dict, port: int, workload: str, extra: list, timeout: float) -> dict:
     cmd = [python, str(WORKLOADS), "--port", str(port), "--workload", workload, *extra]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:200]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    timeout, attempts = RETRIED.get(workload, (timeout, 1))
+    for attempt in range(1, attempts + 1):
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            result = {"error": f"no answer within {timeout:.0f} s (attempt {attempt})"}
+            continue
+        if proc.returncode != 0:
+            return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:200]}
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        if attempt > 1:
+            result["attempts"] = attempt
+        return result
+    return result
 
 
 def client_envs():
@@ -152,9 +168,14 @@ def main(argv=None):
             ("4 sequential downloads (Session)", "sequential-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
             (f"upload {rows:,} rows (tableInsert)", "upload", ["--rows", str(rows)], "cpu"),
             ("idle shutDown (ms)", "shutdown-idle", [], "wall"),
+            ("Table upload + builder query (per Table, ms)", "table-builder", ["--n", "100" if args.quick else "300"],
+             "per_op_ms"),
             (f"compressed download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--compress"], "cpu"),
             (f"PICKLE download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--protocol", "pickle"], "cpu"),
             (f"ARROW download {rows:,} rows", "download", ["--table", "bench_main", "--rows", str(rows), "--protocol", "arrow"], "cpu"),
+            (f"PTA {rows:,} rows, HASH(8), 4 conns", "pta", ["--rows", str(rows), "--threads", "4"], "cpu"),
+            (f"MTW {rows:,} insert calls, 2 threads", "mtw", ["--rows", str(rows)], "cpu"),
+            (f"MTW insert_frame {rows:,} rows (official: rows)", "mtw-frame", ["--rows", str(rows)], "cpu"),
         ]
         for threads in (1, 2, 4, 8, 16):
             plan.append((f"scaling: 1,000 tasks, {threads} conns", "fanout", ["--n", "1000", "--threads", str(threads)], "wall"))

@@ -147,6 +147,24 @@ def upload(args):
     return {"wall": m.wall, "cpu": m.cpu, "rows": n}
 
 
+def table_builder(args):
+    """The data API's hot loop: upload a small frame as a Table, query it through the builder,
+    drop it (each dropped Table's temporary variable must be freed on the server)."""
+    import gc
+    import pandas as pd
+    df = pd.DataFrame({"sym": ["A", "B", "C", "A"] * 25, "price": [1.0, 2.0, 3.0, 4.0] * 25})
+    s = session(args)
+    with Measure() as m:
+        for _ in range(args.n):
+            t = s.table(data=df)
+            assert len(t.select(["sym", "price"]).where("price > 1").sort("price", ascending=False).top(5).toDF()) == 5
+        del t
+        gc.collect()
+        s.run("1")
+    s.close()
+    return {"wall": m.wall, "cpu": m.cpu, "ops": args.n, "per_op_ms": 1000 * m.wall / args.n}
+
+
 def shutdown_idle(args):
     p = pool(args, args.threads)
 
@@ -158,7 +176,33 @@ def shutdown_idle(args):
     return {"wall": m.wall, "cpu": m.cpu}
 
 
+def _writer_workloads():
+    """python/dolphindb/bench/writers.py, loaded by path so the official client runs it too."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "python" / "dolphindb" / "bench" / "writers.py"
+    spec = importlib.util.spec_from_file_location("bench_writers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pta(args):
+    return _writer_workloads().pta(args.host, args.port, "admin", "123456", args.rows, threads=args.threads)
+
+
+def mtw(args):
+    return _writer_workloads().mtw(args.host, args.port, "admin", "123456", args.rows, threads=2, frame=False)
+
+
+def mtw_frame(args):
+    return _writer_workloads().mtw(args.host, args.port, "admin", "123456", args.rows, threads=2, frame=True)
+
+
 WORKLOADS = {
+    "pta": pta,
+    "mtw": mtw,
+    "mtw-frame": mtw_frame,
     "seq-latency": seq_latency,
     "fanout": fanout,
     "download": download,
@@ -166,6 +210,7 @@ WORKLOADS = {
     "sequential-download": sequential_download,
     "upload": upload,
     "shutdown-idle": shutdown_idle,
+    "table-builder": table_builder,
 }
 
 

@@ -14,6 +14,9 @@ struct Error : std::runtime_error {
 struct ProtocolError : Error { using Error::Error; };
 // Socket-level failure: refused, reset, closed, DNS.
 struct NetworkError : Error { using Error::Error; };
+// TLS failed: an untrusted or mismatched certificate, a peer that does not speak TLS, a bad
+// record. A NetworkError, so code that handles connection failures handles these too.
+struct TlsError : NetworkError { using NetworkError::NetworkError; };
 // The server answered with an error line; `response` is that line as the server sent it.
 struct ServerError : Error {
     using Error::Error;

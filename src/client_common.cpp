@@ -1,5 +1,7 @@
 #include "client_common.h"
 
+#include <pybind11/stl.h>
+
 #include <limits>
 #include <map>
 #include <set>
@@ -49,7 +51,7 @@ std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::ob
 
 ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
                                    const std::string& password, int sessionFlag, int connectTimeoutMs,
-                                   int readTimeoutMs) {
+                                   int readTimeoutMs, bool encryptLogin) {
     ddb::ConnectOptions o;
     o.host = host;
     o.port = port;
@@ -58,7 +60,14 @@ ddb::ConnectOptions connectOptions(const std::string& host, int port, const std:
     o.sessionFlag = sessionFlag;
     o.connectTimeoutMs = connectTimeoutMs;
     o.readTimeoutMs = readTimeoutMs;
+    o.encryptLogin = encryptLogin;
     return o;
+}
+
+std::shared_ptr<const ddb::TlsContext> tlsContext(const py::object& tls) {
+    if (tls.is_none()) return nullptr;
+    auto [caFile, verify] = tls.cast<std::pair<std::string, bool>>();
+    return std::make_shared<const ddb::TlsContext>(ddb::TlsOptions{caFile, verify});
 }
 
 ddb::ResilienceOptions resilienceOptions(bool highAvailability, const std::vector<std::string>& sites, bool reconnect,

@@ -8,7 +8,7 @@ namespace ddbpy {
 namespace {
 
 struct Classes {
-    py::handle base, network, protocol, server, auth, timeout, cancelled, closed, conversion;
+    py::handle base, network, tls, protocol, server, auth, timeout, cancelled, closed, conversion;
 };
 
 // Never released: C++ static destructors run after the interpreter has finalized.
@@ -37,6 +37,7 @@ py::handle classify(std::exception_ptr error, std::string& message) {
     } catch (const ddb::AuthenticationError& e) { message = e.what(); return c.auth;
     } catch (const ddb::ServerError& e) { message = e.what(); return c.server;
     } catch (const ddb::ProtocolError& e) { message = e.what(); return c.protocol;
+    } catch (const ddb::TlsError& e) { message = e.what(); return c.tls;
     } catch (const ddb::NetworkError& e) { message = e.what(); return c.network;
     } catch (const ddb::ConversionError& e) { message = e.what(); return c.conversion;
     } catch (const ddb::Error& e) { message = e.what(); return c.base;
@@ -57,6 +58,8 @@ void registerErrors(py::module_& m) {
     c.base = newClass(m, "DolphinDBError", PyExc_RuntimeError, "Base class of every error raised by the client.");
     m.add_object("DDBError", c.base);
     c.network = newClass(m, "NetworkError", c.base, "Connect refused / reset / closed, DNS failure.");
+    c.tls = newClass(m, "TlsError", c.network,
+                     "TLS failed: untrusted or mismatched certificate, a peer that does not speak TLS.");
     c.protocol = newClass(m, "ProtocolError", c.base, "Malformed bytes from the peer or in loads().");
     c.server = newClass(m, "ServerError", c.base, "The server answered with an error.");
     c.auth = newClass(m, "AuthenticationError", c.base, "Wrong user name or password.");
@@ -103,6 +106,8 @@ py::object pythonError(std::exception_ptr error) {
         return py::reinterpret_borrow<py::object>(PyExc_MemoryError)("out of memory");
     } catch (const std::exception& e) {
         return classes().base(text(e.what()));
+    } catch (...) {
+        return classes().base(text("unknown C++ exception"));
     }
 }
 

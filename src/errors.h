@@ -4,6 +4,7 @@
 //   RuntimeError
 //   └── DolphinDBError (alias DDBError)
 //       ├── NetworkError          ddb::NetworkError
+//       │   └── TlsError          ddb::TlsError
 //       ├── ProtocolError         ddb::ProtocolError
 //       ├── ServerError           ddb::ServerError
 //       ├── AuthenticationError   ddb::AuthenticationError

@@ -8,9 +8,11 @@
 namespace py = pybind11;
 
 namespace ddbpy {
+void registerBlocking(py::module_& m);
 void registerCodec(py::module_& m);
 void registerSession(py::module_& m);
 void registerPool(py::module_& m);
+void registerWriters(py::module_& m);
 }  // namespace ddbpy
 
 PYBIND11_MODULE(_core, m) {
@@ -20,7 +22,9 @@ PYBIND11_MODULE(_core, m) {
     m.attr("PROTOCOL_PICKLE") = static_cast<int>(ddb::Protocol::Pickle);
     m.attr("PROTOCOL_ARROW") = static_cast<int>(ddb::Protocol::Arrow);
     ddbpy::registerErrors(m);
+    ddbpy::registerBlocking(m);
     ddbpy::registerCodec(m);
     ddbpy::registerSession(m);
     ddbpy::registerPool(m);
+    ddbpy::registerWriters(m);
 }

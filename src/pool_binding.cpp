@@ -4,7 +4,9 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <thread>
 
+#include "blocking.h"
 #include "client_common.h"
 #include "errors.h"
 #include "pool/pool.h"
@@ -17,14 +19,36 @@ struct TaskHandle {
     std::shared_ptr<ddb::Task> task;
 };
 
+// Calls callback(result, exception) exactly once, whatever the conversion throws: on a pool
+// thread nothing may escape (it would terminate the process). GIL held.
+void deliver(const py::object& callback, PreparedResult& prepared, std::exception_ptr error) {
+    py::object value = py::none(), exc = py::none();
+    try {
+        if (!error) value = finish(prepared);
+    } catch (...) {
+        error = std::current_exception();
+    }
+    try {
+        if (error) exc = pythonError(error);
+        callback(value, exc);
+    } catch (py::error_already_set& e) {
+        e.discard_as_unraisable("dolphindb pool completion");
+    } catch (...) {
+        PyErr_SetString(PyExc_RuntimeError, "dolphindb pool completion failed");
+        PyErr_WriteUnraisable(callback.ptr());
+    }
+}
+
 class PoolCore {
 public:
     PoolCore(const std::string& host, int port, int size, const std::string& user, const std::string& password,
              int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool loadBalance, bool highAvailability,
              const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums, int reconnectTimeoutMs,
-             bool usePublicName, py::object onEvent, int ioThreads) {
+             bool usePublicName, py::object onEvent, int ioThreads, const py::object& tls, bool encryptLogin) {
         ddb::PoolOptions o;
-        o.connect = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs);
+        o.connect =
+            connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs, encryptLogin);
+        o.connect.tls = tlsContext(tls);
         o.size = size;
         o.loadBalance = loadBalance;
         o.ioThreads = ioThreads;
@@ -36,10 +60,21 @@ public:
     }
 
     ~PoolCore() {
-        if (pool_) {
-            py::gil_scoped_release release;
-            pool_->shutdown(0);
+        if (!pool_) return;
+        if (pool_->inheritedByFork()) {
+            // Its threads exist only in the parent and tearing it down would shut the parent's
+            // sockets down: the child leaves it alone (a bounded, one-time leak).
+            (void)pool_.release();
+            return;
         }
+        if (pool_->onPoolThread()) {
+            // The last reference went away in a completion callback: a thread cannot join itself,
+            // so another one tears the pool down once this callback has returned.
+            std::thread([pool = std::move(pool_)]() mutable { pool.reset(); }).detach();
+            return;
+        }
+        py::gil_scoped_release release;
+        pool_->shutdown(0);
     }
 
     // callback(result, exception) is called exactly once, from a native thread.
@@ -54,7 +89,7 @@ public:
             task->args = valuesFromPython(args, compressMethods);
         }
         auto cb = gilSafe(std::move(callback));
-        task->done = [cb, tableToList](ddb::Result&& result, std::exception_ptr error) {
+        task->done = [cb, tableToList](ddb::Result&& result, std::exception_ptr error) noexcept {
             // On the worker thread, without the GIL: the GIL-free half of the conversion.
             PreparedResult prepared;
             if (!error) {
@@ -65,42 +100,33 @@ public:
                 }
             }
             py::gil_scoped_acquire gil;
-            try {
-                if (error)
-                    (*cb)(py::none(), pythonError(error));
-                else
-                    (*cb)(finish(prepared), py::none());
-            } catch (py::error_already_set& e) {
-                // A conversion error becomes the task's exception; the callback itself never raises.
-                try {
-                    (*cb)(py::none(), e.value());
-                } catch (py::error_already_set& e2) {
-                    e2.discard_as_unraisable("dolphindb pool completion");
-                }
-            }
+            deliver(*cb, prepared, error);
         };
+        ddb::Pool& p = pool();
         {
             py::gil_scoped_release release;
-            pool_->submit(task);
+            p.submit(task);
         }
         return TaskHandle{task};
     }
 
     void cancel(const TaskHandle& h) {
+        ddb::Pool& p = pool();
         py::gil_scoped_release release;
-        pool_->cancel(h.task);
+        p.cancel(h.task);
     }
 
+    // Ctrl-C ends the wait for running tasks: they are cut at once, then KeyboardInterrupt.
     void shutdown(int timeoutMs) {
-        py::gil_scoped_release release;
-        pool_->shutdown(timeoutMs);
+        if (pool_->inheritedByFork()) return;   // nothing of it runs in this process
+        waitWithoutGil(WaitOptions{}, [&] { pool_->shutdown(timeoutMs); });
     }
 
     bool isShutdown() const { return pool_->isShutdown(); }
-    std::vector<std::string> sessionIds() { return pool_->sessionIds(); }
+    std::vector<std::string> sessionIds() { return pool().sessionIds(); }
 
     py::dict stats() {
-        ddb::PoolStats s = pool_->stats();
+        ddb::PoolStats s = pool().stats();
         py::dict d;
         d["tasksDone"] = s.tasksDone;
         d["tasksFailed"] = s.tasksFailed;
@@ -120,6 +146,14 @@ public:
     }
 
 private:
+    ddb::Pool& pool() {
+        if (pool_->inheritedByFork())
+            throw ddb::PoolClosedError(
+                "This DBConnectionPool was inherited through fork(): its connections and threads belong to "
+                "the parent process. Create a new DBConnectionPool in the child.");
+        return *pool_;
+    }
+
     std::unique_ptr<ddb::Pool> pool_;
 };
 
@@ -130,13 +164,15 @@ void registerPool(py::module_& m) {
         .def_property_readonly("finished", [](const TaskHandle& h) { return h.task->state.load() == 2; });
     py::class_<PoolCore>(m, "PoolCore")
         .def(py::init<const std::string&, int, int, const std::string&, const std::string&, int, int, int, bool, bool,
-                      const std::vector<std::string>&, bool, int, int, bool, py::object, int>(),
+                      const std::vector<std::string>&, bool, int, int, bool, py::object, int, const py::object&,
+                      bool>(),
              py::arg("host"), py::arg("port"), py::arg("size"), py::arg("user"), py::arg("password"),
              py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"),
              py::arg("load_balance") = false, py::arg("high_availability") = false,
              py::arg("sites") = std::vector<std::string>{}, py::arg("reconnect") = false,
              py::arg("try_reconnect_nums") = -1, py::arg("reconnect_timeout_ms") = 30000,
-             py::arg("use_public_name") = false, py::arg("on_event") = py::none(), py::arg("io_threads") = 0)
+             py::arg("use_public_name") = false, py::arg("on_event") = py::none(), py::arg("io_threads") = 0,
+             py::arg("tls") = py::none(), py::arg("encrypt_login") = true)
         .def("submit", &PoolCore::submit, py::arg("script"), py::arg("args"), py::arg("flag"),
              py::arg("priority"), py::arg("parallelism"), py::arg("timeout_ms"), py::arg("table_to_list"),
              py::arg("callback"), py::arg("compress_methods") = py::none())

@@ -1,86 +1,126 @@
 // dolphindb._core.SessionCore: one connection used from Python. Every network wait and decode
-// runs with the GIL released; the mutex makes a Session shared by threads serialize safely.
+// runs through waitWithoutGil (blocking.h): GIL released, Ctrl-C and deadlines answered; the
+// request lock makes a Session shared by threads serialize safely.
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <vector>
 
+#include "blocking.h"
 #include "client_common.h"
 #include "errors.h"
+#include "net/wait_scope.h"
 
 namespace ddbpy {
 
 namespace {
+
+// MSG frames (print output) handed to on_message as they arrive, with the GIL taken for each:
+// nothing accumulates however much a job prints. If the callback raises, later frames are
+// skipped and its exception is raised once the reply has been read (the session stays in step).
+class MessageSink {
+public:
+    explicit MessageSink(const py::object& onMessage) : onMessage_(onMessage) {}
+    ddb::MessageCallback callback() {
+        if (onMessage_.is_none()) return {};
+        return [this](std::string_view text) {
+            py::gil_scoped_acquire gil;
+            if (failure_) return;
+            try {
+                PyObject* s = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace");
+                if (!s) throw py::error_already_set();
+                onMessage_(py::reinterpret_steal<py::object>(s));
+            } catch (py::error_already_set& e) {
+                failure_.emplace(std::move(e));
+            }
+        };
+    }
+    // GIL held.
+    void raiseIfFailed() {
+        if (!failure_) return;
+        failure_->restore();
+        failure_.reset();
+        throw py::error_already_set();
+    }
+
+private:
+    const py::object& onMessage_;
+    std::optional<py::error_already_set> failure_;
+};
 
 class SessionCore {
 public:
     bool connect(const std::string& host, int port, const std::string& user, const std::string& password,
                  int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool highAvailability,
                  const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums, int reconnectTimeoutMs,
-                 bool usePublicName, const std::string& startup, py::object onEvent) {
-        ddb::ConnectOptions o = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs);
+                 bool usePublicName, const std::string& startup, py::object onEvent, const py::object& tls,
+                 bool encryptLogin) {
+        ddb::ConnectOptions o =
+            connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs, encryptLogin);
+        o.tls = tlsContext(tls);
         ddb::ResilienceOptions r = resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums,
                                                      reconnectTimeoutMs, usePublicName, startup);
         auto sink = eventSink(std::move(onEvent));
-        py::gil_scoped_release release;
-        std::lock_guard<std::mutex> lock(mu_);
-        std::unique_ptr<ddb::ResilientConnection> previous;
-        {
+        waitWithoutGil(WaitOptions{}, [&] {
+            Exclusive request(*this);
+            std::unique_ptr<ddb::ResilientConnection> previous;
+            {
+                std::lock_guard<std::mutex> guard(connMu_);
+                previous = std::move(conn_);
+            }
+            previous.reset();   // a reconnect of the Session object: the old session ends first
+            auto conn = std::make_unique<ddb::ResilientConnection>(o, r, sink);
+            conn->connect();
             std::lock_guard<std::mutex> guard(connMu_);
-            previous = std::move(conn_);
-        }
-        previous.reset();   // a reconnect of the Session object: the old session ends first
-        auto conn = std::make_unique<ddb::ResilientConnection>(o, r, sink);
-        conn->connect();
-        std::lock_guard<std::mutex> guard(connMu_);
-        conn_ = std::move(conn);
+            conn_ = std::move(conn);
+            reopenOnNextRequest_ = false;
+        });
         return true;
     }
 
     py::object run(const std::string& script, int flag, int priority, int parallelism, int fetchSize,
-                   bool tableToList, const py::object& onMessage) {
+                   bool tableToList, const py::object& onMessage, int timeoutMs) {
         auto options = requestOptions(flag, priority, parallelism, fetchSize);
-        std::vector<std::string> messages;
+        MessageSink messages(onMessage);
         PreparedResult prepared;
-        {
-            // I/O, decoding and the GIL-free half of the conversion all run without the GIL.
-            py::gil_scoped_release release;
-            std::lock_guard<std::mutex> lock(mu_);
-            ddb::ResilientConnection& c = connection();
-            ddb::Result result = c.run(script, options, [&](std::string_view m) { messages.emplace_back(m); },
-                                       timeoutMeansDeadNode(c));
+        // I/O, decoding and the GIL-free half of the conversion all run without the GIL.
+        request(timeoutMs, [&](ddb::ResilientConnection& c) {
+            ddb::Result result = c.run(script, options, messages.callback(), timeoutMeansDeadNode(c));
             prepared = prepareResult(std::move(result), tableToList);
-        }
-        deliver(messages, onMessage);
+        });
+        messages.raiseIfFailed();
         return finish(prepared);
     }
 
     py::object call(const std::string& function, const py::list& args, int flag, int priority, int parallelism,
-                    bool tableToList, const py::object& onMessage, const py::object& compressMethods) {
+                    bool tableToList, const py::object& onMessage, const py::object& compressMethods,
+                    int timeoutMs) {
         std::vector<ddb::Value> values = valuesFromPython(args, compressMethods);
         auto options = requestOptions(flag, priority, parallelism, 0);
-        std::vector<std::string> messages;
+        MessageSink messages(onMessage);
         PreparedResult prepared;
-        {
-            py::gil_scoped_release release;
-            std::lock_guard<std::mutex> lock(mu_);
-            ddb::ResilientConnection& c = connection();
-            ddb::Result result = c.call(function, values, options,
-                                        [&](std::string_view m) { messages.emplace_back(m); }, timeoutMeansDeadNode(c));
+        request(timeoutMs, [&](ddb::ResilientConnection& c) {
+            ddb::Result result =
+                c.call(function, values, options, messages.callback(), timeoutMeansDeadNode(c));
             prepared = prepareResult(std::move(result), tableToList);
-        }
-        deliver(messages, onMessage);
+        });
+        messages.raiseIfFailed();
         return finish(prepared);
+    }
+
+    void login(const std::string& user, const std::string& password, bool encrypted) {
+        request(-1, [&](ddb::ResilientConnection& c) { c.login(user, password, encrypted); });
     }
 
     void upload(const std::vector<std::string>& names, const py::list& objects, int flag,
                 const py::object& compressMethods) {
         std::vector<ddb::Value> values = valuesFromPython(objects, compressMethods);
         auto options = requestOptions(flag, 4, 64, 0);
-        py::gil_scoped_release release;
-        std::lock_guard<std::mutex> lock(mu_);
-        ddb::ResilientConnection& c = connection();
-        c.upload(names, values, options, timeoutMeansDeadNode(c));
+        request(-1, [&](ddb::ResilientConnection& c) { c.upload(names, values, options, timeoutMeansDeadNode(c)); });
     }
 
     void close() {
@@ -89,13 +129,14 @@ public:
             std::lock_guard<std::mutex> lock(connMu_);
             if (conn_) conn_->abort();   // wakes a request (or a reconnect) blocked in another thread
         }
-        std::lock_guard<std::mutex> lock(mu_);
+        std::lock_guard<std::timed_mutex> lock(mu_);
         if (conn_) conn_->close();
+        reopenOnNextRequest_ = false;
     }
 
     void setStartup(const std::string& script) {
         py::gil_scoped_release release;
-        std::lock_guard<std::mutex> lock(mu_);
+        Exclusive exclusive(*this);   // after a request in flight, never during its reconnect
         if (conn_) conn_->setStartup(script);
     }
 
@@ -128,14 +169,60 @@ public:
     }
 
 private:
-    static void deliver(const std::vector<std::string>& messages, const py::object& onMessage) {
-        if (onMessage.is_none()) return;
-        for (const auto& m : messages) onMessage(m);
+    // Holds mu_ for one request. Waiting for it answers Ctrl-C like any wait; a request from the
+    // session's own on_message callback (this thread holds mu_ already) is refused, not deadlocked.
+    class Exclusive {
+    public:
+        explicit Exclusive(SessionCore& s) : s_(s) {
+            if (s.owner_.load() == std::this_thread::get_id())
+                throw ddb::Error("A Session cannot make a request from its own on_message callback");
+            while (!s.mu_.try_lock_for(std::chrono::milliseconds(100))) ddb::WaitScope::check();
+            s.owner_ = std::this_thread::get_id();
+        }
+        ~Exclusive() {
+            s_.owner_ = std::thread::id();
+            s_.mu_.unlock();
+        }
+        Exclusive(const Exclusive&) = delete;
+        Exclusive& operator=(const Exclusive&) = delete;
+
+    private:
+        SessionCore& s_;
+    };
+
+    // One request: waits without the GIL (Ctrl-C, `timeoutMs` deadline; either cancels the job on
+    // the server, see blocking.h). A request whose wait had to be cut leaves its connection closed:
+    // the next request opens a new session.
+    void request(int timeoutMs, const std::function<void(ddb::ResilientConnection&)>& work) {
+        ddb::ResilientConnection* target = nullptr;
+        WaitOptions w;
+        w.deadlineMs = timeoutMs;
+        // The canceller owns what it needs: it may outlive the wait. Nothing to cancel while this
+        // request still waits for the session's lock.
+        w.stop = [&target] {
+            if (target) std::thread(target->serverJobCanceller()).detach();
+            return target != nullptr;
+        };
+        waitWithoutGil(w, [&] {
+            Exclusive exclusive(*this);
+            ddb::ResilientConnection& c = connection();
+            target = &c;
+            try {
+                work(c);
+            } catch (const ddb::CancelledError&) {
+                if (!c.isOpen()) reopenOnNextRequest_ = true;
+                throw;
+            }
+        });
     }
 
     // Under mu_ (the request lock).
     ddb::ResilientConnection& connection() {
         if (!conn_) throw ddb::NetworkError(std::string("<Exception> in run: ") + ddb::Connection::kClosedText);
+        if (reopenOnNextRequest_) {
+            reopenOnNextRequest_ = false;
+            if (!conn_->isOpen()) conn_->reopen();
+        }
         return *conn_;
     }
 
@@ -144,8 +231,10 @@ private:
     static bool timeoutMeansDeadNode(const ddb::ResilientConnection& c) { return c.resilience().enabled(); }
 
     std::unique_ptr<ddb::ResilientConnection> conn_;
-    std::mutex mu_;       // one request at a time
-    std::mutex connMu_;   // guards the conn_ pointer for close()/isOpen() from other threads
+    std::timed_mutex mu_;   // one request at a time
+    std::atomic<std::thread::id> owner_{};
+    bool reopenOnNextRequest_ = false;   // under mu_
+    std::mutex connMu_;     // guards the conn_ pointer for close()/isOpen() from other threads
 };
 
 }  // namespace
@@ -158,12 +247,15 @@ void registerSession(py::module_& m) {
              py::arg("high_availability") = false, py::arg("sites") = std::vector<std::string>{},
              py::arg("reconnect") = false, py::arg("try_reconnect_nums") = -1,
              py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false,
-             py::arg("startup") = std::string(), py::arg("on_event") = py::none())
+             py::arg("startup") = std::string(), py::arg("on_event") = py::none(), py::arg("tls") = py::none(),
+             py::arg("encrypt_login") = true)
+        .def("login", &SessionCore::login, py::arg("user"), py::arg("password"), py::arg("encrypted"))
         .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"),
-             py::arg("parallelism"), py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"))
+             py::arg("parallelism"), py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"),
+             py::arg("timeout_ms") = -1)
         .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"),
              py::arg("priority"), py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"),
-             py::arg("compress_methods") = py::none())
+             py::arg("compress_methods") = py::none(), py::arg("timeout_ms") = -1)
         .def("upload", &SessionCore::upload, py::arg("names"), py::arg("objects"), py::arg("flag"),
              py::arg("compress_methods") = py::none())
         .def("close", &SessionCore::close)

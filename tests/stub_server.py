@@ -32,6 +32,14 @@ class Raw(bytes):
     close = False
 
 
+class Stream:
+    """A reply sent piece by piece as `chunks` (any iterable of bytes, which may sleep between
+    pieces) yields them: a trickling or flooding peer."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+
+
 class _Tap:
     """Reads like protocol.SocketReader and keeps every byte the codec consumed."""
 
@@ -56,13 +64,14 @@ def object_reply(payload: Optional[bytes]) -> bytes:
 
 
 class StubServer:
-    """`reply(seen) -> bytes | Raw | None`: the object bytes after "OK" (None: a void reply), or
-    a Raw complete reply. Internal probes are answered here and not shown to `reply`."""
+    """`reply(seen) -> bytes | Raw | Stream | None`: the object bytes after "OK" (None: a void
+    reply), a Raw complete reply, or a Stream of its pieces. Internal probes are answered here and not shown to `reply`."""
 
     def __init__(self, reply: Callable[[Seen], object]):
         self.reply = reply
         self.requests: List[Seen] = []
         self.handshakes: List[int] = []
+        self.inline_logins: List[Optional[tuple]] = []   # (user, password) sent in a handshake, or None
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
@@ -102,6 +111,7 @@ class StubServer:
                 req = protocol.read_request(reader)
                 if req.body_kind == "connect":
                     self.handshakes.append(req.flag)
+                    self.inline_logins.append(req.login)
                     conn.sendall(protocol.ok(SESSION, None))
                     continue
                 tap = _Tap(reader)
@@ -116,6 +126,10 @@ class StubServer:
                     conn.sendall(protocol.ok(SESSION, BOOL_TRUE))
                     continue
                 answer = self.reply(seen)
+                if isinstance(answer, Stream):
+                    for chunk in answer.chunks:
+                        conn.sendall(chunk)
+                    continue
                 if isinstance(answer, Raw):
                     conn.sendall(answer)
                     if answer.close:

@@ -69,9 +69,10 @@ def test_forced_type_errors():
 
 
 def test_exception_classes():
-    names = ["NetworkError", "ProtocolError", "ServerError", "AuthenticationError", "DDBTimeoutError",
+    names = ["NetworkError", "TlsError", "ProtocolError", "ServerError", "AuthenticationError", "DDBTimeoutError",
              "CancelledError", "PoolClosedError", "ConversionError"]
     assert exceptions.DDBError is exceptions.DolphinDBError is _core.DolphinDBError
+    assert issubclass(exceptions.TlsError, exceptions.NetworkError)
     assert issubclass(exceptions.DolphinDBError, RuntimeError)
     for name in names:
         cls = getattr(exceptions, name)

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "errors.h"
+#include "net/wait_scope.h"
 
 namespace ddb {
 
@@ -146,8 +147,15 @@ std::vector<NodePerf> ResilientConnection::clusterPerf() {
 }
 
 bool ResilientConnection::pauseUnlessAborted(int ms) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return !wake_.wait_for(lock, std::chrono::milliseconds(std::max(ms, 0)), [&] { return aborted_.load(); });
+    const auto until = Clock::now() + std::chrono::milliseconds(std::max(ms, 0));
+    for (;;) {
+        WaitScope::check();   // a backoff answers the thread's deadline and Ctrl-C like a read
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left <= 0) return true;
+        std::unique_lock<std::mutex> lock(mu_);
+        int slice = WaitScope::boundMs(static_cast<int>(left));
+        if (wake_.wait_for(lock, std::chrono::milliseconds(slice), [&] { return aborted_.load(); })) return false;
+    }
 }
 
 void ResilientConnection::reestablish(std::optional<Node> preferred, const std::string& reason) {
@@ -182,6 +190,8 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
                 open(nodes_[i]);
             } catch (const AuthenticationError&) {
                 throw;   // a wrong password is not cured by another node or another try
+            } catch (const TlsError&) {
+                throw;   // nor is a certificate we do not trust, or a node that does not speak TLS
             } catch (const ServerError& e) {
                 // The startup script's own error is the caller's; a node that says it cannot
                 // serve (§8.4) is skipped like an unreachable one.
@@ -327,6 +337,14 @@ void ResilientConnection::upload(const std::vector<std::string>& names, const st
     });
 }
 
+void ResilientConnection::login(const std::string& user, const std::string& password, bool encrypted) {
+    if (!conn_.isOpen()) reestablish(std::nullopt, "the connection was closed");
+    conn_.login(user, password, encrypted);
+    options_.user = user;
+    options_.password = password;
+    options_.encryptLogin = encrypted;
+}
+
 void ResilientConnection::abort() {
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -337,6 +355,24 @@ void ResilientConnection::abort() {
 }
 
 void ResilientConnection::close() { conn_.close(); }
+
+std::function<void()> ResilientConnection::serverJobCanceller() const {
+    const Node where = node();
+    ConnectOptions o = options_;
+    o.host = where.host;
+    o.port = where.port;
+    o.readTimeoutMs = 5000;
+    return [o, session = sessionId()] {
+        try {
+            Connection killer;
+            killer.connect(o);
+            Result ids = killer.runInternal("exec rootJobId from getConsoleJobs() where sessionId = " + session);
+            if (ids && ids->column.length > 0) killer.callInternal("cancelConsoleJob", {*ids});
+        } catch (const std::exception&) {
+            // Best effort: a job that cannot be cancelled still ends when its connection does.
+        }
+    };
+}
 
 std::string ResilientConnection::sessionId() const {
     std::lock_guard<std::mutex> lock(mu_);

@@ -85,9 +85,16 @@ public:
     int fd() const { return conn_.fd(); }
     bool replyBuffered() const { return conn_.replyBuffered(); }
 
+    // Logs the session in as `user`; every later reconnect or failover logs in the same way.
+    void login(const std::string& user, const std::string& password, bool encrypted);
+
     // rpc(getControllerAlias(), getClusterPerf) on this connection.
     std::vector<NodePerf> clusterPerf();
 
+    // A callable that asks the server, over a connection of its own, to cancel the jobs of this
+    // session as it is now (best effort, bounded by the connect and a 5 s read timeout). It owns
+    // what it needs, so it may run on another thread and outlive this object. Thread-safe.
+    std::function<void()> serverJobCanceller() const;
     void abort();
     void close();
     bool isOpen() const { return conn_.isOpen() && !aborted_; }

@@ -1,35 +1,48 @@
 #include "net/connection.h"
 
 #include "errors.h"
+#include "net/login.h"
 
 namespace ddb {
+
+namespace {
+bool isTrue(const Value* v) {
+    return v && v->form == Form::Scalar && v->type() == Type::Bool && v->column.length == 1 &&
+           v->column.data->data()[0] == 1;
+}
+}  // namespace
 
 const char* Connection::kClosedText =
     "Couldn't send script/function to the remote host because the connection has been closed";
 
 void Connection::connect(const ConnectOptions& options) {
     close();
+    source_.reset();
+    tls_.reset();
     options_ = options;
     socket_.setReadTimeout(options.connectTimeoutMs);   // the handshake is bounded like connect
     socket_.setWriteTimeout(options.writeTimeoutMs);
     socket_.connect(options.host, options.port, options.connectTimeoutMs, options.keepAlive);
-    source_ = std::make_unique<SocketSource>(socket_);
     open_ = true;
     try {
-        std::string hello = buildConnectRequest(options.sessionFlag, options.user, options.password);
-        socket_.writeAll(hello.data(), hello.size());
-        Response r = readResponse(*source_);
+        if (options.tls) {
+            tls_ = std::make_unique<TlsStream>(socket_, options.tls, options.host);
+            tls_->handshake(options.connectTimeoutMs);
+        }
+        source_ = std::make_unique<SocketSource>(transport());
+        const bool inlineLogin = !options.user.empty() && !options.encryptLogin;
+        std::string hello = buildConnectRequest(options.sessionFlag, inlineLogin ? options.user : "",
+                                                inlineLogin ? options.password : "");
+        transport().writeAll(hello.data(), hello.size());
+        Response r = readConnectReply();
         if (!r.head.ok) {
-            if (!options.user.empty())
-                throw AuthenticationError("Server connection response: '" + r.head.error + "'");
+            if (inlineLogin) throw AuthenticationError("Server connection response: '" + r.head.error + "'");
             throw ServerError("Server connection response: '" + r.head.error + "'", r.head.error);
         }
         sessionId_ = r.head.sessionId;
-        if (!options.user.empty()) {
-            const Value* ok = r.objects.empty() ? nullptr : &r.objects[0];
-            if (!ok || ok->form != Form::Scalar || ok->type() != Type::Bool || ok->column.data->data()[0] != 1)
-                throw AuthenticationError("Failed to authenticate the user " + options.user);
-        }
+        if (inlineLogin && !isTrue(r.objects.empty() ? nullptr : &r.objects[0]))
+            throw AuthenticationError("Failed to authenticate the user " + options.user);
+        if (!options.user.empty() && !inlineLogin) login(options.user, options.password, true);
         // Post-connect probes (§1.3): errors mean "not supported" and are ignored, as the
         // official client does; an explicit `false` from isNodeInitialized is a failure.
         try {
@@ -49,6 +62,37 @@ void Connection::connect(const ConnectOptions& options) {
     socket_.setReadTimeout(options.readTimeoutMs);
 }
 
+Response Connection::readConnectReply() {
+    try {
+        return readResponse(*source_);
+    } catch (const NetworkError& e) {
+        if (tls_) throw;
+        // What a TLS-only server does to the plaintext greeting: say so rather than leave a bare reset.
+        throw NetworkError(std::string(e.what()) +
+                           " during the connect handshake (if the server requires TLS, enable it on the client)");
+    }
+}
+
+void Connection::login(const std::string& user, const std::string& password, bool encrypted) {
+    Result ok;
+    try {
+        if (!encrypted) {
+            ok = callInternal("login", plainLoginArguments(user, password));
+        } else {
+            Result key = callInternal("getDynamicPublicKey", {});
+            if (!key || key->form != Form::Scalar || key->type() != Type::String)
+                throw AuthenticationError("Encrypted login failed: getDynamicPublicKey() returned no key");
+            ok = callInternal("login", encryptedLoginArguments(user, password, std::string(key->column.stringAt(0))));
+        }
+    } catch (const ServerError& e) {
+        throw AuthenticationError(std::string("Failed to log in as ") + user + ": " + e.what());
+    }
+    if (!isTrue(ok ? &*ok : nullptr)) throw AuthenticationError("Failed to authenticate the user " + user);
+    options_.user = user;
+    options_.password = password;
+    options_.encryptLogin = encrypted;
+}
+
 void Connection::ensureOpen(const std::string& context) const {
     if (!open_) throw NetworkError(context + kClosedText);
 }
@@ -57,7 +101,7 @@ void Connection::send(const std::string& request, Pending pending) {
     pending_ = std::move(pending);
     ensureOpen(pending_.context);
     try {
-        socket_.writeAll(request.data(), request.size());
+        transport().writeAll(request.data(), request.size());
     } catch (const NetworkError& e) {
         close();
         throw NetworkError(pending_.context + e.what());
@@ -80,6 +124,8 @@ Result Connection::receive(const MessageCallback& onMessage) {
         return std::move(r.objects[0]);
     } catch (const ServerError&) {
         throw;
+    } catch (const ConversionError&) {
+        throw;   // the decoder read the reply to its end before refusing it: still in step
     } catch (const ProtocolError&) {
         close();   // the stream position is unknown: the connection cannot be reused
         throw;
@@ -89,6 +135,9 @@ Result Connection::receive(const MessageCallback& onMessage) {
     } catch (const TimeoutError& e) {
         close();
         throw TimeoutError(context + e.what());
+    } catch (...) {
+        close();   // a wait ended by its caller (WaitScope) mid-reply: the stream is out of sync
+        throw;
     }
 }
 
@@ -112,17 +161,17 @@ Result Connection::call(const std::string& function, const std::vector<Value>& a
 }
 
 void Connection::sendScript(const std::string& script, const RequestOptions& options) {
-    send(buildScriptRequest(sessionId_, script, options), Pending{script, "<Exception> in exec: "});
+    send(buildScriptRequest(sessionId_, script, options), Pending{script, errorPrefix("<Exception> in exec: ")});
 }
 
 namespace {
 // A value the encoder refuses fails with the request's context, like the server's errors.
 template <class Build>
-std::string encodedRequest(const char* context, Build&& build) {
+std::string encodedRequest(const std::string& context, Build&& build) {
     try {
         return build();
     } catch (const ConversionError& e) {
-        throw ConversionError(context + std::string(e.what()));
+        throw ConversionError(context + e.what());
     }
 }
 }  // namespace
@@ -130,7 +179,7 @@ std::string encodedRequest(const char* context, Build&& build) {
 void Connection::sendCall(const std::string& function, const std::vector<Value>& args, const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    const char* context = "<Exception> in call: ";
+    std::string context = errorPrefix("<Exception> in call: ");
     send(encodedRequest(context, [&] { return buildFunctionRequest(sessionId_, function, args, options, encode); }),
          Pending{function, context});
 }
@@ -139,7 +188,7 @@ void Connection::upload(const std::vector<std::string>& names, const std::vector
                         const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    const char* context = "<Exception> in upload: ";
+    std::string context = errorPrefix("<Exception> in upload: ");
     send(encodedRequest(context, [&] { return buildVariableRequest(sessionId_, names, values, options, encode); }),
          Pending{"upload", context});
     if (!(options.flag & flags::kAsync)) receive({});

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "net/socket.h"
+#include "net/tls.h"
 #include "protocol/framing.h"
 
 namespace ddb {
@@ -24,6 +25,16 @@ struct ConnectOptions {
     int writeTimeoutMs = 30000;
     int sessionFlag = flags::kApiClient;   // session-wide bits (compress, parser, sqlStd ...)
     bool keepAlive = true;
+    // Set: the connection runs TLS, its handshake bounded by connectTimeoutMs. Shared by every
+    // connection made with these options (reconnects, failovers, a pool's workers).
+    std::shared_ptr<const TlsContext> tls;
+    // Request errors start with "<Exception> in exec: " (or "in call: ", "in upload: "), as the
+    // official Session's do; the official pool reports a task's error without it.
+    bool errorContext = true;
+    // Log in with the user id and password encrypted by the server's RSA key (PROTOCOL.md §1.4:
+    // getDynamicPublicKey, then login(..., true)), on every connect and reconnect; false: in
+    // clear text inside the handshake, as the official Python client does.
+    bool encryptLogin = true;
 };
 
 // What a reply gave back: nothing (void) or one object.
@@ -34,9 +45,13 @@ public:
     Connection() = default;
     ~Connection() { close(); }
 
-    // TCP connect, handshake with inline login, then getRequiredAPIVersion / isNodeInitialized.
-    // Throws NetworkError, TimeoutError or AuthenticationError; the connection is closed then.
+    // TCP connect (and TLS handshake), handshake, login (encrypted, or inline in the handshake:
+    // encryptLogin), then getRequiredAPIVersion / isNodeInitialized. Throws NetworkError
+    // (TlsError), TimeoutError or AuthenticationError; the connection is closed then.
     void connect(const ConnectOptions& options);
+    // Logs this session in as `user` (encrypted: see ConnectOptions::encryptLogin); a later
+    // connect() on these options logs in the same way. Throws AuthenticationError.
+    void login(const std::string& user, const std::string& password, bool encrypted);
 
     Result run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage = {});
     Result call(const std::string& function, const std::vector<Value>& args, const RequestOptions& options,
@@ -55,7 +70,7 @@ public:
     Result receive(const MessageCallback& onMessage = {});
     // The socket to watch for the reply (-1 when closed); bytes already buffered count as ready.
     int fd() const { return socket_.fd(); }
-    bool replyBuffered() const { return source_ && source_->buffered() > 0; }
+    bool replyBuffered() const { return source_ && (source_->buffered() > 0 || transport().hasBuffered()); }
 
     // From another thread: wakes a blocked request, which then fails with NetworkError.
     void abort() { socket_.abort(); }
@@ -71,6 +86,7 @@ public:
     static const char* kClosedText;
 
 private:
+    std::string errorPrefix(const char* request) const { return options_.errorContext ? request : ""; }
     struct Pending {
         std::string what;      // the script or function name, for error texts
         std::string context;   // "<Exception> in exec: " ...
@@ -80,9 +96,13 @@ private:
     Result roundTrip(const std::string& request, const std::string& what, const std::string& context,
                      const MessageCallback& onMessage);
     void ensureOpen(const std::string& context) const;
+    Response readConnectReply();
+    Transport& transport() { return tls_ ? static_cast<Transport&>(*tls_) : socket_; }
+    const Transport& transport() const { return tls_ ? static_cast<const Transport&>(*tls_) : socket_; }
 
     ConnectOptions options_;
     Socket socket_;
+    std::unique_ptr<TlsStream> tls_;   // over socket_ when options_.tls is set
     std::unique_ptr<SocketSource> source_;
     std::string sessionId_ = "0";
     bool open_ = false;

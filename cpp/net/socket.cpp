@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "errors.h"
+#include "net/wait_scope.h"
 
 namespace ddb {
 
@@ -83,10 +84,12 @@ void Socket::waitFor(short events, int timeoutMs, const char* what) {
     pollfd p{fd_, events, 0};
     for (;;) {
         if (aborted_) throw NetworkError("Connection to " + peer_ + " was closed");
-        // Wake up periodically so abort() is noticed even if shutdown() raced with poll().
-        int slice = timeoutMs < 0 ? 200 : std::min(timeoutMs, 200);
+        // Wake up periodically so abort() is noticed even if shutdown() raced with poll(), and
+        // for the thread's wait scopes (request deadline, Ctrl-C).
+        int slice = WaitScope::boundMs(timeoutMs < 0 ? 200 : std::min(timeoutMs, 200));
         int n = ::poll(&p, 1, slice);
         if (n > 0) return;
+        WaitScope::check();
         if (n < 0 && errno != EINTR) throw NetworkError(std::string(what) + " failed on " + peer_ + ": " + errnoText(errno));
         if (n == 0 && timeoutMs >= 0) {
             timeoutMs -= slice;
@@ -98,6 +101,7 @@ void Socket::waitFor(short events, int timeoutMs, const char* what) {
 
 size_t Socket::readSome(void* dst, size_t n) {
     if (fd_ < 0 || aborted_) throw NetworkError("Connection to " + peer_ + " is closed");
+    WaitScope::check();
     for (;;) {
         ssize_t got = ::recv(fd_, dst, n, 0);
         if (got > 0) return static_cast<size_t>(got);

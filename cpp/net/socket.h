@@ -1,5 +1,6 @@
 // A TCP client socket with bounded waits: connect, read and write all honour a timeout, and
-// abort() from another thread wakes a blocked read or write at once.
+// abort() from another thread wakes a blocked read or write at once. A TlsStream (net/tls.h) runs
+// over it for TLS connections.
 #pragma once
 
 #include <atomic>
@@ -7,22 +8,23 @@
 #include <cstdint>
 #include <string>
 
+#include "net/transport.h"
 #include "protocol/io.h"
 
 namespace ddb {
 
-class Socket {
+class Socket final : public Transport {
 public:
     Socket() = default;
-    ~Socket();
+    ~Socket() override;
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
 
     // Throws NetworkError (refused, unreachable, DNS) or TimeoutError.
     void connect(const std::string& host, int port, int timeoutMs, bool keepAlive);
     // Reads 1..n bytes; throws NetworkError on EOF/reset, TimeoutError after readTimeoutMs.
-    size_t readSome(void* dst, size_t n);
-    void writeAll(const void* data, size_t n);
+    size_t readSome(void* dst, size_t n) override;
+    void writeAll(const void* data, size_t n) override;
     // Wakes any blocked read/write; the socket is unusable afterwards. Thread-safe.
     void abort();
     void close();
@@ -30,6 +32,7 @@ public:
     int fd() const { return fd_; }
 
     void setReadTimeout(int ms) { readTimeoutMs_ = ms; }   // < 0: none
+    int readTimeout() const { return readTimeoutMs_; }
     void setWriteTimeout(int ms) { writeTimeoutMs_ = ms; }
     const std::string& peer() const { return peer_; }
 
@@ -43,11 +46,11 @@ private:
     std::string peer_;
 };
 
-// Buffered reads from a Socket: small reads come from a buffer, large ones go straight into the
-// caller's memory, so column bytes land in their final Buffer without an extra copy.
+// Buffered reads from a Transport: small reads come from a buffer, large ones go straight into
+// the caller's memory, so column bytes land in their final Buffer without an extra copy.
 class SocketSource final : public Source {
 public:
-    explicit SocketSource(Socket& socket) : socket_(socket), buffer_(kBufferSize, '\0') {}
+    explicit SocketSource(Transport& transport) : socket_(transport), buffer_(kBufferSize, '\0') {}
     void read(void* dst, size_t n) override;
     void readUntil(char terminator, std::string& out, size_t maxLength) override;
     std::string_view peek() override { return std::string_view(buffer_.data() + pos_, end_ - pos_); }
@@ -60,7 +63,7 @@ private:
     static constexpr size_t kBufferSize = 256 * 1024;
     void fill();
 
-    Socket& socket_;
+    Transport& socket_;
     std::string buffer_;
     size_t pos_ = 0;
     size_t end_ = 0;

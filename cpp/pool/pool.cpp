@@ -1,8 +1,13 @@
 #include "pool/pool.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "errors.h"
+#include "net/wait_scope.h"
 
 namespace ddb {
 
@@ -27,7 +32,28 @@ std::vector<Node> Pool::placeConnections(ResilienceOptions& workerResilience) {
     return placed.empty() ? targets : placed;
 }
 
-Pool::Pool(PoolOptions options) : options_(std::move(options)) {
+namespace {
+const char* kClosedText = "The connection pool has been shut down.";
+
+// "Failed to connect to <node>: <reason>", as the error's own type where callers tell them apart.
+[[noreturn]] void rethrowConnectError(std::exception_ptr error, const std::string& node) {
+    std::string text = "Failed to connect to " + node + ": ";
+    try {
+        std::rethrow_exception(error);
+    } catch (const AuthenticationError& e) {
+        throw AuthenticationError(text + e.what());
+    } catch (const TimeoutError& e) {
+        throw TimeoutError(text + e.what());
+    } catch (const TlsError& e) {
+        throw TlsError(text + e.what());
+    } catch (const std::exception& e) {
+        throw NetworkError(text + e.what());
+    }
+}
+}  // namespace
+
+Pool::Pool(PoolOptions options) : options_(std::move(options)), pid_(static_cast<int>(::getpid())) {
+    options_.connect.errorContext = false;
     const int size = options_.size;
     if (size < 1) throw Error("threadNum must be a positive integer");
     const ConnectOptions& c = options_.connect;
@@ -35,12 +61,8 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)) {
     std::vector<Node> targets;
     try {
         targets = placeConnections(workerResilience);
-    } catch (const AuthenticationError& e) {
-        throw AuthenticationError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
-    } catch (const TimeoutError& e) {
-        throw TimeoutError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
-    } catch (const std::exception& e) {
-        throw NetworkError("Failed to connect to " + c.host + ":" + std::to_string(c.port) + ": " + e.what());
+    } catch (...) {
+        rethrowConnectError(std::current_exception(), c.host + ":" + std::to_string(c.port));
     }
     std::vector<std::unique_ptr<ResilientConnection>> conns(size);
     std::vector<std::exception_ptr> errors(size);
@@ -62,16 +84,7 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)) {
     for (int i = 0; i < size; ++i) {
         if (!errors[i]) continue;
         conns.clear();   // closes every connection that did open
-        std::string text = "Failed to connect to " + targets[i].str() + ": ";
-        try {
-            std::rethrow_exception(errors[i]);
-        } catch (const AuthenticationError& e) {
-            throw AuthenticationError(text + e.what());
-        } catch (const TimeoutError& e) {
-            throw TimeoutError(text + e.what());
-        } catch (const std::exception& e) {
-            throw NetworkError(text + e.what());
-        }
+        rethrowConnectError(errors[i], targets[i].str());
     }
     for (auto& conn : conns) {
         auto w = std::make_unique<Worker>();
@@ -95,13 +108,18 @@ Pool::~Pool() { shutdown(0); }
 
 void Pool::finish(const std::shared_ptr<Task>& task, Result&& r, std::exception_ptr e) {
     if (task->state.exchange(2) == 2) return;
-    if (task->done) task->done(std::move(r), e);
+    if (!task->done) return;
+    try {
+        task->done(std::move(r), e);
+    } catch (...) {
+        // A completion that throws has nobody to tell on a pool thread; escaping would end the process.
+    }
 }
 
 void Pool::submit(const std::shared_ptr<Task>& task) {
     {
         std::lock_guard<std::mutex> lock(mu_);
-        if (closed_) throw PoolClosedError("The connection pool has been shut down.");
+        if (closed_) throw PoolClosedError(kClosedText);
         queue_.push_back(task);
     }
     cv_.notify_one();
@@ -155,7 +173,7 @@ void Pool::prepare(ResilientConnection& c, const std::shared_ptr<Task>& task) {
     // A previous task broke or abandoned this connection: start a fresh session (unless the
     // pool is shutting down: then it was aborted on purpose and must stay closed).
     if (!c.isOpen()) {
-        if (closed_) throw PoolClosedError("The connection pool has been shut down.");
+        if (closed_) throw PoolClosedError(kClosedText);
         c.reopen();
     }
     // A task's own timeout fails the task; the connection's read timeout means a dead node.
@@ -165,6 +183,9 @@ void Pool::prepare(ResilientConnection& c, const std::shared_ptr<Task>& task) {
 void Pool::begin(Worker* w, const std::shared_ptr<Task>& task) {
     ResilientConnection& c = *w->conn;
     w->bytesBefore = c.isOpen() ? c.bytesReceived() : 0;
+    int timeout = task->timeoutMs >= 0 ? task->timeoutMs : options_.connect.readTimeoutMs;
+    w->deadline = timeout >= 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout)
+                               : std::chrono::steady_clock::time_point::max();
     w->overdue = false;
     w->request = ResilientConnection::Request{};
     try {
@@ -187,6 +208,12 @@ void Pool::receive(Worker* w, const std::shared_ptr<Task>& task, Result& result,
     }
     // Overdue with nothing arrived (reactor): the read times out at once instead of waiting again.
     if (w->overdue && c.isOpen()) c.setReadTimeout(1);
+    // A task's timeout is a deadline for its whole reply, however slowly the bytes trickle in.
+    std::optional<WaitScope> deadline;
+    if (task->timeoutMs >= 0)
+        deadline.emplace(WaitScope::deadlineCheck(w->deadline, "The task timed out after " +
+                                                                   std::to_string(task->timeoutMs) + " ms"),
+                         w->deadline);
     try {
         result = c.finish(w->request, task->timeoutMs < 0);
     } catch (...) {
@@ -210,12 +237,21 @@ void Pool::complete(Worker* w, const std::shared_ptr<Task>& task, Result&& resul
         finish(task, std::nullopt, std::make_exception_ptr(CancelledError("The task was cancelled.")));
         return;
     }
+    bool cutByShutdown;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        cutByShutdown = std::exchange(w->abortedByShutdown, false);
+    }
+    if (error && cutByShutdown) {
+        finish(task, std::nullopt, std::make_exception_ptr(PoolClosedError(kClosedText)));
+        return;
+    }
     if (error) {
         try {
             std::rethrow_exception(error);
         } catch (const TimeoutError&) {
             // The job may still run on the server: stop it before this worker takes new work.
-            cancelOnServer(c.node(), c.sessionId());
+            c.serverJobCanceller()();
         } catch (...) {
         }
     }
@@ -261,9 +297,6 @@ void Pool::startRequest(Worker* w) {
     const std::shared_ptr<Task>& task = w->current;
     w->watchedFd = -1;
     begin(w, task);
-    int timeout = task->timeoutMs >= 0 ? task->timeoutMs : options_.connect.readTimeoutMs;
-    w->deadline = timeout >= 0 ? std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout)
-                               : std::chrono::steady_clock::time_point::max();
     std::unique_lock<std::mutex> lock(mu_);
     if (w->request.sendError || c.replyBuffered() || c.fd() < 0) {
         replies_.push_back(w);   // nothing to wait for: straight to an executor
@@ -283,7 +316,8 @@ void Pool::startRequest(Worker* w) {
         cv_.notify_one();
         return;
     }
-    if (timeout >= 0) poller_->wake();   // the reactor's next wait must end by this deadline
+    if (w->deadline != std::chrono::steady_clock::time_point::max())
+        poller_->wake();   // the reactor's next wait must end by this deadline
 }
 
 void Pool::reactorLoop() {
@@ -348,23 +382,6 @@ void Pool::completeReply(Worker* w) {
     idle_.notify_all();
 }
 
-void Pool::cancelOnServer(const Node& node, const std::string& sessionId) {
-    try {
-        ConnectOptions o = options_.connect;
-        o.host = node.host;
-        o.port = node.port;
-        o.readTimeoutMs = 5000;
-        Connection killer;
-        killer.connect(o);
-        RequestOptions ro;
-        ro.flag = flags::kApiClient;
-        Result ids = killer.run("exec rootJobId from getConsoleJobs() where sessionId = " + sessionId, ro);
-        if (ids && ids->column.length > 0) killer.call("cancelConsoleJob", {*ids}, ro);
-    } catch (const std::exception&) {
-        // Best effort: the aborted connection already ended the session on the server side.
-    }
-}
-
 void Pool::cancel(const std::shared_ptr<Task>& task) {
     ResilientConnection* running = nullptr;
     {
@@ -391,16 +408,47 @@ void Pool::cancel(const std::shared_ptr<Task>& task) {
         return;
     }
     // Outside the lock: this opens a connection. The session id is stable while the task runs.
-    cancelOnServer(running->node(), running->sessionId());
+    running->serverJobCanceller()();
     // Normally the server ends the job and the worker finishes the task by itself; if it has not
     // within a grace period, cut its connection (only if it is still this task's).
     std::unique_lock<std::mutex> lock(mu_);
-    if (idle_.wait_for(lock, std::chrono::seconds(1), [&] { return task->state.load() == 2; })) return;
+    if (waitIdle(lock, 1000, [&] { return task->state.load() == 2; })) return;
     for (auto& w : workers_)
         if (w->current == task) w->conn->abort();
 }
 
+bool Pool::waitIdle(std::unique_lock<std::mutex>& lock, int timeoutMs, const std::function<bool()>& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
+    for (;;) {
+        if (done()) return true;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        if (idle_.wait_for(lock, std::chrono::milliseconds(WaitScope::boundMs(static_cast<int>(left.count()))), done))
+            return true;
+        lock.unlock();   // a check may take the GIL: never while holding mu_
+        WaitScope::check();
+        lock.lock();
+    }
+}
+
+bool Pool::onPoolThread() const {
+    const auto self = std::this_thread::get_id();
+    if (reactor_.get_id() == self) return true;
+    for (const auto& t : executors_)
+        if (t.get_id() == self) return true;
+    for (const auto& w : workers_)
+        if (w->thread.get_id() == self) return true;
+    return false;
+}
+
+bool Pool::inheritedByFork() const { return static_cast<int>(::getpid()) != pid_; }
+
 void Pool::shutdown(int timeoutMs) {
+    // A completion callback (on a pool thread) that shuts the pool down holds its own task (and,
+    // with a thread per connection, the next one it already sent): those cannot finish before it
+    // returns, so it waits for the others only, and a thread cannot join itself.
+    const bool fromPoolThread = onPoolThread();
+    std::exception_ptr interrupted;
     std::deque<std::shared_ptr<Task>> dropped;
     {
         std::unique_lock<std::mutex> lock(mu_);
@@ -409,15 +457,33 @@ void Pool::shutdown(int timeoutMs) {
         dropped.swap(queue_);
     }
     cv_.notify_all();
-    for (auto& t : dropped)
-        finish(t, std::nullopt, std::make_exception_ptr(PoolClosedError("The connection pool has been shut down.")));
+    for (auto& t : dropped) finish(t, std::nullopt, std::make_exception_ptr(PoolClosedError(kClosedText)));
     {
         std::unique_lock<std::mutex> lock(mu_);
-        if (!idle_.wait_for(lock, std::chrono::milliseconds(std::max(timeoutMs, 0)), [&] { return running_ == 0; }))
+        Worker* mine = nullptr;
+        for (auto& w : workers_)
+            if (fromPoolThread && w->thread.get_id() == std::this_thread::get_id()) mine = w.get();
+        size_t own = !fromPoolThread ? 0 : mine ? 1 + (mine->current && mine->current->state == 1 ? 1 : 0) : 1;
+        auto othersDone = [&] { return running_ <= own; };
+        bool idle = false;
+        try {
+            idle = waitIdle(lock, timeoutMs, othersDone);
+        } catch (...) {
+            interrupted = std::current_exception();   // stop waiting: cut them now, raise once closed
+            lock.lock();
+        }
+        if (!idle)
             for (auto& w : workers_)
-                if (w->current) w->conn->abort();   // the reactor sees the hang-up; executors finish them
+                if (w->current && w->current->state == 1 && w.get() != mine) {
+                    w->abortedByShutdown = true;
+                    w->conn->abort();   // the reactor sees the hang-up; executors finish them
+                }
     }
     cv_.notify_all();
+    if (fromPoolThread) {
+        if (interrupted) std::rethrow_exception(interrupted);
+        return;
+    }
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();
     for (auto& t : executors_)
@@ -430,9 +496,13 @@ void Pool::shutdown(int timeoutMs) {
         poller_->wake();
         reactor_.join();
     }
+    poller_.reset();   // its epoll and eventfd descriptors
     for (auto& w : workers_) w->conn->close();
-    std::lock_guard<std::mutex> lock(mu_);
-    joined_ = true;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        joined_ = true;
+    }
+    if (interrupted) std::rethrow_exception(interrupted);
 }
 
 std::vector<std::string> Pool::sessionIds() {

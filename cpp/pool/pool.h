@@ -82,9 +82,18 @@ public:
     // server-side job is cancelled from a fresh connection, and the worker reconnects.
     void cancel(const std::shared_ptr<Task>& task);
     // Idempotent. Fails queued tasks with PoolClosedError, gives running tasks up to timeoutMs,
-    // then aborts their connections; joins every thread before returning.
+    // then aborts their connections (those tasks fail with PoolClosedError); joins every thread
+    // and closes every descriptor before returning. Called from a pool thread (a completion
+    // callback), it waits for the other tasks only and joins nothing: the destructor, which
+    // must not run on a pool thread, joins the threads then. A wait scope of the calling thread
+    // that ends the wait for running tasks (Ctrl-C) cuts them at once; its exception is rethrown
+    // once the pool is closed.
     void shutdown(int timeoutMs);
     bool isShutdown() const { return closed_; }
+    bool onPoolThread() const;
+    // This process is a fork() child of the one that made the pool: its threads do not exist
+    // here and its sockets are shared with the parent, so the pool must not be used or torn down.
+    bool inheritedByFork() const;
     std::vector<std::string> sessionIds();
     PoolStats stats();
     const ConnectOptions& options() const { return options_.connect; }
@@ -94,11 +103,12 @@ private:
         std::unique_ptr<ResilientConnection> conn;
         std::thread thread;                 // threads mode only
         std::shared_ptr<Task> current;
-        // The request in flight; reactor mode: when its reply is overdue.
+        // The request in flight, and when its reply is overdue (the task's timeout, else the read timeout).
         ResilientConnection::Request request;
         std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
         int watchedFd = -1;
         bool overdue = false;
+        bool abortedByShutdown = false;     // under mu_
         uint64_t bytesBefore = 0;
     };
     // threads mode
@@ -116,10 +126,13 @@ private:
     void complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error,
                   uint64_t bytesBefore);
     std::vector<Node> placeConnections(ResilienceOptions& workerResilience);
-    void cancelOnServer(const Node& node, const std::string& sessionId);
     static void finish(const std::shared_ptr<Task>& task, Result&& r, std::exception_ptr e);
+    // Waits on idle_ (mu_ held by `lock`) up to timeoutMs for done(); between slices, with mu_
+    // released, the calling thread's wait scopes may end the wait (Ctrl-C in shutDown()).
+    bool waitIdle(std::unique_lock<std::mutex>& lock, int timeoutMs, const std::function<bool()>& done);
 
     PoolOptions options_;
+    const int pid_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::deque<std::shared_ptr<Task>> queue_;
     std::mutex mu_;

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import logging
+import os
 from enum import Enum
 
 from .logger import default_logger  # noqa: F401  (the client's stdout sink, as in the official client)
@@ -164,6 +165,31 @@ def timeout_ms(value, name="timeout") -> int:
     if seconds < 0:
         raise ValueError(f"The parameter '{name}' must not be negative.")
     return -1 if seconds == 0 else max(1, int(seconds * 1000))
+
+
+def tls_setting(enable_ssl, ca_file, verify):
+    """The core's `tls` keyword: None (plaintext) or (CA file, verify).
+
+    The official client's enableSSL encrypts but accepts any certificate. Here the server's
+    certificate chain and host name are verified by default (against the system's trusted CAs, or
+    the PEM file `sslCAFile`), because encryption without verification does not stop anyone on the
+    path from impersonating the server. `sslVerify=False` turns verification off explicitly."""
+    if not enable_ssl:
+        if ca_file is not None or verify is not None:
+            raise ValueError("sslCAFile and sslVerify apply to TLS connections: pass enableSSL=True")
+        return None
+    if verify is None:
+        verify = True
+    if not isinstance(verify, bool):
+        raise TypeError(f"sslVerify must be a bool, not {type(verify).__name__}")
+    if ca_file is None:
+        return ("", verify)
+    ca_file = os.fspath(ca_file)
+    if not isinstance(ca_file, str) or not ca_file:
+        raise TypeError("sslCAFile must be the path of a PEM file")
+    if not verify:
+        raise ValueError("sslCAFile has no effect with sslVerify=False: pass one or the other")
+    return (ca_file, verify)
 
 
 RECONNECT_TIMEOUT = 30.0   # seconds: the longest one reconnect/failover episode may take

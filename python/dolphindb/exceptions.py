@@ -5,6 +5,7 @@ are created once by the C++ extension (src/errors.cpp), one per core error class
     RuntimeError
     └── DolphinDBError (alias DDBError)
         ├── NetworkError          connect refused/reset/closed, DNS
+        │   └── TlsError          untrusted/mismatched certificate, a peer that does not speak TLS
         ├── ProtocolError         malformed bytes from the peer (or given to io.loads)
         ├── ServerError           the server answered with an error
         ├── AuthenticationError   wrong user name or password
@@ -24,7 +25,8 @@ from ._core import (
                     PoolClosedError,
                     ProtocolError,
                     ServerError,
+                    TlsError,
 )
 
-__all__ = ["DolphinDBError", "DDBError", "NetworkError", "ProtocolError", "ServerError", "AuthenticationError",
+__all__ = ["DolphinDBError", "DDBError", "NetworkError", "ProtocolError", "ServerError", "TlsError", "AuthenticationError",
            "DDBTimeoutError", "CancelledError", "PoolClosedError", "ConversionError"]

@@ -13,8 +13,8 @@ import warnings
 
 from . import _core
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, io_threads, request_flag,
-                       resilience_kwargs,
-                       resolve_protocol, session_flag, timeout_ms, validate_parallelism, validate_priority)
+                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
+                       validate_parallelism, validate_priority)
 
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -55,7 +55,8 @@ class DBConnectionPool:
                  highAvailability=False, compress=False, reConnect=False, python=False,
                  protocol=PROTOCOL_DEFAULT, *, show_output=True, sqlStd=None, tryReconnectNums=None,
                  parser=None, usePublicName=False, reconnect=None, timeout=None, connectTimeout=None,
-                 readTimeout=None, highAvailabilitySites=None, reconnectTimeout=None, ioThreads=None):
+                 readTimeout=None, highAvailabilitySites=None, reconnectTimeout=None, ioThreads=None,
+                 enableSSL=False, sslCAFile=None, sslVerify=None, enableEncryption=True):
         """Extensions to the official signature (keyword-only): `timeout` is every task's default
         deadline (a task past it fails and its job is cancelled); `readTimeout` is how long a
         connection waits for a reply before it counts the node as dead (with highAvailability or
@@ -65,7 +66,10 @@ class DBConnectionPool:
         `ioThreads`: 0 runs one native thread per connection; N > 0 drives every connection from
         one epoll reactor plus N executor threads; None (default) chooses (see ARCHITECTURE.md).
         With loadBalance and highAvailability both on, connections are spread like loadBalance and
-        each fails over like highAvailability (the official client ignores loadBalance then)."""
+        each fails over like highAvailability (the official client ignores loadBalance then).
+        `enableSSL`, `sslCAFile`, `sslVerify`: TLS as in Session (certificates verified by default).
+        `enableEncryption` (default True): every connection logs in with the user id and password
+        encrypted by the server's RSA key, on connect and on every reconnect or failover."""
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, not {type(port).__name__}")
         if not isinstance(threadNum, int) or threadNum < 1:
@@ -82,6 +86,7 @@ class DBConnectionPool:
         self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
                                   sql_std=sqlStd)
         self._timeout_ms = timeout_ms(timeout)
+        tls = tls_setting(enableSSL, sslCAFile, sslVerify)
         self.taskId = 0
         self.mutex = threading.Lock()
         self.loop = None
@@ -95,7 +100,8 @@ class DBConnectionPool:
                                                        try_reconnect_nums=tryReconnectNums,
                                                        reconnect_timeout=reconnectTimeout,
                                                        use_public_name=usePublicName),
-                                   io_threads=io_threads(ioThreads, threadNum))
+                                   io_threads=io_threads(ioThreads, threadNum), tls=tls,
+                                   encrypt_login=bool(enableEncryption))
         self._shutdown = False
 
     # -- submission ------------------------------------------------------------------------

@@ -7,9 +7,10 @@ import warnings
 from typing import Callable, Optional
 
 from . import _core
+from .catalog import CatalogMethods
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
-                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, validate_parallelism,
-                       validate_priority)
+                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
+                       validate_parallelism, validate_priority)
 
 log = logging.getLogger("dolphindb")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -46,27 +47,35 @@ class BlockReader:
             yield self.read()
 
 
-class Session:
+class Session(CatalogMethods):
     def __init__(self, host=None, port=None, userid="", password="", enableSSL=False, enableASYNC=False,
                  keepAliveTime=None, enableChunkGranularityConfig=False, compress=False, enablePickle=None,
                  protocol=PROTOCOL_DEFAULT, python=False, *, enableASYN=None, show_output=True,
-                 sqlStd=None, parser=None, on_message: Optional[Callable[[str], None]] = None):
+                 sqlStd=None, parser=None, on_message: Optional[Callable[[str], None]] = None,
+                 sslCAFile=None, sslVerify=None, enableEncryption=True):
+        """enableSSL=True runs the session over TLS and, unlike the official client, verifies the
+        server's certificate and host name: against the system's trusted CAs, or the CAs in the
+        PEM file `sslCAFile`; `sslVerify=False` accepts any certificate (the official behaviour).
+        enableEncryption (keyword-only): log in with the user id and password encrypted by the
+        server's RSA key (getDynamicPublicKey), on connect and on every reconnect or failover;
+        False sends them in clear inside the handshake, as the official Python client does."""
         if enableASYN is not None:
             warnings.warn("enableASYN is deprecated; use enableASYNC", DeprecationWarning, stacklevel=2)
             enableASYNC = enableASYNC or enableASYN
-        if enableSSL:
-            raise RuntimeError("enableSSL is not supported by this client")
+        self._tls = tls_setting(enableSSL, sslCAFile, sslVerify)
         self.protocol = resolve_protocol(protocol, compress, enablePickle)
         self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
                                   sql_std=sqlStd, enable_async=enableASYNC)
         self._async = enableASYNC
         self._compress = bool(compress)
+        self._encrypt_login = bool(enableEncryption)
         self.show_output = show_output
         self.on_message = on_message
         self._core = _core.SessionCore()
         self._closed = False
         self.last_error: Optional[str] = None
         self.host, self.port, self.userid, self.password = host, port, userid, password
+        self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         self._startup = ""
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
@@ -97,7 +106,8 @@ class Session:
         self._startup = startup or ""
         try:
             self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=self._startup, **resilience)
+                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=self._startup, tls=self._tls,
+                               encrypt_login=self._encrypt_login, **resilience)
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)
@@ -135,11 +145,14 @@ class Session:
         self.startup = script
 
     def login(self, userid, password, enableEncryption=True) -> bool:
-        self._core.call("login", [userid, password, False], ddb_flag(self._flag), 4, 64, False, None)
+        """Encrypted with the server's RSA key unless enableEncryption=False; reconnects and
+        failovers log in as this user the same way. Raises AuthenticationError."""
+        self._core.login(userid, password, bool(enableEncryption))
         self.userid, self.password = userid, password
         return True
 
     def close(self) -> None:
+        self._temporaries.clear()   # the server frees a closed session's variables
         self._core.close()
         self._closed = True
 
@@ -167,31 +180,38 @@ class Session:
             self.on_message(text)
 
     def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None, parallelism=None,
-            fetchSize=None, disableDecimal=None, compressMethods=None, _call=False):
+            fetchSize=None, disableDecimal=None, compressMethods=None, timeout=None, _call=False):
         """compressMethods={"column": "lz4" | "delta" | "none"}: how table arguments are compressed
-        (compress=True sessions only; by default LZ4, or delta-of-delta where smaller)."""
+        (compress=True sessions only; by default LZ4, or delta-of-delta where smaller).
+        timeout (seconds): a deadline for the whole request, however slowly the reply arrives;
+        past it the job is cancelled on the server and DDBTimeoutError is raised. Ctrl-C cancels
+        the job the same way and raises KeyboardInterrupt; the session stays usable."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
+        self._free_temporaries()
         to_list = bool(pickleTableToList)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
                             table_to_list=to_list)
         methods = compress_methods(compressMethods, self._compress, bool(args))
+        deadline_ms = timeout_ms(timeout)
         if fetchSize is not None:
             if fetchSize < 8192:
                 raise RuntimeError("<Exception> in runBlock: fetchSize must be greater than 8192")
             if args:
                 raise RuntimeError("<Exception> in runBlock: fetchSize can only be used when running a script")
             # Paged reads are DDB-encoded under every protocol, as in the official client.
-            blocks = self._core.run(script, ddb_flag(flag), priority, parallelism, fetchSize, to_list, self._emit)
+            blocks = self._core.run(script, ddb_flag(flag), priority, parallelism, fetchSize, to_list, self._emit,
+                                    deadline_ms)
             if not isinstance(blocks, list):
                 raise RuntimeError("<Exception> in runBlock: Fetch size can only be set when executing "
                                    "scripts that return a table.")
             return BlockReader(blocks)
         if args or _call:   # call(): a function call even without arguments
             check_arrow_uploads(args, self.protocol)
-            result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit, methods)
+            result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit, methods,
+                                     deadline_ms)
         else:
-            result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit)
+            result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit, deadline_ms)
         return None if self._async else result
 
     def exec(self, script, *, clear_memory=None, table_to_list=None, priority=None, parallelism=None,
@@ -221,6 +241,7 @@ class Session:
             return -1
         methods = compress_methods(compressMethods, self._compress)
         objects = list(nameObjectDict.values())
+        self._free_temporaries()
         check_arrow_uploads(objects, self.protocol)
         self._core.upload(names, objects, ddb_flag(self._flag), methods)
         return -1
@@ -228,12 +249,6 @@ class Session:
     def runFile(self, filepath, *args, **kwargs):
         with open(filepath, encoding="utf-8") as f:
             return self.run(f.read(), *args, **kwargs)
-
-    def undef(self, varName, varType="VAR"):
-        self.run(f"undef(`{varName}, {varType})")
-
-    def undefAll(self):
-        self.run("undef all")
 
 
 session = Session

@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 WORKLOADS = ("select-point", "select-range", "aggregate", "insert-batch", "download-table")
+# Bulk writers (bench/writers.py): one timed write of --rows rows instead of a task stream.
+WRITER_WORKLOADS = ("pta", "mtw", "mtw-frame")
 SAMPLE_TABLE = "bench_trades"
 INSERT_TABLE = "bench_inserts"
 
@@ -36,7 +38,10 @@ def parse_args(argv):
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--duration", type=float, help="seconds to run (default 10)")
     g.add_argument("--tasks", type=int, help="total tasks to run")
-    ap.add_argument("--workload", choices=WORKLOADS, default="select-point")
+    ap.add_argument("--workload", choices=WORKLOADS + WRITER_WORKLOADS, default="select-point",
+                    help="pta: PartitionedTableAppender of --rows rows into a HASH(8) table over --threads "
+                         "connections; mtw / mtw-frame: MultithreadedTableWriter, --rows insert calls / one "
+                         "insert_frame, --threads writer threads")
     ap.add_argument("--script", help="a file whose script every task runs instead of a workload")
     ap.add_argument("--rows", type=int, default=100_000, help="rows of the sample table")
     ap.add_argument("--batch", type=int, default=1000, help="rows per insert-batch task")
@@ -268,6 +273,26 @@ class EmbeddedServer:
             self.proc.kill()
 
 
+def run_writer(args) -> int:
+    from . import writers
+    if args.workload == "pta":
+        r = writers.pta(args.host, args.port, args.user, args.password, args.rows, threads=args.threads)
+    else:
+        r = writers.mtw(args.host, args.port, args.user, args.password, args.rows, threads=args.threads,
+                        frame=args.workload == "mtw-frame")
+    r = {"workload": args.workload, "threads": args.threads, "rows": r["rows"], "wall_s": r["wall"],
+         "client_cpu_s": r["cpu"], "rows_per_s": r["rows"] / r["wall"] if r["wall"] else 0.0,
+         "rows_per_cpu_s": r["rows"] / r["cpu"] if r["cpu"] else 0.0}
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        print(f"workload         {r['workload']} ({r['threads']} {'connections' if args.workload == 'pta' else 'writer threads'})")
+        print(f"rows             {r['rows']:,}")
+        print(f"wall             {r['wall_s']:.3f} s ({r['rows_per_s']:,.0f} rows/s)")
+        print(f"client CPU time  {r['client_cpu_s']:.3f} s ({r['rows_per_cpu_s']:,.0f} rows per CPU second)")
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     import dolphindb as ddb
@@ -277,6 +302,8 @@ def main(argv=None):
         server = EmbeddedServer(workers=max(4, args.threads), cluster=args.load_balance or args.ha)
         args.host, args.port = "127.0.0.1", server.port
     try:
+        if args.workload in WRITER_WORKLOADS and not args.script:
+            return run_writer(args)
         if not args.no_load and not args.script:
             s = ddb.Session()
             if not s.connect(args.host, args.port, args.user, args.password):

@@ -1,8 +1,10 @@
 """The embedded server from the command line.
 
     python -m dolphindb.server [--port 8848] [--host 127.0.0.1] [--data-dir DIR] [--workers N]
+                               [--tls-cert CERT.pem --tls-key KEY.pem]
     python -m dolphindb.server cluster [--datanodes 3] [--computenodes 1] [--base-port 8900]
                                        [--no-controller] [--host ...] [--data-dir ...] [--workers N]
+                                       [--tls-cert CERT.pem --tls-key KEY.pem]
 
 A single server prints `READY port=<port>`. A cluster prints one line
 `READY controller=127.0.0.1:8900 dnode1=127.0.0.1:8901 ...` and then reads fault-injection
@@ -39,19 +41,33 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=8848, help="0 picks a free port")
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--data-dir", help="persist shared tables here (zstd, atomic writes)")
+    ap.add_argument("--data-dir", help="persist shared tables and DFS databases here (zstd, atomic writes)")
     ap.add_argument("--workers", type=int, default=8, help="concurrent jobs (workerNum)")
-    ap.add_argument("--user", default="admin")
+    ap.add_argument("--max-connections", type=int, default=512, help="maxConnections")
+    ap.add_argument("--max-value-mb", type=int, default=256,
+                    help="the largest value a session may hold, in MiB (0 = no limit)")
+    ap.add_argument("--user", default="admin", help="an administrator (kept in DATA_DIR/users.json)")
     ap.add_argument("--password", default="123456")
+    _tls_arguments(ap)
     args = ap.parse_args(argv)
     from .core import Server
-    srv = Server(port=args.port, host=args.host, data_dir=args.data_dir, workers=args.workers,
-                 users={args.user: args.password}).start()
+    try:
+        srv = Server(port=args.port, host=args.host, data_dir=args.data_dir, workers=args.workers,
+                     users={args.user: args.password}, max_connections=args.max_connections,
+                     max_value_bytes=args.max_value_mb << 20, tls_cert=args.tls_cert, tls_key=args.tls_key).start()
+    except (ValueError, OSError) as e:   # a port in use, an unreadable certificate or key
+        print(f"ERR {e}", file=sys.stderr, flush=True)
+        return 2
     stop = threading.Event()
     print(f"READY port={srv.port}", flush=True)
     _wait_for_signal(stop)
     srv.stop()
     return 0
+
+
+def _tls_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--tls-cert", help="serve TLS only, with this PEM certificate (chain)")
+    ap.add_argument("--tls-key", help="the certificate's PEM private key (if not in --tls-cert)")
 
 
 def cluster_main(argv) -> int:
@@ -63,17 +79,18 @@ def cluster_main(argv) -> int:
                     help="controller on this port, the other nodes on the next ones; 0 = free ports")
     ap.add_argument("--no-controller", action="store_true")
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--data-dir", help="persist shared tables here (zstd, atomic writes)")
+    ap.add_argument("--data-dir", help="persist shared tables and DFS databases here (zstd, atomic writes)")
     ap.add_argument("--workers", type=int, default=8, help="concurrent jobs per node (workerNum)")
     ap.add_argument("--user", default="admin")
     ap.add_argument("--password", default="123456")
+    _tls_arguments(ap)
     args = ap.parse_args(argv)
     from .cluster import Cluster
     try:
         cluster = Cluster(datanodes=args.datanodes, computenodes=args.computenodes,
                           controller=not args.no_controller, host=args.host, base_port=args.base_port,
                           users={args.user: args.password}, data_dir=args.data_dir,
-                          workers=args.workers).start()
+                          workers=args.workers, tls_cert=args.tls_cert, tls_key=args.tls_key).start()
     except (ValueError, OSError) as e:
         print(f"ERR {e}", file=sys.stderr, flush=True)
         return 2

@@ -27,7 +27,7 @@ class Cluster:
 
     def __init__(self, datanodes: int = 3, computenodes: int = 1, controller: bool = True,
                  host: str = "127.0.0.1", base_port: int = 0, users=None, data_dir=None,
-                 workers: int = 8):
+                 workers: int = 8, tls_cert=None, tls_key=None):
         for name, n in (("datanodes", datanodes), ("computenodes", computenodes)):
             if not isinstance(n, int) or n < 0:
                 raise ValueError(f"{name} must be a non-negative integer, not {n!r}")
@@ -44,7 +44,7 @@ class Cluster:
         self._nodes: Dict[str, Server] = {}
         for i, (alias, mode) in enumerate(specs):
             srv = Server(port=base_port + i if base_port else 0, host=host, alias=alias, mode=mode,
-                         state=self.state, workers=workers)
+                         state=self.state, workers=workers, tls_cert=tls_cert, tls_key=tls_key)
             srv.cluster = self
             self._nodes[alias] = srv
         self.controller_alias = specs[0][0]
@@ -157,6 +157,3 @@ class Cluster:
     def __repr__(self) -> str:
         parts = [f"{a}={s.host}:{s.port}{'' if s.live else '(dead)'}" for a, s in self._nodes.items()]
         return f"Cluster({', '.join(parts)})"
-
-
-__all__ = ["Cluster", "MODE_DATA", "MODE_CONTROLLER", "MODE_COMPUTE"]

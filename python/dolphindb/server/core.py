@@ -15,26 +15,37 @@ import itertools
 import logging
 import random
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
-import numpy as np
 
 from . import codec, protocol, result_formats
 from .dedup import Outcome, RequestLog, request_key
 from .lang.context import CancelledJob, SessionContext
 from .lang.registry import ScriptError
+from .limits import DisconnectWatcher, RefusedConnections, check_nesting, check_value_size
 from .protocol import (FLAG_ARROW, FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PICKLE, FLAG_PYTHON,
-                       ProtocolViolation,
-                       SocketReader)
-from .values import ANY, INT, Table, Vector
+                       FLAG_URGENT, ProtocolViolation, SocketReader)
+from .users import READ, WRITE, AccessDenied, LoginGuard, UserStore
+from .values import ANY, Table, Vector
 
 log = logging.getLogger("dolphindb.server")
 
 DEFAULT_USERS = {"admin": "123456"}
+TLS_HANDSHAKE_TIMEOUT = 10.0   # seconds a connecting client gets to complete the TLS handshake
 BAD_LOGIN = "The user name or password is incorrect."
+INVALID_SESSION = "Invalid session id. Please reconnect."
+# Functions a client calls while connecting, logging in or cancelling: they run on the urgent
+# workers (the real server's urgentWorkerNum), so a node whose workers are all busy still
+# accepts, logs in and cancels.
+URGENT_FUNCTIONS = frozenset({
+    "login", "logout", "getDynamicPublicKey", "getRequiredAPIVersion", "version", "isNodeInitialized",
+    "getCurrentSessionAndUser", "getClusterPerf", "getNodeAlias", "getControllerAlias",
+    "getClusterLiveDataNodes", "getConsoleJobs", "cancelConsoleJob", "closeSessions",
+})
 
 
 @dataclass
@@ -93,46 +104,135 @@ class ServerState:
     """What every node of a server or cluster shares: users, shared tables, the dedup log."""
 
     def __init__(self, users=None, data_dir=None):
-        self.users = dict(users or DEFAULT_USERS)
+        self.users = UserStore(users or DEFAULT_USERS, data_dir)
+        self.login_guard = LoginGuard()
         self.lock = threading.RLock()
         self.shared: Dict[str, object] = {}
         self.requests = RequestLog()
         self.persistence = None
+        from .storage import Engine     # DFS databases: one catalog for every node of a cluster
+        self.dfs = Engine.in_data_dir(data_dir)
         if data_dir is not None:
             from .persistence import TableStore
             self.persistence = TableStore(data_dir)
             self.shared.update(self.persistence.load_all())
 
-    def share(self, name: str, table) -> None:
+    def share(self, name: str, table, owner: str = "admin") -> None:
+        """Shares `table` as `name`; replacing a table under access control needs TABLE_WRITE
+        on it. A share that cannot be persisted leaves the previous table (or none) shared."""
         with self.lock:
+            if name in self.shared:
+                self._check(owner, WRITE, name)
+            previous = self.shared.get(name)
             self.shared[name] = table
-        self.table_changed(name)
+            try:
+                self._persist(name, table)
+            except ScriptError:
+                if previous is None:
+                    del self.shared[name]
+                else:
+                    self.shared[name] = previous
+                raise
+        self.users.shared(name, owner)
 
     def get_shared(self, name: str):
         with self.lock:
             return self.shared.get(name)
+
+    def read_shared(self, name: str, user: str):
+        """The shared table `name` as `user` may see it (None if there is none)."""
+        table = self.get_shared(name)
+        if table is not None:
+            self._check(user, READ, name)
+        return table
+
+    def check_write(self, user: str, table) -> None:
+        """Raises unless `user` may change `table` (checked before every change of a shared table)."""
+        for name in self.names_of(table):
+            self._check(user, WRITE, name)
+
+    def _check(self, user: str, need: str, name: str) -> None:
+        try:
+            self.users.check(user, need, name)
+        except AccessDenied as e:
+            raise ScriptError(str(e)) from None
+
+    def names_of(self, table):
+        with self.lock:
+            return [n for n, t in self.shared.items() if t is table]
 
     def undef_shared(self, name: str) -> None:
         with self.lock:
             self.shared.pop(name, None)
         if self.persistence:
             self.persistence.remove(name)
+        self.users.unshared(name)
 
     def table_changed(self, name_or_table) -> None:
-        """Persists a shared table after a change (no-op without a data directory)."""
+        """Persists a shared table after a change (no-op without a data directory). When the
+        write fails (a full disk) the table in memory goes back to what is on disk: a change the
+        client was told failed must not reappear with the next successful write."""
         if self.persistence is None:
             return
         with self.lock:
-            if isinstance(name_or_table, str):
-                names = [name_or_table]
-            else:
-                names = [n for n, t in self.shared.items() if t is name_or_table]
+            names = [name_or_table] if isinstance(name_or_table, str) else self.names_of(name_or_table)
             for n in names:
-                if n in self.shared:
-                    self.persistence.save(n, self.shared[n])
+                table = self.shared.get(n)
+                if table is None:
+                    continue
+                try:
+                    self._persist(n, table)
+                except ScriptError:
+                    committed = self.persistence.load(n)
+                    if committed is None:
+                        del self.shared[n]
+                    else:
+                        table.columns = committed.columns
+                    raise
 
-    def authenticate(self, user: str, password: str) -> bool:
-        return user in self.users and self.users[user] == password
+    def _persist(self, name: str, table) -> None:
+        if self.persistence is None:
+            return
+        try:
+            self.persistence.save(name, table)
+        except OSError as e:
+            raise ScriptError(f"Failed to save the shared table {name}: {e.strerror or e}. "
+                              "The change was rolled back.") from None
+
+    def check_login(self, user: str, password: str, address: str, wait) -> Optional[str]:
+        """None when the password is right, else the error text. After repeated failures the
+        check is held back first: `wait(seconds)` sleeps (False: the wait was cut short)."""
+        guard = self.login_guard
+        delay = guard.hold(user, address)
+        if delay is None:
+            return (f"Too many logins wait after repeated wrong passwords for the user '{user}' or "
+                    f"the address {address}. Try again later.")
+        if delay > 0:
+            try:
+                if not wait(delay):
+                    return "The login was cancelled while held back after repeated wrong passwords."
+            finally:
+                guard.release(user, address)
+        if not self.users.authenticate(user, password):
+            self.login_guard.failed(user, address)
+            return BAD_LOGIN
+        self.login_guard.succeeded(user, address)
+        return None
+
+
+def tls_context(cert, key) -> Optional[ssl.SSLContext]:
+    """The server's TLS context from PEM files, or None without a certificate."""
+    if cert is None:
+        if key is not None:
+            raise ValueError("tls_key needs tls_cert")
+        return None
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        ctx.load_cert_chain(cert, key)
+    except OSError as e:   # ssl.SSLError too; neither names the file
+        raise ValueError(f"cannot load the TLS certificate {cert!r} with key {key!r}: {e}") from e
+    return ctx
 
 
 class Server:
@@ -140,9 +240,16 @@ class Server:
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", data_dir=None, users=None,
                  workers: int = 8, alias: str = "local8848", state: Optional[ServerState] = None,
-                 mode: int = 3, max_connections: int = 512, deduplicate: bool = True):
+                 mode: int = 3, max_connections: int = 512, deduplicate: bool = True,
+                 urgent_workers: int = 4, max_value_bytes: int = 256 << 20, tls_cert=None, tls_key=None):
         """deduplicate=False: resent requests (clientId/-seqNo, PROTOCOL.md §2.2.4) run again, as
-        on servers without exactly-once support (DolphinDB before 1.30.20.5 / 2.00.9)."""
+        on servers without exactly-once support (DolphinDB before 1.30.20.5 / 2.00.9).
+        max_connections: connections past it are refused with the real server's S00006 text.
+        urgent_workers: slots for the connect/login/cancel calls (URGENT_FUNCTIONS, flag 1) so
+        they never wait for a busy worker. max_value_bytes: the largest value a session may hold
+        (0 = no limit), so one statement cannot grow a value without bound.
+        tls_cert / tls_key (PEM files; the key may be in the certificate file): serve TLS only, as a
+        server with enableHTTPS=true does; plaintext clients are disconnected."""
         self.host = host
         self.deduplicate = deduplicate
         self.requested_port = port
@@ -153,6 +260,9 @@ class Server:
         self.max_connections = max_connections
         self.state = state or ServerState(users, data_dir)
         self.job_slots = threading.BoundedSemaphore(workers)
+        self.urgent_slots = threading.BoundedSemaphore(urgent_workers)
+        self.max_value_bytes = max_value_bytes
+        self.hangups = DisconnectWatcher()
         self.sessions: Dict[str, Session] = {}
         self.connections: set = set()
         self.jobs: Dict[str, Job] = {}
@@ -166,9 +276,13 @@ class Server:
         self.not_leader: Optional[str] = None      # fault injection: answer <NotLeader>host:port
         self.load_override: dict = {}              # fault injection: shape getClusterPerf
         self.cluster = None                        # the Cluster this node belongs to, if any
+        # Tests that compare clients set a list: every request is appended as
+        # (session id, "script" | "function" | "variable", script text / function / variable names).
+        self.request_log: Optional[list] = None
         self._rsa_key = None
+        self._rsa_key_lock = threading.Lock()   # concurrent first logins must all get the same key
+        self.tls = tls_context(tls_cert, tls_key)
         from . import sysfuncs  # noqa: F401  (registers the system built-ins)
-        from .lang import library  # noqa: F401
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Server":
@@ -194,6 +308,7 @@ class Server:
             jobs = list(self.jobs.values())
         for job in jobs:
             job.session.ctx.cancel_event.set()
+        self.hangups.stop()
 
     def kill(self) -> None:
         """Dies abruptly: the listening port closes and every connection is reset.
@@ -263,28 +378,55 @@ class Server:
 
     # -- connections ---------------------------------------------------------------------
     def _accept_loop(self) -> None:
+        """Accepts until the node stops. A connection past max_connections, or one no thread can
+        be started for, gets an error reply and is closed; the loop itself never dies of it."""
         listener = self._listener
-        while not self._stopping.is_set():
-            try:
-                conn, addr = listener.accept()
-            except OSError:
-                return
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            c = Connection(conn, addr)
-            with self.lock:
-                if listener is not self._listener:   # killed while accepting
-                    c.reset()
+        refused = RefusedConnections()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    listener.settimeout(refused.poll_interval())
+                    conn, addr = listener.accept()
+                except socket.timeout:
+                    refused.close_due()
+                    continue
+                except OSError:
                     return
-                self.connections.add(c)
-            threading.Thread(target=self._serve, args=(c,), name=f"ddb-conn-{addr[1]}",
-                             daemon=True).start()
+                refused.close_due()
+                conn.settimeout(None)
+                c = Connection(conn, addr)
+                with self.lock:
+                    if listener is not self._listener:   # killed while accepting
+                        c.reset()
+                        return
+                    full = len(self.connections) >= self.max_connections
+                    if not full:
+                        self.connections.add(c)
+                if full:
+                    refused.add(conn, f"Maximum connections {self.max_connections} reached. Close unused "
+                                      "connections or increase maxConnections limit. RefId:S00006")
+                    continue
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                try:
+                    threading.Thread(target=self._serve, args=(c,), name=f"ddb-conn-{addr[1]}",
+                                     daemon=True).start()
+                except RuntimeError as e:        # "can't start new thread": out of memory or pids
+                    log.warning("refusing %s: %s", addr, e)
+                    with self.lock:
+                        self.connections.discard(c)
+                    refused.add(conn, f"The server is out of resources to serve a new connection ({e}). "
+                                      "Try again later.")
+        finally:
+            refused.close_all()
 
     def _serve(self, c: Connection) -> None:
-        conn, addr = c.sock, c.remote
-        reader = SocketReader(conn)
+        addr = c.remote
         session: Optional[Session] = None
         gone = lambda: c.dropped or self._stopping.is_set()  # noqa: E731
         try:
+            if self.tls is not None:
+                c.sock = self._start_tls(c.sock, addr)
+            reader = SocketReader(c.sock)
             while not gone():
                 try:
                     req = protocol.read_request(reader)
@@ -295,15 +437,14 @@ class Server:
                     return
                 if not self.wait_answering(gone) or c.dropped:
                     return
-                if session is None or req.body_kind == "connect":
-                    if req.body_kind != "connect":
-                        sid = req.session_id or "0"
-                        session = self._find_session(sid)
-                        if session is None:
-                            c.send(protocol.error(sid, "Invalid session id. Please reconnect."))
-                            return
-                    else:
-                        session = self._new_session(c)
+                if req.body_kind == "connect":
+                    session = self._new_session(c)
+                elif session is None or req.session_id != session.session_id:
+                    # A session belongs to the connection that opened it: a request naming any
+                    # other one (or sent before connect) is refused, and the stream (whose
+                    # arguments are left unread) closed.
+                    c.send(protocol.error(req.session_id or "0", INVALID_SESSION))
+                    return
                 session.last_active = time.time()
                 reply = self._handle(session, req, reader, c)
                 if reply is not None and not req.flag & FLAG_ASYNC or req.body_kind == "connect":
@@ -318,14 +459,26 @@ class Server:
             with self.lock:
                 self.connections.discard(c)
             try:
-                conn.close()
+                c.sock.close()
             except OSError:
                 pass
+
+    def _start_tls(self, sock: socket.socket, addr):
+        """The server side of the TLS handshake, bounded in time (ssl.SSLError, an OSError, if it fails)."""
+        sock.settimeout(TLS_HANDSHAKE_TIMEOUT)
+        try:
+            tls = self.tls.wrap_socket(sock, server_side=True)
+        except OSError as e:
+            log.info("closing %s: TLS handshake failed: %s", addr, e)
+            raise
+        tls.settimeout(None)
+        return tls
 
     def _new_session(self, c: Connection) -> Session:
         sid = str(random.randrange(10**9, 2**62))
         addr = c.remote
         ctx = SessionContext(server=self, session_id=int(sid), user="guest", remote=f"{addr[0]}:{addr[1]}")
+        ctx.max_value_bytes = self.max_value_bytes
         s = Session(sid, ctx, addr, sock=c.sock)
         with self.lock:
             if c.session is not None:
@@ -334,10 +487,6 @@ class Server:
             if not c.dropped:
                 self.sessions[sid] = s
         return s
-
-    def _find_session(self, sid: str) -> Optional[Session]:
-        with self.lock:
-            return self.sessions.get(sid)
 
     def _close_session(self, s: Session) -> None:
         s.ctx.cancel_event.set()
@@ -349,11 +498,15 @@ class Server:
         sid = s.session_id
         if req.body_kind == "connect":
             if req.login is not None:
-                if not self.state.authenticate(*req.login):
-                    return protocol.error(sid, BAD_LOGIN)
+                failure = self.state.check_login(*req.login, c.remote[0],
+                                                 lambda t: not self._stopping.wait(t) and not c.dropped)
+                if failure is not None:
+                    return protocol.error(sid, failure)
                 s.ctx.user = req.login[0]
                 return protocol.ok(sid, codec.encode(_bool(True)))
             return protocol.ok(sid, None)
+        if self.request_log is not None:
+            self.request_log.append((sid, req.body_kind, req.text))
         args = []
         if req.body_kind in ("function", "variable"):
             if not req.little_endian:
@@ -387,8 +540,11 @@ class Server:
             return protocol.ok(sid, None)
         try:
             return protocol.ok(sid, self.encode_result(outcome.value, req))
-        except ScriptError as e:   # a replayed outcome meeting different request flags
+        except ScriptError as e:   # too deep, or a replayed outcome meeting different request flags
             return protocol.error(sid, str(e))
+        except Exception as e:     # an encoder bug must cost this reply, not the connection
+            log.exception("internal error encoding the result of %r", req.text[:200])
+            return protocol.error(sid, f"Internal server error: {type(e).__name__}: {e}")
 
     def _run_tagged(self, s: Session, req: protocol.Request, args) -> Outcome:
         s.tagged_job = True
@@ -413,6 +569,7 @@ class Server:
 
     def encode_result(self, result, req: protocol.Request) -> bytes:
         """The one place that chooses a result's encoding (DDB, compressed, paged)."""
+        check_nesting(result)
         compress = bool(req.flag & FLAG_COMPRESS)
         if req.fetch_size > 0:
             if not isinstance(result, Table):
@@ -439,10 +596,16 @@ class Server:
         before = set(s.ctx.variables)
         with self.lock:
             self.jobs[job.job_id] = job
+        slots = self.urgent_slots if _urgent(req) else self.job_slots
         try:
-            while not self.job_slots.acquire(timeout=0.1):
+            while not slots.acquire(timeout=0.1):
                 s.ctx.check_cancelled()
             job.running = True
+            # An async request (flag 4) expects no reply: its client may hang up and the job
+            # still runs. Any other job of a client that hung up is abandoned.
+            watched = s.sock if not req.flag & FLAG_ASYNC else None
+            if watched is not None:
+                self.hangups.watch(watched, lambda: _cancel_abandoned(s))
             try:
                 if req.body_kind == "script":
                     result = lang.run_script(s.ctx, req.text)
@@ -454,10 +617,13 @@ class Server:
                     for name, value in zip(req.names, args):
                         s.ctx.variables[name] = value
                     result = None
+                check_value_size(result, self.max_value_bytes)
                 if req.fetch_size > 0 and result is not None:
                     self.encode_result(result, req)  # validates the form before replying
             finally:
-                self.job_slots.release()
+                if watched is not None:
+                    self.hangups.unwatch(watched)
+                slots.release()
         finally:
             with self.lock:
                 self.jobs.pop(job.job_id, None)
@@ -478,16 +644,28 @@ class Server:
         return n
 
     def rsa_key(self):
-        if self._rsa_key is None:
-            from cryptography.hazmat.primitives.asymmetric import rsa
-            self._rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        return self._rsa_key
+        with self._rsa_key_lock:
+            if self._rsa_key is None:
+                from cryptography.hazmat.primitives.asymmetric import rsa
+                self._rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            return self._rsa_key
 
     def get_shared(self, name):
         return self.state.get_shared(name)
 
-    def share(self, name, table):
-        self.state.share(name, table)
+    def share(self, name, table, owner: str = "admin"):
+        self.state.share(name, table, owner)
+
+
+def _urgent(req: protocol.Request) -> bool:
+    return bool(req.flag & FLAG_URGENT) or (req.body_kind == "function" and req.text in URGENT_FUNCTIONS)
+
+
+def _cancel_abandoned(s: Session) -> None:
+    """The client hung up while its job ran: nobody will read the reply, so stop the job -
+    unless it carries a clientId/seqNo, whose resend (on a new connection) expects its outcome."""
+    if not s.tagged_job:
+        s.ctx.cancel_event.set()
 
 
 def _bool(v: bool):
@@ -513,6 +691,3 @@ def _blocks(table: Table, size: int) -> Vector:
                 cols[name] = Vector(col.type, col.data[start:start + size], col.scale)
         parts.append(Table(cols, table.name))
     return Vector(ANY, parts)
-
-
-__all__ = ["Server", "ServerState", "np", "INT"]

@@ -7,13 +7,17 @@ the job, any later one with the same key (the resend, on whichever node) gets th
 or waits for the running job instead of running it again. A key whose first run was abandoned by
 a server shutdown is released, so its resend runs.
 
-Memory stays bounded: a client sends its requests one after another, so a new positive sequence
-number retires that client's finished entries with smaller numbers; beyond `max_entries` the
-oldest finished entries are evicted.
+Memory stays bounded three ways: a client sends its requests one after another, so a new
+positive sequence number retires that client's finished entries with smaller numbers; finished
+entries expire `ttl` seconds after they finished (a resend comes within seconds of a failover);
+and beyond `max_entries` entries or `max_bytes` of kept results the oldest finished ones go.
+An entry pushed out by the byte budget keeps its key but not its value: its resend gets an
+error instead of running the job a second time.
 """
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Set, Tuple
@@ -31,13 +35,19 @@ class Outcome:
     cancelled: bool = False
 
 
+DROPPED = ("The result of this request is no longer kept for a resend (the server's exactly-once "
+           "log was over its byte budget); the request ran once and is not run again.")
+
+
 class _Entry:
-    __slots__ = ("done", "outcome", "abandoned")
+    __slots__ = ("done", "outcome", "abandoned", "nbytes", "finished_at")
 
     def __init__(self):
         self.done = threading.Event()
         self.outcome: Optional[Outcome] = None
         self.abandoned = False
+        self.nbytes = 0
+        self.finished_at = 0.0
 
 
 def request_key(req) -> Optional[Key]:
@@ -49,11 +59,20 @@ def request_key(req) -> Optional[Key]:
 
 
 class RequestLog:
-    def __init__(self, max_entries: int = 10_000):
+    def __init__(self, max_entries: int = 10_000, max_bytes: int = 256 << 20, ttl: float = 300.0):
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.ttl = ttl
         self._lock = threading.Lock()
         self._entries: "OrderedDict[Key, _Entry]" = OrderedDict()
+        self._finished: "OrderedDict[Key, _Entry]" = OrderedDict()   # in the order they finished
         self._by_client: Dict[str, Set[int]] = {}
+        self._bytes = 0                                              # results kept by _finished
+
+    @property
+    def kept_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
 
     def __len__(self) -> int:
         with self._lock:
@@ -70,7 +89,7 @@ class RequestLog:
                 if outcome.cancelled and shutting_down():
                     self._abandon(key, entry)
                 else:
-                    self._finish(entry, outcome)
+                    self._finish(key, entry, outcome)
                 return outcome
             while not entry.done.wait(WAIT_SLICE):
                 cancel_check()
@@ -88,41 +107,56 @@ class RequestLog:
             for old in [s for s in seqs if s < seq]:
                 e = self._entries.get((client, old))
                 if e is None or e.done.is_set():
-                    self._entries.pop((client, old), None)
-                    seqs.discard(old)
-            seqs.add(seq)
+                    self._forget((client, old))
+            self._by_client.setdefault(client, set()).add(seq)
             self._evict()
             return entry, True
 
-    def _evict(self) -> None:
-        excess = len(self._entries) - self.max_entries
-        if excess <= 0:
-            return
-        victims = []
-        for k, e in self._entries.items():   # oldest first; running entries stay
-            if e.done.is_set():
-                victims.append(k)
-                if len(victims) == excess:
-                    break
-        for key in victims:
-            del self._entries[key]
-            seqs = self._by_client.get(key[0])
-            if seqs is not None:
-                seqs.discard(key[1])
-                if not seqs:
-                    del self._by_client[key[0]]
+    def _forget(self, key: Key) -> None:
+        self._entries.pop(key, None)
+        e = self._finished.pop(key, None)
+        if e is not None:
+            self._bytes -= e.nbytes
+        seqs = self._by_client.get(key[0])
+        if seqs is not None:
+            seqs.discard(key[1])
+            if not seqs:
+                del self._by_client[key[0]]
 
-    def _finish(self, entry: _Entry, outcome: Outcome) -> None:
-        entry.outcome = outcome
+    def _evict(self) -> None:
+        """Oldest finished entries first (running entries stay): expired ones, then beyond the
+        entry budget; then results beyond the byte budget are dropped (their keys stay)."""
+        now = time.monotonic()
+        while self._finished:
+            key, e = next(iter(self._finished.items()))
+            if now - e.finished_at <= self.ttl and len(self._entries) <= self.max_entries:
+                break
+            self._forget(key)
+        newest = next(reversed(self._finished), None)   # its resend may be waiting for it
+        for key, e in self._finished.items():
+            if self._bytes <= self.max_bytes or key == newest:
+                break
+            if e.nbytes:
+                self._bytes -= e.nbytes
+                e.nbytes = 0
+                e.outcome = Outcome(error=DROPPED)
+
+    def _finish(self, key: Key, entry: _Entry, outcome: Outcome) -> None:
+        from .limits import value_nbytes
+        nbytes = value_nbytes(outcome.value) if outcome.value is not None else 0
+        with self._lock:
+            entry.outcome = outcome
+            entry.finished_at = time.monotonic()
+            if self._entries.get(key) is entry:
+                entry.nbytes = nbytes
+                self._bytes += nbytes
+                self._finished[key] = entry
+                self._evict()
         entry.done.set()
 
     def _abandon(self, key: Key, entry: _Entry) -> None:
         with self._lock:
             if self._entries.get(key) is entry:
-                del self._entries[key]
-                self._by_client.get(key[0], set()).discard(key[1])
+                self._forget(key)
         entry.abandoned = True
         entry.done.set()
-
-
-__all__ = ["Outcome", "RequestLog", "request_key"]

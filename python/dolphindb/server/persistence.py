@@ -2,13 +2,13 @@
 atomically (temp file, fsync, rename) so a crash never leaves a torn table behind."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import zstandard
 
 from . import codec
+from .files import atomic_write
 
 SUFFIX = ".ddbt.zst"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -25,19 +25,7 @@ class TableStore:
         return self.dir / (name + SUFFIX)
 
     def save(self, name: str, table) -> None:
-        data = zstandard.ZstdCompressor(level=3).compress(codec.encode(table))
-        path = self._path(name)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(self.dir, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        atomic_write(self._path(name), zstandard.ZstdCompressor(level=3).compress(codec.encode(table)))
 
     def remove(self, name: str) -> None:
         try:
@@ -45,10 +33,16 @@ class TableStore:
         except FileNotFoundError:
             pass
 
+    def load(self, name: str):
+        """The table as last saved, or None."""
+        try:
+            raw = self._path(name).read_bytes()
+        except FileNotFoundError:
+            return None
+        return codec.decode_bytes(zstandard.ZstdDecompressor().decompress(raw, max_output_size=1 << 34))
+
     def load_all(self) -> dict:
-        tables = {}
-        for path in sorted(self.dir.glob("*" + SUFFIX)):
-            name = path.name[:-len(SUFFIX)]
-            raw = zstandard.ZstdDecompressor().decompress(path.read_bytes(), max_output_size=1 << 34)
-            tables[name] = codec.decode_bytes(raw)
-        return tables
+        for leftover in self.dir.glob("*" + SUFFIX + ".tmp"):   # a save cut short by a crash
+            leftover.unlink(missing_ok=True)
+        return {path.name[:-len(SUFFIX)]: self.load(path.name[:-len(SUFFIX)])
+                for path in sorted(self.dir.glob("*" + SUFFIX))}

@@ -8,6 +8,7 @@ from typing import List, Optional
 MAX_HEADER = 4096
 MAX_BODY = 64 << 20
 
+FLAG_URGENT = 1
 FLAG_ASYNC = 4
 FLAG_PICKLE = 8
 FLAG_CLEAR_MEMORY = 16
@@ -32,6 +33,12 @@ class SocketReader:
         if not chunk:
             raise EOFError("connection closed by peer")
         self.buf += chunk
+
+    def peek(self, n: int) -> bytes:
+        """The next n bytes, left in the buffer."""
+        while len(self.buf) < n:
+            self._fill()
+        return bytes(self.buf[:n])
 
     def read_exact(self, n: int) -> bytes:
         if n < 0:
@@ -85,6 +92,10 @@ def _int(text: str, default: int) -> int:
 
 
 def read_request(r: SocketReader) -> Request:
+    # Rejected at once rather than after a header line that never ends: a TLS ClientHello (the
+    # client has enableSSL and this server does not) has no newline where a header would.
+    if r.peek(3) != b"API":
+        raise ProtocolViolation(f"not an API request (it starts with {r.peek(3)!r})")
     line = r.read_until(b"\n", MAX_HEADER).decode("utf-8", "replace").rstrip("\r")
     parts = line.split(" ")
     if len(parts) < 3 or parts[0] not in ("API", "API2"):

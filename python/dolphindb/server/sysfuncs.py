@@ -10,7 +10,9 @@ import time
 
 import numpy as np
 
-from .lang.registry import ScriptError, builtin, lookup
+from .lang.library import _constant
+from .lang.registry import ScriptError, builtin
+from .users import GUEST, PRIVILEGES, privilege_name
 from .values import (ANY, BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, Scalar, Table, Vector)
 
 VERSION = "3.00.2.0 2024.01.01 LINUX x86_64"
@@ -27,6 +29,40 @@ def _str(v):
     if not isinstance(v, Scalar) or v.type not in (STRING, 17):
         raise ScriptError("The argument must be a string scalar")
     return v.value or ""
+
+
+def _is_admin(ctx) -> bool:
+    return _server(ctx).state.users.is_admin(ctx.user)
+
+
+def _require_admin(ctx, name: str) -> None:
+    if not _is_admin(ctx):
+        raise ScriptError(f"Only administrators can execute function [{name}].")
+
+
+def _sees_session(ctx, session) -> bool:
+    """getSessionMemoryStat / closeSessions: administrators reach every session, a user the
+    sessions it is logged in to, a guest only its own."""
+    if session.session_id == str(ctx.session_id) or _is_admin(ctx):
+        return True
+    return ctx.user != GUEST and session.ctx.user == ctx.user
+
+
+def _sees_job(ctx, job) -> bool:
+    """getConsoleJobs / cancelConsoleJob: administrators reach every job, others the jobs of
+    their user name. For guests that is every guest job: clients cancel a job from a second
+    connection (PROTOCOL.md §3.5), which is a different guest session."""
+    return _is_admin(ctx) or job.session.ctx.user == ctx.user
+
+
+def _check_reach(ctx, registry, keys, reaches, refusal) -> None:
+    """Raises refusal(item) for the first entry of `registry` (the server's sessions or jobs)
+    named in `keys` that the caller may not act on; unknown keys are ignored."""
+    with _server(ctx).lock:
+        found = [registry[k] for k in keys if k in registry]
+    for item in found:
+        if not reaches(ctx, item):
+            raise ScriptError(refusal(item))
 
 
 def _strings(values):
@@ -49,8 +85,9 @@ def login(ctx, user, password, encrypted=None):
             p = key.decrypt(base64.b64decode("".join(p.split())), padding.PKCS1v15()).decode()
         except Exception:
             raise ScriptError("The user name or password is incorrect.") from None
-    if not srv.state.authenticate(u, p):
-        raise ScriptError("The user name or password is incorrect.")
+    failure = srv.state.check_login(u, p, ctx.remote.rpartition(":")[0], lambda t: ctx.sleep(t) or True)
+    if failure is not None:
+        raise ScriptError(failure)
     ctx.user = u
     return Scalar(BOOL, 1)
 
@@ -78,8 +115,13 @@ def get_current_session_and_user(ctx):
 def close_sessions(ctx, session_ids):
     """Ends the given sessions (a scalar or vector of session ids): their connections are reset,
     their jobs cancelled. Closing one's own session breaks the connection of the running request."""
+    srv = _server(ctx)
     values = list(session_ids.data) if isinstance(session_ids, Vector) else [session_ids.value]
-    _server(ctx).drop_connections({str(int(v)) for v in values})
+    wanted = {str(int(v)) for v in values}
+    _check_reach(ctx, srv.sessions, wanted, _sees_session,
+                 lambda s: f"No privilege to close session {s.session_id}: only administrators can close "
+                           "the sessions of other users.")
+    srv.drop_connections(wanted)
     return None
 
 
@@ -110,7 +152,7 @@ def sleep(ctx, ms):
 def get_session_memory_stat(ctx):
     srv = _server(ctx)
     with srv.lock:
-        sessions = list(srv.sessions.values())
+        sessions = [s for s in srv.sessions.values() if _sees_session(ctx, s)]
     ms = lambda t: int(t * 1000)  # noqa: E731
     return Table({
         "userId": _strings(s.ctx.user for s in sessions),
@@ -234,7 +276,7 @@ def rpc(ctx, alias, fn, *args):
 def get_console_jobs(ctx, *args):
     srv = _server(ctx)
     with srv.lock:
-        jobs = list(srv.jobs.values())
+        jobs = [j for j in srv.jobs.values() if _sees_job(ctx, j)]
     return Table({
         "node": _strings(srv.alias for _ in jobs),
         "userID": _strings(j.session.ctx.user for j in jobs),
@@ -251,8 +293,12 @@ def get_console_jobs(ctx, *args):
 
 @builtin("cancelConsoleJob", 1, system=True)
 def cancel_console_job(ctx, ids):
-    values = ids.data if isinstance(ids, Vector) else [ids.value]
-    _server(ctx).cancel_jobs([str(v) for v in values])
+    srv = _server(ctx)
+    wanted = [str(v) for v in (ids.data if isinstance(ids, Vector) else [ids.value])]
+    _check_reach(ctx, srv.jobs, wanted, _sees_job,
+                 lambda j: f"No privilege to cancel job {j.job_id}: only administrators can cancel the "
+                           "jobs of other users.")
+    srv.cancel_jobs(wanted)
     return None
 
 
@@ -263,6 +309,8 @@ def get_node_type(ctx):
 
 @builtin("getEnv", 1, system=True)
 def get_env(ctx, name):
+    """Administrators only: the server's environment holds paths, and often secrets."""
+    _require_admin(ctx, "getEnv")
     return Scalar(STRING, os.environ.get(_str(name), ""))
 
 
@@ -271,4 +319,70 @@ def timestamp_now(ctx):
     return Scalar(TIMESTAMP, int(time.time() * 1000))
 
 
-__all__ = ["node_perf_rows", "lookup"]
+# -- users and privileges (users.py holds the rules) ---------------------------------------------
+for _name, _value in PRIVILEGES.items():
+    builtin(_name, 0)(_constant(Scalar(INT, _value)))
+
+
+def _user_call(ctx, name: str, action):
+    _require_admin(ctx, name)
+    try:
+        action(_server(ctx).state.users)
+    except ValueError as e:
+        raise ScriptError(str(e)) from None
+    except OSError as e:
+        raise ScriptError(f"Failed to save the user list: {e.strerror or e}. Nothing was changed.") from None
+    return None
+
+
+@builtin("createUser", 2, 4, system=True)
+def create_user(ctx, user, password, group_ids=None, is_admin=None):
+    return _user_call(ctx, "createUser", lambda users: users.create(_str(user), _str(password),
+                                                                    _flag(is_admin, False)))
+
+
+@builtin("deleteUser", 1, system=True)
+def delete_user(ctx, user):
+    return _user_call(ctx, "deleteUser", lambda users: users.delete(_str(user)))
+
+
+@builtin("getUserList", 0, system=True)
+def get_user_list(ctx):
+    _require_admin(ctx, "getUserList")
+    return _strings(_server(ctx).state.users.names())
+
+
+def _privilege_call(name):
+    def call(ctx, user, access, objs=None):
+        if not isinstance(access, Scalar) or access.type != INT:
+            raise ScriptError(f"The accessType of {name} must be a privilege type such as TABLE_READ")
+        try:
+            privilege = privilege_name(access.value)
+        except ValueError as e:
+            raise ScriptError(str(e)) from None
+        objects = ["*"] if objs is None else (list(objs.data) if isinstance(objs, Vector) else [_str(objs)])
+        return _user_call(ctx, name, lambda users: users.set_privilege(_str(user), name, privilege, objects))
+    return call
+
+
+for _action in ("grant", "deny", "revoke"):
+    builtin(_action, 2, 3, system=True)(_privilege_call(_action))
+
+
+@builtin("addAccessControl", 1, system=True)
+def add_access_control(ctx, table):
+    """Only the table's owner or an administrator may put a shared table under access control."""
+    state = _server(ctx).state
+    if isinstance(table, Table):
+        names = state.names_of(table)
+        if not names:
+            raise ScriptError("addAccessControl needs a shared table")
+        name = names[0]
+    else:
+        name = _str(table)
+        if state.get_shared(name) is None:
+            raise ScriptError(f"Can't find the shared table {name}")
+    if not _is_admin(ctx) and state.users.owner(name) != ctx.user:
+        raise ScriptError("Only administrators or the creator of the table can execute function [addAccessControl].")
+    state.users.add_access_control(name)
+    return None

@@ -26,6 +26,7 @@ class SessionContext:
         self.cancel_event = threading.Event()
         self.python_syntax = False           # request flag 2048
         self.output: List[str] = []          # print output when no emitter is attached
+        self.max_value_bytes = 0             # the largest value a variable may hold (0 = no limit)
 
     def emit(self, text: str) -> None:
         """Print output of the running job (an API2 MSG frame)."""
@@ -46,5 +47,5 @@ class SessionContext:
     # Shared tables live in the server; a bare session (tests) keeps them locally.
     def lookup_shared(self, name: str):
         if self.server is not None:
-            return self.server.get_shared(name)
+            return self.server.state.read_shared(name, self.user)
         return None

@@ -1,14 +1,15 @@
 """Evaluates the parsed script against a SessionContext. Operators are built-ins (registry)."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ..values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
                       TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
 from . import library, script  # noqa: F401  (library registers the built-ins)
-from .context import CancelledJob
 from .registry import BUILTINS, Builtin, ScriptError, lookup
-from .vals import (S, element, format_value, from_python, length, null_mask, table_rows, take_rows, truthy,
+from .vals import (S, element, table_rows, take_rows, truthy,
                    vector_of)
 
 MAX_DEPTH = 200
@@ -44,8 +45,9 @@ class Partial(Value):
     form = 0
     type = FUNCTIONDEF
 
-    def __init__(self, fn, args):
+    def __init__(self, fn, args, kwargs=None):
         self.fn, self.args = fn, args            # args: Values, or None for a hole
+        self.kwargs = kwargs or {}
         self.value, self.scale = "partial", 0
 
 
@@ -82,22 +84,39 @@ def call_function(ctx, name, args):
     return apply(ctx, fn, list(args), interp)
 
 
-def apply(ctx, fn, args, interp=None):
-    """Calls a function value (user function, built-in, lambda, partial) with evaluated args."""
+def apply(ctx, fn, args, interp=None, kwargs=None):
+    """Calls a function value (user function, built-in, lambda, partial) with evaluated args;
+    an empty argument (`f(a, , b)`) is None, `name=value` arguments arrive in kwargs."""
     interp = interp or Interpreter(ctx)
+    kwargs = kwargs or {}
     if isinstance(fn, Scalar) and fn.type in (STRING, SYMBOL):
         fn = interp.resolve_function(fn.value)
     if isinstance(fn, BuiltinRef):
         b = fn.builtin
-        b.check_arity(len(args))
-        return b.fn(ctx, *args)
+        while args and args[-1] is None:      # trailing empty arguments take the defaults
+            args = args[:-1]
+        b.check_arity(len(args) + len(kwargs))
+        if kwargs:
+            params = inspect.signature(b.fn).parameters
+            for k in kwargs:
+                if k not in params or k == "ctx":
+                    raise ScriptError(f"The function [{b.name}] doesn't have a parameter named '{k}'.")
+        return b.fn(ctx, *args, **kwargs)
     if isinstance(fn, Partial):
         filled, it = [], iter(args)
         for a in fn.args:
             filled.append(next(it, None) if a is None else a)
         filled.extend(it)
-        return apply(ctx, fn.fn, [a for a in filled if a is not None], interp)
+        while filled and filled[-1] is None:
+            filled.pop()
+        return apply(ctx, fn.fn, filled, interp, {**fn.kwargs, **kwargs})
     if isinstance(fn, FunctionValue):
+        if kwargs:
+            args = list(args) + [None] * (len(fn.params) - len(args))
+            for k, v in kwargs.items():
+                if k not in fn.params:
+                    raise ScriptError(f"The function [{fn.name}] doesn't have a parameter named '{k}'.")
+                args[fn.params.index(k)] = v
         if len(args) > len(fn.params):
             raise ScriptError(f"The function [{fn.name}] expects {len(fn.params)} argument(s), "
                               f"but the actual number of arguments is: {len(args)}")
@@ -204,7 +223,7 @@ class Interpreter:
             if not isinstance(value, Table):
                 raise ScriptError("Only a table can be shared")
             if self.ctx.server is not None:
-                self.ctx.server.share(stmt[2], value)
+                self.ctx.server.share(stmt[2], value, self.ctx.user)
             else:
                 self.ctx.variables[stmt[2]] = value
             return None
@@ -227,6 +246,9 @@ class Interpreter:
 
     # -- variables ---------------------------------------------------------------------------
     def assign(self, name, value):
+        if self.ctx.max_value_bytes:
+            from ..limits import check_value_size
+            check_value_size(value, self.ctx.max_value_bytes)
         if self.frames:
             self.frames[-1][name] = value
         else:
@@ -265,6 +287,9 @@ class Interpreter:
     def call_user(self, fn: FunctionValue, args):
         if len(self.frames) > MAX_DEPTH:
             raise ScriptError("Out of recursion depth.")
+        for name, a in zip(fn.params, args):
+            if a is None:
+                raise ScriptError(f"The argument [{name}] of the function [{fn.name or 'lambda'}] is not specified.")
         frame = dict(zip(fn.params, args))
         self.frames.append(frame)
         try:
@@ -302,11 +327,12 @@ class Interpreter:
                 fn = self.resolve_function(fexpr[1])
             else:
                 fn = self.eval(fexpr)
-            args = [self.eval_arg(a) for a in arg_exprs]
-            return apply(self.ctx, fn, args, self)
+            args, kwargs = self.eval_args(arg_exprs)
+            return apply(self.ctx, fn, args, self, kwargs)
         if kind == "partial":
-            fn = self.resolve_function(e[1][1])
-            return Partial(fn, [None if a is None else self.eval(a) for a in e[2]])
+            fn = self.resolve_function(e[1][1]) if e[1][0] == "var" else self.eval(e[1])
+            args, kwargs = self.eval_args([("empty",) if a is None else a for a in e[2]])
+            return Partial(fn, args, kwargs)
         if kind == "lambda":
             return FunctionValue(None, e[1], e[2])
         if kind == "vec":
@@ -336,6 +362,18 @@ class Interpreter:
         if handler is not None:
             return handler(self, e)
         raise ScriptError(f"Unsupported expression {kind}")
+
+    def eval_args(self, arg_exprs):
+        """Positional values (None for an empty argument) and keyword values of a call."""
+        args, kwargs = [], {}
+        for a in arg_exprs:
+            if a[0] == "kwarg":
+                kwargs[a[1]] = self.eval(a[2])
+            elif kwargs:
+                raise ScriptError("A positional argument can't follow a keyword argument.")
+            else:
+                args.append(None if a[0] == "empty" else self.eval_arg(a))
+        return args, kwargs
 
     def eval_arg(self, a):
         if a[0] == "star":   # count(*) inside a query counts the rows of the current table
@@ -474,5 +512,5 @@ def literal(e):
     raise ScriptError("bad literal")
 
 
-__all__ = ["run_script", "call_function", "apply", "FunctionValue", "BuiltinRef", "Partial", "Interpreter",
-           "CancelledJob", "format_value", "from_python", "length", "null_mask", "DOUBLE", "ARRAY_BASE"]
+
+from . import dfs, joins, tablefuncs, textfiles  # noqa: E402,F401  (register their built-ins; dfs also drop / meta-code nodes)

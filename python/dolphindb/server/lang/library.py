@@ -7,9 +7,9 @@ import uuid as _uuid
 
 import numpy as np
 
-from ..values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
+from ..values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
                       DECIMAL64, DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, MINUTE, MONTH,
-                      NANOTIME, NANOTIMESTAMP, NULL_INT, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING,
+                      NANOTIME, NANOTIMESTAMP, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING,
                       SYMBOL, TABLE, TIME, TIMESTAMP, TYPE_NAMES, UUID, VECTOR, VOID, ArrayVector, Dictionary,
                       Matrix, Scalar, Table, Vector, null_of, type_name)
 from . import ops  # noqa: F401  (registers the operators)
@@ -88,6 +88,13 @@ def keyed_table(ctx, keys, *args):
     return t
 
 
+def table_changing(ctx, t):
+    """Called before a table changes: a shared table under access control needs TABLE_WRITE."""
+    state = getattr(getattr(ctx, "server", None), "state", None)
+    if state is not None:
+        state.check_write(ctx.user, t)
+
+
 def table_changed(ctx, t):
     server = getattr(ctx, "server", None)
     state = getattr(server, "state", None)
@@ -100,9 +107,12 @@ def table_changed(ctx, t):
 _APPEND_LOCK = threading.RLock()
 
 
-def append_columns(t: Table, cols):
+def append_columns(t: Table, cols) -> int:
+    """Appends and returns the rows added (counted under the lock: other sessions append too)."""
     with _APPEND_LOCK:
+        before = t.rows
         _append_columns(t, cols)
+        return t.rows - before
 
 
 def _append_columns(t: Table, cols):
@@ -128,10 +138,10 @@ def _append_columns(t: Table, cols):
 
 
 def table_insert_columns(ctx, t, cols):
-    before = t.rows
-    append_columns(t, cols)
+    table_changing(ctx, t)
+    added = append_columns(t, cols)
     table_changed(ctx, t)
-    return t.rows - before
+    return added
 
 
 @builtin("tableInsert", 2, None)
@@ -264,6 +274,7 @@ def replace_column(ctx, t, name, value):
         raise ScriptError(f"Unrecognized column name {n}")
     if len(value) != t.rows:
         raise ScriptError("The new column must have the same length as the table")
+    table_changing(ctx, t)
     t.columns[n] = column_copy(value)
     table_changed(ctx, t)
     return t
@@ -364,10 +375,28 @@ def til(ctx, n):
 
 @builtin("seq", 2)
 def seq(ctx, a, b):
+    if isinstance(a, Scalar) and isinstance(b, Scalar) and a.type in TEMPORAL and a.type == b.type \
+            and a.value is not None and b.value is not None:     # 2024.01.01..2024.01.31
+        step = 1 if b.value >= a.value else -1
+        return make(a.type, np.arange(a.value, b.value + step, step), False)
     lo, hi = to_int(a), to_int(b)
     step = 1 if hi >= lo else -1
     rt = LONG if LONG in (a.type, b.type) else INT
     return make(rt, np.arange(lo, hi + step, step), False)
+
+
+@builtin("join", 2)
+def join(ctx, x, y):
+    """x <- y: a new vector of x's elements followed by y's."""
+    from .ops import cast
+    if isinstance(x, Table) or isinstance(y, Table):
+        raise ScriptError("join (<-) of tables is not supported; use tableInsert or unionAll")
+    a = x if isinstance(x, Vector) else vector_of([x])
+    b = cast(y, a.type) if y.type != a.type and a.type != ANY else y
+    b = b if isinstance(b, Vector) else vector_of([b])
+    if a.type == ANY:
+        return Vector(ANY, list(a.data) + (list(b.data) if b.type == ANY else [element(b, i) for i in range(len(b))]))
+    return Vector(a.type, np.concatenate([a.data, np.asarray(b.data, dtype=a.data.dtype)]), a.scale)
 
 
 @builtin("take", 2)
@@ -870,6 +899,7 @@ def undef(ctx, names, kind=None):
         ctx.functions.pop(n, None)
         server = getattr(ctx, "server", None)
         if kind is not None and kind.value == 4 and server is not None:   # SHARED
+            table_changing(ctx, server.state.get_shared(n))
             server.state.undef_shared(n)
     return None
 
@@ -877,7 +907,3 @@ def undef(ctx, names, kind=None):
 builtin("VAR", 0)(_constant(S(INT, 0)))
 builtin("SHARED", 0)(_constant(S(INT, 4)))
 builtin("DEF", 0)(_constant(S(INT, 1)))
-
-__all__ = ["TYPE_BY_NAME", "append_columns", "table_insert_columns", "set_column", "dict_set", "table_changed",
-           "table_from_columns", "CHAR", "SHORT", "DATEHOUR", "DATEMINUTE", "DATETIME", "DECIMAL32", "DECIMAL64",
-           "DECIMAL128", "FLOAT", "MINUTE", "MONTH", "NANOTIME", "SECOND", "TIME", "BLOB", "NULL_INT"]

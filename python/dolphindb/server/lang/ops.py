@@ -119,6 +119,10 @@ def _concat(a, b):
         if v.type in (STRING, SYMBOL):
             return v.data
         return np.array([format_scalar(s) for s in _scalars(v)], dtype=object)
+    if is_scalar(a) and is_scalar(b):
+        # Python's str concatenation: np.char would widen both to UCS-4 arrays (4x the bytes,
+        # several copies, all under the GIL) - seconds for a large string.
+        return make(STRING, np.asarray(strs(a).item() + strs(b).item(), dtype=object), _shape(a, b))
     r = np.char.add(strs(a).astype(str), strs(b).astype(str)).astype(object)
     return make(STRING, r, _shape(a, b))
 

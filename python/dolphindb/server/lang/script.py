@@ -11,7 +11,7 @@ from .registry import ScriptError
 KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", "continue", "share", "as",
             "select", "exec", "from", "where", "group", "by", "context", "order", "asc", "desc", "top",
             "limit", "update", "set", "delete", "insert", "into", "values", "and", "or", "not", "true",
-            "false", "NULL", "go", "having"}
+            "false", "NULL", "go", "having", "csort", "pivot"}
 OPERATORS = ["..", "->", "<-", "==", "!=", "<>", "<=", ">=", "&&", "||", "<<", ">>", "**",
              "+", "-", "*", "/", "\\", "%", "<", ">", "!", "&", "|", "^", "$", ":", "=", ",", ";",
              "(", ")", "[", "]", "{", "}", "."]
@@ -70,6 +70,10 @@ def tokenize(text: str):
                 tokens.append(Token("number", (m.group(1), m.group(2).lower()), line))
                 i = m.end()
                 continue
+        quoted_name = c == "_" and text.startswith('"', i + 1)    # _"any name": a column or variable
+        if quoted_name:
+            i += 1
+            c = '"'
         if c in "'\"":
             j, buf = i + 1, []
             while j < n and text[j] != c:
@@ -83,7 +87,7 @@ def tokenize(text: str):
                 j += 1
             if j >= n:
                 raise syntax_error(line, "unterminated string")
-            tokens.append(Token("string", "".join(buf), line))
+            tokens.append(Token("ident" if quoted_name else "string", "".join(buf), line))
             i = j + 1
             continue
         if c == "`":
@@ -115,25 +119,24 @@ def tokenize(text: str):
     return tokens
 
 
-BINARY = [  # lowest precedence first
-    ({"||", "or"}, "or"),
-    ({"&&", "and"}, "and"),
-    ({"==", "!=", "<>", "<", "<=", ">", ">=", "in"}, None),
-    ({"|", "^"}, None),
-    ({"&"}, None),
-    ({"<<", ">>"}, None),
-    ({":"}, None),
-    ({".."}, None),
-    ({"+", "-"}, None),
-    ({"*", "/", "\\", "%"}, None),
-    ({"$"}, None),
-    ({"**"}, None),
+BINARY = [  # lowest precedence first: the operator table of the DolphinDB reference
+    ({"||", "or"}, "or"),                              # 1
+    ({"&&", "and"}, "and"),                            # 2
+    ({"==", "!=", "<>", "<", "<=", ">", ">=", "in"}, None),   # 3
+    ({"|"}, None),                                     # 4
+    ({"^"}, None),                                     # 5
+    ({"&"}, None),                                     # 6
+    ({"<<", ">>"}, None),                              # 7
+    ({"+", "-"}, None),                                # 8
+    ({"*", "/", "\\", "%", "**", "$", "<-"}, None),    # 10 (cast $ and join <- too)
+    ({":", ".."}, None),                               # 15: binds tighter than * and +
 ]
+COMPARISON_LEVEL = 2
 OP_NAMES = {"||": "or", "or": "or", "&&": "and", "and": "and", "==": "eq", "!=": "ne", "<>": "ne", "<": "lt",
             "<=": "le", ">": "gt", ">=": "ge", "in": "in", "|": "bitOr", "^": "bitXor", "&": "bitAnd",
             "<<": "lshift", ">>": "rshift", ":": "pair", "..": "seq", "+": "add", "-": "sub", "*": "mul",
-            "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow"}
-CLAUSES = {"from", "where", "group", "context", "order", "limit", "having"}
+            "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow", "<-": "join"}
+CLAUSES = {"from", "where", "group", "context", "order", "limit", "having", "csort", "pivot"}
 
 
 class Parser:
@@ -141,6 +144,8 @@ class Parser:
         self.toks = tokenize(text)
         self.i = 0
         self.sql_conditions = False    # inside where/having, "=" means "=="
+        self.no_pair = 0               # inside a {key: value} literal, ':' separates
+        self.meta_depth = 0            # inside <meta code>, a '>' before the end of an expression closes it
 
     # -- token helpers -----------------------------------------------------------------------
     @property
@@ -180,6 +185,10 @@ class Parser:
         if message is None:
             message = f"Cannot recognize the token {t.value if t.value is not None else 'end of script'}"
         return syntax_error(t.line, message)
+
+    def closes_meta(self):
+        nxt = self.peek()
+        return nxt.kind in ("nl", "eof") or (nxt.kind == "op" and nxt.value in (")", ";", ",", "]", "}"))
 
     def skip_nl(self):
         while self.at("nl") or self.at_op(";"):
@@ -291,6 +300,9 @@ class Parser:
             if t.value == "go":
                 self.next()
                 return ("void",)
+        if t.kind == "ident" and t.value == "drop" and self.peek().kind == "ident" and \
+                self.peek().value in ("database", "table"):
+            return self.drop()
         if t.kind == "ident" and t.value == "undef" and self.peek().kind == "ident" and self.peek().value == "all":
             self.next(), self.next()
             return ("undefall",)
@@ -315,15 +327,37 @@ class Parser:
         if self.at_op("=") and e[0] in ("index", "member"):
             self.next()
             return ("setitem", e, self.expr())
-        if self.at_op("<-"):
-            self.next()
-            return ("expr", ("call", ("var", "append!"), [e, self.expr()]))
+        if e[0] == "bin" and e[1] == "join":      # `x <- y` as a statement appends to x in place
+            return ("expr", ("call", ("var", "append!"), [e[2], e[3]]))
         return ("expr", e)
+
+    def drop(self):
+        """drop database [if exists] <path> | drop table [if exists] <path>.<name>"""
+        self.next()
+        what = self.next().value
+        if_exists = False
+        if self.at_kw("if"):
+            self.next()
+            if not (self.at("ident") and self.tok.value == "exists"):
+                raise self.error("Expected 'exists'")
+            self.next()
+            if_exists = True
+        path = self.primary()
+        table = None
+        if what == "table":
+            self.expect_op(".")
+            t = self.next()
+            table = ("lit", t.value, "string") if t.kind in ("string", "ident") else None
+            if table is None:
+                raise self.error("Expected a table name")
+        return ("expr", ("drop", what, path, table, if_exists))
 
     def params(self):
         self.expect_op("(")
         names = []
         while not self.at_op(")"):
+            if self.at("ident") and self.tok.value == "mutable" and self.peek().kind == "ident":
+                self.next()
             names.append(self.next().value)
             if self.at_op(","):
                 self.next()
@@ -340,7 +374,11 @@ class Parser:
         left = self.binary(level + 1)
         ops = BINARY[level][0]
         while (self.tok.kind in ("op", "kw")) and (self.tok.value in ops or (
-                self.sql_conditions and level == 2 and self.tok.value == "=")):
+                self.sql_conditions and level == COMPARISON_LEVEL and self.tok.value == "=")):
+            if self.meta_depth and self.tok.value == ">" and self.closes_meta():
+                break
+            if self.no_pair and self.tok.value == ":":
+                break
             op = self.next().value
             op = "==" if op == "=" else op
             right = self.binary(level + 1)
@@ -375,7 +413,7 @@ class Parser:
                     e = ("call", ("var", name), [e] + self.args(")"))
                 else:
                     e = ("member", e, name)
-            elif self.at_op("{") and e[0] == "var":
+            elif self.at_op("{") and e[0] in ("var", "lambda"):
                 self.next()
                 parts = []
                 while not self.at_op("}"):
@@ -383,7 +421,7 @@ class Parser:
                         parts.append(None)
                         self.next()
                         continue
-                    parts.append(self.expr())
+                    parts.append(self.argument())
                     if self.at_op(","):
                         self.next()
                         if self.at_op("}"):
@@ -396,22 +434,41 @@ class Parser:
     def args(self, close):
         self.next()
         out = []
+        expect_value = False
         while not self.at_op(close):
+            if self.at_op(",") and close == ")":      # f(a, , b): an empty argument
+                out.append(("empty",))
+                self.next()
+                expect_value = True
+                continue
+            expect_value = False
             if self.at_op("*") and self.peek().kind == "op" and self.peek().value in (close, ","):
                 self.next()
                 out.append(("star",))
             else:
-                a = self.expr()
+                a = self.argument()
                 if self.at_kw("as"):
                     self.next()
                     a = ("alias", a, self.next().value)
                 out.append(a)
             if self.at_op(","):
                 self.next()
+                expect_value = True
             elif not self.at_op(close):
                 raise self.error()
+        if expect_value and close == ")" and out:
+            out.append(("empty",))
         self.next()
         return out
+
+    def argument(self):
+        """An argument of a call or partial application; `name=value` is a keyword argument."""
+        if self.tok.kind in ("ident", "kw") and self.peek().kind == "op" and self.peek().value == "=" \
+                and not self.sql_conditions:
+            name = self.next().value
+            self.next()
+            return ("kwarg", name, self.expr())
+        return self.expr()
 
     def primary(self):
         t = self.tok
@@ -433,7 +490,7 @@ class Parser:
         if t.kind == "symbols":
             self.next()
             return ("symbols", t.value)
-        if t.kind == "kw" and t.value in ("set", "values", "top", "limit", "asc", "desc", "go") \
+        if t.kind == "kw" and t.value in ("set", "values", "top", "limit", "asc", "desc", "go", "pivot") \
                 and self.peek().kind == "op" and self.peek().value == "(":
             self.next()
             return ("var", t.value)        # a function whose name is also an SQL word: set(...)
@@ -485,6 +542,37 @@ class Parser:
             return e
         if self.at_op("["):
             return ("vec", self.args("]"))
+        if self.at_op("<"):                         # <expression>: meta code
+            self.next()
+            self.meta_depth += 1
+            try:
+                body = self.select() if self.at_kw("select", "exec") else self.expr()
+            finally:
+                self.meta_depth -= 1
+            self.expect_op(">")
+            return ("meta", body)
+        if self.at_op("{"):                         # {key: value, ...}: a dictionary
+            self.next()
+            keys, values = [], []
+            while not self.at_op("}"):
+                k = self.next()
+                if k.kind in ("ident", "kw", "string"):
+                    keys.append(("lit", k.value, "string"))
+                elif k.kind == "symbols" and len(k.value) == 1:
+                    keys.append(("lit", k.value[0], "string"))
+                else:
+                    self.i -= 1
+                    keys.append(self.unary())
+                self.expect_op(":")
+                self.no_pair += 1
+                try:
+                    values.append(self.expr())
+                finally:
+                    self.no_pair -= 1
+                if self.at_op(","):
+                    self.next()
+            self.next()
+            return ("call", ("var", "dict"), [("vec", keys), ("tuple", values), ("lit", True, "bool")])
         raise self.error()
 
     def number(self, t):
@@ -534,28 +622,29 @@ class Parser:
             self.next()
             source = self.postfix(self.primary())
         q = {"kind": kind, "items": items, "from": source, "where": [], "group": None, "context": None,
-             "order": [], "limit": None, "top": top, "having": None}
+             "order": [], "limit": None, "top": top, "having": None, "csort": [], "pivot": None}
         while True:
             self.skip_nl_before(CLAUSES)
             if self.at_kw("where"):
                 self.next()
                 q["where"] = self.conditions()
-            elif self.at_kw("group") or self.at_kw("context"):
-                which = "group" if self.next().value == "group" else "context"
+            elif self.at_kw("group") or self.at_kw("context") or self.at_kw("pivot"):
+                which = self.next().value
                 self.expect_kw("by")
                 q[which] = self.conditions()
             elif self.at_kw("having"):
                 self.next()
                 q["having"] = self.conditions()
-            elif self.at_kw("order"):
-                self.next()
-                self.expect_kw("by")
+            elif self.at_kw("order") or self.at_kw("csort"):
+                which = "order" if self.next().value == "order" else "csort"
+                if which == "order":
+                    self.expect_kw("by")
                 while True:
                     e = self.expr()
                     desc = False
                     if self.at_kw("asc", "desc"):
                         desc = self.next().value == "desc"
-                    q["order"].append((e, desc))
+                    q[which].append((e, desc))
                     if not self.at_op(","):
                         break
                     self.next()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import ANY, BOOL, INT, LONG, STRING, SYMBOL, VOID, ArrayVector, Scalar, Table, Vector
+from ..values import BOOL, INT, LONG, VOID, ArrayVector, Scalar, Table, Vector
+from . import dfs
 from .registry import BUILTINS, ScriptError
 from .vals import as_array, column_copy, element, table_rows, take_rows, truthy
 
@@ -108,19 +109,26 @@ def select(interp, q):
         table = Table({"_": Vector(INT, np.zeros(1, dtype=np.int32))})
     else:
         table = source_table(interp, q["from"])
+        if isinstance(table, dfs.DfsTable):      # reads only the partitions the where clause can touch
+            table = dfs.scan(interp, table, q["where"])
     if q["where"]:
         table = table_rows(table, where_mask(interp, table, q["where"]))
     items = []
-    for i, item in enumerate(q["items"]):
+    for item in q["items"]:
         if item[0] == "star":
             items.extend(("item", ("var", name), name) for name in table.columns)
         else:
             items.append(item)
     source_rows = table
-    if q["group"]:
-        result = group_by(interp, table, q["group"], items)
+    limit = _limit(interp, q)
+    if q.get("pivot"):
+        result = pivot_by(interp, table, q["pivot"], items)
+    elif q["group"]:
+        result = group_by(interp, table, q["group"], items, q["having"])
     elif q["context"]:
-        result = context_by(interp, table, q["context"], items)
+        # csort orders, having filters and top/limit cut each group, not the whole result
+        result = context_by(interp, table, q["context"], items, q.get("csort"), q["having"], limit)
+        limit = None
     else:
         cols, names = [], []
         for i, (_, expr, name) in enumerate(items):
@@ -132,28 +140,11 @@ def select(interp, q):
             n = table.rows
         result = Table({nm: broadcast(c, n) for nm, c in zip(unique_names(names), cols)})
     if q["order"]:
-        keys = []
         # Without grouping, result row i is source row i: order keys may name unselected columns.
         scope = source_rows if not (q["group"] or q["context"]) and result.rows == source_rows.rows else result
-        for expr, desc in reversed(q["order"]):
-            v = eval_on(interp, scope, expr)
-            arr = as_array(v)
-            if arr.dtype == object:
-                arr = np.unique(arr.astype(str), return_inverse=True)[1]
-            keys.append(-arr.astype(np.float64) if desc else arr)
-        result = table_rows(result, np.lexsort(keys))
-    limit = None
-    if q["top"] is not None:
-        limit = (0, interp.eval(q["top"]).value)
-    elif q["limit"] is not None:
-        start = 0 if q["limit"][0] is None else interp.eval(q["limit"][0]).value
-        limit = (start, interp.eval(q["limit"][1]).value)
+        result = table_rows(result, sort_order(interp, scope, q["order"]))
     if limit is not None:
-        start, count = limit
-        if count < 0:
-            result = table_rows(result, np.arange(max(0, result.rows + count), result.rows))
-        else:
-            result = table_rows(result, np.arange(start, min(result.rows, start + count)))
+        result = apply_limit(result, limit)
     if q["kind"] == "exec":
         cols = list(result.columns.values())
         if len(cols) == 1:
@@ -163,6 +154,39 @@ def select(interp, q):
             return col
         return result
     return result
+
+
+def _limit(interp, q):
+    """(start, count) of the top or limit clause, or None."""
+    if q["top"] is not None:
+        return 0, interp.eval(q["top"]).value
+    if q["limit"] is not None:
+        start = 0 if q["limit"][0] is None else interp.eval(q["limit"][0]).value
+        return start, interp.eval(q["limit"][1]).value
+    return None
+
+
+def apply_limit(table, limit):
+    start, count = limit
+    if count < 0:
+        return table_rows(table, np.arange(max(0, table.rows + count), table.rows))
+    return table_rows(table, np.arange(start, min(table.rows, start + count)))
+
+
+def sort_order(interp, table, keys_desc):
+    """Row order of `table` by (expression, descending) keys, stable."""
+    keys = []
+    for expr, desc in reversed(keys_desc):
+        arr = as_array(eval_on(interp, table, expr))
+        if arr.dtype == object:
+            arr = np.unique(arr.astype(str), return_inverse=True)[1]
+        keys.append(-arr.astype(np.float64) if desc else arr)
+    return np.lexsort(keys)
+
+
+def group_passes(interp, table, having) -> bool:
+    """Whether a group (its rows as a table) satisfies every having condition."""
+    return all(truthy(eval_on(interp, table, cond)) for cond in having)
 
 
 def _is_aggregate(expr):
@@ -197,7 +221,7 @@ def group_keys(interp, table, exprs):
     return keys, names, gid, first_rows, len(groups)
 
 
-def group_by(interp, table, exprs, items):
+def group_by(interp, table, exprs, items, having=None):
     keys, key_names, gid, first_rows, ngroups = group_keys(interp, table, exprs)
     out_names = list(key_names)
     out_cols = [take_rows(k, first_rows) for k in keys]
@@ -221,7 +245,12 @@ def group_by(interp, table, exprs, items):
             col = vector_of(values)
         out_names.append(name or default_name(expr, i))
         out_cols.append(col)
-    return Table(dict(zip(unique_names(out_names), out_cols)))
+    result = Table(dict(zip(unique_names(out_names), out_cols)))
+    if having:
+        kept = [g for g in range(ngroups)
+                if group_passes(interp, table_rows(table, order[bounds[g]:bounds[g + 1]]), having)]
+        result = table_rows(result, np.array(kept, dtype=np.int64))
+    return result
 
 
 def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
@@ -275,7 +304,42 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
     return make(col.type, np.where(counts > 0, r, NULL_INT[col.type]).astype(np.int64), False)
 
 
-def context_by(interp, table, exprs, items):
+def pivot_by(interp, table, exprs, items):
+    """One row per distinct value of the leading pivot expressions, one column per distinct value
+    of the last (both sorted); a cell is the item evaluated on its rows (the last value when that
+    gives several)."""
+    if len(exprs) < 2:
+        raise ScriptError("pivot by needs at least two columns")
+    if len(items) != 1:
+        raise ScriptError("This server supports one selected expression with pivot by")
+    keys, key_names, gid, first_rows, ngroups = group_keys(interp, table, exprs[:-1])
+    labels = as_array(eval_on(interp, table, exprs[-1]))
+    values, cid = np.unique(labels.astype(str) if labels.dtype == object else labels, return_inverse=True)
+    label_of = {c: element(eval_on(interp, table, exprs[-1]), int(np.flatnonzero(cid == c)[0]))
+                for c in range(len(values))}
+    out = {name: take_rows(k, first_rows) for name, k in zip(key_names, keys)}
+    expr = items[0][1]
+    for c in range(len(values)):
+        cells = []
+        for g in range(ngroups):
+            rows = np.flatnonzero((gid == g) & (cid == c))
+            if not len(rows):
+                cells.append(Scalar(VOID, None))
+                continue
+            v = eval_on(interp, table_rows(table, rows), expr)
+            cells.append(v if isinstance(v, Scalar) else element(v, len(v) - 1))
+        from .vals import format_value, vector_of
+        out[_pivot_column_name(format_value(label_of[c]))] = vector_of(cells)
+    return Table(out)
+
+
+def _pivot_column_name(text: str) -> str:
+    if text and (text[0].isalpha() or text[0] == "_") and all(ch.isalnum() or ch == "_" for ch in text):
+        return text
+    return "C" + "".join(ch if ch.isalnum() else "_" for ch in text)
+
+
+def context_by(interp, table, exprs, items, csort=None, having=None, limit=None):
     keys, key_names, gid, first_rows, ngroups = group_keys(interp, table, exprs)
     order = np.argsort(gid, kind="stable")
     bounds = np.searchsorted(gid[order], np.arange(ngroups + 1))
@@ -283,10 +347,15 @@ def context_by(interp, table, exprs, items):
     for g in range(ngroups):
         rows = order[bounds[g]:bounds[g + 1]]
         sub = table_rows(table, rows)
+        if csort:
+            sub = table_rows(sub, sort_order(interp, sub, csort))
+        if having and not group_passes(interp, sub, having):
+            continue
         cols = {}
         for i, (_, expr, name) in enumerate(items):
-            cols[name or default_name(expr, i)] = broadcast(eval_on(interp, sub, expr), len(rows))
-        parts.append(Table(cols))
+            cols[name or default_name(expr, i)] = broadcast(eval_on(interp, sub, expr), sub.rows)
+        part = Table(cols)
+        parts.append(apply_limit(part, limit) if limit is not None else part)
     return concat_tables(parts) if parts else Table({name or default_name(expr, i): Vector(VOID, None, length_=0)
                                                      for i, (_, expr, name) in enumerate(items)})
 
@@ -301,8 +370,11 @@ def concat_tables(parts):
 
 def update(interp, target, sets, where):
     table = source_table(interp, target)
+    if isinstance(table, dfs.DfsTable):
+        return dfs.update(interp, table, sets, where)
     mask = where_mask(interp, table, where) if where else None
-    from .library import set_column, table_changed
+    from .library import set_column, table_changed, table_changing
+    table_changing(interp.ctx, table)
     from .ops import cast
     for name, expr in sets:
         value = eval_on(interp, table, expr)
@@ -326,7 +398,11 @@ def update(interp, target, sets, where):
 
 def delete(interp, target, where):
     table = source_table(interp, target)
+    if isinstance(table, dfs.DfsTable):
+        return dfs.delete(interp, table, where)
     keep = ~where_mask(interp, table, where) if where else np.zeros(table.rows, dtype=bool)
+    from .library import table_changing
+    table_changing(interp.ctx, table)
     for name, col in list(table.columns.items()):
         table.columns[name] = take_rows(col, keep)
     from .library import table_changed
@@ -337,20 +413,17 @@ def delete(interp, target, where):
 def insert(interp, target, cols, values):
     table = source_table(interp, target)
     vals = [interp.eval(v) for v in values]
-    names = cols or list(table.columns)
+    is_dfs = isinstance(table, dfs.DfsTable)
+    schema = table.column_types() if is_dfs else [(name, col.type) for name, col in table.columns.items()]
+    names = cols or [name for name, _ in schema]
     if len(vals) != len(names):
         raise ScriptError("The number of values doesn't match the number of columns")
     from .library import table_insert_columns
     by_name = dict(zip(names, vals))
     n = max((len(v) if isinstance(v, Vector) else 1) for v in vals)
-    row = []
-    for name, col in table.columns.items():
-        if name in by_name:
-            row.append(by_name[name])
-        else:
-            row.append(Scalar(col.type, None))
-    table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
+    row = [by_name[name] if name in by_name else Scalar(t, None) for name, t in schema]
+    if is_dfs:
+        dfs.dfs_append(interp.ctx, table, [broadcast(v, n) for v in row])
+    else:
+        table_insert_columns(interp.ctx, table, [broadcast(v, n) for v in row])
     return None
-
-
-__all__ = ["run_sql", "STRING", "SYMBOL", "ANY", "LONG"]

@@ -5,7 +5,7 @@ import datetime as _dt
 
 import numpy as np
 
-from ..values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
+from ..values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
                       DECIMAL64, DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
                       NANOTIMESTAMP, NULL_INT, OBJECT_TYPES, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME,
                       TIMESTAMP, UUID, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector,
@@ -195,7 +195,7 @@ def vector_of(items) -> Value:
     """[a, b, c] literal: a typed vector when homogeneous, else an ANY vector."""
     if not items:
         return Vector(DOUBLE, np.empty(0, dtype=np.float64))
-    if all(isinstance(i, Scalar) for i in items):
+    if all(type(i) is Scalar for i in items):     # handles and meta code stay objects of a tuple
         types = {i.type for i in items if i.type != VOID}
         if not types:
             return Vector(ANY, list(items))
@@ -226,7 +226,7 @@ def column_copy(v):
 def take_rows(col, idx):
     """Rows idx (int array or bool mask) of a column."""
     if isinstance(col, ArrayVector):
-        idx = np.arange(len(col))[idx] if getattr(idx, "dtype", None) == bool else np.asarray(idx)
+        idx = np.arange(len(col))[idx] if getattr(idx, "dtype", None) == np.bool_ else np.asarray(idx)
         counts = np.diff(col.offsets)[idx]
         offsets = np.zeros(len(idx) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
@@ -234,7 +234,7 @@ def take_rows(col, idx):
         data = np.concatenate(parts) if parts else col.values.data[:0]
         return ArrayVector(col.type, offsets, Vector(col.values.type, data, col.values.scale))
     if col.data is None:
-        n = int(np.count_nonzero(idx)) if getattr(idx, "dtype", None) == bool else len(idx)
+        n = int(np.count_nonzero(idx)) if getattr(idx, "dtype", None) == np.bool_ else len(idx)
         return Vector(col.type, None, length_=n)
     if isinstance(col.data, list):
         arr = np.empty(len(col.data), dtype=object)
@@ -329,6 +329,3 @@ def format_value(v) -> str:
         return "\n".join(f"{format_value(element(v.keys, i))}->{format_value(element(v.values, i))}"
                          for i in range(len(v.keys)))
     return str(v)
-
-
-__all__ = [n for n in dir() if not n.startswith("_")] + ["Matrix", "Dictionary", "Table", "ARRAY_BASE"]
