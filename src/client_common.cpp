@@ -94,7 +94,7 @@ ddb::ConnectionEventSink eventSink(py::object callback) {
     if (callback.is_none()) return {};
     auto cb = gilSafe(std::move(callback));
     return [cb](const ddb::ConnectionEvent& e) {
-        static const char* kinds[] = {"reconnect", "failover", "resend", "give_up"};
+        static const char* kinds[] = {"reconnect", "failover", "resend", "give_up", "attempt_failed"};
         py::gil_scoped_acquire gil;
         try {
             (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(),

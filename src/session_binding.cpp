@@ -134,6 +134,19 @@ public:
         reopenOnNextRequest_ = false;
     }
 
+    void setStartup(const std::string& script) {
+        py::gil_scoped_release release;
+        Exclusive exclusive(*this);   // after a request in flight, never during its reconnect
+        if (conn_) conn_->setStartup(script);
+    }
+
+    // A request (or a connect) holds the request lock: another thread is using the session.
+    bool busy() {
+        if (!mu_.try_lock()) return true;
+        mu_.unlock();
+        return false;
+    }
+
     bool isOpen() {
         std::lock_guard<std::mutex> lock(connMu_);
         return conn_ && conn_->isOpen();
@@ -246,6 +259,8 @@ void registerSession(py::module_& m) {
         .def("upload", &SessionCore::upload, py::arg("names"), py::arg("objects"), py::arg("flag"),
              py::arg("compress_methods") = py::none())
         .def("close", &SessionCore::close)
+        .def("set_startup", &SessionCore::setStartup, py::arg("script"))
+        .def("busy", &SessionCore::busy)
         .def("is_open", &SessionCore::isOpen)
         .def("session_id", &SessionCore::sessionId)
         .def("node", &SessionCore::node)

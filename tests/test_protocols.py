@@ -56,6 +56,8 @@ FLAG_CASES = [
     ({"protocol": keys.PROTOCOL_ARROW}, 32800),
     ({"compress": True}, 96),                               # DEFAULT + compress -> DDB
     ({"compress": True, "protocol": keys.PROTOCOL_DDB}, 96),
+    ({"compress": True, "protocol": keys.PROTOCOL_PICKLE}, 96),   # accepted, DDB on the wire (official)
+    ({"compress": True, "enablePickle": True}, 96),
     ({"python": True, "protocol": keys.PROTOCOL_DDB}, 2080),
     ({"parser": "python", "protocol": keys.PROTOCOL_DDB}, 2080),
     ({"parser": keys.ParserType.Python, "protocol": keys.PROTOCOL_DDB}, 2080),
@@ -113,10 +115,9 @@ def test_pickle_per_request_flags_and_ddb_only_requests():
 def test_option_errors_keep_the_official_texts():
     with pytest.raises(RuntimeError, match="^The Arrow protocol does not support compression.$"):
         ddb.Session(protocol=keys.PROTOCOL_ARROW, compress=True)
-    with pytest.raises(RuntimeError, match="^The Pickle protocol does not support compression.$"):
-        ddb.Session(protocol=keys.PROTOCOL_PICKLE, compress=True)
-    with pytest.raises(RuntimeError, match="^The Pickle protocol does not support compression.$"):
-        ddb.Session(enablePickle=True, compress=True)
+    for protocol in (keys.PROTOCOL_DDB, keys.PROTOCOL_PICKLE, keys.PROTOCOL_ARROW):
+        with pytest.raises(RuntimeError, match="^When enablePickle=true, the parameter protocol must not be specified. $"):
+            ddb.Session(enablePickle=True, protocol=protocol)
     assert ddb.Session(enablePickle=False).protocol == keys.PROTOCOL_DDB
     assert ddb.Session(compress=True).protocol == keys.PROTOCOL_DDB
     assert ddb.Session().protocol == keys.PROTOCOL_PICKLE

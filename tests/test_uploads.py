@@ -210,8 +210,8 @@ CELL_ERRORS = [
     (pd.DataFrame({"a": [[1, 2], [3]], "b": [[1], pd.NA]}), 'The value <NA> (column "b", row 1) must be of LONG type.'),
     (corpus.typed(pd.DataFrame({"a": [[1], None]}), {"a": keys.DT_DATE_ARRAY}),
      'The value None (column "a", row 1) must be of DATE[] type.'),
-    (pd.DataFrame({"a": [[1, "x"], [2]]}), "Cannot create an ArrayVector with mixing incompatible types."),
-    (pd.DataFrame({"a": [[[1], [2]], [[3]]]}), "Cannot create an ArrayVector with mixing incompatible types."),
+    (pd.DataFrame({"a": [[1, "x"], [2]]}), "Not allowed to create a vector with type ANY[]"),       # official texts
+    (pd.DataFrame({"a": [[[1], [2]], [[3]]]}), "Not allowed to create a vector with type UNKNOWN[]"),
     (pd.DataFrame({"a": [[b"x"], [b"y"]]}), "Not allowed to create a vector with type BLOB[]"),
     (corpus.typed(pd.DataFrame({"a": [["x"]]}), {"a": keys.DT_SYMBOL_ARRAY}), "Cannot convert pandas dtype object to SYMBOL[]."),
 ]

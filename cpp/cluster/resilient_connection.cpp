@@ -163,8 +163,8 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
     conn_.close();
     const auto deadline = Clock::now() + std::chrono::milliseconds(resilience_.giveUpAfterMs);
     int backoff = resilience_.firstBackoffMs;
-    std::string failures;
     int passes = 0;
+    std::vector<std::string> tried;   // the nodes of the last pass, in order
     for (;;) {
         // One pass: the preferred node, then every node once, starting after the current one
         // (the node that just failed comes last: it may have come back).
@@ -182,9 +182,10 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
             size_t i = resilience_.highAvailability ? (current_ + k) % nodes_.size() : current_;
             if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
         }
-        failures.clear();
+        tried.clear();
         for (size_t i : order) {
             if (aborted_) throw NetworkError("Connection to " + from.str() + " was aborted");
+            tried.push_back(nodes_[i].str());
             try {
                 open(nodes_[i]);
             } catch (const AuthenticationError&) {
@@ -195,10 +196,10 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
                 // The startup script's own error is the caller's; a node that says it cannot
                 // serve (§8.4) is skipped like an unreachable one.
                 if (classifyServerError(e.response).kind == ServerErrorKind::Ordinary) throw;
-                failures += (failures.empty() ? "" : "; ") + nodes_[i].str() + ": " + e.what();
+                emit(ConnectionEvent::Kind::AttemptFailed, from, nodes_[i], e.what());
                 continue;
             } catch (const Error& e) {
-                failures += (failures.empty() ? "" : "; ") + nodes_[i].str() + ": " + e.what();
+                emit(ConnectionEvent::Kind::AttemptFailed, from, nodes_[i], e.what());
                 continue;
             }
             current_ = i;
@@ -221,10 +222,16 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
         backoff = std::min(backoff * 2, resilience_.maxBackoffMs);
         preferred.reset();
     }
-    // The official texts, then what each node said.
+    // The official text and the nodes tried. What each node said went out with every attempt
+    // (AttemptFailed): users count those lines, so the summary does not repeat it.
     std::string text = (resilience_.highAvailability ? std::string("Connect to nodes") : "Connect to " + from.str()) +
-                       " failed after " + std::to_string(passes) + " reconnect attempts. " + failures +
-                       (reason.empty() ? "" : " (reconnecting because: " + reason + ")");
+                       " failed after " + std::to_string(passes) + " reconnect attempts.";
+    if (resilience_.highAvailability) {
+        text += " Tried:";
+        for (size_t k = 0; k < tried.size(); ++k) text += (k ? ", " : " ") + tried[k];
+        text += ".";
+    }
+    if (!reason.empty()) text += " (reconnecting because: " + reason + ")";
     emit(ConnectionEvent::Kind::GiveUp, from, Node{}, text);
     throw NetworkError(text);
 }

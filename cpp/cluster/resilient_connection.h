@@ -40,7 +40,7 @@ struct ResilienceOptions {
 };
 
 struct ConnectionEvent {
-    enum class Kind { Reconnect, Failover, Resend, GiveUp } kind;
+    enum class Kind { Reconnect, Failover, Resend, GiveUp, AttemptFailed } kind;   // AttemptFailed: one node, one try
     Node from;
     Node to;                     // empty host for Resend / GiveUp
     std::string reason;
@@ -105,6 +105,9 @@ public:
     void setReadTimeout(int ms);
     const ConnectOptions& options() const { return options_; }
     const ResilienceOptions& resilience() const { return resilience_; }
+    // The script every later new session runs (Session.setInitScript); not thread-safe against
+    // a request in flight: the caller holds its request lock.
+    void setStartup(std::string script) { resilience_.startup = std::move(script); }
 
     uint64_t reconnects() const { return reconnects_; }
     uint64_t failovers() const { return failovers_; }

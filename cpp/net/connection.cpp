@@ -164,17 +164,33 @@ void Connection::sendScript(const std::string& script, const RequestOptions& opt
     send(buildScriptRequest(sessionId_, script, options), Pending{script, errorPrefix("<Exception> in exec: ")});
 }
 
+namespace {
+// A value the encoder refuses fails with the request's context, like the server's errors.
+template <class Build>
+std::string encodedRequest(const std::string& context, Build&& build) {
+    try {
+        return build();
+    } catch (const ConversionError& e) {
+        throw ConversionError(context + e.what());
+    }
+}
+}  // namespace
+
 void Connection::sendCall(const std::string& function, const std::vector<Value>& args, const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    send(buildFunctionRequest(sessionId_, function, args, options, encode), Pending{function, errorPrefix("<Exception> in call: ")});
+    std::string context = errorPrefix("<Exception> in call: ");
+    send(encodedRequest(context, [&] { return buildFunctionRequest(sessionId_, function, args, options, encode); }),
+         Pending{function, context});
 }
 
 void Connection::upload(const std::vector<std::string>& names, const std::vector<Value>& values,
                         const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
-    send(buildVariableRequest(sessionId_, names, values, options, encode), Pending{"upload", errorPrefix("<Exception> in upload: ")});
+    std::string context = errorPrefix("<Exception> in upload: ");
+    send(encodedRequest(context, [&] { return buildVariableRequest(sessionId_, names, values, options, encode); }),
+         Pending{"upload", context});
     if (!(options.flag & flags::kAsync)) receive({});
 }
 

@@ -25,6 +25,10 @@ namespace {
 constexpr int kMaxDepth = 100;
 constexpr size_t kMaxStringLength = 64 * 1024 * 1024;   // one STRING/SYMBOL/text value
 constexpr uint64_t kMaxBlobLength = 2ULL * 1024 * 1024 * 1024;
+// What a client sends: a STRING/SYMBOL value must be shorter than 256 KiB, the limit of the
+// official APIs (users match on their text; BLOB has no such limit).
+constexpr size_t kMaxSentStringLength = 256 * 1024;
+const char* const kStringTooLongText = "String too long, Serialization failed, length must be less than 256K bytes.";
 constexpr size_t kChunk = 1024 * 1024;                  // read step when remaining() is unknown
 // What a declared size may reserve before its bytes arrived (remaining() unknown): a lying
 // count costs at most this much address space, and pages are only touched as bytes arrive,
@@ -638,6 +642,7 @@ private:
     }
 
     void cstring(std::string_view s) {
+        if (s.size() >= kMaxSentStringLength) throw ConversionError(kStringTooLongText);
         if (s.find('\0') != std::string_view::npos) fail("cannot encode a string containing a NUL byte");
         out_.putCString(s);
     }
@@ -650,6 +655,9 @@ private:
         const char* d = reinterpret_cast<const char*>(c.data->data());
         size_t bytes = static_cast<size_t>(o[c.length] - o[0]);
         if (bytes && std::memchr(d + o[0], 0, bytes)) fail("cannot encode a " + typeName(c.rawType) + " containing a NUL byte");
+        if (bytes >= kMaxSentStringLength)
+            for (int64_t i = 0; i < c.length; ++i)
+                if (static_cast<size_t>(o[i + 1] - o[i]) >= kMaxSentStringLength) throw ConversionError(kStringTooLongText);
         uint8_t* p = out_.extend(bytes + static_cast<size_t>(c.length));
         for (int64_t i = 0; i < c.length; ++i) {
             size_t n = static_cast<size_t>(o[i + 1] - o[i]);

@@ -9,6 +9,8 @@ the embedded server stays an independent implementation of the protocol.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -19,6 +21,12 @@ _LAZY = {
     "settings": ("dolphindb.settings", None),
     "io": ("dolphindb.io", None),
     "exceptions": ("dolphindb.exceptions", None),
+    "logger": ("dolphindb.logger", None),
+    "config": ("dolphindb.config", None),
+    "BlockReader": ("dolphindb.session", "BlockReader"),
+    "DBConnection": ("dolphindb.connection", "DBConnection"),
+    "ConnectionSetting": ("dolphindb.config", "ConnectionSetting"),
+    "ConnectionConfig": ("dolphindb.config", "ConnectionConfig"),
     "utils": ("dolphindb.utils", None),
     "SimpleDBConnectionPool": ("dolphindb.simple_pool", "SimpleDBConnectionPool"),
     "SimpleDBConnectionPoolConfig": ("dolphindb.simple_pool", "SimpleDBConnectionPoolConfig"),
@@ -55,6 +63,20 @@ def __getattr__(name):
         value = value[target[2]]
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """Importing the submodule `dolphindb.session` (ours or a user's `import dolphindb.session`)
+    binds it to the package attribute `session`; the official package keeps the Session class
+    under that name, so the class replaces the module there."""
+
+    def __setattr__(self, name, value):
+        if name == "session" and isinstance(value, types.ModuleType):
+            value = value.Session
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__():

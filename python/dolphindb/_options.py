@@ -10,6 +10,8 @@ import logging
 import os
 from enum import Enum
 
+from .logger import default_logger  # noqa: F401  (the client's stdout sink, as in the official client)
+
 PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW = 0, 1, 2, 3
 
 FLAG_ASYNC = 4
@@ -33,22 +35,18 @@ COMPRESS_METHODS = {"none": 0, "lz4": 1, "delta": 2}
 
 
 def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
-    """PROTOCOL_DEFAULT means PICKLE in this project, except with compression (which needs DDB)."""
+    """PROTOCOL_DEFAULT means PICKLE in this project. Compression is a DDB feature: PICKLE with
+    compress=True talks DDB, as the official client does (its wire flag is 96, not 104)."""
     if protocol not in (PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW):
         raise RuntimeError(f"Protocol {protocol} is not supported. ")
-    if enable_pickle is not None and protocol != PROTOCOL_DEFAULT:
-        if enable_pickle:
-            raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
+    if enable_pickle and protocol != PROTOCOL_DEFAULT:
+        raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
     if protocol == PROTOCOL_DEFAULT:
-        if enable_pickle and compress:
-            raise RuntimeError("The Pickle protocol does not support compression.")
-        if enable_pickle is False or compress:
-            return PROTOCOL_DDB
-        return PROTOCOL_PICKLE
+        protocol = PROTOCOL_DDB if enable_pickle is False else PROTOCOL_PICKLE
     if compress and protocol == PROTOCOL_ARROW:
         raise RuntimeError("The Arrow protocol does not support compression.")
-    if compress and protocol == PROTOCOL_PICKLE:
-        raise RuntimeError("The Pickle protocol does not support compression.")
+    if compress:
+        return PROTOCOL_DDB
     if protocol == PROTOCOL_ARROW and importlib.util.find_spec("pyarrow") is None:
         raise ImportError("PROTOCOL_ARROW needs pyarrow: pip install 'dolphindb-fast[arrow]'")
     return protocol
@@ -203,6 +201,8 @@ def _log_connection_event(kind: str, source: str, target: str, reason: str) -> N
         log.warning("Resending a request that failed on %s: %s", source, reason)
     elif kind == "give_up":
         log.error("Giving up on %s: %s", source, reason)
+    elif kind == "attempt_failed":   # one line per try, as the official client prints them
+        log.error("Connect to %s failed: %s", target, reason)
     else:
         log.warning("%s from %s to %s: %s", kind.capitalize(), source, target, reason)
 

@@ -181,6 +181,31 @@ class DBConnectionPool:
                       DeprecationWarning, stacklevel=2)
         return self.runTaskAsync(script, *args, **kwargs)
 
+    def startLoop(self) -> None:
+        """Starts `self.loop`, an asyncio event loop on a daemon thread (`self.thread`), for
+        `asyncio.run_coroutine_threadsafe(pool.run(...), pool.loop)`. runTaskAsync does not
+        need it. shutDown stops it."""
+        if self.loop is not None:
+            raise RuntimeError("Event loop is already started!")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="DBConnectionPool loop", daemon=True)
+        self.thread.start()
+
+    async def stopLoop(self) -> None:
+        """Stops the loop of startLoop; awaited on that loop. shutDown then closes it."""
+        await asyncio.sleep(0.01)
+        self.loop.stop()
+
+    def _close_loop(self, timeout: float) -> None:
+        loop, thread, self.loop, self.thread = self.loop, self.thread, None, None
+        if loop is None:
+            return
+        if loop.is_running():
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        if not thread.is_alive():
+            loop.close()
+
     def addTask(self, script, taskId, *args, clearMemory=None, pickleTableToList=None, priority=None,
                 parallelism=None, disableDecimal=None, timeout=None, compressMethods=None):
         if not isinstance(taskId, int) or taskId < 0:
@@ -231,6 +256,7 @@ class DBConnectionPool:
         if self._shutdown:
             return
         self._shutdown = True
+        self._close_loop(timeout)
         self.pool.shutdown(int(timeout * 1000))
         self.host = self.port = None
 

@@ -26,7 +26,9 @@ class BlockReader:
     def hasNext(self) -> bool:
         return self._next < len(self._blocks)
 
-    has_next = hasNext
+    @property
+    def has_next(self) -> bool:
+        return self.hasNext()
 
     def read(self):
         if not self.hasNext():
@@ -74,6 +76,7 @@ class Session(CatalogMethods):
         self.last_error: Optional[str] = None
         self.host, self.port, self.userid, self.password = host, port, userid, password
         self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
+        self._startup = ""
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
 
@@ -100,9 +103,10 @@ class Session(CatalogMethods):
         resilience = resilience_kwargs(high_availability=highAvailability, sites=highAvailabilitySites,
                                        reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
+        self._startup = startup or ""
         try:
             self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=startup or "", tls=self._tls,
+                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=self._startup, tls=self._tls,
                                encrypt_login=self._encrypt_login, **resilience)
         except RuntimeError as e:
             self.last_error = str(e)
@@ -120,6 +124,25 @@ class Session(CatalogMethods):
     def stats(self) -> dict:
         """resends, reconnects and failovers of the current connection."""
         return dict(self._core.stats())
+
+    @property
+    def startup(self) -> str:
+        """The script every new session of a reconnecting connection runs first; `connect`
+        replaces it with its `startup` argument."""
+        return self._startup
+
+    @startup.setter
+    def startup(self, script: str) -> None:
+        if not isinstance(script, str):
+            raise TypeError(f"the init script must be a str, not {type(script).__name__}")
+        self._core.set_startup(script)
+        self._startup = script
+
+    def getInitScript(self) -> str:
+        return self.startup
+
+    def setInitScript(self, script: str) -> None:
+        self.startup = script
 
     def login(self, userid, password, enableEncryption=True) -> bool:
         """Encrypted with the server's RSA key unless enableEncryption=False; reconnects and
@@ -157,7 +180,7 @@ class Session(CatalogMethods):
             self.on_message(text)
 
     def run(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None, parallelism=None,
-            fetchSize=None, disableDecimal=None, compressMethods=None, timeout=None):
+            fetchSize=None, disableDecimal=None, compressMethods=None, timeout=None, _call=False):
         """compressMethods={"column": "lz4" | "delta" | "none"}: how table arguments are compressed
         (compress=True sessions only; by default LZ4, or delta-of-delta where smaller).
         timeout (seconds): a deadline for the whole request, however slowly the reply arrives;
@@ -183,7 +206,7 @@ class Session(CatalogMethods):
                 raise RuntimeError("<Exception> in runBlock: Fetch size can only be set when executing "
                                    "scripts that return a table.")
             return BlockReader(blocks)
-        if args:
+        if args or _call:   # call(): a function call even without arguments
             check_arrow_uploads(args, self.protocol)
             result = self._core.call(script, list(args), flag, priority, parallelism, to_list, self._emit, methods,
                                      deadline_ms)
@@ -200,7 +223,7 @@ class Session(CatalogMethods):
              disable_decimal=None, compress_methods=None):
         return self.run(func, *args, clearMemory=clear_memory, pickleTableToList=table_to_list,
                         priority=priority, parallelism=parallelism, disableDecimal=disable_decimal,
-                        compressMethods=compress_methods)
+                        compressMethods=compress_methods, _call=True)
 
     def upload(self, nameObjectDict, compressMethods=None) -> int:
         if not isinstance(nameObjectDict, dict):

@@ -122,7 +122,17 @@ Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec&
     int scale = forced.scale;
     if (!isForced) {
         Scan e = scan(f.items, /*widenDecimals=*/true);
-        if (e.any) throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
+        if (e.any) {
+            // A cell of nested sequences or of mixed types has no element type (the official
+            // texts); otherwise the cells disagree with each other.
+            const int64_t* off = f.offsets->as<int64_t>();
+            for (int64_t r = 0; r < rows; ++r) {
+                Scan cell = scan(std::vector<PyObject*>(f.items.begin() + off[r], f.items.begin() + off[r + 1]), true);
+                if (cell.nested) throw ddb::ConversionError("Not allowed to create a vector with type UNKNOWN[]");
+                if (cell.any) throw ddb::ConversionError("Not allowed to create a vector with type ANY[]");
+            }
+            throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
+        }
         elem = e.type == Type::Void ? Type::Double : e.type;   // only NULLs and empty cells: DOUBLE[]
         scale = e.scale;
     } else if (ddb::isDecimal(elem) && scale < 0) {

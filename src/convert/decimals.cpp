@@ -109,15 +109,17 @@ DecimalChoice decimalChoice(PyObject* o) {
     Parts p = partsOf(py::reinterpret_borrow<py::object>(o));
     if (!p.finite) return {Type::Decimal64, 0};
     int scale = -p.exponent;
-    if (scale < 0) checkDecimalScale(Type::Decimal64, scale);   // a positive exponent (1E+3): the official text
+    int at = std::max(scale, 0);   // a positive exponent (1E+3) is measured as the integer it is
     // More than 17 decimal places, or a value DECIMAL64 cannot hold at its own scale: DECIMAL128.
     U128 mag;
-    Type t = scale > 17 || !scaledMagnitude(p, scale, maxMagnitude(Type::Decimal64), &mag) ? Type::Decimal128
-                                                                                           : Type::Decimal64;
-    checkDecimalScale(t, scale);
-    if (t == Type::Decimal128 && !scaledMagnitude(p, scale, maxMagnitude(t), &mag))
-        throw DecimalOverflow("parse `" + py::str(o).cast<std::string>() + "` to " + typeWithScale(t, scale) +
+    Type t = scale > 17 || !scaledMagnitude(p, at, maxMagnitude(Type::Decimal64), &mag) ? Type::Decimal128
+                                                                                        : Type::Decimal64;
+    // The official order: a value too large for its type is an overflow (even at a scale out of
+    // the type's range, e.g. 60 decimal places), then the scale is checked.
+    if (!scaledMagnitude(p, at, maxMagnitude(t), &mag))
+        throw DecimalOverflow("parse `" + py::str(o).cast<std::string>() + "` to " + typeWithScale(t, at) +
                               " failed: decimal overflow");
+    checkDecimalScale(t, scale);
     return {t, scale};
 }
 

@@ -144,6 +144,17 @@ py::object scalarAt(const Column& c, int64_t i) {
     throw ddb::ConversionError("Cannot convert a scalar of type " + ddb::typeName(c.rawType) + " to Python");
 }
 
+// Dictionary keys the official way: a NULL integral key is the LONG null sentinel (INT64_MIN,
+// whatever the key width) and a NULL string key is '', so every key stays an int or a str.
+py::object dictKeyAt(const Column& c, int64_t i) {
+    Type t = c.type();
+    if (ddb::isStringLike(t) && t != Type::Blob) return str(c.stringAt(i));
+    py::object key = scalarAt(c, i);
+    bool integral = t == Type::Char || t == Type::Short || t == Type::Int || t == Type::Long;
+    if (integral && key.is_none()) return py::int_(ddb::kNullLong);
+    return key;
+}
+
 // numpy array of n elements over a Buffer, kept alive by a capsule; 2-D when node.rows >= 0.
 py::array numericArray(Node& node) {
     py::dtype dt = pyc::dtype(node.dtype);
@@ -404,7 +415,7 @@ py::object build(Node& node) {
             py::list values = py::reinterpret_borrow<py::list>(build(node.children[0]));
             py::dict out;
             // The official client fills the dict from the last key to the first.
-            for (int64_t i = node.column.length - 1; i >= 0; --i) out[scalarAt(node.column, i)] = values[i];
+            for (int64_t i = node.column.length - 1; i >= 0; --i) out[dictKeyAt(node.column, i)] = values[i];
             return out;
         }
         case Kind::Matrix: {

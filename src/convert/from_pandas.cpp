@@ -63,6 +63,17 @@ Column extensionColumn(py::handle series, const std::string& name, bool tableCol
         return columnFromArray(a);
     }
     (void)tableColumn;
+    // Any other pyarrow-backed column (pd.ArrowDtype: date32, time32/64, large_binary, lists
+    // ...): its Arrow buffers, typed as the same column of a pyarrow.Table upload.
+    py::object dtype = series.attr("dtype");
+    if (py::hasattr(dtype, "pyarrow_dtype")) {
+        std::string arrowType = py::str(dtype.attr("pyarrow_dtype")).cast<std::string>();
+        try {
+            return columnFromArrow(series.attr("array").attr("__arrow_array__")(), py::str(series.attr("name")));
+        } catch (const ddb::ConversionError&) {
+            throw ddb::ConversionError("Cannot convert from pandas pyarrow dtype " + arrowType + ".");
+        }
+    }
     unsupportedExtension(name);
 }
 
@@ -140,11 +151,24 @@ Value tableFromFrame(py::handle df, const FromPythonOptions& options) {
     Value v;
     v.form = ddb::Form::Table;
     py::object iloc = df.attr("iloc");
+    // A subclass that overrides __getitem__ gives its columns through it, as the official client
+    // reads them; what it gives must be a vector.
+    py::object frameType = pyc::pandas().attr("DataFrame");
+    bool ownGetitem = !py::type::of(df).attr("__getitem__").is(frameType.attr("__getitem__"));
     for (size_t i = 0; i < ncols; ++i) {
         py::object name = columns[py::int_(i)];
         if (!PyUnicode_Check(name.ptr())) throw ddb::ConversionError("DataFrame column names must be strings.");
         std::string key = name.cast<std::string>();
-        py::object series = iloc[py::make_tuple(py::slice(py::none(), py::none(), py::none()), py::int_(i))];
+        py::object series;
+        if (ownGetitem) {
+            py::object column = df[name];
+            if (!isPandasObject(column, "Series") && !isNdarray(column) && !PyList_Check(column.ptr()) &&
+                !PyTuple_Check(column.ptr()))
+                throw ddb::ConversionError("Table columns must be vectors (numpy.ndarray, pandas.Series, tuple, or list).");
+            series = isPandasObject(column, "Series") ? column : pyc::pandas().attr("Series")(column);
+        } else {
+            series = iloc[py::make_tuple(py::slice(py::none(), py::none(), py::none()), py::int_(i))];
+        }
         auto it = forced.find(key);
         try {
             v.columns.push_back(columnFromSeries(series, it == forced.end() ? TypeSpec{} : it->second, true));

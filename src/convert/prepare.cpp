@@ -383,6 +383,9 @@ Node prepareValue(Value&& v, Ctx anyCtx, bool tableToList) {
                 for (auto& item : v.column.items) node.children.push_back(prepareValue(std::move(item), Ctx::Vector, false));
                 return node;
             }
+            // A pair always holds two values; a VOID pair (`NULL : NULL`) carries no element
+            // bytes and the server may send it with 0 rows. The official client gives [None, None].
+            if (v.column.type() == Type::Void) v.column.length = 2;
             return scalars(Kind::Pair, std::move(v.column));
         case Form::Set: return scalars(Kind::Set, std::move(v.column));
         case Form::Dictionary: case Form::Chart: {
