@@ -51,7 +51,7 @@ print(json.dumps({{script: _outcome(lambda: s.run(script)) for script in {SCRIPT
     expected = json.loads(official(code).strip().splitlines()[-1])
     s = ddb.Session(**kwargs)
     assert s.connect("127.0.0.1", server.port, USER, PASSWORD)
-    ours = {script: _outcome(lambda: s.run(script)) for script in SCRIPTS}
+    ours = {script: _outcome(lambda script=script: s.run(script)) for script in SCRIPTS}
     s.close()
     assert ours == expected
     assert ours["NULL : NULL"] == "[None, None]"
@@ -78,7 +78,7 @@ def _long_text_outcomes(s, cases):
     import numpy as np
     import pandas as pd
     names = {"s": s, "np": np, "pd": pd, "big": "a" * (256 * 1024)}
-    return {name: _outcome(lambda: eval(expr, names)) for name, expr in cases.items()}
+    return {name: _outcome(lambda expr=expr: eval(expr, names)) for name, expr in cases.items()}
 
 
 def test_strings_of_256_kib_are_refused_with_the_official_text(server, official):
@@ -178,7 +178,6 @@ def test_pool_start_loop_runs_coroutines_and_shutdown_stops_it(server):
         asyncio.run_coroutine_threadsafe(pool.stopLoop(), loop)   # stops the loop it runs on
         thread.join(10)
         assert not thread.is_alive() and not loop.is_running()
-        pool.startLoop   # still bound; a stopped loop is closed by shutDown
     finally:
         pool.shutDown()
     assert pool.loop is None and pool.thread is None and loop.is_closed()
@@ -254,7 +253,6 @@ def test_the_logger_api_routes_client_messages_to_sinks_and_can_silence_stdout(c
 
 # ------------------------------------------------------------------------ the 3.x connection API
 def _connection_api_outcomes(ddb, port):
-    import datetime
     from dolphindb import ConnectionConfig, ConnectionSetting, DBConnection
     from dolphindb.utils import get_types_from_schema, month
     out = {}

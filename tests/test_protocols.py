@@ -115,9 +115,9 @@ def test_pickle_per_request_flags_and_ddb_only_requests():
 def test_option_errors_keep_the_official_texts():
     with pytest.raises(RuntimeError, match="^The Arrow protocol does not support compression.$"):
         ddb.Session(protocol=keys.PROTOCOL_ARROW, compress=True)
-    for protocol in (keys.PROTOCOL_DDB, keys.PROTOCOL_PICKLE, keys.PROTOCOL_ARROW):
+    for explicit in (keys.PROTOCOL_DDB, keys.PROTOCOL_PICKLE, keys.PROTOCOL_ARROW):
         with pytest.raises(RuntimeError, match="^When enablePickle=true, the parameter protocol must not be specified. $"):
-            ddb.Session(enablePickle=True, protocol=protocol)
+            ddb.Session(enablePickle=True, protocol=explicit)
     assert ddb.Session(enablePickle=False).protocol == keys.PROTOCOL_DDB
     assert ddb.Session(compress=True).protocol == keys.PROTOCOL_DDB
     assert ddb.Session().protocol == keys.PROTOCOL_PICKLE
