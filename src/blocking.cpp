@@ -76,7 +76,7 @@ private:
     std::optional<py::error_already_set> signal_;
 };
 
-}  // namespace
+}   // namespace
 
 void waitWithoutGil(const WaitOptions& options, const std::function<void()>& work) {
     Interruption interruption(options);
@@ -101,4 +101,4 @@ void registerBlocking(py::module_&) {
     mainThread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -21,7 +21,7 @@ namespace py = pybind11;
 namespace ddbpy {
 
 struct WaitOptions {
-    int deadlineMs = -1;             // < 0: none
+    int deadlineMs = -1;   // < 0: none
     // Called on the waiting thread; returns false (or is empty) when there is nothing to stop
     // yet: the interruption then ends the wait at once.
     std::function<bool()> stop;
@@ -36,4 +36,4 @@ void waitWithoutGil(const WaitOptions& options, const std::function<void()>& wor
 // signal handlers run on.
 void registerBlocking(py::module_& m);
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -37,8 +37,8 @@ std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::ob
             if (it == methods.end()) continue;
             used.insert(it->first);
             if (it->second == ddb::CompressMethod::Delta && !ddb::deltaCompressible(v.columns[i]))
-                throw ddb::ConversionError("compressMethods: delta-of-delta cannot compress column '" + it->first +
-                                           "' of type " + ddb::typeName(v.columns[i].rawType) +
+                throw ddb::ConversionError("compressMethods: delta-of-delta cannot compress column '" + it->first + "' of type " +
+                                           ddb::typeName(v.columns[i].rawType) +
                                            " (only SHORT, INT, LONG, temporal and DECIMAL32/64 columns)");
             v.compressMethods[i] = it->second;
         }
@@ -49,9 +49,8 @@ std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::ob
     return values;
 }
 
-ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
-                                   const std::string& password, int sessionFlag, int connectTimeoutMs,
-                                   int readTimeoutMs, bool encryptLogin) {
+ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user, const std::string& password,
+                                   int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool encryptLogin) {
     ddb::ConnectOptions o;
     o.host = host;
     o.port = port;
@@ -97,8 +96,8 @@ ddb::ConnectionEventSink eventSink(py::object callback) {
         static const char* kinds[] = {"reconnect", "failover", "resend", "give_up", "attempt_failed"};
         py::gil_scoped_acquire gil;
         try {
-            (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(),
-                  e.to.host.empty() ? "" : e.to.str(), e.reason);
+            (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(), e.to.host.empty() ? "" : e.to.str(),
+                  e.reason);
         } catch (py::error_already_set& err) {
             err.discard_as_unraisable("dolphindb connection event");
         }
@@ -114,4 +113,4 @@ ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int 
     return o;
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

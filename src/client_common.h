@@ -20,9 +20,8 @@ namespace ddbpy {
 py::object pythonError(std::exception_ptr error);
 
 ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int fetchSize);
-ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user,
-                                   const std::string& password, int sessionFlag, int connectTimeoutMs,
-                                   int readTimeoutMs, bool encryptLogin);
+ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user, const std::string& password,
+                                   int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool encryptLogin);
 
 // TLS from the facade's `tls` keyword: None (plaintext) or (ca_file, verify); ca_file "" means
 // the system's trusted CAs. Throws ddb::TlsError when the CA file cannot be loaded.
@@ -46,7 +45,7 @@ inline std::shared_ptr<py::object> gilSafe(py::object obj) {
     });
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy
 
 #include "convert/convert.h"
 
@@ -61,4 +60,4 @@ ddb::Value valueFromPython(py::handle obj);
 // 2 delta}, or None) attached to every table among them. Throws ConversionError when a named
 // column is in no table, or delta-of-delta is asked for a column it cannot encode.
 std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::object& compressMethods);
-}  // namespace ddbpy
+}   // namespace ddbpy

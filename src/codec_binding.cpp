@@ -63,7 +63,7 @@ py::bytes dumpsCompressed(py::handle obj, py::object compressMethods) {
     return py::bytes(bytes);
 }
 
-}  // namespace
+}   // namespace
 
 void registerCodec(py::module_& m) {
     m.def("dumps", &dumps, py::arg("obj"), py::kw_only(), py::arg("types") = py::none(),
@@ -75,8 +75,7 @@ void registerCodec(py::module_& m) {
           "table_to_list: a table becomes a list of column arrays (pickleTableToList).");
     m.def("codec_dumps_compressed", &dumpsCompressed, py::arg("obj"), py::arg("compress_methods") = py::none(),
           "The bytes of `obj` as a compress=True upload sends them (compressMethods as _options gives them).");
-    m.def("codec_reencode", &reencode, py::arg("data"),
-          "C++ decode then encode (parity tests with the server's codec).");
+    m.def("codec_reencode", &reencode, py::arg("data"), "C++ decode then encode (parity tests with the server's codec).");
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -22,7 +22,7 @@ py::handle newClass(py::module_& m, const char* name, py::handle base, const cha
     PyObject* cls = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, base.ptr(), nullptr);
     if (!cls) throw py::error_already_set();
     m.add_object(name, py::handle(cls));   // the module keeps a reference; ours stays alive with it
-    Py_INCREF(cls);                       // and one more for the never-released table
+    Py_INCREF(cls);   // and one more for the never-released table
     return py::handle(cls);
 }
 
@@ -31,16 +31,36 @@ py::handle classify(std::exception_ptr error, std::string& message) {
     Classes& c = classes();
     try {
         std::rethrow_exception(error);
-    } catch (const ddb::PoolClosedError& e) { message = e.what(); return c.closed;
-    } catch (const ddb::CancelledError& e) { message = e.what(); return c.cancelled;
-    } catch (const ddb::TimeoutError& e) { message = e.what(); return c.timeout;
-    } catch (const ddb::AuthenticationError& e) { message = e.what(); return c.auth;
-    } catch (const ddb::ServerError& e) { message = e.what(); return c.server;
-    } catch (const ddb::ProtocolError& e) { message = e.what(); return c.protocol;
-    } catch (const ddb::TlsError& e) { message = e.what(); return c.tls;
-    } catch (const ddb::NetworkError& e) { message = e.what(); return c.network;
-    } catch (const ddb::ConversionError& e) { message = e.what(); return c.conversion;
-    } catch (const ddb::Error& e) { message = e.what(); return c.base;
+    } catch (const ddb::PoolClosedError& e) {
+        message = e.what();
+        return c.closed;
+    } catch (const ddb::CancelledError& e) {
+        message = e.what();
+        return c.cancelled;
+    } catch (const ddb::TimeoutError& e) {
+        message = e.what();
+        return c.timeout;
+    } catch (const ddb::AuthenticationError& e) {
+        message = e.what();
+        return c.auth;
+    } catch (const ddb::ServerError& e) {
+        message = e.what();
+        return c.server;
+    } catch (const ddb::ProtocolError& e) {
+        message = e.what();
+        return c.protocol;
+    } catch (const ddb::TlsError& e) {
+        message = e.what();
+        return c.tls;
+    } catch (const ddb::NetworkError& e) {
+        message = e.what();
+        return c.network;
+    } catch (const ddb::ConversionError& e) {
+        message = e.what();
+        return c.conversion;
+    } catch (const ddb::Error& e) {
+        message = e.what();
+        return c.base;
     }
 }
 
@@ -51,15 +71,15 @@ py::object text(const std::string& message) {
     return py::reinterpret_steal<py::object>(s);
 }
 
-}  // namespace
+}   // namespace
 
 void registerErrors(py::module_& m) {
     Classes& c = classes();
     c.base = newClass(m, "DolphinDBError", PyExc_RuntimeError, "Base class of every error raised by the client.");
     m.add_object("DDBError", c.base);
     c.network = newClass(m, "NetworkError", c.base, "Connect refused / reset / closed, DNS failure.");
-    c.tls = newClass(m, "TlsError", c.network,
-                     "TLS failed: untrusted or mismatched certificate, a peer that does not speak TLS.");
+    c.tls =
+        newClass(m, "TlsError", c.network, "TLS failed: untrusted or mismatched certificate, a peer that does not speak TLS.");
     c.protocol = newClass(m, "ProtocolError", c.base, "Malformed bytes from the peer or in loads().");
     c.server = newClass(m, "ServerError", c.base, "The server answered with an error.");
     c.auth = newClass(m, "AuthenticationError", c.base, "Wrong user name or password.");
@@ -111,4 +131,4 @@ py::object pythonError(std::exception_ptr error) {
     }
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

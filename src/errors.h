@@ -39,4 +39,4 @@ py::object pythonError(std::exception_ptr error);
 // Raises (sets the Python error indicator for) a C++ exception, as the translator does.
 void setPythonError(std::exception_ptr error);
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -13,7 +13,7 @@ void registerCodec(py::module_& m);
 void registerSession(py::module_& m);
 void registerPool(py::module_& m);
 void registerWriters(py::module_& m);
-}  // namespace ddbpy
+}   // namespace ddbpy
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "C++ core of the dolphindb drop-in client";

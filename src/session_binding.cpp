@@ -54,16 +54,15 @@ private:
 
 class SessionCore {
 public:
-    bool connect(const std::string& host, int port, const std::string& user, const std::string& password,
-                 int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool highAvailability,
-                 const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums, int reconnectTimeoutMs,
-                 bool usePublicName, const std::string& startup, py::object onEvent, const py::object& tls,
-                 bool encryptLogin) {
+    bool connect(const std::string& host, int port, const std::string& user, const std::string& password, int sessionFlag,
+                 int connectTimeoutMs, int readTimeoutMs, bool highAvailability, const std::vector<std::string>& sites,
+                 bool reconnect, int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName, const std::string& startup,
+                 py::object onEvent, const py::object& tls, bool encryptLogin) {
         ddb::ConnectOptions o =
             connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs, encryptLogin);
         o.tls = tlsContext(tls);
-        ddb::ResilienceOptions r = resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums,
-                                                     reconnectTimeoutMs, usePublicName, startup);
+        ddb::ResilienceOptions r =
+            resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs, usePublicName, startup);
         auto sink = eventSink(std::move(onEvent));
         waitWithoutGil(WaitOptions{}, [&] {
             Exclusive request(*this);
@@ -82,8 +81,8 @@ public:
         return true;
     }
 
-    py::object run(const std::string& script, int flag, int priority, int parallelism, int fetchSize,
-                   bool tableToList, const py::object& onMessage, int timeoutMs) {
+    py::object run(const std::string& script, int flag, int priority, int parallelism, int fetchSize, bool tableToList,
+                   const py::object& onMessage, int timeoutMs) {
         auto options = requestOptions(flag, priority, parallelism, fetchSize);
         MessageSink messages(onMessage);
         PreparedResult prepared;
@@ -96,16 +95,14 @@ public:
         return finish(prepared);
     }
 
-    py::object call(const std::string& function, const py::list& args, int flag, int priority, int parallelism,
-                    bool tableToList, const py::object& onMessage, const py::object& compressMethods,
-                    int timeoutMs) {
+    py::object call(const std::string& function, const py::list& args, int flag, int priority, int parallelism, bool tableToList,
+                    const py::object& onMessage, const py::object& compressMethods, int timeoutMs) {
         std::vector<ddb::Value> values = valuesFromPython(args, compressMethods);
         auto options = requestOptions(flag, priority, parallelism, 0);
         MessageSink messages(onMessage);
         PreparedResult prepared;
         request(timeoutMs, [&](ddb::ResilientConnection& c) {
-            ddb::Result result =
-                c.call(function, values, options, messages.callback(), timeoutMeansDeadNode(c));
+            ddb::Result result = c.call(function, values, options, messages.callback(), timeoutMeansDeadNode(c));
             prepared = prepareResult(std::move(result), tableToList);
         });
         messages.raiseIfFailed();
@@ -116,8 +113,7 @@ public:
         request(-1, [&](ddb::ResilientConnection& c) { c.login(user, password, encrypted); });
     }
 
-    void upload(const std::vector<std::string>& names, const py::list& objects, int flag,
-                const py::object& compressMethods) {
+    void upload(const std::vector<std::string>& names, const py::list& objects, int flag, const py::object& compressMethods) {
         std::vector<ddb::Value> values = valuesFromPython(objects, compressMethods);
         auto options = requestOptions(flag, 4, 64, 0);
         request(-1, [&](ddb::ResilientConnection& c) { c.upload(names, values, options, timeoutMeansDeadNode(c)); });
@@ -234,28 +230,25 @@ private:
     std::timed_mutex mu_;   // one request at a time
     std::atomic<std::thread::id> owner_{};
     bool reopenOnNextRequest_ = false;   // under mu_
-    std::mutex connMu_;     // guards the conn_ pointer for close()/isOpen() from other threads
+    std::mutex connMu_;   // guards the conn_ pointer for close()/isOpen() from other threads
 };
 
-}  // namespace
+}   // namespace
 
 void registerSession(py::module_& m) {
     py::class_<SessionCore>(m, "SessionCore")
         .def(py::init<>())
-        .def("connect", &SessionCore::connect, py::arg("host"), py::arg("port"), py::arg("user"),
-             py::arg("password"), py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"),
-             py::arg("high_availability") = false, py::arg("sites") = std::vector<std::string>{},
-             py::arg("reconnect") = false, py::arg("try_reconnect_nums") = -1,
-             py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false,
-             py::arg("startup") = std::string(), py::arg("on_event") = py::none(), py::arg("tls") = py::none(),
-             py::arg("encrypt_login") = true)
+        .def("connect", &SessionCore::connect, py::arg("host"), py::arg("port"), py::arg("user"), py::arg("password"),
+             py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"), py::arg("high_availability") = false,
+             py::arg("sites") = std::vector<std::string>{}, py::arg("reconnect") = false, py::arg("try_reconnect_nums") = -1,
+             py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false, py::arg("startup") = std::string(),
+             py::arg("on_event") = py::none(), py::arg("tls") = py::none(), py::arg("encrypt_login") = true)
         .def("login", &SessionCore::login, py::arg("user"), py::arg("password"), py::arg("encrypted"))
-        .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"),
-             py::arg("parallelism"), py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"),
+        .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"), py::arg("parallelism"),
+             py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"), py::arg("timeout_ms") = -1)
+        .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"), py::arg("priority"),
+             py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"), py::arg("compress_methods") = py::none(),
              py::arg("timeout_ms") = -1)
-        .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"),
-             py::arg("priority"), py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"),
-             py::arg("compress_methods") = py::none(), py::arg("timeout_ms") = -1)
         .def("upload", &SessionCore::upload, py::arg("names"), py::arg("objects"), py::arg("flag"),
              py::arg("compress_methods") = py::none())
         .def("close", &SessionCore::close)
@@ -267,4 +260,4 @@ void registerSession(py::module_& m) {
         .def("stats", &SessionCore::stats);
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -58,7 +58,8 @@ Value fitTable(py::handle data, const Target& target, const std::string& countEr
     bool isFrame = up::isPandasObject(data, "DataFrame");
     if (isFrame) {
         for (size_t i = 0; i < target.names.size(); ++i)
-            options.columnTypes[target.names[i]] = TypeSpec{target.types[i], ddb::isDecimal(static_cast<Type>(target.types[i] & 63)) ? target.scales[i] : -1};
+            options.columnTypes[target.names[i]] =
+                TypeSpec{target.types[i], ddb::isDecimal(static_cast<Type>(target.types[i] & 63)) ? target.scales[i] : -1};
         // Only names the frame has: a forced type for a missing column would be an error.
         py::list frameNames = data.attr("columns").attr("tolist")();
         std::map<std::string, TypeSpec> present;
@@ -78,8 +79,8 @@ Value fitTable(py::handle data, const Target& target, const std::string& countEr
         if (c.rawType == want) continue;
         if (c.rawType == static_cast<uint8_t>(Type::Void)) continue;   // an all-NULL column: the server casts it
         if (categoryOf(c.rawType) != categoryOf(want))
-            throw ddb::ConversionError("column [" + target.names[i] + "], expect type " + typeText(want) +
-                                       ", got type " + typeText(c.rawType));
+            throw ddb::ConversionError("column [" + target.names[i] + "], expect type " + typeText(want) + ", got type " +
+                                       typeText(c.rawType));
         if (fit && categoryOf(want) == Category::Temporal) c = castTemporal(c, static_cast<Type>(want));
     }
     if (fit) v.columnNames = target.names;
@@ -158,7 +159,7 @@ __int128 datetimeNanos(PyObject* o) {
     int64_t days = ddb::daysFromCivil(PyDateTime_GET_YEAR(o), PyDateTime_GET_MONTH(o), PyDateTime_GET_DAY(o));
     int64_t secs = PyDateTime_DATE_GET_HOUR(o) * 3600 + PyDateTime_DATE_GET_MINUTE(o) * 60 + PyDateTime_DATE_GET_SECOND(o);
     return static_cast<__int128>(days) * ddb::kNsPerDay + static_cast<__int128>(secs) * 1000000000LL +
-           PyDateTime_DATE_GET_MICROSECOND(o) * 1000LL;
+        PyDateTime_DATE_GET_MICROSECOND(o) * 1000LL;
 }
 
 // Converts `o` to the builder's type and appends it. ConversionError on refusal.
@@ -214,7 +215,7 @@ void appendCell(ColumnBuilder& b, PyObject* o) {
             int64_t v;
             if (PyLong_Check(o) && !PyBool_Check(o)) v = integerOf(o, raw);   // a raw count, as the official
             else if (PyDateTime_Check(o)) v = ddb::temporalFromNanos(datetimeNanos(o), t);
-            else if (isNullCell(o)) return putNull(b);                              // np.datetime64('NaT'), pd.NA
+            else if (isNullCell(o)) return putNull(b);   // np.datetime64('NaT'), pd.NA
             else if (!up::temporalValue(o, t, &v)) cannotConvert(o, raw);
             if (b.width() == 8) return put<int64_t>(b, v);
             return put<int32_t>(b, static_cast<int32_t>(v));
@@ -234,7 +235,8 @@ std::shared_ptr<Domain> domainFromPython(int partitionType, int schemeType, py::
     Value v;
     if (partitionType == static_cast<int>(PartitionType::Hash)) {
         v = fromPython(scheme);
-    } else if (partitionType == static_cast<int>(PartitionType::List) && (PyList_Check(scheme.ptr()) || PyTuple_Check(scheme.ptr()))) {
+    } else if (partitionType == static_cast<int>(PartitionType::List) &&
+               (PyList_Check(scheme.ptr()) || PyTuple_Check(scheme.ptr()))) {
         // A tuple of scalars and vectors: each element converted to the scheme's type.
         FromPythonOptions o;
         o.type = TypeSpec{schemeType == static_cast<int>(Type::Symbol) ? static_cast<int>(Type::String) : schemeType, -1};
@@ -304,9 +306,9 @@ py::object bucketsOf(py::handle obj, int n) {
 
 class TableWriterCore {
 public:
-    TableWriterCore(const std::string& host, int port, const std::string& user, const std::string& password,
-                    int connectTimeoutMs, bool highAvailability, const std::vector<std::string>& sites, bool reconnect,
-                    int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName, const std::string& insertScript,
+    TableWriterCore(const std::string& host, int port, const std::string& user, const std::string& password, int connectTimeoutMs,
+                    bool highAvailability, const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums,
+                    int reconnectTimeoutMs, bool usePublicName, const std::string& insertScript,
                     const std::vector<std::string>& names, const std::vector<int>& types, const std::vector<int>& scales,
                     const std::vector<int>& compress, int threadCount, int batchSize, int throttleMs, int routeColumn,
                     py::object domain, py::object log, py::object onEvent, py::object errorInfoClass) {
@@ -315,8 +317,8 @@ public:
         bool compressed = !compress.empty();
         o.connect = connectOptions(host, port, user, password, ddb::flags::kApiClient | (compressed ? ddb::flags::kCompress : 0),
                                    connectTimeoutMs, -1, /*encryptLogin=*/true);
-        o.resilience = resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs,
-                                         usePublicName, "");
+        o.resilience =
+            resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs, usePublicName, "");
         o.onEvent = eventSink(std::move(onEvent));
         o.insertScript = insertScript;
         o.names = names;
@@ -342,7 +344,9 @@ public:
         }
         errorInfo_ = std::move(errorInfoClass);
         ok_ = errorInfo_("", py::none());
-        if (routeColumn >= 0) scratch_ = std::make_unique<ColumnBuilder>(o.types.at(static_cast<size_t>(routeColumn)), o.scales[static_cast<size_t>(routeColumn)]);
+        if (routeColumn >= 0)
+            scratch_ = std::make_unique<ColumnBuilder>(o.types.at(static_cast<size_t>(routeColumn)),
+                                                       o.scales[static_cast<size_t>(routeColumn)]);
         py::gil_scoped_release nogil;
         writer_ = std::make_unique<TableWriter>(std::move(o));
     }
@@ -447,7 +451,7 @@ private:
     py::object ok_;
 };
 
-}  // namespace
+}   // namespace
 
 const ddb::Value* preparedValueOf(py::handle obj) {
     static PyTypeObject* type = nullptr;
@@ -463,18 +467,18 @@ void registerWriters(py::module_& m) {
     py::class_<PreparedTable>(m, "PreparedTable")
         .def_property_readonly("rows", &PreparedTable::rows)
         .def_property_readonly("names", [](const PreparedTable& t) { return t.value.columnNames; })
-        .def_property_readonly("types", [](const PreparedTable& t) {
-            std::vector<std::string> out;
-            for (const auto& c : t.value.columns) out.push_back(ddb::typeName(c.rawType));
-            return out;
-        })
+        .def_property_readonly("types",
+                               [](const PreparedTable& t) {
+                                   std::vector<std::string> out;
+                                   for (const auto& c : t.value.columns) out.push_back(ddb::typeName(c.rawType));
+                                   return out;
+                               })
         .def("to_pandas", [](const PreparedTable& t) { return toPython(t.value); });
     m.def(
         "fit_table",
-        [](py::handle data, const std::vector<std::string>& names, const std::vector<int>& types,
-           const std::vector<int>& scales, const std::string& countError, bool fit) {
-            return PreparedTable{fitTable(data, targetOf(names, types, scales), countError, fit)};
-        },
+        [](py::handle data, const std::vector<std::string>& names, const std::vector<int>& types, const std::vector<int>& scales,
+           const std::string& countError,
+           bool fit) { return PreparedTable{fitTable(data, targetOf(names, types, scales), countError, fit)}; },
         py::arg("data"), py::arg("names"), py::arg("types"), py::arg("scales"), py::arg("count_error"), py::arg("fit"));
     py::class_<PyDomain>(m, "PartitionDomain")
         .def(py::init([](int partitionType, int schemeType, py::handle scheme) {
@@ -502,10 +506,10 @@ void registerWriters(py::module_& m) {
         }
     });
     py::class_<TableWriterCore>(m, "TableWriterCore")
-        .def(py::init<const std::string&, int, const std::string&, const std::string&, int, bool,
-                      const std::vector<std::string>&, bool, int, int, bool, const std::string&,
-                      const std::vector<std::string>&, const std::vector<int>&, const std::vector<int>&,
-                      const std::vector<int>&, int, int, int, int, py::object, py::object, py::object, py::object>(),
+        .def(py::init<const std::string&, int, const std::string&, const std::string&, int, bool, const std::vector<std::string>&,
+                      bool, int, int, bool, const std::string&, const std::vector<std::string>&, const std::vector<int>&,
+                      const std::vector<int>&, const std::vector<int>&, int, int, int, int, py::object, py::object, py::object,
+                      py::object>(),
              py::arg("host"), py::arg("port"), py::arg("user"), py::arg("password"), py::arg("connect_timeout_ms"),
              py::arg("high_availability"), py::arg("sites"), py::arg("reconnect"), py::arg("try_reconnect_nums"),
              py::arg("reconnect_timeout_ms"), py::arg("use_public_name"), py::arg("insert_script"), py::arg("names"),
@@ -519,4 +523,4 @@ void registerWriters(py::module_& m) {
         .def("wait", &TableWriterCore::wait);
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

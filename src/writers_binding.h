@@ -11,4 +11,4 @@ namespace ddbpy {
 // A table a writer already converted (dolphindb._core.PreparedTable): uploads send its Value
 // as is instead of converting the object again. nullptr for any other object.
 const ddb::Value* preparedValueOf(py::handle obj);
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -27,17 +27,16 @@ std::string newClientId() {
     lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);
     char text[37];
     std::snprintf(text, sizeof text, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
-                  (unsigned long long)((hi >> 16) & 0xFFFF), (unsigned long long)(hi & 0xFFFF),
-                  (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
+                  (unsigned long long)((hi >> 16) & 0xFFFF), (unsigned long long)(hi & 0xFFFF), (unsigned long long)(lo >> 48),
+                  (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
     return text;
 }
 
 const char* kPerfScript = "rpc(getControllerAlias(), getClusterPerf)";
 
-}  // namespace
+}   // namespace
 
-ResilientConnection::ResilientConnection(ConnectOptions options, ResilienceOptions resilience,
-                                         ConnectionEventSink onEvent)
+ResilientConnection::ResilientConnection(ConnectOptions options, ResilienceOptions resilience, ConnectionEventSink onEvent)
     : options_(std::move(options)),
       resilience_(std::move(resilience)),
       onEvent_(std::move(onEvent)),
@@ -49,8 +48,7 @@ ResilientConnection::ResilientConnection(ConnectOptions options, ResilienceOptio
     node_ = given;
 }
 
-void ResilientConnection::emit(ConnectionEvent::Kind kind, const Node& from, const Node& to,
-                               const std::string& reason) {
+void ResilientConnection::emit(ConnectionEvent::Kind kind, const Node& from, const Node& to, const std::string& reason) {
     if (onEvent_) onEvent_(ConnectionEvent{kind, from, to, reason});
 }
 
@@ -206,8 +204,7 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
             if (!reason.empty()) {
                 bool moved = nodes_[i] != from;
                 ++(moved ? failovers_ : reconnects_);
-                emit(moved ? ConnectionEvent::Kind::Failover : ConnectionEvent::Kind::Reconnect, from, nodes_[i],
-                     reason);
+                emit(moved ? ConnectionEvent::Kind::Failover : ConnectionEvent::Kind::Reconnect, from, nodes_[i], reason);
             }
             return;
         }
@@ -225,7 +222,7 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
     // The official text and the nodes tried. What each node said went out with every attempt
     // (AttemptFailed): users count those lines, so the summary does not repeat it.
     std::string text = (resilience_.highAvailability ? std::string("Connect to nodes") : "Connect to " + from.str()) +
-                       " failed after " + std::to_string(passes) + " reconnect attempts.";
+        " failed after " + std::to_string(passes) + " reconnect attempts.";
     if (resilience_.highAvailability) {
         text += " Tried:";
         for (size_t k = 0; k < tried.size(); ++k) text += (k ? ", " : " ") + tried[k];
@@ -247,8 +244,7 @@ void ResilientConnection::tag(RequestOptions& options) {
 
 // `first` makes the first attempt, `again` every resend (after a new session).
 template <class First, class Again>
-Result ResilientConnection::retrying(RequestOptions& options, bool timeoutMeansDeadNode, First&& first,
-                                     Again&& again) {
+Result ResilientConnection::retrying(RequestOptions& options, bool timeoutMeansDeadNode, First&& first, Again&& again) {
     if (!resilience_.enabled()) return first(options);
     for (int resends = 0;; ++resends) {
         std::optional<Node> leader;
@@ -270,7 +266,7 @@ Result ResilientConnection::retrying(RequestOptions& options, bool timeoutMeansD
         }
         if (resends >= resilience_.maxResends) {
             std::string text = "Gave up on a request after resending it " + std::to_string(resends) +
-                               " time(s); last failure on " + node().str() + ": " + reason;
+                " time(s); last failure on " + node().str() + ": " + reason;
             emit(ConnectionEvent::Kind::GiveUp, node(), Node{}, text);
             throw NetworkError(text);
         }
@@ -296,10 +292,8 @@ Result ResilientConnection::roundTrip(const Request& r) {
 void ResilientConnection::start(Request& r) {
     tag(r.options);
     try {
-        if (r.args)
-            conn_.sendCall(*r.text, *r.args, r.options);
-        else
-            conn_.sendScript(*r.text, r.options);
+        if (r.args) conn_.sendCall(*r.text, *r.args, r.options);
+        else conn_.sendScript(*r.text, r.options);
     } catch (const Error&) {
         r.sendError = std::current_exception();
     }
@@ -319,8 +313,7 @@ Result ResilientConnection::finish(Request& r, bool timeoutMeansDeadNode) {
 
 Result ResilientConnection::run(const std::string& script, RequestOptions options, const MessageCallback& onMessage,
                                 bool timeoutMeansDeadNode) {
-    return resilient(options, timeoutMeansDeadNode,
-                     [&](const RequestOptions& o) { return conn_.run(script, o, onMessage); });
+    return resilient(options, timeoutMeansDeadNode, [&](const RequestOptions& o) { return conn_.run(script, o, onMessage); });
 }
 
 Result ResilientConnection::call(const std::string& function, const std::vector<Value>& args, RequestOptions options,
@@ -329,8 +322,8 @@ Result ResilientConnection::call(const std::string& function, const std::vector<
                      [&](const RequestOptions& o) { return conn_.call(function, args, o, onMessage); });
 }
 
-void ResilientConnection::upload(const std::vector<std::string>& names, const std::vector<Value>& values,
-                                 RequestOptions options, bool timeoutMeansDeadNode) {
+void ResilientConnection::upload(const std::vector<std::string>& names, const std::vector<Value>& values, RequestOptions options,
+                                 bool timeoutMeansDeadNode) {
     resilient(options, timeoutMeansDeadNode, [&](const RequestOptions& o) -> Result {
         conn_.upload(names, values, o);
         return std::nullopt;
@@ -389,4 +382,4 @@ void ResilientConnection::setReadTimeout(int ms) {
     conn_.setReadTimeout(ms);
 }
 
-}  // namespace ddb
+}   // namespace ddb

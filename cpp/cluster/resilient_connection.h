@@ -29,12 +29,12 @@ struct ResilienceOptions {
     // HA: the nodes to fail over to. Empty: the cluster's data nodes (from getClusterPerf).
     std::vector<Node> sites;
     bool usePublicName = false;
-    int maxPasses = -1;          // tryReconnectNums: passes over the node list; < 0: bounded by time only
+    int maxPasses = -1;   // tryReconnectNums: passes over the node list; < 0: bounded by time only
     int giveUpAfterMs = 30000;   // one reconnect/failover episode never lasts longer
     int firstBackoffMs = 100;
     int maxBackoffMs = 2000;
     int maxResends = 3;
-    std::string startup;         // run on every new session (a reconnect loses session variables)
+    std::string startup;   // run on every new session (a reconnect loses session variables)
 
     bool enabled() const { return highAvailability || reconnect; }
 };
@@ -42,7 +42,7 @@ struct ResilienceOptions {
 struct ConnectionEvent {
     enum class Kind { Reconnect, Failover, Resend, GiveUp, AttemptFailed } kind;   // AttemptFailed: one node, one try
     Node from;
-    Node to;                     // empty host for Resend / GiveUp
+    Node to;   // empty host for Resend / GiveUp
     std::string reason;
 };
 // Called on the connection's thread, with no lock held.
@@ -64,8 +64,7 @@ public:
 
     // `timeoutMeansDeadNode`: a read timeout is the node's fault (fail over) rather than the
     // caller's deadline for this request (fail it).
-    Result run(const std::string& script, RequestOptions options, const MessageCallback& onMessage,
-               bool timeoutMeansDeadNode);
+    Result run(const std::string& script, RequestOptions options, const MessageCallback& onMessage, bool timeoutMeansDeadNode);
     Result call(const std::string& function, const std::vector<Value>& args, RequestOptions options,
                 const MessageCallback& onMessage, bool timeoutMeansDeadNode);
     void upload(const std::vector<std::string>& names, const std::vector<Value>& values, RequestOptions options,
@@ -75,8 +74,8 @@ public:
     // byte itself: start() tags and writes the request (a write failure is kept, not thrown);
     // finish() reads the reply and, on failure, runs the same retry loop as run().
     struct Request {
-        const std::string* text = nullptr;              // script, or function name
-        const std::vector<Value>* args = nullptr;       // null: a script
+        const std::string* text = nullptr;   // script, or function name
+        const std::vector<Value>* args = nullptr;   // null: a script
         RequestOptions options;
         std::exception_ptr sendError;
     };
@@ -129,14 +128,14 @@ private:
     ConnectOptions options_;
     ResilienceOptions resilience_;
     ConnectionEventSink onEvent_;
-    std::vector<Node> nodes_;          // where HA may go; reconnect: the one node
-    size_t current_ = 0;               // index into nodes_
+    std::vector<Node> nodes_;   // where HA may go; reconnect: the one node
+    size_t current_ = 0;   // index into nodes_
     Connection conn_;
     std::string clientId_;
     int64_t seqNo_ = 0;
     int readTimeoutMs_;
 
-    mutable std::mutex mu_;            // node_, sessionId_ copies for other threads; abort wakeups
+    mutable std::mutex mu_;   // node_, sessionId_ copies for other threads; abort wakeups
     std::condition_variable wake_;
     Node node_;
     std::string sessionId_ = "0";
@@ -144,4 +143,4 @@ private:
     std::atomic<uint64_t> reconnects_{0}, failovers_{0}, resends_{0};
 };
 
-}  // namespace ddb
+}   // namespace ddb

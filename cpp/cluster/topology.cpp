@@ -34,7 +34,8 @@ const Column* findColumn(const Value& table, const char* name, bool required) {
 int64_t integerAt(const Column& c, int64_t row, const char* name) {
     const uint8_t* p = c.data->data();
     switch (c.type()) {
-        case Type::Bool: case Type::Char: {
+        case Type::Bool:
+        case Type::Char: {
             int8_t v = static_cast<int8_t>(p[row]);
             return v == std::numeric_limits<int8_t>::min() ? 0 : v;
         }
@@ -54,8 +55,8 @@ int64_t integerAt(const Column& c, int64_t row, const char* name) {
             return v == std::numeric_limits<int64_t>::min() ? 0 : v;
         }
         default:
-            throw ProtocolError(std::string("getClusterPerf column '") + name + "' is of type " +
-                                typeName(c.rawType) + ", not an integer");
+            throw ProtocolError(std::string("getClusterPerf column '") + name + "' is of type " + typeName(c.rawType) +
+                                ", not an integer");
     }
 }
 
@@ -66,11 +67,9 @@ std::string stringAt(const Column& c, int64_t row, const char* name) {
     return std::string(c.stringAt(row));
 }
 
-bool contains(const std::vector<Node>& nodes, const Node& n) {
-    return std::find(nodes.begin(), nodes.end(), n) != nodes.end();
-}
+bool contains(const std::vector<Node>& nodes, const Node& n) { return std::find(nodes.begin(), nodes.end(), n) != nodes.end(); }
 
-}  // namespace
+}   // namespace
 
 std::vector<NodePerf> parseClusterPerf(const Value& table, bool usePublicName) {
     if (table.form != Form::Table) throw ProtocolError("getClusterPerf did not return a table");
@@ -122,12 +121,10 @@ std::vector<Node> spreadRoundRobin(const std::vector<NodePerf>& perf, int connec
     return out;
 }
 
-std::vector<Node> spreadLeastLoaded(const std::vector<NodePerf>& perf, int connections,
-                                    const std::vector<Node>& allowed) {
+std::vector<Node> spreadLeastLoaded(const std::vector<NodePerf>& perf, int connections, const std::vector<Node>& allowed) {
     std::vector<const NodePerf*> candidates;
     for (const auto& p : perf)
-        if (p.alive && p.mode == kDataNode && (allowed.empty() || contains(allowed, p.node)))
-            candidates.push_back(&p);
+        if (p.alive && p.mode == kDataNode && (allowed.empty() || contains(allowed, p.node))) candidates.push_back(&p);
     std::vector<int> placed(candidates.size(), 0);
     std::vector<Node> out;
     for (int i = 0; i < connections && !candidates.empty(); ++i) {
@@ -162,8 +159,7 @@ ServerErrorClass classifyServerError(std::string_view line) {
             size_t second = rest.find(':', first + 1);
             try {
                 c.leader = parseNode(rest.substr(0, second));
-            } catch (const Error&) {
-            }
+            } catch (const Error&) {}
         }
         return c;
     }
@@ -171,9 +167,8 @@ ServerErrorClass classifyServerError(std::string_view line) {
         c.kind = ServerErrorKind::ChunkInTransaction;
         return c;
     }
-    for (const char* tag : {"<DataNodeNotAvail>", "<DataNodeNotReady>", "<ControllerNotReady>",
-                            "<ControllerNotAvail>", "DFS is not enabled",
-                            "The datanode isn't initialized yet"})
+    for (const char* tag : {"<DataNodeNotAvail>", "<DataNodeNotReady>", "<ControllerNotReady>", "<ControllerNotAvail>",
+                            "DFS is not enabled", "The datanode isn't initialized yet"})
         if (line.find(tag) != std::string_view::npos) {
             c.kind = ServerErrorKind::NodeUnavailable;
             return c;
@@ -181,4 +176,4 @@ ServerErrorClass classifyServerError(std::string_view line) {
     return c;
 }
 
-}  // namespace ddb
+}   // namespace ddb

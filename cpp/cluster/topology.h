@@ -27,7 +27,7 @@ enum NodeMode : int { kDataNode = 0, kAgent = 1, kController = 2, kSingleNode = 
 
 struct NodePerf {
     Node node;
-    std::string name;          // the alias, when the table has a `name` column
+    std::string name;   // the alias, when the table has a `name` column
     int mode = kDataNode;
     bool alive = true;
     int maxConnections = 0;
@@ -52,18 +52,17 @@ std::vector<Node> spreadRoundRobin(const std::vector<NodePerf>& perf, int connec
 // §8.2 load, counting the connections this pool has already placed (the official client reads
 // the load once and piles every connection of a pool onto the same node). `allowed`, if not
 // empty, restricts the choice to those nodes (the user's highAvailabilitySites).
-std::vector<Node> spreadLeastLoaded(const std::vector<NodePerf>& perf, int connections,
-                                    const std::vector<Node>& allowed);
+std::vector<Node> spreadLeastLoaded(const std::vector<NodePerf>& perf, int connections, const std::vector<Node>& allowed);
 
 // The live data nodes of the table: the failover list when the user gave no sites.
 std::vector<Node> dataNodes(const std::vector<NodePerf>& perf);
 
 // §8.4: how a client reacts to the error line of a reply.
 enum class ServerErrorKind {
-    Ordinary,            // the script's own error: give it to the caller
-    NotLeader,           // go to the leader named in the message and resend
-    NodeUnavailable,     // go to any other node and resend
-    ChunkInTransaction,  // wait, then go to another node and resend
+    Ordinary,   // the script's own error: give it to the caller
+    NotLeader,   // go to the leader named in the message and resend
+    NodeUnavailable,   // go to any other node and resend
+    ChunkInTransaction,   // wait, then go to another node and resend
 };
 struct ServerErrorClass {
     ServerErrorKind kind = ServerErrorKind::Ordinary;
@@ -71,4 +70,4 @@ struct ServerErrorClass {
 };
 ServerErrorClass classifyServerError(std::string_view errorLine);
 
-}  // namespace ddb
+}   // namespace ddb

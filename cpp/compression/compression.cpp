@@ -19,7 +19,7 @@ namespace {
 
 constexpr int8_t kMethodLz4 = 1;
 constexpr int8_t kMethodDelta = 2;
-constexpr int32_t kHeaderTail = 20;  // header bytes counted by byteSize (offset 8 to 28)
+constexpr int32_t kHeaderTail = 20;   // header bytes counted by byteSize (offset 8 to 28)
 
 // A delta-of-delta value costs at most 70 bits (`111110` + 64); add the first value, first delta
 // and the end marker. Blocks larger than this for a 65,536-byte block of values are not sane.
@@ -35,7 +35,7 @@ std::string methodName(int8_t m) { return m == kMethodLz4 ? "LZ4" : "delta-of-de
 // Element width when the payload is elementCount values of one fixed width, else 0.
 int fixedUnit(const CompressedHeader& h) {
     const auto raw = static_cast<uint8_t>(h.dataType);
-    if (raw >= kArrayTypeBase) return 0;  // array vectors, extended symbol vectors
+    if (raw >= kArrayTypeBase) return 0;   // array vectors, extended symbol vectors
     return fixedWidth(static_cast<Type>(raw));
 }
 
@@ -43,13 +43,23 @@ int fixedUnit(const CompressedHeader& h) {
 bool deltaType(uint8_t raw) {
     if (raw >= kArrayTypeBase) return false;
     switch (static_cast<Type>(raw)) {
-        case Type::Short: case Type::Int: case Type::Long: case Type::Date: case Type::Month: case Type::Time:
-        case Type::Minute: case Type::Second: case Type::Datetime: case Type::Timestamp: case Type::Nanotime:
-        case Type::Nanotimestamp: case Type::Datehour: case Type::Dateminute: case Type::Decimal32:
-        case Type::Decimal64:
-            return true;
-        default:
-            return false;
+        case Type::Short:
+        case Type::Int:
+        case Type::Long:
+        case Type::Date:
+        case Type::Month:
+        case Type::Time:
+        case Type::Minute:
+        case Type::Second:
+        case Type::Datetime:
+        case Type::Timestamp:
+        case Type::Nanotime:
+        case Type::Nanotimestamp:
+        case Type::Datehour:
+        case Type::Dateminute:
+        case Type::Decimal32:
+        case Type::Decimal64: return true;
+        default: return false;
     }
 }
 
@@ -58,8 +68,7 @@ bool deltaType(uint8_t raw) {
 int checkHeader(const CompressedHeader& h) {
     if (h.method != kMethodLz4 && h.method != kMethodDelta)
         throw ProtocolError("Invalid compression method " + std::to_string(h.method));
-    if (h.elementCount < 0)
-        throw ProtocolError("Invalid compressed vector element count " + std::to_string(h.elementCount));
+    if (h.elementCount < 0) throw ProtocolError("Invalid compressed vector element count " + std::to_string(h.elementCount));
     // Variable-width payloads carry 0 or, from the official client, -1 here; nobody reads it.
     const int width = fixedUnit(h);
     if (width > 0 && h.unitLength != width)
@@ -67,8 +76,8 @@ int checkHeader(const CompressedHeader& h) {
                             std::to_string(h.unitLength) + ", expected " + std::to_string(width));
     if (h.method == kMethodDelta) {
         if (!deltaType(static_cast<uint8_t>(h.dataType)))
-            throw ProtocolError("Delta-of-delta compression is not supported for " +
-                                typeName(static_cast<uint8_t>(h.dataType)) + " vectors");
+            throw ProtocolError("Delta-of-delta compression is not supported for " + typeName(static_cast<uint8_t>(h.dataType)) +
+                                " vectors");
     }
     return width;
 }
@@ -101,8 +110,8 @@ void writeBlocks(Sink& out, const CompressedHeader& header, int width, std::stri
     size_t pos = 0;
     if (header.method == kMethodLz4) {
         const size_t fixedChunk = header.unitLength > 0
-                                      ? kCompressionBlockSize - kCompressionBlockSize % static_cast<size_t>(header.unitLength)
-                                      : kCompressionBlockSize;
+            ? kCompressionBlockSize - kCompressionBlockSize % static_cast<size_t>(header.unitLength)
+            : kCompressionBlockSize;
         while (pos < payload.size()) {
             size_t chunk = std::min(fixedChunk, payload.size() - pos);
             if (header.unitLength <= 0 && chunk < payload.size() - pos) {
@@ -123,7 +132,7 @@ void writeBlocks(Sink& out, const CompressedHeader& header, int width, std::stri
     }
 }
 
-}  // namespace
+}   // namespace
 
 std::string readCompressedPayload(Source& in, CompressedHeader& h) {
     uint8_t raw[kCompressedHeaderSize];
@@ -149,12 +158,11 @@ std::string readCompressedPayload(Source& in, CompressedHeader& h) {
                             " (less than the 20 header bytes it counts)");
     const int width = checkHeader(h);
 
-    int64_t left = int64_t{h.byteSize} - kHeaderTail;  // bytes of blocks still to read
+    int64_t left = int64_t{h.byteSize} - kHeaderTail;   // bytes of blocks still to read
     const int64_t available = in.remaining();
     if (available >= 0 && left > available)
-        throw ProtocolError("Compressed vector byteSize " + std::to_string(h.byteSize) + " needs " +
-                            std::to_string(left) + " bytes of blocks, only " + std::to_string(available) +
-                            " available");
+        throw ProtocolError("Compressed vector byteSize " + std::to_string(h.byteSize) + " needs " + std::to_string(left) +
+                            " bytes of blocks, only " + std::to_string(available) + " available");
 
     // What the header promises, and what the blocks could at most produce. LZ4 expands at most
     // ~255:1 and delta-of-delta 64:1, so 256 x the block bytes bounds any honest or lying stream
@@ -167,7 +175,7 @@ std::string readCompressedPayload(Source& in, CompressedHeader& h) {
 
     const size_t maxBlock = h.method == kMethodLz4 ? kMaxLz4BlockBytes : maxDeltaBlockBytes(width);
     std::string block;
-    int64_t values = 0;  // delta-of-delta values decoded so far
+    int64_t values = 0;   // delta-of-delta values decoded so far
     while (left > 0) {
         if (left < 4)
             throw ProtocolError("Truncated compressed vector: " + std::to_string(left) +
@@ -194,13 +202,13 @@ std::string readCompressedPayload(Source& in, CompressedHeader& h) {
             ensureRoom(out, kCompressionBlockSize);
             lz4DecompressBlock(block, out, kCompressionBlockSize);
             if (expected >= 0 && static_cast<int64_t>(out.size()) > expected)
-                throw ProtocolError("LZ4 data decompresses to more than elementCount x unitLength = " +
-                                    std::to_string(expected) + " bytes");
+                throw ProtocolError("LZ4 data decompresses to more than elementCount x unitLength = " + std::to_string(expected) +
+                                    " bytes");
         } else {
             const int64_t remainingValues = h.elementCount - values;
             if (remainingValues == 0)
-                throw ProtocolError("Delta-of-delta data has more blocks than its " +
-                                    std::to_string(h.elementCount) + " values need");
+                throw ProtocolError("Delta-of-delta data has more blocks than its " + std::to_string(h.elementCount) +
+                                    " values need");
             const size_t perBlock = kCompressionBlockSize / static_cast<size_t>(width);
             const size_t maxValues = std::min(perBlock, static_cast<size_t>(remainingValues));
             ensureRoom(out, maxValues * static_cast<size_t>(width));
@@ -214,12 +222,11 @@ std::string readCompressedPayload(Source& in, CompressedHeader& h) {
     if (expected >= 0 && total != expected)
         throw ProtocolError("Compressed " + typeName(static_cast<uint8_t>(h.dataType)) + " vector decompressed to " +
                             std::to_string(total) + " bytes, expected elementCount x unitLength = " +
-                            std::to_string(h.elementCount) + " x " + std::to_string(width) + " = " +
-                            std::to_string(expected));
+                            std::to_string(h.elementCount) + " x " + std::to_string(width) + " = " + std::to_string(expected));
     if (expected < 0 && total < minVariablePayload(h))
         throw ProtocolError("Compressed " + typeName(static_cast<uint8_t>(h.dataType)) + " vector of " +
-                            std::to_string(h.elementCount) + " elements decompressed to only " +
-                            std::to_string(total) + " bytes");
+                            std::to_string(h.elementCount) + " elements decompressed to only " + std::to_string(total) +
+                            " bytes");
     return out;
 }
 
@@ -235,8 +242,7 @@ void writeCompressed(Sink& out, CompressedHeader header, std::string_view payloa
         throw ProtocolError("LZ4 compression of SYMBOL vectors is not supported");
     if (width > 0 && payload.size() != static_cast<size_t>(header.elementCount) * static_cast<size_t>(width))
         throw ProtocolError("Payload of " + std::to_string(payload.size()) + " bytes does not hold elementCount x " +
-                            "unitLength = " + std::to_string(header.elementCount) + " x " + std::to_string(width) +
-                            " bytes");
+                            "unitLength = " + std::to_string(header.elementCount) + " x " + std::to_string(width) + " bytes");
 
     // Header first with byteSize 0, patched once the blocks are written.
     const size_t headerAt = out.size();
@@ -257,7 +263,7 @@ void writeCompressed(Sink& out, CompressedHeader header, std::string_view payloa
     try {
         writeBlocks(out, header, width, payload);
     } catch (...) {
-        out.bytes().resize(headerAt);  // leave the sink as it was
+        out.bytes().resize(headerAt);   // leave the sink as it was
         throw;
     }
 
@@ -269,4 +275,4 @@ void writeCompressed(Sink& out, CompressedHeader header, std::string_view payloa
     storeLE<int32_t>(out.bytes().data() + headerAt, static_cast<int32_t>(byteSize));
 }
 
-}  // namespace ddb
+}   // namespace ddb

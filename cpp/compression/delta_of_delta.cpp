@@ -26,7 +26,7 @@ using compression_detail::zigzagEncode;
 
 namespace {
 
-constexpr size_t kPadWords = 3;  // a peek at pos < nbits plus up to 70 bits ahead stays inside
+constexpr size_t kPadWords = 3;   // a peek at pos < nbits plus up to 70 bits ahead stays inside
 
 // ---------------------------------------------------------------- reading
 
@@ -42,9 +42,7 @@ public:
     size_t nbits() const { return nbits_; }
     // True when bits [p, p+69) are `11110` followed by 64 ones: the end marker as seen after its
     // first `1` was taken as a "value present" bit.
-    bool endMarkerAt(size_t p) const {
-        return p + 69 <= nbits_ && (peek(p) >> 59) == 0x1E && peek(p + 5) == ~uint64_t{0};
-    }
+    bool endMarkerAt(size_t p) const { return p + 69 <= nbits_ && (peek(p) >> 59) == 0x1E && peek(p + 5) == ~uint64_t{0}; }
 
 private:
     const uint64_t* w_;
@@ -56,7 +54,8 @@ private:
                         " bytes ends inside a value (no end marker)");
 }
 
-template <class T> inline void put(char* dst, size_t index, uint64_t v) {
+template <class T>
+inline void put(char* dst, size_t index, uint64_t v) {
     storeLE<T>(dst + index * sizeof(T), static_cast<T>(v));
 }
 
@@ -110,7 +109,7 @@ size_t decodeBlock(const BitReader& in, size_t maxValues, char* dst) {
     while (count < maxValues) {
         if (pos >= nbits) truncated(nbits);
         const uint64_t win = in.peek(pos);
-        if (!(win >> 63)) {  // a run of `0`: the delta repeats
+        if (!(win >> 63)) {   // a run of `0`: the delta repeats
             size_t z = static_cast<size_t>(std::countl_zero(win));
             z = std::min({z, nbits - pos, maxValues - count});
             // prev + (k+1)·delta has no loop-carried dependency, so the compiler vectorizes it.
@@ -121,7 +120,7 @@ size_t decodeBlock(const BitReader& in, size_t maxValues, char* dst) {
             continue;
         }
         const unsigned ones = static_cast<unsigned>(std::countl_one(win));
-        if (ones >= 6) {  // `111111`: null, state unchanged
+        if (ones >= 6) {   // `111111`: null, state unchanged
             pos += 6;
             if (pos > nbits) truncated(nbits);
             put<T>(dst, count++, nullBits);
@@ -133,7 +132,7 @@ size_t decodeBlock(const BitReader& in, size_t maxValues, char* dst) {
             c = (win << prefix) >> (64 - width);
         } else {
             c = in.peek(pos + 6);
-            if (c == ~uint64_t{0}) {  // end marker
+            if (c == ~uint64_t{0}) {   // end marker
                 if (pos + 70 > nbits) truncated(nbits);
                 return count;
             }
@@ -200,7 +199,7 @@ std::string encodeBlock(std::string_view raw) {
     size_t i = 0;
     size_t presentBits[2] = {SIZE_MAX, SIZE_MAX};
     auto finish = [&]() -> std::string {
-        out.put(62, 6);  // end marker: 111110, 64 ones, 0
+        out.put(62, 6);   // end marker: 111110, 64 ones, 0
         out.put(~uint64_t{0}, 64);
         out.put(0, 1);
         auto& words = out.finish();
@@ -211,22 +210,29 @@ std::string encodeBlock(std::string_view raw) {
         BitReader check(words.data(), (words.size() - kPadWords) * 64);
         for (size_t p : presentBits)
             if (p != SIZE_MAX && check.endMarkerAt(p + 1))
-                throw ProtocolError("Delta-of-delta cannot encode this data: a value collides with the "
-                                    "block end marker (use LZ4)");
+                throw ProtocolError(
+                    "Delta-of-delta cannot encode this data: a value collides with the "
+                    "block end marker (use LZ4)");
         words.resize(words.size() - kPadWords);
         std::string bytes(words.size() * 8, '\0');
         for (size_t k = 0; k < words.size(); ++k) storeLE<uint64_t>(bytes.data() + k * 8, words[k]);
         return bytes;
     };
 
-    while (i < n && at(i) == kNull) { out.put(0, 1); ++i; }
+    while (i < n && at(i) == kNull) {
+        out.put(0, 1);
+        ++i;
+    }
     if (i == n) return finish();
     int64_t prev = at(i++);
     presentBits[0] = out.bitPosition();
     out.put(1, 1);
     out.put(zigzagEncode(prev), W);
 
-    while (i < n && at(i) == kNull) { out.put(0, 1); ++i; }
+    while (i < n && at(i) == kNull) {
+        out.put(0, 1);
+        ++i;
+    }
     if (i == n) return finish();
     int64_t x = at(i++);
     int64_t delta;
@@ -254,11 +260,22 @@ std::string encodeBlock(std::string_view raw) {
             out.put(0, 1);
         } else {
             const uint64_t c = zigzagEncode(dd) - 1;
-            if (c < (uint64_t{1} << 7)) { out.put(0b10, 2); out.put(c, 7); }
-            else if (c < (uint64_t{1} << 9)) { out.put(0b110, 3); out.put(c, 9); }
-            else if (c < (uint64_t{1} << 16)) { out.put(0b1110, 4); out.put(c, 16); }
-            else if (c < (uint64_t{1} << 32)) { out.put(0b11110, 5); out.put(c, 32); }
-            else { out.put(0b111110, 6); out.put(c, 64); }
+            if (c < (uint64_t{1} << 7)) {
+                out.put(0b10, 2);
+                out.put(c, 7);
+            } else if (c < (uint64_t{1} << 9)) {
+                out.put(0b110, 3);
+                out.put(c, 9);
+            } else if (c < (uint64_t{1} << 16)) {
+                out.put(0b1110, 4);
+                out.put(c, 16);
+            } else if (c < (uint64_t{1} << 32)) {
+                out.put(0b11110, 5);
+                out.put(c, 32);
+            } else {
+                out.put(0b111110, 6);
+                out.put(c, 64);
+            }
         }
         prev = x;
         delta = d;
@@ -272,13 +289,13 @@ void checkUnit(int unitLength) {
                             std::to_string(unitLength));
 }
 
-}  // namespace
+}   // namespace
 
 std::string deltaEncodeBlock(std::string_view raw, int unitLength) {
     checkUnit(unitLength);
     if (raw.size() % static_cast<size_t>(unitLength) != 0)
-        throw ProtocolError("Delta-of-delta input of " + std::to_string(raw.size()) +
-                            " bytes is not a whole number of " + std::to_string(unitLength) + "-byte values");
+        throw ProtocolError("Delta-of-delta input of " + std::to_string(raw.size()) + " bytes is not a whole number of " +
+                            std::to_string(unitLength) + "-byte values");
     switch (unitLength) {
         case 2: return encodeBlock<int16_t>(raw);
         case 4: return encodeBlock<int32_t>(raw);
@@ -317,4 +334,4 @@ void deltaDecodeBlock(std::string_view block, int unitLength, size_t maxValues, 
     out.resize(at + count * static_cast<size_t>(unitLength));
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -26,15 +26,13 @@ void lz4DecompressBlock(std::string_view block, std::string& out, size_t maxOutp
     const size_t at = out.size();
     // Decompress straight into the output; the grown tail is cut back to what LZ4 produced.
     out.resize(at + maxOutput);
-    const int n = LZ4_decompress_safe(block.data(), out.data() + at, static_cast<int>(block.size()),
-                                      static_cast<int>(maxOutput));
+    const int n = LZ4_decompress_safe(block.data(), out.data() + at, static_cast<int>(block.size()), static_cast<int>(maxOutput));
     if (n < 0) {
         out.resize(at);
         throw ProtocolError("Corrupt LZ4 block of " + std::to_string(block.size()) +
-                            " bytes (malformed, or it decompresses to more than " + std::to_string(maxOutput) +
-                            " bytes)");
+                            " bytes (malformed, or it decompresses to more than " + std::to_string(maxOutput) + " bytes)");
     }
     out.resize(at + static_cast<size_t>(n));
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -7,13 +7,11 @@ namespace ddb {
 
 namespace {
 bool isTrue(const Value* v) {
-    return v && v->form == Form::Scalar && v->type() == Type::Bool && v->column.length == 1 &&
-           v->column.data->data()[0] == 1;
+    return v && v->form == Form::Scalar && v->type() == Type::Bool && v->column.length == 1 && v->column.data->data()[0] == 1;
 }
-}  // namespace
+}   // namespace
 
-const char* Connection::kClosedText =
-    "Couldn't send script/function to the remote host because the connection has been closed";
+const char* Connection::kClosedText = "Couldn't send script/function to the remote host because the connection has been closed";
 
 void Connection::connect(const ConnectOptions& options) {
     close();
@@ -31,8 +29,8 @@ void Connection::connect(const ConnectOptions& options) {
         }
         source_ = std::make_unique<SocketSource>(transport());
         const bool inlineLogin = !options.user.empty() && !options.encryptLogin;
-        std::string hello = buildConnectRequest(options.sessionFlag, inlineLogin ? options.user : "",
-                                                inlineLogin ? options.password : "");
+        std::string hello =
+            buildConnectRequest(options.sessionFlag, inlineLogin ? options.user : "", inlineLogin ? options.password : "");
         transport().writeAll(hello.data(), hello.size());
         Response r = readConnectReply();
         if (!r.head.ok) {
@@ -47,14 +45,12 @@ void Connection::connect(const ConnectOptions& options) {
         // official client does; an explicit `false` from isNodeInitialized is a failure.
         try {
             callInternal("getRequiredAPIVersion", {});
-        } catch (const ServerError&) {
-        }
+        } catch (const ServerError&) {}
         try {
             Result init = callInternal("isNodeInitialized", {});
             if (init && init->form == Form::Scalar && init->type() == Type::Bool && init->column.data->data()[0] == 0)
                 throw NetworkError("The node " + endpoint() + " is not initialized yet");
-        } catch (const ServerError&) {
-        }
+        } catch (const ServerError&) {}
     } catch (...) {
         close();
         throw;
@@ -118,8 +114,7 @@ Result Connection::receive(const MessageCallback& onMessage) {
         Response r = readResponse(*source_, onMessage);
         sessionId_ = r.head.sessionId;
         if (!r.head.ok)
-            throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + pending_.what,
-                              r.head.error);
+            throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + pending_.what, r.head.error);
         if (r.objects.empty()) return std::nullopt;
         return std::move(r.objects[0]);
     } catch (const ServerError&) {
@@ -174,7 +169,7 @@ std::string encodedRequest(const std::string& context, Build&& build) {
         throw ConversionError(context + e.what());
     }
 }
-}  // namespace
+}   // namespace
 
 void Connection::sendCall(const std::string& function, const std::vector<Value>& args, const RequestOptions& options) {
     EncodeOptions encode;
@@ -184,8 +179,7 @@ void Connection::sendCall(const std::string& function, const std::vector<Value>&
          Pending{function, context});
 }
 
-void Connection::upload(const std::vector<std::string>& names, const std::vector<Value>& values,
-                        const RequestOptions& options) {
+void Connection::upload(const std::vector<std::string>& names, const std::vector<Value>& values, const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
     std::string context = errorPrefix("<Exception> in upload: ");
@@ -214,4 +208,4 @@ void Connection::close() {
     open_ = false;
 }
 
-}  // namespace ddb
+}   // namespace ddb

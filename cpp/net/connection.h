@@ -21,7 +21,7 @@ struct ConnectOptions {
     std::string user;
     std::string password;
     int connectTimeoutMs = 3000;
-    int readTimeoutMs = -1;      // < 0: wait for the reply as long as it takes
+    int readTimeoutMs = -1;   // < 0: wait for the reply as long as it takes
     int writeTimeoutMs = 30000;
     int sessionFlag = flags::kApiClient;   // session-wide bits (compress, parser, sqlStd ...)
     bool keepAlive = true;
@@ -56,8 +56,7 @@ public:
     Result run(const std::string& script, const RequestOptions& options, const MessageCallback& onMessage = {});
     Result call(const std::string& function, const std::vector<Value>& args, const RequestOptions& options,
                 const MessageCallback& onMessage = {});
-    void upload(const std::vector<std::string>& names, const std::vector<Value>& values,
-                const RequestOptions& options);
+    void upload(const std::vector<std::string>& names, const std::vector<Value>& values, const RequestOptions& options);
     // Requests the client makes for itself (login, version, getClusterPerf ...): DDB-encoded
     // replies whatever the session's protocol; errors carry no script.
     Result callInternal(const std::string& function, const std::vector<Value>& args);
@@ -88,7 +87,7 @@ public:
 private:
     std::string errorPrefix(const char* request) const { return options_.errorContext ? request : ""; }
     struct Pending {
-        std::string what;      // the script or function name, for error texts
+        std::string what;   // the script or function name, for error texts
         std::string context;   // "<Exception> in exec: " ...
     };
     void send(const std::string& request, Pending pending);
@@ -109,4 +108,4 @@ private:
     Pending pending_{"", ""};
 };
 
-}  // namespace ddb
+}   // namespace ddb

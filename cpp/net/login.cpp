@@ -43,13 +43,10 @@ struct ContextFree {
 };
 using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
 
-[[noreturn]] void refuse(const std::string& why) {
-    throw AuthenticationError("Encrypted login failed: " + why);
-}
+[[noreturn]] void refuse(const std::string& why) { throw AuthenticationError("Encrypted login failed: " + why); }
 
 Key readPublicKey(const std::string& pem) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                  &BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
     if (!bio) refuse("out of memory");
     Key key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
     if (!key || EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA)
@@ -60,10 +57,8 @@ Key readPublicKey(const std::string& pem) {
 std::string encryptBase64(EVP_PKEY* key, const std::string& plain) {
     std::unique_ptr<EVP_PKEY_CTX, ContextFree> ctx(EVP_PKEY_CTX_new(key, nullptr));
     size_t size = 0;
-    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0 ||
-        EVP_PKEY_encrypt(ctx.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(plain.data()),
-                         plain.size()) <= 0)
+    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0 ||
+        EVP_PKEY_encrypt(ctx.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(plain.data()), plain.size()) <= 0)
         refuse("the server's RSA key cannot encrypt");
     std::string cipher(size, '\0');
     if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()), &size,
@@ -71,23 +66,22 @@ std::string encryptBase64(EVP_PKEY* key, const std::string& plain) {
         refuse("the user name or password is too long for the server's RSA key");
     cipher.resize(size);
     std::string text(4 * ((size + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
-                            reinterpret_cast<const unsigned char*>(cipher.data()), static_cast<int>(size));
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), reinterpret_cast<const unsigned char*>(cipher.data()),
+                            static_cast<int>(size));
     text.resize(static_cast<size_t>(n));
     return text;
 }
 
-}  // namespace
+}   // namespace
 
 std::vector<Value> encryptedLoginArguments(const std::string& user, const std::string& password,
                                            const std::string& publicKeyPem) {
     Key key = readPublicKey(publicKeyPem);
-    return {stringScalar(encryptBase64(key.get(), user)), stringScalar(encryptBase64(key.get(), password)),
-            boolScalar(true)};
+    return {stringScalar(encryptBase64(key.get(), user)), stringScalar(encryptBase64(key.get(), password)), boolScalar(true)};
 }
 
 std::vector<Value> plainLoginArguments(const std::string& user, const std::string& password) {
     return {stringScalar(user), stringScalar(password), boolScalar(false)};
 }
 
-}  // namespace ddb
+}   // namespace ddb

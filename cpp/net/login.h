@@ -13,8 +13,7 @@
 namespace ddb {
 
 // Throws AuthenticationError when the key cannot be read or used.
-std::vector<Value> encryptedLoginArguments(const std::string& user, const std::string& password,
-                                           const std::string& publicKeyPem);
+std::vector<Value> encryptedLoginArguments(const std::string& user, const std::string& password, const std::string& publicKeyPem);
 std::vector<Value> plainLoginArguments(const std::string& user, const std::string& password);
 
-}  // namespace ddb
+}   // namespace ddb

@@ -52,8 +52,7 @@ void Poller::wait(std::vector<void*>& ready, int timeoutMs) {
     for (int i = 0; i < n; ++i) {
         if (events[i].data.ptr == nullptr) {
             uint64_t drained;
-            while (::read(event_, &drained, sizeof drained) > 0) {
-            }
+            while (::read(event_, &drained, sizeof drained) > 0) {}
             continue;
         }
         ready.push_back(events[i].data.ptr);
@@ -65,4 +64,4 @@ void Poller::wake() {
     [[maybe_unused]] ssize_t n = ::write(event_, &one, sizeof one);
 }
 
-}  // namespace ddb
+}   // namespace ddb

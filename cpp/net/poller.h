@@ -27,4 +27,4 @@ private:
     int event_ = -1;
 };
 
-}  // namespace ddb
+}   // namespace ddb

@@ -25,7 +25,7 @@ void setNonBlocking(int fd) {
     int fl = fcntl(fd, F_GETFL, 0);
     fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
-}  // namespace
+}   // namespace
 
 Socket::~Socket() { close(); }
 
@@ -43,16 +43,25 @@ void Socket::connect(const std::string& host, int port, int timeoutMs, bool keep
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     for (addrinfo* ai = res; ai; ai = ai->ai_next) {
         int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) { lastError = errnoText(errno); continue; }
+        if (fd < 0) {
+            lastError = errnoText(errno);
+            continue;
+        }
         setNonBlocking(fd);
         rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-        if (rc != 0 && errno != EINPROGRESS) { lastError = errnoText(errno); ::close(fd); continue; }
+        if (rc != 0 && errno != EINPROGRESS) {
+            lastError = errnoText(errno);
+            ::close(fd);
+            continue;
+        }
         if (rc != 0) {
-            int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            deadline - std::chrono::steady_clock::now()).count());
+            int left = static_cast<int>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
             pollfd p{fd, POLLOUT, 0};
             int n;
-            do { n = ::poll(&p, 1, left < 0 ? 0 : left); } while (n < 0 && errno == EINTR);
+            do {
+                n = ::poll(&p, 1, left < 0 ? 0 : left);
+            } while (n < 0 && errno == EINTR);
             if (n == 0) {
                 ::close(fd);
                 freeaddrinfo(res);
@@ -61,7 +70,11 @@ void Socket::connect(const std::string& host, int port, int timeoutMs, bool keep
             int err = 0;
             socklen_t len = sizeof err;
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            if (n < 0 || err != 0) { lastError = errnoText(n < 0 ? errno : err); ::close(fd); continue; }
+            if (n < 0 || err != 0) {
+                lastError = errnoText(n < 0 ? errno : err);
+                ::close(fd);
+                continue;
+            }
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -93,8 +106,7 @@ void Socket::waitFor(short events, int timeoutMs, const char* what) {
         if (n < 0 && errno != EINTR) throw NetworkError(std::string(what) + " failed on " + peer_ + ": " + errnoText(errno));
         if (n == 0 && timeoutMs >= 0) {
             timeoutMs -= slice;
-            if (timeoutMs <= 0)
-                throw TimeoutError(std::string(what) + " from " + peer_ + " timed out");
+            if (timeoutMs <= 0) throw TimeoutError(std::string(what) + " from " + peer_ + " timed out");
         }
     }
 }
@@ -120,7 +132,11 @@ void Socket::writeAll(const void* data, size_t n) {
     const char* p = static_cast<const char*>(data);
     while (n > 0) {
         ssize_t sent = ::send(fd_, p, n, MSG_NOSIGNAL);
-        if (sent > 0) { p += sent; n -= static_cast<size_t>(sent); continue; }
+        if (sent > 0) {
+            p += sent;
+            n -= static_cast<size_t>(sent);
+            continue;
+        }
         if (sent < 0 && errno == EINTR) continue;
         if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             waitFor(POLLOUT, writeTimeoutMs_, "Writing");
@@ -186,8 +202,7 @@ void SocketSource::readUntil(char terminator, std::string& out, size_t maxLength
         const char* start = buffer_.data() + pos_;
         const void* hit = std::memchr(start, terminator, end_ - pos_);
         size_t n = hit ? static_cast<const char*>(hit) - start : end_ - pos_;
-        if (appended + n > maxLength)
-            throw ProtocolError("string longer than " + std::to_string(maxLength) + " bytes");
+        if (appended + n > maxLength) throw ProtocolError("string longer than " + std::to_string(maxLength) + " bytes");
         out.append(start, n);
         appended += n;
         pos_ += n;
@@ -199,4 +214,4 @@ void SocketSource::readUntil(char terminator, std::string& out, size_t maxLength
     }
 }
 
-}  // namespace ddb
+}   // namespace ddb

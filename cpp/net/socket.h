@@ -70,4 +70,4 @@ private:
     uint64_t received_ = 0;
 };
 
-}  // namespace ddb
+}   // namespace ddb

@@ -40,11 +40,11 @@ bool isIpLiteral(const std::string& host) {
 int loadSystemTrust(SSL_CTX* ctx) {
     if (SSL_CTX_set_default_verify_paths(ctx) != 1) return 0;
     if (std::getenv("SSL_CERT_FILE") || std::getenv("SSL_CERT_DIR")) return 1;
-    for (const char* bundle : {"/etc/ssl/certs/ca-certificates.crt",                  // Debian, Ubuntu, Arch
-                               "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  // RHEL, Fedora
-                               "/etc/pki/tls/certs/ca-bundle.crt",                   // older RHEL
-                               "/etc/ssl/ca-bundle.pem",                             // openSUSE
-                               "/etc/ssl/cert.pem"}) {                               // Alpine
+    for (const char* bundle : {"/etc/ssl/certs/ca-certificates.crt",   // Debian, Ubuntu, Arch
+                               "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",   // RHEL, Fedora
+                               "/etc/pki/tls/certs/ca-bundle.crt",   // older RHEL
+                               "/etc/ssl/ca-bundle.pem",   // openSUSE
+                               "/etc/ssl/cert.pem"}) {   // Alpine
         if (::access(bundle, R_OK) == 0) return SSL_CTX_load_verify_locations(ctx, bundle, nullptr);
     }
     return 1;
@@ -53,7 +53,7 @@ int loadSystemTrust(SSL_CTX* ctx) {
 constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kWriteChunk = 256 * 1024;   // plaintext encrypted per socket write
 
-}  // namespace
+}   // namespace
 
 TlsContext::TlsContext(TlsOptions options) : options_(std::move(options)) {
     ERR_clear_error();
@@ -65,8 +65,8 @@ TlsContext::TlsContext(TlsOptions options) : options_(std::move(options)) {
         return;
     }
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    int loaded = options_.caFile.empty() ? loadSystemTrust(ctx_)
-                                         : SSL_CTX_load_verify_locations(ctx_, options_.caFile.c_str(), nullptr);
+    int loaded =
+        options_.caFile.empty() ? loadSystemTrust(ctx_) : SSL_CTX_load_verify_locations(ctx_, options_.caFile.c_str(), nullptr);
     if (loaded != 1) {
         std::string reason = drainErrors();
         SSL_CTX_free(ctx_);
@@ -97,8 +97,7 @@ TlsStream::TlsStream(Socket& socket, std::shared_ptr<const TlsContext> context, 
     if (!ip) SSL_set_tlsext_host_name(ssl_, host_.c_str());
     if (context_->options().verify) {
         SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host_.c_str())
-                    : SSL_set1_host(ssl_, host_.c_str());
+        int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host_.c_str()) : SSL_set1_host(ssl_, host_.c_str());
         if (ok != 1) {
             SSL_free(ssl_);
             throw TlsError("Cannot verify the host name '" + host_ + "': " + drainErrors());
@@ -113,8 +112,7 @@ void TlsStream::handshake(int timeoutMs) {
     const std::string what = "TLS handshake with " + socket_.peer();
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
     // A plaintext server waits for a request line the ClientHello never ends: it looks like this.
-    const std::string timedOut =
-        what + " timed out after " + std::to_string(timeoutMs) + " ms (does the server serve TLS?)";
+    const std::string timedOut = what + " timed out after " + std::to_string(timeoutMs) + " ms (does the server serve TLS?)";
     const int readTimeout = socket_.readTimeout();
     for (;;) {
         ERR_clear_error();
@@ -126,8 +124,7 @@ void TlsStream::handshake(int timeoutMs) {
         if (SSL_get_error(ssl_, rc) != SSL_ERROR_WANT_READ) {
             try {
                 flushOutput();   // the alert tells the server why we hang up
-            } catch (const Error&) {
-            }
+            } catch (const Error&) {}
             fail(what + " failed", rc);
         }
         flushOutput();
@@ -160,8 +157,7 @@ size_t TlsStream::readSome(void* dst, size_t n) {
             receiveInput();
             continue;
         }
-        if (err == SSL_ERROR_ZERO_RETURN)
-            throw NetworkError("Connection to " + socket_.peer() + " was closed by the server");
+        if (err == SSL_ERROR_ZERO_RETURN) throw NetworkError("Connection to " + socket_.peer() + " was closed by the server");
         fail("TLS read from " + socket_.peer() + " failed", got);
     }
 }
@@ -206,8 +202,7 @@ void TlsStream::fail(const std::string& what, int sslResult) {
     long verify = SSL_get_verify_result(ssl_);
     if (context_->options().verify && verify != X509_V_OK) {
         ERR_clear_error();
-        std::string reason = std::string("the server's certificate is not trusted: ") +
-                             X509_verify_cert_error_string(verify);
+        std::string reason = std::string("the server's certificate is not trusted: ") + X509_verify_cert_error_string(verify);
         if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH)
             reason += " (the certificate is not issued for '" + host_ + "')";
         throw TlsError(what + ": " + reason);
@@ -218,4 +213,4 @@ void TlsStream::fail(const std::string& what, int sslResult) {
     throw TlsError(what + ": " + reason);
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -60,7 +60,7 @@ public:
     std::string describe() const;
 
 private:
-    void flushOutput();    // ciphertext OpenSSL produced -> socket
+    void flushOutput();   // ciphertext OpenSSL produced -> socket
     void receiveInput();   // socket -> OpenSSL (waits for at least one byte)
     [[noreturn]] void fail(const std::string& what, int sslResult);
 
@@ -68,9 +68,9 @@ private:
     std::shared_ptr<const TlsContext> context_;
     std::string host_;
     ssl_st* ssl_ = nullptr;
-    bio_st* input_ = nullptr;    // owned by ssl_
+    bio_st* input_ = nullptr;   // owned by ssl_
     bio_st* output_ = nullptr;   // owned by ssl_
     std::string scratch_;
 };
 
-}  // namespace ddb
+}   // namespace ddb

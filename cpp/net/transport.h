@@ -18,4 +18,4 @@ public:
     virtual bool hasBuffered() const { return false; }
 };
 
-}  // namespace ddb
+}   // namespace ddb

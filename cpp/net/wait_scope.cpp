@@ -8,7 +8,7 @@ namespace ddb {
 
 namespace {
 thread_local WaitScope* innermost = nullptr;
-}  // namespace
+}   // namespace
 
 WaitScope::WaitScope(std::function<void()> check, Clock::time_point wakeBy, int sliceMs)
     : wakeBy(wakeBy), check_(std::move(check)), sliceMs_(sliceMs), outer_(innermost) {
@@ -42,4 +42,4 @@ int WaitScope::boundMs(int timeoutMs) {
     return static_cast<int>(bound);
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -17,8 +17,7 @@ public:
     using Clock = std::chrono::steady_clock;
 
     // `check` throws to end the wait; it may move wakeBy (through the scope it was given).
-    explicit WaitScope(std::function<void()> check, Clock::time_point wakeBy = Clock::time_point::max(),
-                       int sliceMs = 200);
+    explicit WaitScope(std::function<void()> check, Clock::time_point wakeBy = Clock::time_point::max(), int sliceMs = 200);
     ~WaitScope();
     WaitScope(const WaitScope&) = delete;
     WaitScope& operator=(const WaitScope&) = delete;
@@ -39,4 +38,4 @@ private:
     WaitScope* outer_;
 };
 
-}  // namespace ddb
+}   // namespace ddb

@@ -50,7 +50,7 @@ const char* kClosedText = "The connection pool has been shut down.";
         throw NetworkError(text + e.what());
     }
 }
-}  // namespace
+}   // namespace
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)), pid_(static_cast<int>(::getpid())) {
     options_.connect.errorContext = false;
@@ -211,9 +211,9 @@ void Pool::receive(Worker* w, const std::shared_ptr<Task>& task, Result& result,
     // A task's timeout is a deadline for its whole reply, however slowly the bytes trickle in.
     std::optional<WaitScope> deadline;
     if (task->timeoutMs >= 0)
-        deadline.emplace(WaitScope::deadlineCheck(w->deadline, "The task timed out after " +
-                                                                   std::to_string(task->timeoutMs) + " ms"),
-                         w->deadline);
+        deadline.emplace(
+            WaitScope::deadlineCheck(w->deadline, "The task timed out after " + std::to_string(task->timeoutMs) + " ms"),
+            w->deadline);
     try {
         result = c.finish(w->request, task->timeoutMs < 0);
     } catch (...) {
@@ -221,8 +221,7 @@ void Pool::receive(Worker* w, const std::shared_ptr<Task>& task, Result& result,
     }
 }
 
-void Pool::complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error,
-                    uint64_t before) {
+void Pool::complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error, uint64_t before) {
     ResilientConnection& c = *w->conn;
     bool cancelled = task->cancelRequested.load();
     {
@@ -252,8 +251,7 @@ void Pool::complete(Worker* w, const std::shared_ptr<Task>& task, Result&& resul
         } catch (const TimeoutError&) {
             // The job may still run on the server: stop it before this worker takes new work.
             c.serverJobCanceller()();
-        } catch (...) {
-        }
+        } catch (...) {}
     }
     finish(task, std::move(result), error);
 }
@@ -267,8 +265,7 @@ void Pool::executorLoop() {
         {
             std::unique_lock<std::mutex> lock(mu_);
             cv_.wait(lock, [&] {
-                return !replies_.empty() || (!closed_ && !queue_.empty() && !free_.empty()) ||
-                       (closed_ && running_ == 0);
+                return !replies_.empty() || (!closed_ && !queue_.empty() && !free_.empty()) || (closed_ && running_ == 0);
             });
             if (!replies_.empty()) {
                 w = replies_.front();
@@ -285,10 +282,8 @@ void Pool::executorLoop() {
                 return;   // closed, nothing in flight
             }
         }
-        if (reply)
-            completeReply(w);
-        else
-            startRequest(w);
+        if (reply) completeReply(w);
+        else startRequest(w);
     }
 }
 
@@ -532,4 +527,4 @@ PoolStats Pool::stats() {
     return s;
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -31,16 +31,16 @@ namespace ddb {
 
 struct Task {
     enum class Kind { Script, Function } kind = Kind::Script;
-    std::string script;                 // script text, or the function name
+    std::string script;   // script text, or the function name
     std::vector<Value> args;
     RequestOptions options;
-    int timeoutMs = -1;                 // < 0: none
+    int timeoutMs = -1;   // < 0: none
     // Called exactly once, on a pool thread (or the submitting thread when the pool is closed),
     // with either a result or an exception.
     std::function<void(Result&&, std::exception_ptr)> done;
 
     // Internal state.
-    std::atomic<int> state{0};          // 0 queued, 1 running, 2 finished
+    std::atomic<int> state{0};   // 0 queued, 1 running, 2 finished
     std::atomic<bool> cancelRequested{false};
 };
 
@@ -49,7 +49,7 @@ struct PoolOptions {
     int size = 1;
     // Spread the connections over every live data and compute node (worker i on node i mod n).
     bool loadBalance = false;
-    int ioThreads = 0;          // 0: a thread per connection; > 0: epoll reactor + this many executors
+    int ioThreads = 0;   // 0: a thread per connection; > 0: epoll reactor + this many executors
     ResilienceOptions resilience;
     ConnectionEventSink onEvent;
 };
@@ -59,13 +59,13 @@ struct PoolStats {
     uint64_t tasksFailed = 0;
     uint64_t tasksCancelled = 0;
     uint64_t bytesReceived = 0;
-    uint64_t resends = 0;       // requests resent after a failure (-seqNo)
-    uint64_t reconnects = 0;    // new sessions on the same node
-    uint64_t failovers = 0;     // new sessions on another node
+    uint64_t resends = 0;   // requests resent after a failure (-seqNo)
+    uint64_t reconnects = 0;   // new sessions on the same node
+    uint64_t failovers = 0;   // new sessions on another node
     size_t queued = 0;
     size_t running = 0;
     size_t connections = 0;
-    size_t threads = 0;         // native threads the pool runs
+    size_t threads = 0;   // native threads the pool runs
     std::vector<std::pair<std::string, int>> connectionsPerNode;   // "host:port" -> workers there now
 };
 
@@ -101,14 +101,14 @@ public:
 private:
     struct Worker {
         std::unique_ptr<ResilientConnection> conn;
-        std::thread thread;                 // threads mode only
+        std::thread thread;   // threads mode only
         std::shared_ptr<Task> current;
         // The request in flight, and when its reply is overdue (the task's timeout, else the read timeout).
         ResilientConnection::Request request;
         std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
         int watchedFd = -1;
         bool overdue = false;
-        bool abortedByShutdown = false;     // under mu_
+        bool abortedByShutdown = false;   // under mu_
         uint64_t bytesBefore = 0;
     };
     // threads mode
@@ -123,8 +123,7 @@ private:
     void begin(Worker* w, const std::shared_ptr<Task>& task);
     void receive(Worker* w, const std::shared_ptr<Task>& task, Result& result, std::exception_ptr& error);
     void prepare(ResilientConnection& c, const std::shared_ptr<Task>& task);
-    void complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error,
-                  uint64_t bytesBefore);
+    void complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error, uint64_t bytesBefore);
     std::vector<Node> placeConnections(ResilienceOptions& workerResilience);
     static void finish(const std::shared_ptr<Task>& task, Result&& r, std::exception_ptr e);
     // Waits on idle_ (mu_ held by `lock`) up to timeoutMs for done(); between slices, with mu_
@@ -143,13 +142,13 @@ private:
     size_t running_ = 0;
     PoolStats stats_;
     // Reactor mode (under mu_ unless noted).
-    std::unique_ptr<Poller> poller_;        // thread-safe itself
+    std::unique_ptr<Poller> poller_;   // thread-safe itself
     std::thread reactor_;
     std::vector<std::thread> executors_;
-    std::vector<Worker*> free_;             // connections with no request
-    std::vector<Worker*> awaiting_;         // request written, reply not started
-    std::deque<Worker*> replies_;           // reply started (or overdue, or the write failed)
+    std::vector<Worker*> free_;   // connections with no request
+    std::vector<Worker*> awaiting_;   // request written, reply not started
+    std::deque<Worker*> replies_;   // reply started (or overdue, or the write failed)
     bool stopReactor_ = false;
 };
 
-}  // namespace ddb
+}   // namespace ddb

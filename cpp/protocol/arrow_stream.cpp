@@ -111,7 +111,7 @@ int64_t bodyLength(const uint8_t* p, size_t n) {
     return body;
 }
 
-}  // namespace
+}   // namespace
 
 std::shared_ptr<Buffer> readArrowStream(Source& in, uint8_t firstByte) {
     Collector out(in);
@@ -128,7 +128,7 @@ std::shared_ptr<Buffer> readArrowStream(Source& in, uint8_t firstByte) {
         }
         int32_t size = loadLE<int32_t>(word);
         if (size == -1) size = loadLE<int32_t>(out.read(4));   // continuation marker, then the size
-        if (size == 0) break;                                  // end of stream
+        if (size == 0) break;   // end of stream
         if (size < 0 || size > kMaxMetadata) fail("message metadata size " + std::to_string(size) + " is invalid");
         size_t metaAt = out.used();
         out.readCounted(size, "message metadata");
@@ -138,4 +138,4 @@ std::shared_ptr<Buffer> readArrowStream(Source& in, uint8_t firstByte) {
     return out.finish();
 }
 
-}  // namespace ddb
+}   // namespace ddb

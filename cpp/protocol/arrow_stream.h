@@ -19,4 +19,4 @@ class Buffer;
 // the buffer grows only as bytes arrive.
 std::shared_ptr<Buffer> readArrowStream(Source& in, uint8_t firstByte);
 
-}  // namespace ddb
+}   // namespace ddb

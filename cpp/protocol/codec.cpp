@@ -29,13 +29,13 @@ constexpr uint64_t kMaxBlobLength = 2ULL * 1024 * 1024 * 1024;
 // official APIs (users match on their text; BLOB has no such limit).
 constexpr size_t kMaxSentStringLength = 256 * 1024;
 const char* const kStringTooLongText = "String too long, Serialization failed, length must be less than 256K bytes.";
-constexpr size_t kChunk = 1024 * 1024;                  // read step when remaining() is unknown
+constexpr size_t kChunk = 1024 * 1024;   // read step when remaining() is unknown
 // What a declared size may reserve before its bytes arrived (remaining() unknown): a lying
 // count costs at most this much address space, and pages are only touched as bytes arrive,
 // while real columns up to this size are read into their final buffer without regrowing it.
 constexpr size_t kUpfront = 64 * 1024 * 1024;
 constexpr int kArrayBlockRows = 65535;
-constexpr int64_t kMaxElements = int64_t(1) << 40;       // far above any real vector (INT32 rows)
+constexpr int64_t kMaxElements = int64_t(1) << 40;   // far above any real vector (INT32 rows)
 
 [[noreturn]] void fail(const std::string& msg) { throw ProtocolError(msg); }
 
@@ -74,20 +74,30 @@ T bswap(T v) {
 
 bool isTemporalOrIntegral(Type t) {
     switch (t) {
-        case Type::Short: case Type::Int: case Type::Long: case Type::Date: case Type::Month:
-        case Type::Time: case Type::Minute: case Type::Second: case Type::Datetime:
-        case Type::Timestamp: case Type::Nanotime: case Type::Nanotimestamp: case Type::Datehour:
-        case Type::Dateminute: case Type::Decimal32: case Type::Decimal64:
-            return true;
-        default:
-            return false;
+        case Type::Short:
+        case Type::Int:
+        case Type::Long:
+        case Type::Date:
+        case Type::Month:
+        case Type::Time:
+        case Type::Minute:
+        case Type::Second:
+        case Type::Datetime:
+        case Type::Timestamp:
+        case Type::Nanotime:
+        case Type::Nanotimestamp:
+        case Type::Datehour:
+        case Type::Dateminute:
+        case Type::Decimal32:
+        case Type::Decimal64: return true;
+        default: return false;
     }
 }
 
 // Text-valued vector element types (NUL-terminated on the wire).
 bool isTextType(Type t) {
-    return t == Type::String || t == Type::Symbol || t == Type::Handle || t == Type::Code ||
-           t == Type::DataSource || t == Type::Resource;
+    return t == Type::String || t == Type::Symbol || t == Type::Handle || t == Type::Code || t == Type::DataSource ||
+        t == Type::Resource;
 }
 
 // A Buffer that grows while bytes arrive.
@@ -257,10 +267,12 @@ private:
         require(static_cast<uint64_t>(n), "string vector");   // at least one byte (the NUL) each
         Growing off;
         uint64_t offBytes = (static_cast<uint64_t>(n) + 1) * 8;
-        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
+        if (in_.remaining() >= 0) off.ensure(offBytes);
+        else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
         std::string acc;
         if (in_.remaining() > 0) acc.reserve(static_cast<size_t>(std::min<int64_t>(in_.remaining(), n * 16)));
-        else if (in_.remaining() < 0) acc.reserve(static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n) * 8, kUpfront)));
+        else if (in_.remaining() < 0)
+            acc.reserve(static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n) * 8, kUpfront)));
         int64_t zero = 0;
         std::memcpy(off.tail(), &zero, 8);
         off.used = 8;
@@ -282,7 +294,8 @@ private:
         require(static_cast<uint64_t>(n) * 4, "BLOB vector");
         Growing off, data;
         uint64_t offBytes = (static_cast<uint64_t>(n) + 1) * 8;
-        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
+        if (in_.remaining() >= 0) off.ensure(offBytes);
+        else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
         int64_t zero = 0;
         std::memcpy(off.tail(), &zero, 8);
         off.used = 8;
@@ -329,8 +342,8 @@ private:
         uint32_t limit = static_cast<uint32_t>(c.symbols->strings.length);
         for (int64_t i = 0; i < n; ++i) {
             if (static_cast<uint32_t>(idx[i]) >= limit)
-                fail("symbol index " + std::to_string(idx[i]) + " out of range for a base of " +
-                     std::to_string(limit) + " entries");
+                fail("symbol index " + std::to_string(idx[i]) + " out of range for a base of " + std::to_string(limit) +
+                     " entries");
         }
     }
 
@@ -341,7 +354,8 @@ private:
         require(static_cast<uint64_t>(rows), "array vector");   // every row needs a count byte
         Growing off, vals;
         uint64_t offBytes = (static_cast<uint64_t>(rows) + 1) * 8;
-        if (in_.remaining() >= 0) off.ensure(offBytes); else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
+        if (in_.remaining() >= 0) off.ensure(offBytes);
+        else off.ensure(std::min<uint64_t>(offBytes, kUpfront));
         int64_t rem = in_.remaining();
         if (colsHint > 0 && rem >= 0 && static_cast<uint64_t>(colsHint) * w <= static_cast<uint64_t>(rem))
             vals.ensure(static_cast<size_t>(colsHint) * w);
@@ -356,8 +370,8 @@ private:
             (void)get<uint8_t>();
             if (blockRows == 0) fail("array vector block with 0 rows");
             if (blockRows > rows - done)
-                fail("array vector block of " + std::to_string(blockRows) + " rows exceeds the " +
-                     std::to_string(rows - done) + " rows left");
+                fail("array vector block of " + std::to_string(blockRows) + " rows exceeds the " + std::to_string(rows - done) +
+                     " rows left");
             if (cb != 1 && cb != 2 && cb != 4) fail("array vector count width " + std::to_string(cb) + " (must be 1, 2 or 4)");
             counts.resize(static_cast<size_t>(blockRows) * cb);
             in_.read(counts.data(), counts.size());
@@ -465,8 +479,7 @@ private:
         if (base < 128 && isDecimal(static_cast<Type>(base))) scale = h.reserved;
         Column c = inner.payload(dataType, h.elementCount, colsHint, depth, scale);
         if (src.remaining() != 0)
-            fail("compressed " + tname(dataType) + " payload has " + std::to_string(src.remaining()) +
-                 " trailing bytes");
+            fail("compressed " + tname(dataType) + " payload has " + std::to_string(src.remaining()) + " trailing bytes");
         return c;
     }
 
@@ -502,8 +515,8 @@ private:
         if (t == Type::FunctionDef) c.scale = get<uint8_t>();
         if (fixedWidth(t) > 0) {
             fixed(c, t, 1);
-        } else if (t == Type::String || t == Type::Symbol || t == Type::FunctionDef || t == Type::Handle ||
-                   t == Type::Code || t == Type::DataSource || t == Type::Resource) {
+        } else if (t == Type::String || t == Type::Symbol || t == Type::FunctionDef || t == Type::Handle || t == Type::Code ||
+                   t == Type::DataSource || t == Type::Resource) {
             strings(c, 1);
         } else if (t == Type::Blob) {
             blobs(c, 1);
@@ -524,7 +537,8 @@ private:
         uint16_t flag = get<uint16_t>();
         Form form = static_cast<Form>(flag >> 8);
         uint8_t type = static_cast<uint8_t>(flag & 0xff);
-        if (form != Form::Matrix) fail("matrix data: expected form MATRIX, got form id " + std::to_string(static_cast<int>(form)));
+        if (form != Form::Matrix)
+            fail("matrix data: expected form MATRIX, got form id " + std::to_string(static_cast<int>(form)));
         if (isArrayType(type) || type == static_cast<uint8_t>(Type::Compress))
             fail("matrix of " + tname(type) + " is not supported");
         (void)rawType;
@@ -536,8 +550,7 @@ private:
         if (v.rowLabels && v.rowLabels->length != rows)
             fail("matrix has " + std::to_string(rows) + " rows but " + std::to_string(v.rowLabels->length) + " row labels");
         if (v.colLabels && v.colLabels->length != cols)
-            fail("matrix has " + std::to_string(cols) + " columns but " + std::to_string(v.colLabels->length) +
-                 " column labels");
+            fail("matrix has " + std::to_string(cols) + " columns but " + std::to_string(v.colLabels->length) + " column labels");
     }
 
     void table(Value& v, uint8_t tableType, int depth) {
@@ -599,15 +612,13 @@ public:
             }
             case Form::Table: table(v); break;
             case Form::Chunk: {
-                if (v.raw.size() > static_cast<size_t>(std::numeric_limits<int16_t>::max()))
-                    fail("CHUNK payload too long");
+                if (v.raw.size() > static_cast<size_t>(std::numeric_limits<int16_t>::max())) fail("CHUNK payload too long");
                 flag(Form::Chunk, v.column.rawType);
                 out_.put<int16_t>(static_cast<int16_t>(v.raw.size()));
                 out_.write(v.raw.data(), v.raw.size());
                 break;
             }
-            default:
-                fail("cannot encode data form " + formName(v.form));
+            default: fail("cannot encode data form " + formName(v.form));
         }
     }
 
@@ -752,9 +763,12 @@ private:
             uint8_t* p = out_.extend(static_cast<size_t>(rows) * cb);
             for (int64_t i = start; i < start + rows; ++i) {
                 uint32_t n = static_cast<uint32_t>(o[i + 1] - o[i]);
-                if (cb == 1) { *p = static_cast<uint8_t>(n); }
-                else if (cb == 2) { uint16_t v = static_cast<uint16_t>(n); std::memcpy(p, &v, 2); }
-                else std::memcpy(p, &n, 4);
+                if (cb == 1) {
+                    *p = static_cast<uint8_t>(n);
+                } else if (cb == 2) {
+                    uint16_t v = static_cast<uint16_t>(n);
+                    std::memcpy(p, &v, 2);
+                } else std::memcpy(p, &n, 4);
                 p += cb;
             }
             int64_t from = o[start], to = o[start + rows];
@@ -860,8 +874,7 @@ private:
             for (size_t at = 0; at < sample.size(); at += kCompressionBlockSize)
                 lz4 += lz4CompressBlock(sample.substr(at, kCompressionBlockSize)).size();
             size_t step = kCompressionBlockSize / width * width;
-            for (size_t at = 0; at < sample.size(); at += step)
-                delta += deltaEncodeBlock(sample.substr(at, step), width).size();
+            for (size_t at = 0; at < sample.size(); at += step) delta += deltaEncodeBlock(sample.substr(at, step), width).size();
         } catch (const ProtocolError&) {
             return CompressMethod::Lz4;
         }
@@ -913,7 +926,8 @@ private:
         if (v.columnNames.size() != v.columns.size()) fail("cannot encode table: column names and columns differ in number");
         int64_t rows = v.columns.empty() ? v.rows : v.columns[0].length;
         for (size_t i = 0; i < v.columns.size(); ++i)
-            if (v.columns[i].length != rows) fail("cannot encode table: column '" + v.columnNames[i] + "' has a different length");
+            if (v.columns[i].length != rows)
+                fail("cannot encode table: column '" + v.columnNames[i] + "' has a different length");
         if (rows > std::numeric_limits<int32_t>::max()) fail("cannot encode table: too many rows");
         flag(Form::Table, opt_.compressTables ? 8 : v.tableType);
         out_.put<int32_t>(static_cast<int32_t>(rows));
@@ -941,8 +955,7 @@ private:
                     method = opt_.defaultMethod;
                 }
                 // SYMBOL columns are never compressed (§6.1); ANY/VOID have no compressible payload.
-                if (c.type() == Type::Symbol || c.type() == Type::Any || c.type() == Type::Void)
-                    method = CompressMethod::None;
+                if (c.type() == Type::Symbol || c.type() == Type::Any || c.type() == Type::Void) method = CompressMethod::None;
             }
             if (method != CompressMethod::Delta || !explicitMethod) {
                 vector(c, Form::Vector, method, explicitMethod);
@@ -961,7 +974,7 @@ private:
     }
 };
 
-}  // namespace
+}   // namespace
 
 bool deltaCompressible(const Column& c) {
     int w = fixedWidth(c.type());
@@ -983,4 +996,4 @@ void encodeObject(const Value& v, Sink& out, const EncodeOptions& options) {
     e.object(v);
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -50,4 +50,4 @@ inline Value deserialize(std::string_view bytes) {
     return v;
 }
 
-}  // namespace ddb
+}   // namespace ddb

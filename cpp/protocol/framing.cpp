@@ -64,14 +64,13 @@ std::string readLine(Source& in, size_t maxLength, const char* what) {
     return line;
 }
 
-std::string assemble(std::string_view kind, std::string_view sessionId, std::string_view body,
-                     std::string_view options) {
+std::string assemble(std::string_view kind, std::string_view sessionId, std::string_view body, std::string_view options) {
     std::string out = formatRequestHeader(kind, sessionId, body.size(), options);
     out.append(body);
     return out;
 }
 
-}  // namespace
+}   // namespace
 
 std::string formatOptions(const RequestOptions& o) {
     std::string s = std::to_string(o.flag);
@@ -94,8 +93,7 @@ std::string formatConnectOptions(int flag) { return std::to_string(flag) + "_1_4
 
 char nativeEndianFlag() { return std::endian::native == std::endian::little ? '1' : '0'; }
 
-std::string formatRequestHeader(std::string_view kind, std::string_view sessionId, size_t bodyLength,
-                                std::string_view options) {
+std::string formatRequestHeader(std::string_view kind, std::string_view sessionId, size_t bodyLength, std::string_view options) {
     std::string s;
     s.reserve(kind.size() + sessionId.size() + options.size() + 32);
     s.append(kind);
@@ -129,9 +127,8 @@ std::string buildScriptRequest(std::string_view sessionId, std::string_view scri
     return assemble("API2", sessionId, body, formatOptions(options));
 }
 
-std::string buildFunctionRequest(std::string_view sessionId, std::string_view functionName,
-                                 const std::vector<Value>& args, const RequestOptions& options,
-                                 const EncodeOptions& encode) {
+std::string buildFunctionRequest(std::string_view sessionId, std::string_view functionName, const std::vector<Value>& args,
+                                 const RequestOptions& options, const EncodeOptions& encode) {
     std::string body = "function\n";
     body.append(functionName);
     body += '\n';
@@ -145,11 +142,10 @@ std::string buildFunctionRequest(std::string_view sessionId, std::string_view fu
 }
 
 std::string buildVariableRequest(std::string_view sessionId, const std::vector<std::string>& names,
-                                 const std::vector<Value>& values, const RequestOptions& options,
-                                 const EncodeOptions& encode) {
+                                 const std::vector<Value>& values, const RequestOptions& options, const EncodeOptions& encode) {
     if (names.size() != values.size())
-        throw ProtocolError("variable request: " + std::to_string(names.size()) + " names but " +
-                            std::to_string(values.size()) + " values");
+        throw ProtocolError("variable request: " + std::to_string(names.size()) + " names but " + std::to_string(values.size()) +
+                            " values");
     if (names.empty()) throw ProtocolError("variable request: no variables");
     std::string body = "variable\n";
     for (size_t i = 0; i < names.size(); ++i) {
@@ -188,8 +184,7 @@ ResponseHead readResponseHead(Source& in, const MessageCallback& onMessage) {
         if (onMessage) onMessage(text);
     }
     auto fields = split(line, ' ');
-    if (fields.size() != 3 || fields[0].empty() || fields[2].size() != 1 ||
-        (fields[2][0] != '0' && fields[2][0] != '1'))
+    if (fields.size() != 3 || fields[0].empty() || fields[2].size() != 1 || (fields[2][0] != '0' && fields[2][0] != '1'))
         throw ProtocolError("Received invalid header: '" + printable(line) + "'");
     ResponseHead head;
     head.sessionId = std::string(fields[0]);
@@ -260,12 +255,10 @@ ParsedOptions parseOptions(std::string_view options) {
 RequestHeader parseRequestHeader(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     auto t = split(line, ' ');
-    if (t.size() != 3 && t.size() != 5)
-        throw ProtocolError("invalid request header: '" + printable(line) + "'");
+    if (t.size() != 3 && t.size() != 5) throw ProtocolError("invalid request header: '" + printable(line) + "'");
     RequestHeader h;
     h.kind = std::string(t[0]);
-    if (h.kind != "API" && h.kind != "API2")
-        throw ProtocolError("invalid request kind '" + printable(t[0]) + "' in header");
+    if (h.kind != "API" && h.kind != "API2") throw ProtocolError("invalid request kind '" + printable(t[0]) + "' in header");
     h.sessionId = std::string(t[1]);
     h.bodyLength = requireNumber<int64_t>(t[2], "request body length");
     if (h.bodyLength < 0 || h.bodyLength > kMaxRequestBody)
@@ -285,8 +278,8 @@ Request readRequest(Source& in) {
     r.options = parseOptions(r.header.options);
     int64_t n = r.header.bodyLength;
     if (in.remaining() >= 0 && in.remaining() < n)
-        throw ProtocolError("truncated request: body of " + std::to_string(n) + " bytes, " +
-                            std::to_string(in.remaining()) + " available");
+        throw ProtocolError("truncated request: body of " + std::to_string(n) + " bytes, " + std::to_string(in.remaining()) +
+                            " available");
     r.body.resize(static_cast<size_t>(n));
     in.read(r.body.data(), r.body.size());
 
@@ -311,8 +304,7 @@ Request readRequest(Source& in) {
         r.script = std::string(body.substr(std::min(body.size(), size_t(7))));
         return r;
     }
-    if (cmd != "function" && cmd != "variable")
-        throw ProtocolError("unknown request command '" + printable(cmd) + "'");
+    if (cmd != "function" && cmd != "variable") throw ProtocolError("unknown request command '" + printable(cmd) + "'");
     if (lines.size() != 4) throw ProtocolError("malformed " + std::string(cmd) + " request body");
     if (cmd == "function") {
         r.command = RequestCommand::Function;
@@ -334,4 +326,4 @@ Request readRequest(Source& in) {
     return r;
 }
 
-}  // namespace ddb
+}   // namespace ddb

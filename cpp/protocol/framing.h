@@ -33,17 +33,17 @@ constexpr int kPythonParser = 2048;
 constexpr int kKdbParser = 4096;
 constexpr int kArrowOrTableToList = 32768;
 constexpr int kReverseStreaming = 131072;
-constexpr int kSqlStdShift = 19;            // sqlStd << 19: 1 Oracle, 2 MySQL
+constexpr int kSqlStdShift = 19;   // sqlStd << 19: 1 Oracle, 2 MySQL
 constexpr int kDisableDecimal = 1 << 23;
-}  // namespace flags
+}   // namespace flags
 
 // The result encodings a client can ask for (dolphindb.settings.PROTOCOL_*).
 enum class Protocol : int { Default = 0, Ddb = 1, Pickle = 2, Arrow = 3 };
 
 // Bounds on text lines, so a hostile peer cannot make us buffer unbounded memory.
-constexpr size_t kMaxHeaderLine = 64 * 1024;          // request/response header line
+constexpr size_t kMaxHeaderLine = 64 * 1024;   // request/response header line
 constexpr size_t kMaxStatusLine = 16 * 1024 * 1024;   // "OK" or the error text
-constexpr size_t kMaxMessageText = 64 * 1024 * 1024;  // one MSG frame's text
+constexpr size_t kMaxMessageText = 64 * 1024 * 1024;   // one MSG frame's text
 constexpr int64_t kMaxRequestBody = 256LL * 1024 * 1024;
 
 // The per-request "behavior identity" (§2.2).
@@ -52,7 +52,7 @@ struct RequestOptions {
     int priority = 4;
     int parallelism = 64;
     int fetchSize = 0;
-    std::string clientId;      // non-empty: append "__<clientId>_<seqNo>" (HA / reconnect mode)
+    std::string clientId;   // non-empty: append "__<clientId>_<seqNo>" (HA / reconnect mode)
     int64_t seqNo = 0;
     bool cancellable = true;
 };
@@ -67,8 +67,7 @@ std::string formatConnectOptions(int flag);
 char nativeEndianFlag();
 
 // Header line "<kind> <sessionId> <bodyLength> / <options>\n" (options empty: no " / ...").
-std::string formatRequestHeader(std::string_view kind, std::string_view sessionId, size_t bodyLength,
-                                std::string_view options);
+std::string formatRequestHeader(std::string_view kind, std::string_view sessionId, size_t bodyLength, std::string_view options);
 
 // Complete requests. `kind` of session requests is "API2"; the handshake uses "API" and session 0.
 //   connect:  "connect\n"  or  "connect\nlogin\n<user>\n<password>\nfalse" when user is non-empty.
@@ -76,9 +75,8 @@ std::string buildConnectRequest(int flag, std::string_view user = {}, std::strin
 //   script:   "script\n<text>"
 std::string buildScriptRequest(std::string_view sessionId, std::string_view script, const RequestOptions& options);
 //   function: "function\n<name>\n<argc>\n<endian>" + serialized args
-std::string buildFunctionRequest(std::string_view sessionId, std::string_view functionName,
-                                 const std::vector<Value>& args, const RequestOptions& options,
-                                 const EncodeOptions& encode = {});
+std::string buildFunctionRequest(std::string_view sessionId, std::string_view functionName, const std::vector<Value>& args,
+                                 const RequestOptions& options, const EncodeOptions& encode = {});
 //   variable: "variable\n<n1>,<n2>..\n<count>\n<endian>" + serialized values (names.size() == values.size())
 std::string buildVariableRequest(std::string_view sessionId, const std::vector<std::string>& names,
                                  const std::vector<Value>& values, const RequestOptions& options,
@@ -91,8 +89,8 @@ struct ResponseHead {
     std::string sessionId;
     int numObjects = 0;
     bool littleEndian = true;   // endian flag of the header ('1')
-    bool ok = false;            // status line == "OK"
-    std::string error;          // the status line when !ok (no trailing LF/CR)
+    bool ok = false;   // status line == "OK"
+    std::string error;   // the status line when !ok (no trailing LF/CR)
 
     // DecodeOptions for the objects that follow (swapBytes when the order differs from ours).
     DecodeOptions decodeOptions() const;
@@ -120,7 +118,7 @@ std::string buildErrorResponse(std::string_view sessionId, std::string_view erro
 // ---- requests, parsed (server side, §2.1) ---------------------------------------------------
 
 struct ParsedOptions {
-    int fieldCount = 0;         // number of '_' separated fields present
+    int fieldCount = 0;   // number of '_' separated fields present
     int flag = 0;
     bool cancellable = true;
     int priority = 4;
@@ -135,11 +133,11 @@ struct ParsedOptions {
 ParsedOptions parseOptions(std::string_view options);
 
 struct RequestHeader {
-    std::string kind;           // "API" or "API2"
-    std::string sessionId;      // may be empty (Go client)
+    std::string kind;   // "API" or "API2"
+    std::string sessionId;   // may be empty (Go client)
     int64_t bodyLength = 0;
     bool hasOptions = false;
-    std::string options;        // raw option string
+    std::string options;   // raw option string
 };
 // Parses a header line (without its '\n'; a trailing '\r' is stripped): split on single spaces;
 // token 0 kind, 1 session (may be empty), 2 length, [3 "/", 4 options].
@@ -150,7 +148,7 @@ enum class RequestCommand { Connect, Script, Function, Variable };
 struct Request {
     RequestHeader header;
     ParsedOptions options;
-    std::string body;           // the counted text body
+    std::string body;   // the counted text body
     RequestCommand command = RequestCommand::Script;
     // connect
     bool login = false;
@@ -168,4 +166,4 @@ struct Request {
 // in the announced byte order. Throws ProtocolError on malformed input.
 Request readRequest(Source& in);
 
-}  // namespace ddb
+}   // namespace ddb

@@ -61,8 +61,8 @@ void MemorySource::readStrings(size_t count, std::string& data, int64_t* ends, s
 }
 
 void MemorySource::read(void* dst, size_t n) {
-    if (static_cast<size_t>(end_ - p_) < n) throw ProtocolError("truncated object: needed " + std::to_string(n) +
-                                                                " bytes, " + std::to_string(end_ - p_) + " left");
+    if (static_cast<size_t>(end_ - p_) < n)
+        throw ProtocolError("truncated object: needed " + std::to_string(n) + " bytes, " + std::to_string(end_ - p_) + " left");
     if (n) std::memcpy(dst, p_, n);
     p_ += n;
 }
@@ -76,4 +76,4 @@ void MemorySource::readUntil(char terminator, std::string& out, size_t maxLength
     p_ += n + 1;
 }
 
-}  // namespace ddb
+}   // namespace ddb

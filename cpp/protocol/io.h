@@ -53,8 +53,14 @@ private:
 class Sink {
 public:
     void write(const void* p, size_t n) { bytes_.append(static_cast<const char*>(p), n); }
-    template <class T> void put(T v) { write(&v, sizeof v); }
-    void putCString(std::string_view s) { write(s.data(), s.size()); bytes_.push_back('\0'); }
+    template <class T>
+    void put(T v) {
+        write(&v, sizeof v);
+    }
+    void putCString(std::string_view s) {
+        write(s.data(), s.size());
+        bytes_.push_back('\0');
+    }
     // Reserves n bytes at the end and returns where to write them.
     uint8_t* extend(size_t n) {
         size_t at = bytes_.size();
@@ -69,4 +75,4 @@ private:
     std::string bytes_;
 };
 
-}  // namespace ddb
+}   // namespace ddb

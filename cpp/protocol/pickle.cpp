@@ -26,63 +26,159 @@ namespace {
 // natively by the decoder instead, see Machine::reduce).
 const char* const kAllowed[] = {
     // numpy arrays, dtypes, scalars, masked arrays
-    "numpy\tdtype", "numpy\tndarray",
-    "numpy._core.multiarray\t_reconstruct", "numpy._core.multiarray\tscalar",
-    "numpy.core.multiarray\t_reconstruct", "numpy.core.multiarray\tscalar",
-    "numpy.ma\tMaskedArray", "numpy.ma.core\tMaskedArray", "numpy.ma.core\t_mareconstruct",
+    "numpy\tdtype",
+    "numpy\tndarray",
+    "numpy._core.multiarray\t_reconstruct",
+    "numpy._core.multiarray\tscalar",
+    "numpy.core.multiarray\t_reconstruct",
+    "numpy.core.multiarray\tscalar",
+    "numpy.ma\tMaskedArray",
+    "numpy.ma.core\tMaskedArray",
+    "numpy.ma.core\t_mareconstruct",
     // Python built-in value types
-    "builtins\tbool", "builtins\tbytearray", "builtins\tbytes", "builtins\tcomplex", "builtins\tdict",
-    "builtins\tfloat", "builtins\tfrozenset", "builtins\tint", "builtins\tlist", "builtins\tobject",
-    "builtins\trange", "builtins\tset", "builtins\tslice", "builtins\tstr", "builtins\ttuple",
+    "builtins\tbool",
+    "builtins\tbytearray",
+    "builtins\tbytes",
+    "builtins\tcomplex",
+    "builtins\tdict",
+    "builtins\tfloat",
+    "builtins\tfrozenset",
+    "builtins\tint",
+    "builtins\tlist",
+    "builtins\tobject",
+    "builtins\trange",
+    "builtins\tset",
+    "builtins\tslice",
+    "builtins\tstr",
+    "builtins\ttuple",
     "copyreg\t_reconstructor",
-    "collections\tOrderedDict", "collections\tdeque",
-    "datetime\tdate", "datetime\tdatetime", "datetime\ttime", "datetime\ttimedelta", "datetime\ttimezone",
-    "zoneinfo\tZoneInfo", "zoneinfo\tZoneInfo._unpickle",
-    "decimal\tDecimal", "fractions\tFraction", "uuid\tUUID",
+    "collections\tOrderedDict",
+    "collections\tdeque",
+    "datetime\tdate",
+    "datetime\tdatetime",
+    "datetime\ttime",
+    "datetime\ttimedelta",
+    "datetime\ttimezone",
+    "zoneinfo\tZoneInfo",
+    "zoneinfo\tZoneInfo._unpickle",
+    "decimal\tDecimal",
+    "fractions\tFraction",
+    "uuid\tUUID",
     // pandas: frames, series, indexes, extension arrays and dtypes, scalars
-    "pandas\tDataFrame", "pandas\tSeries", "pandas\tIndex", "pandas\tRangeIndex", "pandas\tDatetimeIndex",
-    "pandas\tTimedeltaIndex", "pandas\tPeriodIndex", "pandas\tIntervalIndex", "pandas\tCategoricalIndex",
-    "pandas\tMultiIndex", "pandas\tCategorical", "pandas\tCategoricalDtype", "pandas\tDatetimeTZDtype",
-    "pandas\tPeriodDtype", "pandas\tIntervalDtype", "pandas\tStringDtype", "pandas\tBooleanDtype",
-    "pandas\tInt8Dtype", "pandas\tInt16Dtype", "pandas\tInt32Dtype", "pandas\tInt64Dtype",
-    "pandas\tUInt8Dtype", "pandas\tUInt16Dtype", "pandas\tUInt32Dtype", "pandas\tUInt64Dtype",
-    "pandas\tFloat32Dtype", "pandas\tFloat64Dtype", "pandas\tArrowDtype", "pandas\tNA", "pandas\tNaT",
-    "pandas\tTimestamp", "pandas\tTimedelta", "pandas\tPeriod", "pandas\tInterval",
-    "pandas.core.frame\tDataFrame", "pandas.core.series\tSeries",
-    "pandas.core.indexes.base\tIndex", "pandas.core.indexes.base\t_new_Index",
+    "pandas\tDataFrame",
+    "pandas\tSeries",
+    "pandas\tIndex",
+    "pandas\tRangeIndex",
+    "pandas\tDatetimeIndex",
+    "pandas\tTimedeltaIndex",
+    "pandas\tPeriodIndex",
+    "pandas\tIntervalIndex",
+    "pandas\tCategoricalIndex",
+    "pandas\tMultiIndex",
+    "pandas\tCategorical",
+    "pandas\tCategoricalDtype",
+    "pandas\tDatetimeTZDtype",
+    "pandas\tPeriodDtype",
+    "pandas\tIntervalDtype",
+    "pandas\tStringDtype",
+    "pandas\tBooleanDtype",
+    "pandas\tInt8Dtype",
+    "pandas\tInt16Dtype",
+    "pandas\tInt32Dtype",
+    "pandas\tInt64Dtype",
+    "pandas\tUInt8Dtype",
+    "pandas\tUInt16Dtype",
+    "pandas\tUInt32Dtype",
+    "pandas\tUInt64Dtype",
+    "pandas\tFloat32Dtype",
+    "pandas\tFloat64Dtype",
+    "pandas\tArrowDtype",
+    "pandas\tNA",
+    "pandas\tNaT",
+    "pandas\tTimestamp",
+    "pandas\tTimedelta",
+    "pandas\tPeriod",
+    "pandas\tInterval",
+    "pandas.core.frame\tDataFrame",
+    "pandas.core.series\tSeries",
+    "pandas.core.indexes.base\tIndex",
+    "pandas.core.indexes.base\t_new_Index",
     "pandas.core.indexes.range\tRangeIndex",
-    "pandas.core.indexes.datetimes\tDatetimeIndex", "pandas.core.indexes.datetimes\t_new_DatetimeIndex",
-    "pandas.core.indexes.timedeltas\tTimedeltaIndex", "pandas.core.indexes.timedeltas\t_new_TimedeltaIndex",
-    "pandas.core.indexes.period\tPeriodIndex", "pandas.core.indexes.period\t_new_PeriodIndex",
-    "pandas.core.indexes.interval\tIntervalIndex", "pandas.core.indexes.interval\t_new_IntervalIndex",
-    "pandas.core.indexes.category\tCategoricalIndex", "pandas.core.indexes.multi\tMultiIndex",
-    "pandas.core.internals.managers\tBlockManager", "pandas.core.internals.managers\tSingleBlockManager",
-    "pandas.core.internals.blocks\tnew_block", "pandas._libs.internals\t_unpickle_block",
-    "pandas._libs.internals\tBlockPlacement", "pandas._libs.arrays\t__pyx_unpickle_NDArrayBacked",
-    "pandas.arrays\tArrowStringArray", "pandas.arrays\tArrowExtensionArray", "pandas.arrays\tBooleanArray",
-    "pandas.arrays\tDatetimeArray", "pandas.arrays\tFloatingArray", "pandas.arrays\tIntegerArray",
-    "pandas.arrays\tStringArray", "pandas.arrays\tTimedeltaArray", "pandas.arrays\tPeriodArray",
-    "pandas.arrays\tIntervalArray", "pandas.arrays\tNumpyExtensionArray",
-    "pandas.core.arrays.categorical\tCategorical", "pandas.core.arrays.datetimes\tDatetimeArray",
-    "pandas.core.arrays.timedeltas\tTimedeltaArray", "pandas.core.arrays.string_\tStringArray",
-    "pandas.core.arrays.string_\tStringDtype", "pandas.core.arrays.string_arrow\tArrowStringArray",
-    "pandas.core.arrays.integer\tIntegerArray", "pandas.core.arrays.floating\tFloatingArray",
-    "pandas.core.arrays.boolean\tBooleanArray", "pandas.core.arrays.period\tPeriodArray",
-    "pandas.core.arrays.interval\tIntervalArray", "pandas.core.arrays.numpy_\tNumpyExtensionArray",
+    "pandas.core.indexes.datetimes\tDatetimeIndex",
+    "pandas.core.indexes.datetimes\t_new_DatetimeIndex",
+    "pandas.core.indexes.timedeltas\tTimedeltaIndex",
+    "pandas.core.indexes.timedeltas\t_new_TimedeltaIndex",
+    "pandas.core.indexes.period\tPeriodIndex",
+    "pandas.core.indexes.period\t_new_PeriodIndex",
+    "pandas.core.indexes.interval\tIntervalIndex",
+    "pandas.core.indexes.interval\t_new_IntervalIndex",
+    "pandas.core.indexes.category\tCategoricalIndex",
+    "pandas.core.indexes.multi\tMultiIndex",
+    "pandas.core.internals.managers\tBlockManager",
+    "pandas.core.internals.managers\tSingleBlockManager",
+    "pandas.core.internals.blocks\tnew_block",
+    "pandas._libs.internals\t_unpickle_block",
+    "pandas._libs.internals\tBlockPlacement",
+    "pandas._libs.arrays\t__pyx_unpickle_NDArrayBacked",
+    "pandas.arrays\tArrowStringArray",
+    "pandas.arrays\tArrowExtensionArray",
+    "pandas.arrays\tBooleanArray",
+    "pandas.arrays\tDatetimeArray",
+    "pandas.arrays\tFloatingArray",
+    "pandas.arrays\tIntegerArray",
+    "pandas.arrays\tStringArray",
+    "pandas.arrays\tTimedeltaArray",
+    "pandas.arrays\tPeriodArray",
+    "pandas.arrays\tIntervalArray",
+    "pandas.arrays\tNumpyExtensionArray",
+    "pandas.core.arrays.categorical\tCategorical",
+    "pandas.core.arrays.datetimes\tDatetimeArray",
+    "pandas.core.arrays.timedeltas\tTimedeltaArray",
+    "pandas.core.arrays.string_\tStringArray",
+    "pandas.core.arrays.string_\tStringDtype",
+    "pandas.core.arrays.string_arrow\tArrowStringArray",
+    "pandas.core.arrays.integer\tIntegerArray",
+    "pandas.core.arrays.floating\tFloatingArray",
+    "pandas.core.arrays.boolean\tBooleanArray",
+    "pandas.core.arrays.period\tPeriodArray",
+    "pandas.core.arrays.interval\tIntervalArray",
+    "pandas.core.arrays.numpy_\tNumpyExtensionArray",
     "pandas.core.arrays.arrow.array\tArrowExtensionArray",
-    "pandas.core.dtypes.dtypes\tCategoricalDtype", "pandas.core.dtypes.dtypes\tDatetimeTZDtype",
-    "pandas.core.dtypes.dtypes\tPeriodDtype", "pandas.core.dtypes.dtypes\tIntervalDtype",
+    "pandas.core.dtypes.dtypes\tCategoricalDtype",
+    "pandas.core.dtypes.dtypes\tDatetimeTZDtype",
+    "pandas.core.dtypes.dtypes\tPeriodDtype",
+    "pandas.core.dtypes.dtypes\tIntervalDtype",
     "pandas.core.dtypes.dtypes\tArrowDtype",
-    "pandas._libs.tslibs.timestamps\tTimestamp", "pandas._libs.tslibs.timestamps\t_unpickle_timestamp",
-    "pandas._libs.tslibs.timedeltas\tTimedelta", "pandas._libs.tslibs.timedeltas\t_timedelta_unpickle",
-    "pandas._libs.tslibs.nattype\t_nat_unpickle", "pandas._libs.tslibs.nattype\t__nat_unpickle",
-    "pandas._libs.tslibs.period\tPeriod", "pandas._libs.interval\tInterval", "pandas._libs.missing\tNA",
+    "pandas._libs.tslibs.timestamps\tTimestamp",
+    "pandas._libs.tslibs.timestamps\t_unpickle_timestamp",
+    "pandas._libs.tslibs.timedeltas\tTimedelta",
+    "pandas._libs.tslibs.timedeltas\t_timedelta_unpickle",
+    "pandas._libs.tslibs.nattype\t_nat_unpickle",
+    "pandas._libs.tslibs.nattype\t__nat_unpickle",
+    "pandas._libs.tslibs.period\tPeriod",
+    "pandas._libs.interval\tInterval",
+    "pandas._libs.missing\tNA",
     // pyarrow: what pandas' Arrow-backed arrays pickle into (types and array reconstruction)
-    "pyarrow.lib\t_restore_array", "pyarrow.lib\tpy_buffer", "pyarrow.lib\ttype_for_alias", "pyarrow.lib\tfield",
-    "pyarrow.lib\tlist_", "pyarrow.lib\tlarge_list", "pyarrow.lib\tdictionary", "pyarrow.lib\ttimestamp",
-    "pyarrow.lib\ttime32", "pyarrow.lib\ttime64", "pyarrow.lib\tdate32", "pyarrow.lib\tdate64",
-    "pyarrow.lib\tduration", "pyarrow.lib\tdecimal128", "pyarrow.lib\tbinary", "pyarrow.lib\tlarge_binary",
-    "pyarrow.lib\tstring", "pyarrow.lib\tlarge_string", "pyarrow.lib\tutf8", "pyarrow.lib\tstruct",
+    "pyarrow.lib\t_restore_array",
+    "pyarrow.lib\tpy_buffer",
+    "pyarrow.lib\ttype_for_alias",
+    "pyarrow.lib\tfield",
+    "pyarrow.lib\tlist_",
+    "pyarrow.lib\tlarge_list",
+    "pyarrow.lib\tdictionary",
+    "pyarrow.lib\ttimestamp",
+    "pyarrow.lib\ttime32",
+    "pyarrow.lib\ttime64",
+    "pyarrow.lib\tdate32",
+    "pyarrow.lib\tdate64",
+    "pyarrow.lib\tduration",
+    "pyarrow.lib\tdecimal128",
+    "pyarrow.lib\tbinary",
+    "pyarrow.lib\tlarge_binary",
+    "pyarrow.lib\tstring",
+    "pyarrow.lib\tlarge_string",
+    "pyarrow.lib\tutf8",
+    "pyarrow.lib\tstruct",
 };
 
 // Modules whose every public name is a plain data class (date offsets used as index frequencies).
@@ -112,19 +208,76 @@ void fixImports(std::string& module, std::string& name) {
 // ---- opcodes --------------------------------------------------------------------------------
 
 enum Op : uint8_t {
-    MARK = '(', STOP = '.', POP = '0', POP_MARK = '1', DUP = '2', FLOAT = 'F', INT = 'I', BININT = 'J',
-    BININT1 = 'K', LONG = 'L', BININT2 = 'M', NONE = 'N', PERSID = 'P', BINPERSID = 'Q', REDUCE = 'R',
-    STRING = 'S', BINSTRING = 'T', SHORT_BINSTRING = 'U', UNICODE = 'V', BINUNICODE = 'X', APPEND = 'a',
-    BUILD = 'b', GLOBAL = 'c', DICT = 'd', EMPTY_DICT = '}', APPENDS = 'e', GET = 'g', BINGET = 'h',
-    INST = 'i', LONG_BINGET = 'j', LIST = 'l', EMPTY_LIST = ']', OBJ = 'o', PUT = 'p', BINPUT = 'q',
-    LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', EMPTY_TUPLE = ')', SETITEMS = 'u', BINFLOAT = 'G',
-    PROTO = 0x80, NEWOBJ = 0x81, EXT1 = 0x82, EXT2 = 0x83, EXT4 = 0x84, TUPLE1 = 0x85, TUPLE2 = 0x86,
-    TUPLE3 = 0x87, NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, LONG4 = 0x8b, BINBYTES = 'B',
-    SHORT_BINBYTES = 'C', SHORT_BINUNICODE = 0x8c, BINUNICODE8 = 0x8d, BINBYTES8 = 0x8e, EMPTY_SET = 0x8f,
-    ADDITEMS = 0x90, FROZENSET = 0x91, NEWOBJ_EX = 0x92, STACK_GLOBAL = 0x93, MEMOIZE = 0x94, FRAME = 0x95,
-    BYTEARRAY8 = 0x96, NEXT_BUFFER = 0x97, READONLY_BUFFER = 0x98,
-    SYMBOL = 0xf1,       // DolphinDB: a symbol table, then indices pushing its strings (§7.1)
-    OBJECTBEGIN = 0xf2,  // DolphinDB: a marker, nothing to execute
+    MARK = '(',
+    STOP = '.',
+    POP = '0',
+    POP_MARK = '1',
+    DUP = '2',
+    FLOAT = 'F',
+    INT = 'I',
+    BININT = 'J',
+    BININT1 = 'K',
+    LONG = 'L',
+    BININT2 = 'M',
+    NONE = 'N',
+    PERSID = 'P',
+    BINPERSID = 'Q',
+    REDUCE = 'R',
+    STRING = 'S',
+    BINSTRING = 'T',
+    SHORT_BINSTRING = 'U',
+    UNICODE = 'V',
+    BINUNICODE = 'X',
+    APPEND = 'a',
+    BUILD = 'b',
+    GLOBAL = 'c',
+    DICT = 'd',
+    EMPTY_DICT = '}',
+    APPENDS = 'e',
+    GET = 'g',
+    BINGET = 'h',
+    INST = 'i',
+    LONG_BINGET = 'j',
+    LIST = 'l',
+    EMPTY_LIST = ']',
+    OBJ = 'o',
+    PUT = 'p',
+    BINPUT = 'q',
+    LONG_BINPUT = 'r',
+    SETITEM = 's',
+    TUPLE = 't',
+    EMPTY_TUPLE = ')',
+    SETITEMS = 'u',
+    BINFLOAT = 'G',
+    PROTO = 0x80,
+    NEWOBJ = 0x81,
+    EXT1 = 0x82,
+    EXT2 = 0x83,
+    EXT4 = 0x84,
+    TUPLE1 = 0x85,
+    TUPLE2 = 0x86,
+    TUPLE3 = 0x87,
+    NEWTRUE = 0x88,
+    NEWFALSE = 0x89,
+    LONG1 = 0x8a,
+    LONG4 = 0x8b,
+    BINBYTES = 'B',
+    SHORT_BINBYTES = 'C',
+    SHORT_BINUNICODE = 0x8c,
+    BINUNICODE8 = 0x8d,
+    BINBYTES8 = 0x8e,
+    EMPTY_SET = 0x8f,
+    ADDITEMS = 0x90,
+    FROZENSET = 0x91,
+    NEWOBJ_EX = 0x92,
+    STACK_GLOBAL = 0x93,
+    MEMOIZE = 0x94,
+    FRAME = 0x95,
+    BYTEARRAY8 = 0x96,
+    NEXT_BUFFER = 0x97,
+    READONLY_BUFFER = 0x98,
+    SYMBOL = 0xf1,   // DolphinDB: a symbol table, then indices pushing its strings (§7.1)
+    OBJECTBEGIN = 0xf2,   // DolphinDB: a marker, nothing to execute
 };
 
 std::string opName(uint8_t op) {
@@ -138,7 +291,9 @@ const char* kindName(Kind k) {
     switch (k) {
         case Kind::None: return "None";
         case Kind::Bool: return "bool";
-        case Kind::Int: case Kind::BigInt: case Kind::BigIntText: return "int";
+        case Kind::Int:
+        case Kind::BigInt:
+        case Kind::BigIntText: return "int";
         case Kind::Float: return "float";
         case Kind::Str: return "str";
         case Kind::Bytes: return "bytes";
@@ -148,7 +303,9 @@ const char* kindName(Kind k) {
         case Kind::Set: return "set";
         case Kind::FrozenSet: return "frozenset";
         case Kind::Global: return "global";
-        case Kind::Call: case Kind::NewObj: case Kind::Instance: return "object";
+        case Kind::Call:
+        case Kind::NewObj:
+        case Kind::Instance: return "object";
     }
     return "object";
 }
@@ -200,10 +357,13 @@ private:
 // Objects a stream can still change after creating them: the only ones a cycle can pass through.
 bool mutableKind(const Object& o) {
     switch (o.kind) {
-        case Kind::List: case Kind::Dict: case Kind::Set: case Kind::Call: case Kind::NewObj: case Kind::Instance:
-            return true;
-        default:
-            return false;
+        case Kind::List:
+        case Kind::Dict:
+        case Kind::Set:
+        case Kind::Call:
+        case Kind::NewObj:
+        case Kind::Instance: return true;
+        default: return false;
     }
 }
 
@@ -405,7 +565,9 @@ private:
     void mutate(const Ref& target, Mutation::Kind kind, std::vector<Ref> args, const char* opname) {
         auto append = [&] {
             if (target->items.empty()) target->items = std::move(args);
-            else target->items.insert(target->items.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+            else
+                target->items.insert(target->items.end(), std::make_move_iterator(args.begin()),
+                                     std::make_move_iterator(args.end()));
         };
         switch (target->kind) {
             case Kind::List:
@@ -424,11 +586,10 @@ private:
                     return append();
                 }
                 break;
-            case Kind::Call: case Kind::NewObj: case Kind::Instance:
-                target->mutations.push_back(Mutation{kind, std::move(args)});
-                return;
-            default:
-                break;
+            case Kind::Call:
+            case Kind::NewObj:
+            case Kind::Instance: target->mutations.push_back(Mutation{kind, std::move(args)}); return;
+            default: break;
         }
         fail(std::string(opname) + " applied to a " + kindName(target->kind));
     }
@@ -444,7 +605,8 @@ private:
         if (isGlobal(callable, "builtins", "getattr")) {
             if (args->items.size() == 2 && args->items[0]->kind == Kind::Global && args->items[1]->kind == Kind::Str) {
                 const Ref& owner = args->items[0];
-                return push(makeGlobal(std::string(owner->module()), std::string(owner->qualname()) + "." + args->items[1]->text));
+                return push(
+                    makeGlobal(std::string(owner->module()), std::string(owner->qualname()) + "." + args->items[1]->text));
             }
             if (refused_.empty()) refused_ = "builtins.getattr on a value that is not a global";
         }
@@ -456,7 +618,7 @@ private:
     Ref latin1Bytes(const Ref& args) {
         const auto& a = args->items;
         bool latin1 = a.size() == 2 && a[0]->kind == Kind::Str && a[1]->kind == Kind::Str &&
-                      (a[1]->text == "latin1" || a[1]->text == "latin-1" || a[1]->text == "iso-8859-1");
+            (a[1]->text == "latin1" || a[1]->text == "latin-1" || a[1]->text == "iso-8859-1");
         if (!latin1) {
             if (refused_.empty()) refused_ = "_codecs.encode with arguments other than (str, 'latin1')";
             return none_;
@@ -572,8 +734,9 @@ private:
     }
     void symbolRunIndices(TextRun& run, uint64_t bytes, int width) {
         run.symbols = true;
-        readSymbolIndices(bytes, width, run.strings(), [&](size_t count) { run.indices.reserve(count); },
-                          [&](uint64_t index) { run.indices.push_back(static_cast<uint32_t>(index)); });
+        readSymbolIndices(
+            bytes, width, run.strings(), [&](size_t count) { run.indices.reserve(count); },
+            [&](uint64_t index) { run.indices.push_back(static_cast<uint32_t>(index)); });
     }
     // A SYMBOL section's index bytes (little-endian, `width` bytes each) in bounded chunks, each
     // index checked against the section's `tableSize` strings; `reserve(count)` first when the
@@ -657,15 +820,14 @@ private:
                 case SHORT_BINBYTES: return symbolIndices(table, byte(), 1);
                 case BINBYTES: return symbolIndices(table, le<uint32_t>(), 4);
                 case BINBYTES8: return symbolIndices(table, le<uint64_t>(), 8);
-                default:
-                    pending_ = op;
-                    return;
+                default: pending_ = op; return;
             }
         }
     }
     void symbolIndices(const std::vector<Ref>& table, uint64_t bytes, int width) {
-        readSymbolIndices(bytes, width, table.size(), [&](size_t count) { stack_.reserve(stack_.size() + count); },
-                          [&](uint64_t index) { stack_.push_back(table[static_cast<size_t>(index)]); });
+        readSymbolIndices(
+            bytes, width, table.size(), [&](size_t count) { stack_.reserve(stack_.size() + count); },
+            [&](uint64_t index) { stack_.push_back(table[static_cast<size_t>(index)]); });
     }
 
     void frame() {
@@ -824,7 +986,11 @@ private:
                 else popMark();
                 return;
             case POP_MARK: popMark(); return;
-            case DUP: { Ref o = top(); push(std::move(o)); return; }
+            case DUP: {
+                Ref o = top();
+                push(std::move(o));
+                return;
+            }
 
             case NONE: return push(none_);
             case NEWTRUE: return push(true_);
@@ -887,7 +1053,9 @@ private:
 
             case EMPTY_TUPLE: return push(make(Kind::Tuple));
             case TUPLE: return push(makeContainer(Kind::Tuple, popMark()));
-            case TUPLE1: case TUPLE2: case TUPLE3: {
+            case TUPLE1:
+            case TUPLE2:
+            case TUPLE3: {
                 size_t n = static_cast<size_t>(op - TUPLE1 + 1);
                 if (stack_.size() < floor() + n) fail("stack underflow");
                 std::vector<Ref> items(std::make_move_iterator(stack_.end() - static_cast<ptrdiff_t>(n)),
@@ -957,7 +1125,8 @@ private:
                 Ref kwargs = pop();
                 Ref args = pop();
                 Ref cls = pop();
-                if (args->kind != Kind::Tuple || kwargs->kind != Kind::Dict) fail("NEWOBJ_EX arguments are not a tuple and a dict");
+                if (args->kind != Kind::Tuple || kwargs->kind != Kind::Dict)
+                    fail("NEWOBJ_EX arguments are not a tuple and a dict");
                 Ref o = make(Kind::NewObj);
                 o->items = {std::move(cls), std::move(args), std::move(kwargs)};
                 return push(std::move(o));
@@ -988,14 +1157,15 @@ private:
             case BINGET: return memoGet(byte());
             case LONG_BINGET: return memoGet(le<uint32_t>());
 
-            case PERSID: case BINPERSID:
-                fail("persistent ids (opcode " + opName(op) + ") are not supported");
-            case EXT1: case EXT2: case EXT4:
-                fail("extension registry codes (opcode " + opName(op) + ") are not supported");
-            case BYTEARRAY8: case NEXT_BUFFER: case READONLY_BUFFER:
-                fail("protocol 5 opcode " + opName(op) + " is not supported");
-            default:
-                fail("unknown opcode " + opName(op));
+            case PERSID:
+            case BINPERSID: fail("persistent ids (opcode " + opName(op) + ") are not supported");
+            case EXT1:
+            case EXT2:
+            case EXT4: fail("extension registry codes (opcode " + opName(op) + ") are not supported");
+            case BYTEARRAY8:
+            case NEXT_BUFFER:
+            case READONLY_BUFFER: fail("protocol 5 opcode " + opName(op) + " is not supported");
+            default: fail("unknown opcode " + opName(op));
         }
     }
 
@@ -1044,7 +1214,7 @@ void release(std::vector<Ref>& memoized, Ref root) {
     drain(work);
 }
 
-}  // namespace
+}   // namespace
 
 Object::~Object() {
     if (items.empty() && mutations.empty()) return;
@@ -1086,4 +1256,4 @@ bool isAllowedGlobal(std::string_view module, std::string_view name) {
     return false;
 }
 
-}  // namespace ddb::pickle
+}   // namespace ddb::pickle

@@ -26,22 +26,22 @@ namespace pickle {
 
 enum class Kind : uint8_t {
     None,
-    Bool,        // boolean
-    Int,         // integer (fits int64)
-    BigInt,      // text: two's complement little-endian bytes (LONG1 / LONG4)
-    BigIntText,  // text: decimal digits, optional sign (INT / LONG of protocol 0)
-    Float,       // real
-    Str,         // text: UTF-8 (as sent; validated when it becomes a Python str)
-    Bytes,       // bytes: the payload (64-byte aligned, so numpy can wrap it)
-    Tuple,       // items
-    List,        // items (APPEND/APPENDS land here directly)
-    Dict,        // items: key, value, key, value ... (SETITEM/SETITEMS land here directly)
-    Set,         // items (ADDITEMS)
+    Bool,   // boolean
+    Int,   // integer (fits int64)
+    BigInt,   // text: two's complement little-endian bytes (LONG1 / LONG4)
+    BigIntText,   // text: decimal digits, optional sign (INT / LONG of protocol 0)
+    Float,   // real
+    Str,   // text: UTF-8 (as sent; validated when it becomes a Python str)
+    Bytes,   // bytes: the payload (64-byte aligned, so numpy can wrap it)
+    Tuple,   // items
+    List,   // items (APPEND/APPENDS land here directly)
+    Dict,   // items: key, value, key, value ... (SETITEM/SETITEMS land here directly)
+    Set,   // items (ADDITEMS)
     FrozenSet,   // items
-    Global,      // text: module '\0' qualified name (may be dotted): see module(), qualname()
-    Call,        // REDUCE: items = {callable, args tuple}
-    NewObj,      // NEWOBJ / NEWOBJ_EX: items = {cls, args tuple[, kwargs dict]}
-    Instance,    // INST / OBJ (protocols 0/1): items = {cls, args tuple}
+    Global,   // text: module '\0' qualified name (may be dotted): see module(), qualname()
+    Call,   // REDUCE: items = {callable, args tuple}
+    NewObj,   // NEWOBJ / NEWOBJ_EX: items = {cls, args tuple[, kwargs dict]}
+    Instance,   // INST / OBJ (protocols 0/1): items = {cls, args tuple}
 };
 
 struct Object;
@@ -51,7 +51,7 @@ using Ref = std::shared_ptr<Object>;
 // write a text column), packed instead of one Object per string. Either plain (item i is
 // string i) or a SYMBOL section (item i is string indices[i] of the section's table).
 struct TextRun {
-    std::vector<int64_t> ends;       // end of string k in `bytes`
+    std::vector<int64_t> ends;   // end of string k in `bytes`
     std::string bytes;
     std::vector<uint32_t> indices;   // SYMBOL section only
     bool symbols = false;
@@ -68,11 +68,11 @@ struct TextRun {
 // What a stream does to an object it created by a call, in stream order.
 struct Mutation {
     enum class Kind : uint8_t {
-        Build,     // BUILD: args = {state}
-        Append,    // APPEND: args = {item}
-        Extend,    // APPENDS: args = items
-        SetItems,  // SETITEM(S): args = key, value, ...
-        AddItems,  // ADDITEMS: args = items
+        Build,   // BUILD: args = {state}
+        Append,   // APPEND: args = {item}
+        Extend,   // APPENDS: args = items
+        SetItems,   // SETITEM(S): args = key, value, ...
+        AddItems,   // ADDITEMS: args = items
     };
     Kind kind;
     std::vector<Ref> args;
@@ -109,21 +109,20 @@ struct Object {
     }
 };
 
-
 // A decoded stream. Cycles (a list that contains itself, built through the memo) are broken
 // when the Tree is destroyed: every cycle passes through a memoized list, dict, set or called
 // object, which `memoized` keeps. Every other Object is referenced exactly as often as the
 // result uses it (use_count() > 1: the object appears more than once).
 struct Tree {
     Ref root;
-    int protocol = 0;                  // the PROTO version (0 when the stream had none)
+    int protocol = 0;   // the PROTO version (0 when the stream had none)
     std::vector<Ref> memoized;
     ~Tree();
 };
 
 struct Limits {
-    size_t maxStringBytes = size_t{1} << 32;       // one str / bytes payload
-    size_t maxLineBytes = 64 * 1024;               // text arguments of protocol 0 opcodes
+    size_t maxStringBytes = size_t{1} << 32;   // one str / bytes payload
+    size_t maxLineBytes = 64 * 1024;   // text arguments of protocol 0 opcodes
 };
 
 // Reads one pickle stream (up to and including STOP). Throws ProtocolError on malformed input
@@ -136,5 +135,5 @@ std::shared_ptr<Tree> decode(Source& in, uint8_t firstByte, const Limits& limits
 // Whether a result stream may import module.name (name may be dotted: "ZoneInfo._unpickle").
 bool isAllowedGlobal(std::string_view module, std::string_view name);
 
-}  // namespace pickle
-}  // namespace ddb
+}   // namespace pickle
+}   // namespace ddb

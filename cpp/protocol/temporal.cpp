@@ -54,4 +54,4 @@ int64_t temporalFromNanos(__int128 ns, Type t) {
     }
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -18,4 +18,4 @@ void civilFromDays(int64_t days, int64_t* year, int64_t* month);
 // Throws ConversionError for a non-temporal t.
 int64_t temporalFromNanos(__int128 ns, Type t);
 
-}  // namespace ddb
+}   // namespace ddb

@@ -50,7 +50,7 @@ const char* baseTypeName(uint8_t t) {
     }
     return nullptr;
 }
-}  // namespace
+}   // namespace
 
 std::string typeName(uint8_t rawType) {
     if (rawType == kSymbolWithBase) return "SYMBOL";
@@ -81,4 +81,4 @@ std::string formName(Form f) {
     return "UNKNOWN(" + std::to_string(static_cast<int>(f)) + ")";
 }
 
-}  // namespace ddb
+}   // namespace ddb

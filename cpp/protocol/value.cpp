@@ -90,12 +90,10 @@ uint8_t* alignedAlloc(size_t bytes, size_t* capacity) {
 
 void release(uint8_t* data, size_t capacity) {
     if (!data) return;
-    if (capacity >= LargeBlocks::kLarge)
-        LargeBlocks::instance().give(data, capacity);
-    else
-        std::free(data);
+    if (capacity >= LargeBlocks::kLarge) LargeBlocks::instance().give(data, capacity);
+    else std::free(data);
 }
-}  // namespace
+}   // namespace
 
 std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
     std::shared_ptr<Buffer> b(new Buffer());
@@ -131,4 +129,4 @@ std::string_view Column::stringAt(int64_t i) const {
     return std::string_view(reinterpret_cast<const char*>(data->data()) + off[i], off[i + 1] - off[i]);
 }
 
-}  // namespace ddb
+}   // namespace ddb

@@ -31,8 +31,14 @@ public:
     void resize(size_t bytes);
     // Bytes of freed large blocks kept for reuse by the next large buffers (bounded).
     static size_t keptBytes();
-    template <class T> T* as() { return reinterpret_cast<T*>(data_); }
-    template <class T> const T* as() const { return reinterpret_cast<const T*>(data_); }
+    template <class T>
+    T* as() {
+        return reinterpret_cast<T*>(data_);
+    }
+    template <class T>
+    const T* as() const {
+        return reinterpret_cast<const T*>(data_);
+    }
 
 private:
     Buffer() = default;
@@ -43,7 +49,9 @@ private:
 
 struct Value;
 struct SymbolBase;
-namespace pickle { struct Tree; }
+namespace pickle {
+struct Tree;
+}
 
 // How a table column is sent when compression is on (PROTOCOL.md §6). Auto: LZ4, or
 // delta-of-delta for integral/temporal columns when a sample encodes smaller.
@@ -66,9 +74,9 @@ enum class Payload : uint8_t { None = 0, Pickle = 1, Arrow = 2 };
 //  ANY                           items: one Value per element
 //  VOID                          nothing
 struct Column {
-    uint8_t rawType = 0;       // a Type, or 64 + Type for array vectors
-    int32_t scale = 0;         // DECIMAL32/64/128 (and their array vectors); FUNCTIONDEF: kind byte;
-                               // VOID scalar: its value byte (0 "nothing", 1 explicit NULL, §5.4)
+    uint8_t rawType = 0;   // a Type, or 64 + Type for array vectors
+    int32_t scale = 0;   // DECIMAL32/64/128 (and their array vectors); FUNCTIONDEF: kind byte;
+        // VOID scalar: its value byte (0 "nothing", 1 explicit NULL, §5.4)
     int64_t length = 0;
     std::shared_ptr<Buffer> data;
     std::shared_ptr<Buffer> offsets;
@@ -87,12 +95,12 @@ struct Column {
 // A symbol base (§5.6). Shared by every table column that uses it.
 struct SymbolBase {
     int32_t id = 0;
-    Column strings;            // rawType String
+    Column strings;   // rawType String
 };
 
 struct Value {
     Form form = Form::Scalar;
-    Column column;             // Scalar, Vector, Pair, Set, Matrix data; Dictionary/Chart keys
+    Column column;   // Scalar, Vector, Pair, Set, Matrix data; Dictionary/Chart keys
 
     // Matrix: rows x cols, column-major in `column`; optional labels.
     // Table: the decoder also sets rows (row count) and cols (column count); the encoder takes the
@@ -106,7 +114,7 @@ struct Value {
     std::shared_ptr<Column> dictValues;
 
     // Table.
-    uint8_t tableType = 0;     // 0 basic, 8 compressed columns may follow
+    uint8_t tableType = 0;   // 0 basic, 8 compressed columns may follow
     std::string tableName;
     std::vector<std::string> columnNames;
     std::vector<Column> columns;
@@ -116,7 +124,7 @@ struct Value {
     // PICKLE / ARROW results: `form` is the base form (TABLE, MATRIX ...).
     Payload payload = Payload::None;
     std::shared_ptr<const pickle::Tree> pickled;   // Payload::Pickle: the decoded stream
-    std::shared_ptr<Buffer> arrowStream;           // Payload::Arrow: the IPC stream's bytes
+    std::shared_ptr<Buffer> arrowStream;   // Payload::Arrow: the IPC stream's bytes
 
     // Chunk / SysObj and other opaque payloads: the raw bytes after the flag word.
     // (CHUNK: the bytes after its INT16 length; column.rawType keeps the flag's type byte.)
@@ -125,4 +133,4 @@ struct Value {
     Type type() const { return column.type(); }
 };
 
-}  // namespace ddb
+}   // namespace ddb

@@ -37,14 +37,14 @@ TEST(Buffer, LargeBlocksAreReusedByTheNextLargeResult) {
         first = a->data();
         std::memset(a->data(), 1, a->size());
     }
-    auto b = Buffer::allocate(12 << 20);     // at least half the kept block: reused
+    auto b = Buffer::allocate(12 << 20);   // at least half the kept block: reused
     EXPECT_EQ(b->data(), first);
     EXPECT_EQ(b->size(), size_t(12) << 20);
-    b->resize(16 << 20);                     // within the block's capacity: no new allocation
+    b->resize(16 << 20);   // within the block's capacity: no new allocation
     EXPECT_EQ(b->data(), first);
-    auto c = Buffer::allocate(16 << 20);     // the block is taken: a fresh one
+    auto c = Buffer::allocate(16 << 20);   // the block is taken: a fresh one
     EXPECT_NE(c->data(), first);
-    auto small = Buffer::allocate(1 << 20);  // small buffers never come from the kept blocks
+    auto small = Buffer::allocate(1 << 20);   // small buffers never come from the kept blocks
     EXPECT_NE(small->data(), first);
 }
 

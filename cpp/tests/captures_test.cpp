@@ -69,7 +69,7 @@ std::string encodeAll(const std::vector<Value>& values, const EncodeOptions& opt
     return s.bytes();
 }
 
-}  // namespace
+}   // namespace
 
 TEST(Captures, DirectoryHasTheCases) {
     EXPECT_GE(captureFiles("_req.bin").size(), 250u);
@@ -109,10 +109,8 @@ TEST(Captures, EveryResponseParses) {
             Value v = decodeObject(src, head.decodeOptions());
             EXPECT_EQ(v.form, Form::Table);
             EXPECT_EQ(src.remaining(), 0);
-            if (v.payload == Payload::Arrow)
-                EXPECT_EQ(hex(serialize(v)), hex(std::string_view(bytes).substr(at)));
-            else
-                EXPECT_EQ(v.payload, Payload::Pickle);
+            if (v.payload == Payload::Arrow) EXPECT_EQ(hex(serialize(v)), hex(std::string_view(bytes).substr(at)));
+            else EXPECT_EQ(v.payload, Payload::Pickle);
             continue;
         }
         for (int i = 0; i < head.numObjects; ++i) {
@@ -171,8 +169,8 @@ TEST(Captures, EveryRequestParsesAndRebuildsByteForByte) {
                 if (!lz4) {
                     EXPECT_EQ(hex(encodeAll(r.args)), hex(p.argBytes));
                     std::string rebuilt = r.command == RequestCommand::Function
-                                              ? buildFunctionRequest(r.header.sessionId, r.functionName, r.args, opts)
-                                              : buildVariableRequest(r.header.sessionId, r.variableNames, r.args, opts);
+                        ? buildFunctionRequest(r.header.sessionId, r.functionName, r.args, opts)
+                        : buildVariableRequest(r.header.sessionId, r.variableNames, r.args, opts);
                     EXPECT_EQ(rebuilt, bytes);
                 }
                 break;
@@ -200,7 +198,7 @@ TEST(Captures, RunFunctionArgsMatchClientCode) {
     EXPECT_EQ(add.args[0].type(), Type::Long);
     EXPECT_EQ(at<int64_t>(add.args[0].column, 0), 1);
     EXPECT_EQ(at<int64_t>(add.args[1].column, 0), 2);
-    Request addf = args(5);  // s.run("add", 1.5, 2)
+    Request addf = args(5);   // s.run("add", 1.5, 2)
     EXPECT_EQ(addf.args[0].type(), Type::Double);
     EXPECT_EQ(at<double>(addf.args[0].column, 0), 1.5);
     EXPECT_EQ(at<int64_t>(addf.args[1].column, 0), 2);
@@ -212,7 +210,7 @@ TEST(Captures, RunFunctionArgsMatchClientCode) {
     Request str = args(8);   // np.array(["x","yz"], object)
     EXPECT_EQ(str.args[0].type(), Type::String);
     EXPECT_EQ(strings(str.args[0].column), (std::vector<std::string>{"x", "yz"}));
-    Request df = args(9);    // df_sample()
+    Request df = args(9);   // df_sample()
     const Value& t = df.args[0];
     ASSERT_EQ(t.form, Form::Table);
     EXPECT_EQ(t.columnNames, (std::vector<std::string>{"i", "d", "s", "t"}));
@@ -224,7 +222,7 @@ TEST(Captures, RunFunctionArgsMatchClientCode) {
     Request hello = args(10);
     EXPECT_EQ(hello.args[0].type(), Type::String);
     EXPECT_EQ(hello.args[0].column.stringAt(0), "hello");
-    Request mixed = args(11);  // [1, 'a', 2.5]
+    Request mixed = args(11);   // [1, 'a', 2.5]
     const Column& any = mixed.args[0].column;
     EXPECT_EQ(any.type(), Type::Any);
     ASSERT_EQ(any.items.size(), 3u);
@@ -323,8 +321,10 @@ TEST(Captures, CompressedMultithreadedTableWriterInsert) {
     // deterministic; compare all bytes except the LZ4 blocks by decoding our output again.
     EncodeOptions eo;
     eo.compressTables = true;
-    eo.columnMethods = {{"id", CompressMethod::Delta}, {"price", CompressMethod::Lz4},
-                        {"ts", CompressMethod::Delta}, {"name", CompressMethod::Lz4}};
+    eo.columnMethods = {{"id", CompressMethod::Delta},
+                        {"price", CompressMethod::Lz4},
+                        {"ts", CompressMethod::Delta},
+                        {"name", CompressMethod::Lz4}};
     std::string ours = serialize(t, eo);
     Value back = deserialize(ours);
     EXPECT_EQ(values<int32_t>(back.columns[0]), values<int32_t>(t.columns[0]));
@@ -334,8 +334,7 @@ TEST(Captures, CompressedMultithreadedTableWriterInsert) {
     // The whole request rebuilds byte for byte (LZ4 blocks from liblz4's default compressor
     // match the official client's for this input).
     RequestOptions ro = optionsOf(p.request.options);
-    EXPECT_EQ(hex(buildFunctionRequest(p.request.header.sessionId, p.request.functionName, p.request.args, ro, eo)),
-              hex(bytes));
+    EXPECT_EQ(hex(buildFunctionRequest(p.request.header.sessionId, p.request.functionName, p.request.args, ro, eo)), hex(bytes));
     // Table header + the DELTA 'id' column (flag, 28-byte header, block) are byte-identical.
     size_t idEnd = (0xbb - 0x65);
     EXPECT_EQ(hex(ours.substr(0, idEnd)), hex(p.argBytes.substr(0, idEnd)));
@@ -394,8 +393,9 @@ TEST(Captures, OfficialDumpsOfCommonObjects) {
     dict.form = Form::Dictionary;
     dict.column = strCol(Type::String, {"b", "a"});
     dict.dictValues = std::make_shared<Column>(fixedCol<int64_t>(Type::Long, {2, 1}));
-    EXPECT_EQ(hex(serialize(dict)), "05 05 12 01 02 00 00 00 01 00 00 00 62 00 61 00 05 01 02 00 00 00 01 00 00 00 "
-                                    "02 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00");
+    EXPECT_EQ(hex(serialize(dict)),
+              "05 05 12 01 02 00 00 00 01 00 00 00 62 00 61 00 05 01 02 00 00 00 01 00 00 00 "
+              "02 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00");
     Value list = vectorOf(anyCol({scalar<int64_t>(Type::Long, 1), stringScalar(Type::String, "a"), scalarOf(Column{})}));
     EXPECT_EQ(hex(serialize(list)), "19 01 03 00 00 00 01 00 00 00 05 00 01 00 00 00 00 00 00 00 12 00 61 00 00 00 00");
     // (The Python layer turns an empty row into [NULL] before encoding.)

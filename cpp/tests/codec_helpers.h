@@ -222,4 +222,4 @@ private:
     size_t maxRead_ = 0;
 };
 
-}  // namespace ddbtest
+}   // namespace ddbtest

@@ -56,10 +56,12 @@ std::vector<std::string> validObjects() {
     out.push_back(serialize(scalar<int32_t>(Type::Decimal32, 5, 2)));
     out.push_back(serialize(stringScalar(Type::FunctionDef, "f")));
     out.push_back(unhex("44 01 03 00 00 00 03 00 00 00 03 00 01 00 02 00 01 01 00 00 00 02 00 00 00 03 00 00 00"));
-    out.push_back(unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
-                        "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));
-    out.push_back(unhex("1a 01 30 00 00 00 01 00 00 00 00 01 ff 02 04 04 00 00 00 00 00 00 05 00 00 00 ff ff ff ff "
-                        "18 00 00 00 00 00 00 40 01 00 00 80 ff ff ff ff 3e c0 3f a0 00 00 00 00 ff ff ff ff"));
+    out.push_back(
+        unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
+              "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));
+    out.push_back(
+        unhex("1a 01 30 00 00 00 01 00 00 00 00 01 ff 02 04 04 00 00 00 00 00 00 05 00 00 00 ff ff ff ff "
+              "18 00 00 00 00 00 00 40 01 00 00 80 ff ff ff ff 3e c0 3f a0 00 00 00 00 ff ff ff ff"));
     Value c;
     c.form = Form::Chunk;
     c.raw = "abc";
@@ -67,7 +69,7 @@ std::vector<std::string> validObjects() {
     return out;
 }
 
-}  // namespace
+}   // namespace
 
 TEST(Malformed, TruncatedAtEveryOffset) {
     int cases = 0;
@@ -84,23 +86,21 @@ TEST(Malformed, TruncatedAtEveryOffset) {
     EXPECT_GT(cases, 300);
 }
 
-TEST(Malformed, TrailingBytesAreAnError) {
-    EXPECT_THROW(deserialize(unhex("04 00 01 00 00 00 ff")), ProtocolError);
-}
+TEST(Malformed, TrailingBytesAreAnError) { EXPECT_THROW(deserialize(unhex("04 00 01 00 00 00 ff")), ProtocolError); }
 
 TEST(Malformed, NegativeCounts) {
-    expectProtocolError(unhex("04 01 ff ff ff ff 01 00 00 00"), "negative");           // rows -1
-    expectProtocolError(unhex("04 01 01 00 00 00 ff ff ff ff 01 00 00 00"), "negative");  // cols -1
-    expectProtocolError(unhex("00 06 ff ff ff ff 01 00 00 00 00 61 00"), "negative");  // table rows
-    expectProtocolError(unhex("00 06 01 00 00 00 00 00 00 80 00"), "negative");         // table cols
+    expectProtocolError(unhex("04 01 ff ff ff ff 01 00 00 00"), "negative");   // rows -1
+    expectProtocolError(unhex("04 01 01 00 00 00 ff ff ff ff 01 00 00 00"), "negative");   // cols -1
+    expectProtocolError(unhex("00 06 ff ff ff ff 01 00 00 00 00 61 00"), "negative");   // table rows
+    expectProtocolError(unhex("00 06 01 00 00 00 00 00 00 80 00"), "negative");   // table cols
     expectProtocolError(unhex("20 00 ff ff ff ff"), "negative BLOB length");
     expectProtocolError(unhex("20 01 01 00 00 00 01 00 00 00 fe ff ff ff"), "negative BLOB length");
     expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 ff ff ff ff"), "negative");   // base size
     expectProtocolError(unhex("00 08 ff ff"), "CHUNK");
     expectProtocolError(unhex("04 03 00 04 03 ff ff ff ff 01 00 00 00"), "negative");   // matrix rows
-    expectProtocolError(unhex("25 00 ff ff ff ff 00 00 00 00"), "scale");              // decimal scale -1
-    expectProtocolError(unhex("25 00 0a 00 00 00 00 00 00 00"), "scale");              // DECIMAL32 scale 10
-    expectProtocolError(unhex("27 01 01 00 00 00 01 00 00 00 27 00 00 00"), "scale");  // DECIMAL128 scale 39
+    expectProtocolError(unhex("25 00 ff ff ff ff 00 00 00 00"), "scale");   // decimal scale -1
+    expectProtocolError(unhex("25 00 0a 00 00 00 00 00 00 00"), "scale");   // DECIMAL32 scale 10
+    expectProtocolError(unhex("27 01 01 00 00 00 01 00 00 00 27 00 00 00"), "scale");   // DECIMAL128 scale 39
 }
 
 TEST(Malformed, AbsurdCountsNeverAllocateUnbounded) {
@@ -112,13 +112,13 @@ TEST(Malformed, AbsurdCountsNeverAllocateUnbounded) {
         unhex("20 01 ff ff ff 7f 01 00 00 00 01 00 00 00 61"),
         unhex("19 01 ff ff ff 7f 01 00 00 00 04 00 01 00 00 00"),
         unhex("44 01 ff ff ff 7f ff ff ff 7f ff ff 01 00 01"),
-        unhex("04 01 ff ff ff 7f ff ff ff 7f"),                      // rows*cols = 2^62
-        unhex("04 03 00 04 03 ff ff ff 7f ff ff ff 7f 00"),          // matrix 2^31 x 2^31
+        unhex("04 01 ff ff ff 7f ff ff ff 7f"),   // rows*cols = 2^62
+        unhex("04 03 00 04 03 ff ff ff 7f ff ff ff 7f 00"),   // matrix 2^31 x 2^31
         unhex("12 03 00 12 03 ff ff ff 7f ff ff ff 7f 00"),
-        unhex("20 00 ff ff ff 7f 61 62"),                            // BLOB scalar of 2 GiB
-        unhex("00 06 01 00 00 00 ff ff ff 7f 00"),                   // table with 2^31 columns
+        unhex("20 00 ff ff ff 7f 61 62"),   // BLOB scalar of 2 GiB
+        unhex("00 06 01 00 00 00 ff ff ff 7f 00"),   // table with 2^31 columns
         unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 ff ff ff 7f 00"),   // symbol base of 2^31
-        unhex("44 01 01 00 00 00 01 00 00 00 01 00 04 00 ff ff ff ff"),      // row of 2^32-1 values
+        unhex("44 01 01 00 00 00 01 00 00 00 01 00 04 00 ff ff ff ff"),   // row of 2^32-1 values
     };
     auto start = std::chrono::steady_clock::now();
     for (const auto& b : lies) {
@@ -153,14 +153,15 @@ TEST(Malformed, SocketSourceDecodesValidDataInChunks) {
 }
 
 TEST(Malformed, UnknownAndUnsupportedIds) {
-    expectProtocolError(unhex("2a 00 00"), "42");                     // scalar type 42
+    expectProtocolError(unhex("2a 00 00"), "42");   // scalar type 42
     expectProtocolError(unhex("63 00 00"), "99");
     expectProtocolError(unhex("c8 01 00 00 00 00 01 00 00 00"), "200");
     expectProtocolError(unhex("29 01 00 00 00 00 01 00 00 00"), "IOTANY");
-    expectProtocolError(unhex("19 00 00"), "ANY");                    // ANY scalar
+    expectProtocolError(unhex("19 00 00"), "ANY");   // ANY scalar
     expectProtocolError(unhex("1b 00 00"), "DICTIONARY");
     expectProtocolError(unhex("28 01 00 00 00 00 01 00 00 00"), "OBJECT");
-    expectProtocolError(unhex("52 01 01 00 00 00 01 00 00 00 01 00 01 00 01 61 00"), "array vector of STRING");   // variable-width array vector
+    expectProtocolError(unhex("52 01 01 00 00 00 01 00 00 00 01 00 01 00 01 61 00"),
+                        "array vector of STRING");   // variable-width array vector
     expectProtocolError(unhex("40 01 00 00 00 00 00 00 00 00"), "array vector of VOID");
     expectProtocolError(unhex("04 09"), "SYSOBJ");
     expectProtocolError(unhex("04 0a"), "TENSOR");
@@ -172,8 +173,9 @@ TEST(Malformed, UnknownAndUnsupportedIds) {
     expectProtocolError(unhex("04 05 04 00 00 00 00 00 00 00 00 00 01 00 00 00"), "expected a vector");   // scalar keys
     expectProtocolError(unhex("04 03 00 04 01 01 00 00 00 01 00 00 00 00 00 00 00"), "MATRIX");
     expectProtocolError(unhex("04 03 04 04 03 01 00 00 00 01 00 00 00 00 00 00 00"), "label flags");
-    expectProtocolError(unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 07 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
-                              "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));   // compression method 7
+    expectProtocolError(
+        unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 07 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
+              "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));   // compression method 7
 }
 
 TEST(Malformed, LyingLengthsAndInconsistentShapes) {
@@ -181,19 +183,23 @@ TEST(Malformed, LyingLengthsAndInconsistentShapes) {
     expectProtocolError(unhex("00 06 02 00 00 00 01 00 00 00 00 61 00 04 01 01 00 00 00 01 00 00 00 05 00 00 00"), "rows");
     // Dictionary with 2 keys and 1 value.
     expectProtocolError(unhex("04 05 04 01 02 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 "
-                              "04 01 01 00 00 00 01 00 00 00 07 00 00 00"), "keys");
+                              "04 01 01 00 00 00 01 00 00 00 07 00 00 00"),
+                        "keys");
     // Matrix with 2 rows but 3 row labels.
     expectProtocolError(unhex("04 03 01 04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 "
-                              "04 03 02 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00"), "labels");
+                              "04 03 02 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00"),
+                        "labels");
     // Array vector: count width 3, a block of 0 rows, a block with more rows than left.
     expectProtocolError(unhex("44 01 01 00 00 00 01 00 00 00 01 00 03 00 01 00 00 05 00 00 00"), "count width");
     expectProtocolError(unhex("44 01 01 00 00 00 01 00 00 00 00 00 01 00"), "0 rows");
     expectProtocolError(unhex("44 01 01 00 00 00 01 00 00 00 02 00 01 00 01 01 05 00 00 00 06 00 00 00"), "exceeds");
     // Compressed vector whose payload does not match the element count.
-    expectProtocolError(unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 02 00 00 00 ff ff ff ff "
-                              "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));
-    expectProtocolError(unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 04 00 00 00 ff ff ff ff "
-                              "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));
+    expectProtocolError(
+        unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 02 00 00 00 ff ff ff ff "
+              "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));
+    expectProtocolError(
+        unhex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 04 00 00 00 ff ff ff ff "
+              "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00"));
     // Unterminated string, string longer than the buffer.
     expectProtocolError(unhex("12 00 61 62 63"));
     expectProtocolError(unhex("00 06 01 00 00 00 01 00 00 00 00 61"));
@@ -201,18 +207,23 @@ TEST(Malformed, LyingLengthsAndInconsistentShapes) {
 
 TEST(Malformed, BadSymbolIndices) {
     // index == base size, index far out, negative index; also the "size 0" reuse of an unknown id.
-    expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 03 00 00 00"), "out of range");
-    expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 ff ff ff 7f"), "out of range");
-    expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 ff ff ff ff"), "out of range");
+    expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 03 00 00 00"),
+                        "out of range");
+    expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 ff ff ff 7f"),
+                        "out of range");
+    expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 ff ff ff ff"),
+                        "out of range");
     expectProtocolError(unhex("91 01 01 00 00 00 01 00 00 00 05 00 00 00 00 00 00 00 00 00 00 00"), "out of range");
     // In a table: the second column reuses id 1, which was never sent.
     expectProtocolError(unhex("00 06 01 00 00 00 02 00 00 00 00 61 00 62 00 "
                               "91 01 01 00 00 00 01 00 00 00 00 00 00 00 02 00 00 00 00 41 00 01 00 00 00 "
-                              "91 01 01 00 00 00 01 00 00 00 01 00 00 00 00 00 00 00 01 00 00 00"), "out of range");
+                              "91 01 01 00 00 00 01 00 00 00 01 00 00 00 00 00 00 00 01 00 00 00"),
+                        "out of range");
     // Reuse outside a table does not see a table's registry: an ANY of two symbol vectors.
     expectProtocolError(unhex("19 01 02 00 00 00 01 00 00 00 "
                               "91 01 01 00 00 00 01 00 00 00 00 00 00 00 02 00 00 00 00 41 00 01 00 00 00 "
-                              "91 01 01 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00"), "out of range");
+                              "91 01 01 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00"),
+                        "out of range");
 }
 
 TEST(Malformed, DeepNesting) {
@@ -238,12 +249,12 @@ TEST(BigEndian, SwapBytesDecodesAHandBuiltBigEndianStream) {
     // A big-endian peer: flag words, counts, values, scales, base ids, array counts all swapped;
     // 16-byte values as a whole (§4.2).
     std::string b = unhex(
-        "06 00 00 00 00 03 00 00 00 08 74 00"              // TABLE type 0: 3 rows, 8 cols, name "t"
+        "06 00 00 00 00 03 00 00 00 08 74 00"   // TABLE type 0: 3 rows, 8 cols, name "t"
         "69 00 73 00 64 00 75 00 61 00 73 74 72 00 62 00 68 00"   // i s d u a str b h
-        "01 04 00 00 00 03 00 00 00 01 00 00 00 01 80 00 00 00 ff ff ff fe"          // INT [1, NULL, -2]
+        "01 04 00 00 00 03 00 00 00 01 00 00 00 01 80 00 00 00 ff ff ff fe"   // INT [1, NULL, -2]
         "01 91 00 00 00 03 00 00 00 01 00 00 00 00 00 00 00 03 00 41 00 42 00 00 00 00 01 00 00 00 02 00 00 00 00"
         "01 10 00 00 00 03 00 00 00 01 3f f8 00 00 00 00 00 00 ff ef ff ff ff ff ff ff 40 08 00 00 00 00 00 00"
-        "01 13 00 00 00 03 00 00 00 01"                    // UUID: canonical order on a BE stream
+        "01 13 00 00 00 03 00 00 00 01"   // UUID: canonical order on a BE stream
         "5d 21 2a 78 cc 48 e3 b1 42 35 b4 d9 14 73 ee 87"
         "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
         "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01"

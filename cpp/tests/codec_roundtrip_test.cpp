@@ -11,10 +11,10 @@ using namespace ddbtest;
 namespace {
 
 const std::vector<Type> kFixedTypes = {
-    Type::Bool, Type::Char, Type::Short, Type::Int, Type::Long, Type::Date, Type::Month, Type::Time,
-    Type::Minute, Type::Second, Type::Datetime, Type::Timestamp, Type::Nanotime, Type::Nanotimestamp,
-    Type::Float, Type::Double, Type::Uuid, Type::Datehour, Type::Dateminute, Type::IpAddr, Type::Int128,
-    Type::Complex, Type::Point, Type::Duration, Type::Decimal32, Type::Decimal64, Type::Decimal128,
+    Type::Bool,    Type::Char,   Type::Short,    Type::Int,       Type::Long,       Type::Date,       Type::Month,
+    Type::Time,    Type::Minute, Type::Second,   Type::Datetime,  Type::Timestamp,  Type::Nanotime,   Type::Nanotimestamp,
+    Type::Float,   Type::Double, Type::Uuid,     Type::Datehour,  Type::Dateminute, Type::IpAddr,     Type::Int128,
+    Type::Complex, Type::Point,  Type::Duration, Type::Decimal32, Type::Decimal64,  Type::Decimal128,
 };
 
 // The null sentinel bytes of a fixed-width type (§5.3).
@@ -22,16 +22,31 @@ std::string nullBytes(Type t) {
     int w = fixedWidth(t);
     std::string b(static_cast<size_t>(w), '\0');
     switch (t) {
-        case Type::Float: { float f = kNullFloat; std::memcpy(b.data(), &f, 4); break; }
-        case Type::Double: { double d = kNullDouble; std::memcpy(b.data(), &d, 8); break; }
-        case Type::Complex: case Type::Point: {
+        case Type::Float: {
+            float f = kNullFloat;
+            std::memcpy(b.data(), &f, 4);
+            break;
+        }
+        case Type::Double: {
+            double d = kNullDouble;
+            std::memcpy(b.data(), &d, 8);
+            break;
+        }
+        case Type::Complex:
+        case Type::Point: {
             double d = kNullDouble;
             std::memcpy(b.data(), &d, 8);
             std::memcpy(b.data() + 8, &d, 8);
             break;
         }
-        case Type::Duration: { int32_t v = kNullInt; std::memcpy(b.data(), &v, 4); break; }
-        case Type::Uuid: case Type::IpAddr: case Type::Int128: break;   // all zero
+        case Type::Duration: {
+            int32_t v = kNullInt;
+            std::memcpy(b.data(), &v, 4);
+            break;
+        }
+        case Type::Uuid:
+        case Type::IpAddr:
+        case Type::Int128: break;   // all zero
         default: b[static_cast<size_t>(w - 1)] = static_cast<char>(0x80); break;   // minimum value
     }
     return b;
@@ -58,11 +73,23 @@ Column makeFixed(Type t, int64_t n, bool withNulls, uint32_t seed = 1, bool smal
         }
         for (int k = 0; k < w; ++k) p[k] = static_cast<uint8_t>(rng());
         if (t == Type::Bool) p[0] &= 1;
-        if (t == Type::Float) { float f = static_cast<float>(i) * 0.5f; std::memcpy(p, &f, 4); }
-        if (t == Type::Double) { double d = static_cast<double>(i) * 0.25; std::memcpy(p, &d, 8); }
-        if (t == Type::Duration) { int32_t unit = static_cast<int32_t>(i % 11); std::memcpy(p + 4, &unit, 4); }
+        if (t == Type::Float) {
+            float f = static_cast<float>(i) * 0.5f;
+            std::memcpy(p, &f, 4);
+        }
+        if (t == Type::Double) {
+            double d = static_cast<double>(i) * 0.25;
+            std::memcpy(p, &d, 8);
+        }
+        if (t == Type::Duration) {
+            int32_t unit = static_cast<int32_t>(i % 11);
+            std::memcpy(p + 4, &unit, 4);
+        }
         // 8-byte integers stay within 48 bits so delta-of-delta never overflows.
-        if (w == 8 && t != Type::Double && t != Type::Duration) { p[6] = 0; p[7] = 0; }
+        if (w == 8 && t != Type::Double && t != Type::Duration) {
+            p[6] = 0;
+            p[7] = 0;
+        }
         if (small && (w == 2 || w == 4 || w == 8) && t != Type::Float && t != Type::Double && t != Type::Duration) {
             int64_t x = static_cast<int64_t>(rng() % 20001) - 10000 + i * 3;
             std::memcpy(p, &x, static_cast<size_t>(w));   // little-endian: the low bytes
@@ -96,8 +123,7 @@ void expectColumnsEqual(const Column& a, const Column& b) {
         for (int64_t i = 0; i <= a.length; ++i) ASSERT_EQ(oa[i] - oa[0], ob[i] - ob[0]) << "row " << i;
         int w = fixedWidth(elementTypeOf(a.rawType));
         int64_t n = oa[a.length] - oa[0];
-        ASSERT_EQ(std::memcmp(a.values->data->data() + oa[0] * w, b.values->data->data() + ob[0] * w,
-                              static_cast<size_t>(n) * w),
+        ASSERT_EQ(std::memcmp(a.values->data->data() + oa[0] * w, b.values->data->data() + ob[0] * w, static_cast<size_t>(n) * w),
                   0);
         return;
     }
@@ -125,7 +151,7 @@ Value roundTrip(const Value& v, const EncodeOptions& eo = {}) {
     return back;
 }
 
-}  // namespace
+}   // namespace
 
 TEST(RoundTrip, FixedWidthScalarsAndVectorsOfEveryType) {
     for (Type t : kFixedTypes) {
@@ -308,8 +334,8 @@ TEST(RoundTrip, ArrayVectorBlocksAndCountWidths) {
     std::mt19937 rng(7);
     for (int i = 0; i < 100000; ++i) {
         int n = static_cast<int>(rng() % 4);
-        if (i == 100) n = 300;            // block 1 needs 2-byte counts
-        if (i == 99999) n = 70000;        // block 2 needs 4-byte counts
+        if (i == 100) n = 300;   // block 1 needs 2-byte counts
+        if (i == 99999) n = 70000;   // block 2 needs 4-byte counts
         std::vector<int32_t> r(static_cast<size_t>(n));
         for (auto& x : r) x = static_cast<int32_t>(rng());
         rows.push_back(std::move(r));
@@ -338,13 +364,18 @@ TEST(RoundTrip, ArrayVectorLongRowFromTheCppWriter) {
     s.put<uint16_t>(0x0144);   // INT[] vector
     s.put<int32_t>(2);
     s.put<int32_t>(100002);
-    s.put<uint16_t>(1); s.put<uint8_t>(4); s.put<uint8_t>(0);
+    s.put<uint16_t>(1);
+    s.put<uint8_t>(4);
+    s.put<uint8_t>(0);
     s.put<uint32_t>(100000);
-    for (int i = 0; i < 60000; ++i) s.put<int32_t>(i);       // first buffer
-    for (int i = 60000; i < 100000; ++i) s.put<int32_t>(i);  // continuation
-    s.put<uint16_t>(1); s.put<uint8_t>(1); s.put<uint8_t>(0);
+    for (int i = 0; i < 60000; ++i) s.put<int32_t>(i);   // first buffer
+    for (int i = 60000; i < 100000; ++i) s.put<int32_t>(i);   // continuation
+    s.put<uint16_t>(1);
+    s.put<uint8_t>(1);
+    s.put<uint8_t>(0);
     s.put<uint8_t>(2);
-    s.put<int32_t>(-1); s.put<int32_t>(-2);
+    s.put<int32_t>(-1);
+    s.put<int32_t>(-2);
     Value v = deserialize(s.bytes());
     ASSERT_EQ(v.column.length, 2);
     auto r0 = row<int32_t>(v.column, 0);
@@ -533,8 +564,8 @@ TEST(RoundTrip, CompressedTables) {
     EXPECT_THROW(serialize(t, eo), ConversionError);
     // Every delta-eligible type.
     for (Type ty : {Type::Short, Type::Int, Type::Long, Type::Date, Type::Month, Type::Time, Type::Minute, Type::Second,
-                    Type::Datetime, Type::Timestamp, Type::Nanotime, Type::Nanotimestamp, Type::Datehour,
-                    Type::Dateminute, Type::Decimal32, Type::Decimal64}) {
+                    Type::Datetime, Type::Timestamp, Type::Nanotime, Type::Nanotimestamp, Type::Datehour, Type::Dateminute,
+                    Type::Decimal32, Type::Decimal64}) {
         SCOPED_TRACE(typeName(static_cast<uint8_t>(ty)));
         Column c = makeFixed(ty, 5000, true, 3, true);
         EncodeOptions d;
@@ -583,7 +614,7 @@ std::vector<int> columnMethods(const std::string& bytes) {
     }
     return methods;
 }
-}  // namespace
+}   // namespace
 
 TEST(RoundTrip, CompressionAutoPicksTheSmallerMethodFromASample) {
     const int64_t n = 200000;

@@ -14,7 +14,7 @@ void expectReencodes(std::string_view h) {
     Value v = deserialize(bytes);
     EXPECT_EQ(hex(serialize(v)), hex(bytes));
 }
-}  // namespace
+}   // namespace
 
 TEST(SpecScalars, FixedWidth) {
     Value v = decodeHex("01 00 01");
@@ -37,9 +37,8 @@ TEST(SpecScalars, FixedWidth) {
     Value dh = decodeHex("1c 00 08 39 07 00");
     EXPECT_EQ(dh.type(), Type::Datehour);
     EXPECT_EQ(at<int32_t>(dh.column, 0), 473352);
-    for (auto h : {"01 00 01", "01 00 80", "02 00 ff", "03 00 00 80", "04 00 00 00 00 80",
-                   "0f 00 ff ff 7f ff", "10 00 ff ff ff ff ff ff ef ff", "06 00 0b 4d 00 00",
-                   "0c 00 7b f4 51 c2 8c 01 00 00", "1c 00 08 39 07 00"})
+    for (auto h : {"01 00 01", "01 00 80", "02 00 ff", "03 00 00 80", "04 00 00 00 00 80", "0f 00 ff ff 7f ff",
+                   "10 00 ff ff ff ff ff ff ef ff", "06 00 0b 4d 00 00", "0c 00 7b f4 51 c2 8c 01 00 00", "1c 00 08 39 07 00"})
         expectReencodes(h);
 }
 
@@ -64,8 +63,8 @@ TEST(SpecScalars, TextBlobVoidFunctionDefCode) {
     Value code = decodeHex("16 00 3c 31 2b 32 3e 00");
     EXPECT_EQ(code.type(), Type::Code);
     EXPECT_EQ(code.column.stringAt(0), "<1+2>");
-    for (auto h : {"12 00 68 69 00", "11 00 61 62 63 00", "20 00 03 00 00 00 61 00 62", "00 00 00", "00 00 01",
-                   "14 00 00 66 00", "16 00 3c 31 2b 32 3e 00"})
+    for (auto h : {"12 00 68 69 00", "11 00 61 62 63 00", "20 00 03 00 00 00 61 00 62", "00 00 00", "00 00 01", "14 00 00 66 00",
+                   "16 00 3c 31 2b 32 3e 00"})
         expectReencodes(h);
 }
 
@@ -80,9 +79,9 @@ TEST(SpecScalars, Wide128BitValues) {
     Value ip = decodeHex("1e 00 04 03 02 01 00 00 00 00 00 00 00 00 00 00 00 00");
     EXPECT_EQ(ip.type(), Type::IpAddr);
     EXPECT_EQ(at<uint32_t>(ip.column, 0), 0x01020304u);
-    for (auto h : {"13 00 87 ee 73 14 d9 b4 35 42 b1 e3 48 cc 78 2a 21 5d",
-                   "1f 00 32 ec 41 e8 45 0b 38 63 f7 15 2e c5 97 17 67 e1",
-                   "1e 00 04 03 02 01 00 00 00 00 00 00 00 00 00 00 00 00"})
+    for (auto h :
+         {"13 00 87 ee 73 14 d9 b4 35 42 b1 e3 48 cc 78 2a 21 5d", "1f 00 32 ec 41 e8 45 0b 38 63 f7 15 2e c5 97 17 67 e1",
+          "1e 00 04 03 02 01 00 00 00 00 00 00 00 00 00 00 00 00"})
         expectReencodes(h);
 }
 
@@ -120,33 +119,35 @@ TEST(SpecVectors, IntStringBlobDecimal) {
     EXPECT_EQ(values<int32_t>(d.column), (std::vector<int32_t>{12345, kNullInt}));
     Value v3 = decodeHex("04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00");
     EXPECT_EQ(values<int32_t>(v3.column), (std::vector<int32_t>{1, 2, 3}));
-    for (auto h : {"04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 00 00 00 80",
-                   "12 01 03 00 00 00 01 00 00 00 78 00 00 79 7a 00",
-                   "20 01 02 00 00 00 01 00 00 00 02 00 00 00 68 69 00 00 00 00",
-                   "25 01 02 00 00 00 01 00 00 00 02 00 00 00 39 30 00 00 00 00 00 80",
-                   "12 01 02 00 00 00 01 00 00 00 78 00 79 00"})
+    for (auto h :
+         {"04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 00 00 00 80", "12 01 03 00 00 00 01 00 00 00 78 00 00 79 7a 00",
+          "20 01 02 00 00 00 01 00 00 00 02 00 00 00 68 69 00 00 00 00",
+          "25 01 02 00 00 00 01 00 00 00 02 00 00 00 39 30 00 00 00 00 00 80", "12 01 02 00 00 00 01 00 00 00 78 00 79 00"})
         expectReencodes(h);
 }
 
 TEST(SpecSymbols, VectorWithBase) {
-    const char* h = "91 01 04 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 "
-                    "01 00 00 00 02 00 00 00 01 00 00 00 00 00 00 00";
+    const char* h =
+        "91 01 04 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 "
+        "01 00 00 00 02 00 00 00 01 00 00 00 00 00 00 00";
     Value v = decodeHex(h);
     EXPECT_EQ(v.type(), Type::Symbol);
     ASSERT_TRUE(v.column.hasSymbolBase());
     EXPECT_EQ(v.column.symbols->strings.length, 3);
     EXPECT_EQ(strings(v.column), (std::vector<std::string>{"A", "B", "A", ""}));
     expectReencodes(h);
-    const char* upload = "91 01 03 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 "
-                         "01 00 00 00 02 00 00 00 01 00 00 00";
+    const char* upload =
+        "91 01 03 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 "
+        "01 00 00 00 02 00 00 00 01 00 00 00";
     EXPECT_EQ(strings(decodeHex(upload).column), (std::vector<std::string>{"A", "B", "A"}));
     expectReencodes(upload);
 }
 
 TEST(SpecSymbols, TableSharingOneBase) {
-    const char* h = "00 06 02 00 00 00 02 00 00 00 00 73 31 00 73 32 00 "
-                    "91 01 02 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 01 00 00 00 02 00 00 00 "
-                    "91 01 02 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00 01 00 00 00";
+    const char* h =
+        "00 06 02 00 00 00 02 00 00 00 00 73 31 00 73 32 00 "
+        "91 01 02 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 01 00 00 00 02 00 00 00 "
+        "91 01 02 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00 01 00 00 00";
     Value t = decodeHex(h);
     ASSERT_EQ(t.form, Form::Table);
     ASSERT_EQ(t.columns.size(), 2u);
@@ -154,7 +155,7 @@ TEST(SpecSymbols, TableSharingOneBase) {
     EXPECT_EQ(strings(t.columns[0]), (std::vector<std::string>{"A", "B"}));
     EXPECT_EQ(strings(t.columns[1]), (std::vector<std::string>{"B", "A"}));
     EXPECT_EQ(t.columns[0].symbols, t.columns[1].symbols);   // one shared base object
-    expectReencodes(h);                                      // id 0 then "id 0, size 0"
+    expectReencodes(h);   // id 0 then "id 0, size 0"
 }
 
 TEST(SpecArrayVectors, IntArrays) {
@@ -179,8 +180,9 @@ TEST(SpecForms, PairMatrixSetDictionary) {
     EXPECT_EQ(values<int32_t>(p.column), (std::vector<int32_t>{1, 5}));
     expectReencodes("04 02 02 00 00 00 01 00 00 00 01 00 00 00 05 00 00 00");
 
-    const char* mh = "04 03 02 | 12 01 02 00 00 00 01 00 00 00 63 31 00 63 32 00 | "
-                     "04 03 02 00 00 00 02 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 04 00 00 00";
+    const char* mh =
+        "04 03 02 | 12 01 02 00 00 00 01 00 00 00 63 31 00 63 32 00 | "
+        "04 03 02 00 00 00 02 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 04 00 00 00";
     Value m = decodeHex(mh);
     EXPECT_EQ(m.form, Form::Matrix);
     EXPECT_EQ(m.rows, 2);
@@ -199,8 +201,9 @@ TEST(SpecForms, PairMatrixSetDictionary) {
     EXPECT_EQ(values<int32_t>(s.column), (std::vector<int32_t>{3, 1}));
     expectReencodes("04 04 04 01 02 00 00 00 01 00 00 00 03 00 00 00 01 00 00 00");
 
-    const char* dh = "19 05 | 12 01 02 00 00 00 01 00 00 00 61 00 62 00 | "
-                     "19 01 02 00 00 00 01 00 00 00 04 00 01 00 00 00 12 00 73 00";
+    const char* dh =
+        "19 05 | 12 01 02 00 00 00 01 00 00 00 61 00 62 00 | "
+        "19 01 02 00 00 00 01 00 00 00 04 00 01 00 00 00 12 00 73 00";
     Value d = decodeHex(dh);
     EXPECT_EQ(d.form, Form::Dictionary);
     EXPECT_EQ(strings(d.column), (std::vector<std::string>{"a", "b"}));
@@ -216,9 +219,10 @@ TEST(SpecForms, PairMatrixSetDictionary) {
 }
 
 TEST(SpecForms, Tables) {
-    const char* h = "00 06 02 00 00 00 02 00 00 00 74 00 69 64 00 73 00 "
-                    "04 01 02 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 "
-                    "91 01 02 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 01 00 00 00 02 00 00 00";
+    const char* h =
+        "00 06 02 00 00 00 02 00 00 00 74 00 69 64 00 73 00 "
+        "04 01 02 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 "
+        "91 01 02 00 00 00 01 00 00 00 00 00 00 00 03 00 00 00 00 41 00 42 00 01 00 00 00 02 00 00 00";
     Value t = decodeHex(h);
     EXPECT_EQ(t.tableName, "t");
     EXPECT_EQ(t.rows, 2);
@@ -227,10 +231,11 @@ TEST(SpecForms, Tables) {
     EXPECT_EQ(strings(t.columns[1]), (std::vector<std::string>{"A", "B"}));
     expectReencodes(h);
 
-    const char* py = "00 06 03 00 00 00 03 00 00 00 00 69 00 64 00 73 00 "
-                     "04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 "
-                     "10 01 03 00 00 00 01 00 00 00 00 00 00 00 00 00 f8 3f ff ff ff ff ff ff ef ff 00 00 00 00 00 00 08 40 "
-                     "12 01 03 00 00 00 01 00 00 00 61 00 62 62 00 00";
+    const char* py =
+        "00 06 03 00 00 00 03 00 00 00 00 69 00 64 00 73 00 "
+        "04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 "
+        "10 01 03 00 00 00 01 00 00 00 00 00 00 00 00 00 f8 3f ff ff ff ff ff ff ef ff 00 00 00 00 00 00 08 40 "
+        "12 01 03 00 00 00 01 00 00 00 61 00 62 62 00 00";
     Value p = decodeHex(py);
     EXPECT_EQ(values<double>(p.columns[1]), (std::vector<double>{1.5, -DBL_MAX, 3.0}));
     EXPECT_EQ(strings(p.columns[2]), (std::vector<std::string>{"a", "bb", ""}));
@@ -289,7 +294,8 @@ TEST(SpecFraming, ResponseExamples) {
         EXPECT_EQ(at<int8_t>(r.objects[0].column, 0), 1);
     }
     {
-        std::string b = unhex("4d 53 47 0a 68 65 6c 6c 6f 00 31 32 33 34 35 36 37 38 39 30 20 31 20 31 0a 4f 4b 0a 04 00 01 00 00 00");
+        std::string b =
+            unhex("4d 53 47 0a 68 65 6c 6c 6f 00 31 32 33 34 35 36 37 38 39 30 20 31 20 31 0a 4f 4b 0a 04 00 01 00 00 00");
         MemorySource src(b);
         std::vector<std::string> msgs;
         Response r = readResponse(src, [&](std::string_view m) { msgs.emplace_back(m); });
@@ -307,20 +313,23 @@ TEST(SpecFraming, ResponseExamples) {
 }
 
 TEST(SpecCompression, Lz4IntVector) {
-    Value v = decodeHex("1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
-                        "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00");
+    Value v = decodeHex(
+        "1a 01 25 00 00 00 01 00 00 00 00 01 ff 01 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
+        "0d 00 00 00 c0 01 00 00 00 02 00 00 00 03 00 00 00");
     EXPECT_EQ(v.form, Form::Vector);
     EXPECT_EQ(v.type(), Type::Int);
     EXPECT_EQ(values<int32_t>(v.column), (std::vector<int32_t>{1, 2, 3}));
 }
 
 TEST(SpecCompression, DeltaOfDeltaIntVectors) {
-    Value v = decodeHex("1a 01 30 00 00 00 01 00 00 00 00 01 ff 02 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
-                        "18 00 00 00 00 00 00 40 01 00 00 80 ff ff ff ff ff ff 7f 9f 00 00 00 00 00 00 80 ff");
+    Value v = decodeHex(
+        "1a 01 30 00 00 00 01 00 00 00 00 01 ff 02 04 04 00 00 00 00 00 00 03 00 00 00 ff ff ff ff "
+        "18 00 00 00 00 00 00 40 01 00 00 80 ff ff ff ff ff ff 7f 9f 00 00 00 00 00 00 80 ff");
     EXPECT_EQ(values<int32_t>(v.column), (std::vector<int32_t>{1, 2, 3}));
     // [1,2,4,NULL,5]: same header with elementCount 5 (byteSize 20 + 4 + 24 = 48 = 0x30).
-    Value n = decodeHex("1a 01 30 00 00 00 01 00 00 00 00 01 ff 02 04 04 00 00 00 00 00 00 05 00 00 00 ff ff ff ff "
-                        "18 00 00 00 00 00 00 40 01 00 00 80 ff ff ff ff 3e c0 3f a0 00 00 00 00 ff ff ff ff");
+    Value n = decodeHex(
+        "1a 01 30 00 00 00 01 00 00 00 00 01 ff 02 04 04 00 00 00 00 00 00 05 00 00 00 ff ff ff ff "
+        "18 00 00 00 00 00 00 40 01 00 00 80 ff ff ff ff 3e c0 3f a0 00 00 00 00 ff ff ff ff");
     EXPECT_EQ(values<int32_t>(n.column), (std::vector<int32_t>{1, 2, 4, kNullInt, 5}));
 }
 
@@ -335,7 +344,10 @@ TEST(SpecCompression, Lz4StringAndArrayAndDecimalPayloads) {
         } else {
             b.push_back(static_cast<char>(0xf0));
             size_t rest = n - 15;
-            while (rest >= 255) { b.push_back(static_cast<char>(0xff)); rest -= 255; }
+            while (rest >= 255) {
+                b.push_back(static_cast<char>(0xff));
+                rest -= 255;
+            }
             b.push_back(static_cast<char>(rest));
         }
         return b + raw;
@@ -346,9 +358,16 @@ TEST(SpecCompression, Lz4StringAndArrayAndDecimalPayloads) {
         s.put<uint16_t>(0x011a);
         s.put<int32_t>(static_cast<int32_t>(20 + 4 + block.size()));
         s.put<int32_t>(1);
-        s.put<int8_t>(0); s.put<int8_t>(1); s.put<int8_t>(-1); s.put<int8_t>(1);
-        s.put<int8_t>(dataType); s.put<int8_t>(unit); s.put<int16_t>(reserved);
-        s.put<int32_t>(extra); s.put<int32_t>(count); s.put<int32_t>(-1);
+        s.put<int8_t>(0);
+        s.put<int8_t>(1);
+        s.put<int8_t>(-1);
+        s.put<int8_t>(1);
+        s.put<int8_t>(dataType);
+        s.put<int8_t>(unit);
+        s.put<int16_t>(reserved);
+        s.put<int32_t>(extra);
+        s.put<int32_t>(count);
+        s.put<int32_t>(-1);
         s.put<int32_t>(static_cast<int32_t>(block.size()));
         s.write(block.data(), block.size());
         return s.bytes();
@@ -368,8 +387,8 @@ TEST(SpecCompression, Lz4StringAndArrayAndDecimalPayloads) {
     EXPECT_EQ(values<int32_t>(d.column), (std::vector<int32_t>{12345, kNullInt}));
     // In a table column (type 0 table), next to a plain DOUBLE column.
     std::string table = unhex("00 06 03 00 00 00 02 00 00 00 00 61 00 62 00") +
-                        frame(4, 4, 0, 0, 3, unhex("01 00 00 00 02 00 00 00 03 00 00 00")) +
-                        unhex("10 01 03 00 00 00 01 00 00 00") + std::string(24, '\0');
+        frame(4, 4, 0, 0, 3, unhex("01 00 00 00 02 00 00 00 03 00 00 00")) + unhex("10 01 03 00 00 00 01 00 00 00") +
+        std::string(24, '\0');
     Value t = deserialize(table);
     EXPECT_EQ(values<int32_t>(t.columns[0]), (std::vector<int32_t>{1, 2, 3}));
     EXPECT_EQ(values<double>(t.columns[1]), (std::vector<double>{0, 0, 0}));

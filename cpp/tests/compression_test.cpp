@@ -60,13 +60,15 @@ std::string toHex(std::string_view bytes) {
     return out;
 }
 
-template <class T> std::string pack(const std::vector<T>& values) {
+template <class T>
+std::string pack(const std::vector<T>& values) {
     std::string out(values.size() * sizeof(T), '\0');
     if (!values.empty()) std::memcpy(out.data(), values.data(), out.size());
     return out;
 }
 
-template <class T> std::vector<T> unpack(const std::string& bytes) {
+template <class T>
+std::vector<T> unpack(const std::string& bytes) {
     std::vector<T> out(bytes.size() / sizeof(T));
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
     return out;
@@ -120,7 +122,8 @@ std::vector<int32_t> blockSizes(const std::string& stream) {
     return sizes;
 }
 
-template <class T> void expectRoundTrip(Type type, const std::vector<T>& values, int8_t method) {
+template <class T>
+void expectRoundTrip(Type type, const std::vector<T>& values, int8_t method) {
     const std::string payload = pack(values);
     const auto h = header(method, type, sizeof(T), static_cast<int32_t>(values.size()));
     const std::string stream = compress(h, payload);
@@ -142,7 +145,8 @@ template <class T> void expectRoundTrip(Type type, const std::vector<T>& values,
     EXPECT_TRUE(readCompressedPayload(sock, h2) == payload);
 }
 
-template <class T> void expectRoundTripBoth(Type type, const std::vector<T>& values) {
+template <class T>
+void expectRoundTripBoth(Type type, const std::vector<T>& values) {
     expectRoundTrip<T>(type, values, 1);
     expectRoundTrip<T>(type, values, 2);
 }
@@ -162,7 +166,7 @@ const char* kDeltaInt12N45 =
     "18 00 00 00 "
     "00 00 00 40 01 00 00 80 ff ff ff ff 3e c0 3f a0 00 00 00 00 ff ff ff ff";
 
-}  // namespace
+}   // namespace
 
 // ---------------------------------------------------------------- spec examples
 
@@ -209,7 +213,7 @@ TEST(CompressionSpec, DeltaIntWithNullDecodesAndEncodesExactly) {
 TEST(CompressionSpec, DeltaBuildingBlocksMatchTheSpecWords) {
     EXPECT_EQ(toHex(deltaEncodeBlock(pack<int32_t>({1, 2, 3}), 4)),
               "00 00 00 40 01 00 00 80 ff ff ff ff ff ff 7f 9f 00 00 00 00 00 00 80 ff");
-    std::string out = "xy";  // appends
+    std::string out = "xy";   // appends
     deltaDecodeBlock(unhexBytes("00 00 00 40 01 00 00 80 ff ff ff ff ff ff 7f 9f 00 00 00 00 00 00 80 ff"), 4, 100, out);
     EXPECT_EQ(out, "xy" + pack<int32_t>({1, 2, 3}));
 }
@@ -232,7 +236,7 @@ TEST(CompressionSpec, DeltaWordCountIncludesAFreshWordAfterAnExactFill) {
     std::vector<int16_t> values(40, kNullShort);
     values.push_back(7);
     const std::string block = deltaEncodeBlock(pack(values), 2);
-    EXPECT_EQ(block.size(), 24u);  // 128 bits used, plus the started (empty) third word
+    EXPECT_EQ(block.size(), 24u);   // 128 bits used, plus the started (empty) third word
     EXPECT_EQ(toHex(block.substr(16)), "00 00 00 00 00 00 00 00");
     std::string out;
     deltaDecodeBlock(block, 2, 1000, out);
@@ -242,7 +246,7 @@ TEST(CompressionSpec, DeltaWordCountIncludesAFreshWordAfterAnExactFill) {
 TEST(CompressionSpec, DeltaShortWithNullsAndDecimal64) {
     expectRoundTrip<int16_t>(Type::Short, {5, kNullShort, 7, 9}, kDelta);
     CompressedHeader h = header(kDelta, Type::Decimal64, 8, 3);
-    h.reserved = 4;  // scale travels in `reserved`
+    h.reserved = 4;   // scale travels in `reserved`
     const std::string payload = pack<int64_t>({12345, -1, kNullLong});
     CompressedHeader got;
     EXPECT_EQ(decompress(compress(h, payload), &got), payload);
@@ -273,8 +277,16 @@ TEST(CompressionRoundTrip, SingleValues) {
 TEST(CompressionRoundTrip, NullPatterns) {
     const int32_t N = kNullInt;
     const std::vector<std::vector<int32_t>> cases = {
-        {N}, {N, N, N}, {N, 1}, {N, N, 1, 2, 3}, {1, N}, {1, N, N, N, 2}, {1, 2, N},
-        {1, 2, N, N, N}, {N, 1, N, 2, N, 3, N}, {1, 2, 3, N, 4, N, N, 5, 6, N},
+        {N},
+        {N, N, N},
+        {N, 1},
+        {N, N, 1, 2, 3},
+        {1, N},
+        {1, N, N, N, 2},
+        {1, 2, N},
+        {1, 2, N, N, N},
+        {N, 1, N, 2, N, 3, N},
+        {1, 2, 3, N, 4, N, N, 5, 6, N},
         std::vector<int32_t>(1000, N),
     };
     for (const auto& c : cases) expectRoundTripBoth<int32_t>(Type::Int, c);
@@ -287,7 +299,8 @@ TEST(CompressionRoundTrip, NullPatterns) {
     expectRoundTripBoth<int64_t>(Type::Long, blocks);
 }
 
-template <class T> std::vector<T> randomValues(std::mt19937_64& rng, size_t n, int64_t lo, int64_t hi, double nullRate) {
+template <class T>
+std::vector<T> randomValues(std::mt19937_64& rng, size_t n, int64_t lo, int64_t hi, double nullRate) {
     std::uniform_int_distribution<int64_t> dist(lo, hi);
     std::bernoulli_distribution isNull(nullRate);
     std::vector<T> v(n);
@@ -322,19 +335,19 @@ TEST(CompressionRoundTrip, MonotoneTimestampsCompressWell) {
     expectRoundTripBoth<int64_t>(Type::Timestamp, regular);
     expectRoundTripBoth<int64_t>(Type::Timestamp, jitter);
     const std::string stream = compress(header(kDelta, Type::Timestamp, 8, 100000), pack(regular));
-    EXPECT_LT(stream.size(), 100000u * 8 / 40);  // ~1 bit per value plus per-block overhead
+    EXPECT_LT(stream.size(), 100000u * 8 / 40);   // ~1 bit per value plus per-block overhead
     const auto sizes = blockSizes(stream);
-    EXPECT_EQ(sizes.size(), 13u);  // 8192 values per block
+    EXPECT_EQ(sizes.size(), 13u);   // 8192 values per block
 }
 
 TEST(CompressionRoundTrip, MultiBlockSplitsOnValueBoundaries) {
     std::mt19937_64 rng(3);
-    const auto ints = randomValues<int32_t>(rng, 50000, -1000000, 1000000, 0.01);  // 200,000 bytes
+    const auto ints = randomValues<int32_t>(rng, 50000, -1000000, 1000000, 0.01);   // 200,000 bytes
     expectRoundTripBoth<int32_t>(Type::Int, ints);
     const std::string lz4 = compress(header(kLz4, Type::Int, 4, 50000), pack(ints));
-    EXPECT_EQ(blockSizes(lz4).size(), 4u);  // 65536 x 3 + 3392
+    EXPECT_EQ(blockSizes(lz4).size(), 4u);   // 65536 x 3 + 3392
     const std::string delta = compress(header(kDelta, Type::Int, 4, 50000), pack(ints));
-    EXPECT_EQ(blockSizes(delta).size(), 4u);  // 16384 values per block
+    EXPECT_EQ(blockSizes(delta).size(), 4u);   // 16384 values per block
     for (int32_t s : blockSizes(delta)) EXPECT_EQ(s % 8, 0);
 }
 
@@ -343,7 +356,7 @@ TEST(CompressionRoundTrip, ExtremeDeltas) {
     using I = std::numeric_limits<int32_t>;
     using S = std::numeric_limits<int16_t>;
     // Neighbours of the limits that stay in range.
-    expectRoundTripBoth<int64_t>(Type::Long, {L::max(), L::max() - 1, L::max(), 0});  // last dd = INT64_MIN
+    expectRoundTripBoth<int64_t>(Type::Long, {L::max(), L::max() - 1, L::max(), 0});   // last dd = INT64_MIN
     expectRoundTripBoth<int64_t>(Type::Long, {L::min() + 1, 0, L::max() - 1});
     expectRoundTripBoth<int64_t>(Type::Long, {0, L::max(), L::max(), L::max()});
     // 32/16-bit extremes: the first delta needs 33/17 bits and is stored modulo 2^W.
@@ -355,10 +368,10 @@ TEST(CompressionRoundTrip, ExtremeDeltas) {
 TEST(CompressionRoundTrip, DeltaOutOfRangeIsRefused) {
     using L = std::numeric_limits<int64_t>;
     const std::vector<std::vector<int64_t>> cases = {
-        {L::max(), L::min() + 1},        // first delta overflows
-        {L::min() + 1, L::max()},        // first delta overflows the other way
-        {0, L::max(), 0},                // delta fits, delta-of-delta does not
-        {1, 2, L::min() + 1},            // later delta overflows
+        {L::max(), L::min() + 1},   // first delta overflows
+        {L::min() + 1, L::max()},   // first delta overflows the other way
+        {0, L::max(), 0},   // delta fits, delta-of-delta does not
+        {1, 2, L::min() + 1},   // later delta overflows
         {-1, L::max() - 1, L::min() + 2},
     };
     for (const auto& c : cases) {
@@ -370,7 +383,7 @@ TEST(CompressionRoundTrip, DeltaOutOfRangeIsRefused) {
         } catch (const ProtocolError& e) {
             EXPECT_STREQ(e.what(), "Delta out of range");
         }
-        EXPECT_EQ(sink.bytes(), "ab");  // nothing half-written
+        EXPECT_EQ(sink.bytes(), "ab");   // nothing half-written
         EXPECT_THROW(deltaEncodeBlock(pack(c), 8), ProtocolError);
         // LZ4 has no such limit.
         expectRoundTrip<int64_t>(Type::Long, c, kLz4);
@@ -382,7 +395,7 @@ TEST(CompressionRoundTrip, DeltaRefusesDataThatSpellsTheEndMarker) {
     // end marker's `11111` complete `11110` + 64 ones right after the "present" bit.
     std::vector<int32_t> v = {0x7C000000, 0, kNullInt, kNullInt, kNullInt, kNullInt, kNullInt, kNullInt};
     EXPECT_THROW(deltaEncodeBlock(pack(v), 4), ProtocolError);
-    v.pop_back();  // five nulls: 62 ones, no collision
+    v.pop_back();   // five nulls: 62 ones, no collision
     expectRoundTrip<int32_t>(Type::Int, v, kDelta);
 }
 
@@ -437,7 +450,7 @@ TEST(CompressionRoundTrip, Lz4RandomBytesAndBlobs) {
     for (auto& c : bytes) c = static_cast<char>(rng());
     const std::string stream = compress(header(kLz4, Type::Char, 1, 200000), bytes);
     EXPECT_EQ(decompress(stream), bytes);
-    EXPECT_GT(stream.size(), bytes.size());  // incompressible: literal overhead
+    EXPECT_GT(stream.size(), bytes.size());   // incompressible: literal overhead
     EXPECT_EQ(blockSizes(stream).size(), 4u);
 
     std::string blob;
@@ -472,15 +485,16 @@ TEST(CompressionRoundTrip, Lz4BuildingBlocks) {
     std::string out = "pre";
     lz4DecompressBlock(c, out, 65536);
     EXPECT_EQ(out, "pre" + raw);
-    EXPECT_THROW(lz4DecompressBlock(c, out, 65535), ProtocolError);  // larger than allowed
-    EXPECT_EQ(out, "pre" + raw);                                     // unchanged on error
+    EXPECT_THROW(lz4DecompressBlock(c, out, 65535), ProtocolError);   // larger than allowed
+    EXPECT_EQ(out, "pre" + raw);   // unchanged on error
 }
 
 // ---------------------------------------------------------------- malformed input
 
 namespace {
 
-template <class F> void expectProtocolErrorWhere(const std::string& stream, F&& checkMessage) {
+template <class F>
+void expectProtocolErrorWhere(const std::string& stream, F&& checkMessage) {
     for (int sock = 0; sock < 2; ++sock) {
         CompressedHeader h;
         try {
@@ -499,9 +513,8 @@ template <class F> void expectProtocolErrorWhere(const std::string& stream, F&& 
 }
 
 void expectProtocolError(const std::string& stream, const std::string& fragment) {
-    expectProtocolErrorWhere(stream, [&](const std::string& msg) {
-        EXPECT_NE(msg.find(fragment), std::string::npos) << "message: " << msg;
-    });
+    expectProtocolErrorWhere(
+        stream, [&](const std::string& msg) { EXPECT_NE(msg.find(fragment), std::string::npos) << "message: " << msg; });
 }
 
 std::string withInt32(std::string s, size_t at, int32_t v) {
@@ -509,7 +522,7 @@ std::string withInt32(std::string s, size_t at, int32_t v) {
     return s;
 }
 
-}  // namespace
+}   // namespace
 
 TEST(CompressionMalformed, HeaderFields) {
     const std::string good = unhexBytes(kLz4Int123);
@@ -520,13 +533,13 @@ TEST(CompressionMalformed, HeaderFields) {
     m[11] = 0;
     expectProtocolError(m, "Invalid compression method 0");
     m = good;
-    m[9] = 0;  // big-endian data
+    m[9] = 0;   // big-endian data
     expectProtocolError(m, "big-endian");
     expectProtocolError(withInt32(good, 0, 19), "byteSize 19");
     expectProtocolError(withInt32(good, 0, -5), "byteSize -5");
     expectProtocolError(withInt32(good, 20, -1), "element count -1");
     m = good;
-    m[13] = 8;  // INT with unit length 8
+    m[13] = 8;   // INT with unit length 8
     expectProtocolError(m, "unit length 8");
     m[13] = -4;
     expectProtocolError(m, "unit length -4");
@@ -535,9 +548,8 @@ TEST(CompressionMalformed, HeaderFields) {
 TEST(CompressionMalformed, ByteSizeAndBlockSizes) {
     const std::string good = unhexBytes(kLz4Int123);
     // byteSize larger than the stream.
-    expectProtocolErrorWhere(withInt32(good, 0, 38), [](const std::string& msg) {
-        EXPECT_NE(msg.find("byteSize"), std::string::npos) << msg;
-    });
+    expectProtocolErrorWhere(withInt32(good, 0, 38),
+                             [](const std::string& msg) { EXPECT_NE(msg.find("byteSize"), std::string::npos) << msg; });
     // byteSize smaller than the blocks: block exceeds what is left.
     expectProtocolError(withInt32(good, 0, 30), "exceeds the 6 bytes left");
     // byteSize leaves too few bytes for a block size.
@@ -583,7 +595,7 @@ TEST(CompressionMalformed, TotalsMustMatchElementCount) {
 TEST(CompressionMalformed, CorruptLz4) {
     const std::string good = unhexBytes(kLz4Int123);
     std::string m = good;
-    m[32] = static_cast<char>(0xf0);  // 15+ literals, length byte missing/overrunning
+    m[32] = static_cast<char>(0xf0);   // 15+ literals, length byte missing/overrunning
     expectProtocolError(m, "Corrupt LZ4 block");
     // A block that decompresses to more than 65,536 bytes.
     const std::string raw(70000, 'q');
@@ -603,8 +615,7 @@ TEST(CompressionMalformed, CorruptLz4) {
         std::string out;
         try {
             lz4DecompressBlock(junk, out, 65536);
-        } catch (const ProtocolError&) {
-        }
+        } catch (const ProtocolError&) {}
     }
 }
 
@@ -629,7 +640,7 @@ TEST(CompressionMalformed, TruncatedAndInvalidDeltaStreams) {
     m[12] = static_cast<char>(Type::Double);
     m[13] = 8;
     expectProtocolError(m, "not supported for DOUBLE");
-    m[12] = 68;  // INT[]
+    m[12] = 68;   // INT[]
     m[13] = 4;
     expectProtocolError(m, "not supported for INT[]");
     EXPECT_THROW(deltaEncodeBlock("abc", 3), ProtocolError);
@@ -637,8 +648,7 @@ TEST(CompressionMalformed, TruncatedAndInvalidDeltaStreams) {
     EXPECT_THROW(deltaDecodeBlock(std::string(8, '\0'), 3, 1, out), ProtocolError);
     EXPECT_THROW(deltaDecodeBlock("", 4, 1, out), ProtocolError);
     // A 64-bit delta-of-delta code whose value runs past the block.
-    EXPECT_THROW(deltaDecodeBlock(unhexBytes("00 00 00 40 01 00 00 80 ff ff ff ff ff ff ff bf"), 4, 100, out),
-                 ProtocolError);
+    EXPECT_THROW(deltaDecodeBlock(unhexBytes("00 00 00 40 01 00 00 80 ff ff ff ff ff ff ff bf"), 4, 100, out), ProtocolError);
     EXPECT_TRUE(out.empty());
     // All-zero words are leading nulls, bounded by maxValues.
     deltaDecodeBlock(std::string(16, '\0'), 8, 5, out);
@@ -658,7 +668,9 @@ TEST(CompressionMalformed, WriterRejectsBadInput) {
 TEST(CompressionMalformed, RandomMutationsNeverCrash) {
     std::mt19937_64 rng(1234);
     std::vector<std::string> seeds = {
-        unhexBytes(kLz4Int123), unhexBytes(kDeltaInt123), unhexBytes(kDeltaInt12N45),
+        unhexBytes(kLz4Int123),
+        unhexBytes(kDeltaInt123),
+        unhexBytes(kDeltaInt12N45),
         compress(header(kDelta, Type::Long, 8, 300), pack(randomValues<int64_t>(rng, 300, -5000, 5000, 0.2))),
         compress(header(kLz4, Type::String, 0, 3), std::string("ab\0\0cde\0", 8)),
         compress(header(kDelta, Type::Short, 2, 200), pack(randomValues<int16_t>(rng, 200, -300, 300, 0.1))),
@@ -686,8 +698,7 @@ TEST(CompressionMalformed, RandomMutationsNeverCrash) {
                     MemorySource src(s);
                     readCompressedPayload(src, h);
                 }
-            } catch (const ProtocolError&) {
-            }
+            } catch (const ProtocolError&) {}
         }
     }
 }
@@ -698,7 +709,7 @@ TEST(CompressionThroughput, DeltaTimestampsAndLz4) {
     const size_t n = kSanitized ? 1000000 : 10000000;
     std::mt19937_64 rng(42);
     std::vector<int64_t> ts(n);
-    int64_t t = 1700000000000000000;  // nanoseconds
+    int64_t t = 1700000000000000000;   // nanoseconds
     for (size_t i = 0; i < n; ++i) {
         t += 1000000 + ((rng() % 10 == 0) ? static_cast<int64_t>(rng() % 2000) - 1000 : 0);
         ts[i] = t;
@@ -716,10 +727,11 @@ TEST(CompressionThroughput, DeltaTimestampsAndLz4) {
         best = std::min(best, std::chrono::duration<double>(clock::now() - a).count());
     }
     ASSERT_TRUE(back == payload);
-    std::printf("[throughput] delta-of-delta: %zu INT64 timestamps, %.1f MB -> %.2f MB; encode %.3f s; "
-                "decode %.4f s = %.2f GB/s of output, %.0f M values/s\n",
-                n, payload.size() / 1e6, stream.size() / 1e6, std::chrono::duration<double>(t1 - t0).count(), best,
-                payload.size() / best / 1e9, n / best / 1e6);
+    std::printf(
+        "[throughput] delta-of-delta: %zu INT64 timestamps, %.1f MB -> %.2f MB; encode %.3f s; "
+        "decode %.4f s = %.2f GB/s of output, %.0f M values/s\n",
+        n, payload.size() / 1e6, stream.size() / 1e6, std::chrono::duration<double>(t1 - t0).count(), best,
+        payload.size() / best / 1e9, n / best / 1e6);
 
     // 40 MB of INT/DOUBLE-like column data for LZ4.
     const size_t bytes = kSanitized ? 4000000 : 40000000;
@@ -734,6 +746,6 @@ TEST(CompressionThroughput, DeltaTimestampsAndLz4) {
         best = std::min(best, std::chrono::duration<double>(clock::now() - a).count());
     }
     ASSERT_TRUE(back == lz);
-    std::printf("[throughput] LZ4: %.1f MB -> %.1f MB compressed; decode %.4f s = %.2f GB/s of output\n",
-                lz.size() / 1e6, lstream.size() / 1e6, best, lz.size() / best / 1e9);
+    std::printf("[throughput] LZ4: %.1f MB -> %.1f MB compressed; decode %.4f s = %.2f GB/s of output\n", lz.size() / 1e6,
+                lstream.size() / 1e6, best, lz.size() / best / 1e9);
 }

@@ -30,8 +30,7 @@ TEST(Framing, OptionStrings) {
 }
 
 TEST(Framing, ConnectRequests) {
-    EXPECT_EQ(hex(buildConnectRequest(32)),
-              "41 50 49 20 30 20 38 20 2f 20 33 32 5f 31 5f 34 5f 32 0a 63 6f 6e 6e 65 63 74 0a");
+    EXPECT_EQ(hex(buildConnectRequest(32)), "41 50 49 20 30 20 38 20 2f 20 33 32 5f 31 5f 34 5f 32 0a 63 6f 6e 6e 65 63 74 0a");
     EXPECT_EQ(hex(buildConnectRequest(32, "admin", "123456")),
               "41 50 49 20 30 20 33 32 20 2f 20 33 32 5f 31 5f 34 5f 32 0a "
               "63 6f 6e 6e 65 63 74 0a 6c 6f 67 69 6e 0a 61 64 6d 69 6e 0a 31 32 33 34 35 36 0a 66 61 6c 73 65");
@@ -40,31 +39,34 @@ TEST(Framing, ConnectRequests) {
 TEST(Framing, ScriptFunctionVariableRequests) {
     RequestOptions o;
     EXPECT_EQ(buildScriptRequest("1234567890", "1+1", o), "API2 1234567890 10 / 32_1_4_64__0\nscript\n1+1");
-    std::string add = buildFunctionRequest("1234567890", "add",
-                                           {scalar<int64_t>(Type::Long, 1), scalar<int64_t>(Type::Long, 2)}, o);
-    EXPECT_EQ(add, std::string("API2 1234567890 16 / 32_1_4_64__0\nfunction\nadd\n2\n1") +
-                       unhex("05 00 01 00 00 00 00 00 00 00 05 00 02 00 00 00 00 00 00 00"));
-    std::string up = buildVariableRequest("1234567890", {"v", "sv"},
-                                          {vectorOf(fixedCol<int32_t>(Type::Int, {1, 2, 3})),
-                                           vectorOf(strCol(Type::String, {"x", "y"}))},
-                                          o);
-    EXPECT_EQ(up, std::string("API2 1234567890 17 / 32_1_4_64__0\nvariable\nv,sv\n2\n1") +
-                      unhex("04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 "
-                            "12 01 02 00 00 00 01 00 00 00 78 00 79 00"));
-    EXPECT_EQ(buildFunctionRequest("1", "isNodeInitialized", {}, o), "API2 1 30 / 32_1_4_64__0\nfunction\nisNodeInitialized\n0\n1");
+    std::string add =
+        buildFunctionRequest("1234567890", "add", {scalar<int64_t>(Type::Long, 1), scalar<int64_t>(Type::Long, 2)}, o);
+    EXPECT_EQ(add,
+              std::string("API2 1234567890 16 / 32_1_4_64__0\nfunction\nadd\n2\n1") +
+                  unhex("05 00 01 00 00 00 00 00 00 00 05 00 02 00 00 00 00 00 00 00"));
+    std::string up =
+        buildVariableRequest("1234567890", {"v", "sv"},
+                             {vectorOf(fixedCol<int32_t>(Type::Int, {1, 2, 3})), vectorOf(strCol(Type::String, {"x", "y"}))}, o);
+    EXPECT_EQ(up,
+              std::string("API2 1234567890 17 / 32_1_4_64__0\nvariable\nv,sv\n2\n1") +
+                  unhex("04 01 03 00 00 00 01 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 "
+                        "12 01 02 00 00 00 01 00 00 00 78 00 79 00"));
+    EXPECT_EQ(buildFunctionRequest("1", "isNodeInitialized", {}, o),
+              "API2 1 30 / 32_1_4_64__0\nfunction\nisNodeInitialized\n0\n1");
     EXPECT_THROW(buildVariableRequest("1", {"a", "b"}, {scalar<int32_t>(Type::Int, 1)}, o), ProtocolError);
     EXPECT_THROW(buildVariableRequest("1", {}, {}, o), ProtocolError);
     // Compressed table arguments: table type 8.
     EncodeOptions eo;
     eo.compressTables = true;
-    std::string t = buildFunctionRequest("1", "tableInsert{t}", {tableOf({"a"}, {fixedCol<int32_t>(Type::Int, {1, 2})})},
-                                         o, eo);
+    std::string t = buildFunctionRequest("1", "tableInsert{t}", {tableOf({"a"}, {fixedCol<int32_t>(Type::Int, {1, 2})})}, o, eo);
     EXPECT_EQ(static_cast<uint8_t>(t[t.find("\n1\n1") + 4]), 8);
 }
 
 TEST(Framing, ResponsesWithMessagesAndObjects) {
-    std::string b = "MSG\nfirst line\0MSG\n\0MSG\nthird\0"s "42 2 1\r\nOK\r\n" +
-                    serialize(scalar<int32_t>(Type::Int, 7)) + serialize(stringScalar(Type::String, "s"));
+    std::string b =
+        "MSG\nfirst line\0MSG\n\0MSG\nthird\0"s
+        "42 2 1\r\nOK\r\n" +
+        serialize(scalar<int32_t>(Type::Int, 7)) + serialize(stringScalar(Type::String, "s"));
     MemorySource src(b);
     std::vector<std::string> msgs;
     Response r = readResponse(src, [&](std::string_view m) { msgs.emplace_back(m); });
@@ -120,7 +122,10 @@ TEST(Framing, InvalidHeaders) {
         }
     }
     // Truncated anywhere.
-    std::string good = "MSG\nhi\0"s "1 1 1\nOK\n" + serialize(scalar<int32_t>(Type::Int, 1));
+    std::string good =
+        "MSG\nhi\0"s
+        "1 1 1\nOK\n" +
+        serialize(scalar<int32_t>(Type::Int, 1));
     for (size_t n = 0; n < good.size(); ++n) {
         std::string cut = good.substr(0, n);
         MemorySource src(cut);
@@ -148,8 +153,8 @@ TEST(Framing, RequestHeaderParsing) {
     RequestHeader noOpts = parseRequestHeader("API2 55 14\r");
     EXPECT_FALSE(noOpts.hasOptions);
     EXPECT_EQ(noOpts.bodyLength, 14);
-    for (auto bad : {"API3 1 10 / 32", "API2 1 ten / 32", "API2 1 -1 / 32", "API2 1 10 x 32", "API2 1 10 /",
-                     "API2 1", "API2 1 10 / 32 extra", ""})
+    for (auto bad : {"API3 1 10 / 32", "API2 1 ten / 32", "API2 1 -1 / 32", "API2 1 10 x 32", "API2 1 10 /", "API2 1",
+                     "API2 1 10 / 32 extra", ""})
         EXPECT_THROW(parseRequestHeader(bad), ProtocolError) << bad;
 }
 
@@ -235,9 +240,9 @@ TEST(Framing, ReadRequestKinds) {
         EXPECT_FALSE(r.littleEndian);
         EXPECT_EQ(at<int32_t>(r.args[0].column, 0), 256);
     }
-    for (std::string bad : {"API2 5 12\nfunction\nf\n1", "API2 5 16\nvariable\na,b\n1\n1", "API2 5 9\nbogus\nxyz",
-                            "API2 5 14\nfunction\nf\n1\n2", "API2 5 15\nfunction\nf\n-1\n1", "API2 5 99\nscript\n1+1",
-                            "API2 5 13\nconnect\nlogin"}) {
+    for (std::string bad :
+         {"API2 5 12\nfunction\nf\n1", "API2 5 16\nvariable\na,b\n1\n1", "API2 5 9\nbogus\nxyz", "API2 5 14\nfunction\nf\n1\n2",
+          "API2 5 15\nfunction\nf\n-1\n1", "API2 5 99\nscript\n1+1", "API2 5 13\nconnect\nlogin"}) {
         MemorySource s(bad);
         EXPECT_THROW(readRequest(s), ProtocolError) << bad;
     }

@@ -66,7 +66,9 @@ std::string show(const Ref& o) {
             return s + "}";
         }
         case Kind::Global: return std::string(o->module()) + "." + std::string(o->qualname());
-        case Kind::Call: case Kind::NewObj: case Kind::Instance: {
+        case Kind::Call:
+        case Kind::NewObj:
+        case Kind::Instance: {
             std::string s = show(o->items[0]) + show(o->items[1]);
             for (const auto& m : o->mutations) s += ".build(" + join(m.args) + ")";
             return s;
@@ -93,15 +95,15 @@ void expectTruncationsRejected(const std::string& bytes) {
     }
 }
 
-}  // namespace
+}   // namespace
 
 TEST(Pickle, ScalarsOfEveryProtocolDecodeAsPickleLoadsDoes) {
     const char* expected =
         "[None, True, False, 0, 1, 255, 256, 65535, 65536, -1, -2147483648, 2147483648, 9223372036854775807, "
         "-9223372036854775808, BIG, NEGBIG, 1.5, -0, inf, '', 'h\xc3\xa9llo \xe2\x9c\x93', BYTES0, BYTES1, (), (1,), (1, 2), "
         "(1, 2, 3), (1, 2, 3, 4)]";
-    for (const auto* v : {&pickle_vectors::kScalarsP0, &pickle_vectors::kScalarsP2, &pickle_vectors::kScalarsP3,
-                          &pickle_vectors::kScalarsP4}) {
+    for (const auto* v :
+         {&pickle_vectors::kScalarsP0, &pickle_vectors::kScalarsP2, &pickle_vectors::kScalarsP3, &pickle_vectors::kScalarsP4}) {
         auto tree = decodeAll(str(*v));
         std::string s = show(tree->root);
         // Big ints: LONG1 bytes from protocol 2 on, decimal text in protocol 0.
@@ -119,8 +121,7 @@ TEST(Pickle, ScalarsOfEveryProtocolDecodeAsPickleLoadsDoes) {
 
 TEST(Pickle, ContainersAndSharedReferences) {
     // Sets are builtins.set([...]) calls before protocol 4, which has EMPTY_SET / FROZENSET.
-    for (const auto* v : {&pickle_vectors::kContainersP0, &pickle_vectors::kContainersP2,
-                          &pickle_vectors::kContainersP3}) {
+    for (const auto* v : {&pickle_vectors::kContainersP0, &pickle_vectors::kContainersP2, &pickle_vectors::kContainersP3}) {
         auto tree = decodeAll(str(*v));
         EXPECT_EQ(show(tree->root),
                   "{'list': [1, [2, [3]]], 'dict': {'a': 1, 2: 'b'}, 'set': builtins.set([7],), "
@@ -130,8 +131,8 @@ TEST(Pickle, ContainersAndSharedReferences) {
     EXPECT_EQ(show(decodeAll(str(pickle_vectors::kContainersP4))->root),
               "{'list': [1, [2, [3]]], 'dict': {'a': 1, 2: 'b'}, 'set': {7}, 'frozenset': frozenset({8}), "
               "'nested': [{'k': (None, 1.25)}]}");
-    for (const auto* v : {&pickle_vectors::kSharedP0, &pickle_vectors::kSharedP2, &pickle_vectors::kSharedP3,
-                          &pickle_vectors::kSharedP4}) {
+    for (const auto* v :
+         {&pickle_vectors::kSharedP0, &pickle_vectors::kSharedP2, &pickle_vectors::kSharedP3, &pickle_vectors::kSharedP4}) {
         auto tree = decodeAll(str(*v));
         ASSERT_EQ(tree->root->kind, Kind::List);
         ASSERT_EQ(tree->root->items.size(), 2u);
@@ -148,12 +149,12 @@ TEST(Pickle, NumpyArraysBecomeReconstructCallsWithTheirBytes) {
         std::string dtype;
         size_t bytes;
     };
-    for (const Case& c : {Case{&pickle_vectors::kArray_int32_P2, &pickle_vectors::kArray_int32_P3,
-                               &pickle_vectors::kArray_int32_P4, "'i4'", 20},
-                          Case{&pickle_vectors::kArray_float64_2d_f_P2, &pickle_vectors::kArray_float64_2d_f_P3,
-                               &pickle_vectors::kArray_float64_2d_f_P4, "'f8'", 48},
-                          Case{&pickle_vectors::kArray_datetime64ms_P2, &pickle_vectors::kArray_datetime64ms_P3,
-                               &pickle_vectors::kArray_datetime64ms_P4, "'M8'", 16}}) {
+    for (const Case& c :
+         {Case{&pickle_vectors::kArray_int32_P2, &pickle_vectors::kArray_int32_P3, &pickle_vectors::kArray_int32_P4, "'i4'", 20},
+          Case{&pickle_vectors::kArray_float64_2d_f_P2, &pickle_vectors::kArray_float64_2d_f_P3,
+               &pickle_vectors::kArray_float64_2d_f_P4, "'f8'", 48},
+          Case{&pickle_vectors::kArray_datetime64ms_P2, &pickle_vectors::kArray_datetime64ms_P3,
+               &pickle_vectors::kArray_datetime64ms_P4, "'M8'", 16}}) {
         for (const auto* v : {c.p2, c.p3, c.p4}) {
             auto tree = decodeAll(str(*v));
             const Ref& root = tree->root;
@@ -188,7 +189,8 @@ TEST(Pickle, DataFramesOfEveryProtocolUseOnlyAllowedGlobals) {
 
 TEST(Pickle, SymbolOpcodeOfTheSpecification) {
     // PROTOCOL.md §7.1: decodes to ['A', 'B', 'A'].
-    auto tree = decodeAll(unhex("80 04 5d 28 f1 8c 00 8c 01 41 8c 01 42 42 0c 00 00 00 01 00 00 00 02 00 00 00 01 00 00 00 65 2e"));
+    auto tree =
+        decodeAll(unhex("80 04 5d 28 f1 8c 00 8c 01 41 8c 01 42 42 0c 00 00 00 01 00 00 00 02 00 00 00 01 00 00 00 65 2e"));
     EXPECT_EQ(show(tree->root), "['A', 'B', 'A']");
     // Packed: the table once, an index per row.
     ASSERT_TRUE(tree->root->texts);
@@ -199,11 +201,13 @@ TEST(Pickle, SymbolOpcodeOfTheSpecification) {
 TEST(Pickle, SymbolSectionsWithEveryIndexWidthFramesAndEndings) {
     // 1-byte indices (SHORT_BINBYTES), a FRAME inside the section, BINUNICODE / BINUNICODE8 strings.
     EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 f1 58 01 00 00 00 78 95 00 00 00 00 00 00 00 00 "
-                                   "8d 01 00 00 00 00 00 00 00 79 43 03 01 00 01 65 2e"))->root),
+                                   "8d 01 00 00 00 00 00 00 00 79 43 03 01 00 01 65 2e"))
+                       ->root),
               "['y', 'x', 'y']");
     // 8-byte indices (BINBYTES8).
     EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 f1 8c 01 61 8c 01 62 8e 10 00 00 00 00 00 00 00 "
-                                   "01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 65 2e"))->root),
+                                   "01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 65 2e"))
+                       ->root),
               "['b', 'a']");
     // A section ended by another opcode before any indices: its strings are discarded and the
     // opcode runs normally (here BININT1 1).
@@ -229,11 +233,15 @@ TEST(Pickle, GlobalsOutsideTheAllowListAreRefusedAfterTheStreamWasRead) {
     }
     EXPECT_EQ(src.remaining(), 4);   // positioned right after STOP: the connection stays usable
     // STACK_GLOBAL form, and dangerous names inside allowed packages.
-    for (auto [module, name] : {std::pair{"builtins", "eval"}, {"pandas", "read_pickle"}, {"numpy", "load"},
-                                {"pandas.io.pickle", "read_pickle"}, {"pyarrow.lib", "foreign_buffer"},
-                                {"subprocess", "Popen"}, {"pandas", "io"}}) {
+    for (auto [module, name] : {std::pair{"builtins", "eval"},
+                                {"pandas", "read_pickle"},
+                                {"numpy", "load"},
+                                {"pandas.io.pickle", "read_pickle"},
+                                {"pyarrow.lib", "foreign_buffer"},
+                                {"subprocess", "Popen"},
+                                {"pandas", "io"}}) {
         std::string s = "\x80\x04\x8c" + std::string(1, static_cast<char>(std::strlen(module))) + module + "\x8c" +
-                        std::string(1, static_cast<char>(std::strlen(name))) + name + "\x93" + ").";
+            std::string(1, static_cast<char>(std::strlen(name))) + name + "\x93" + ").";
         EXPECT_THROW(decodeAll(s), ConversionError) << module << "." << name;
     }
     EXPECT_TRUE(ddb::pickle::isAllowedGlobal("pandas", "DataFrame"));
@@ -247,11 +255,11 @@ TEST(Pickle, GlobalsOutsideTheAllowListAreRefusedAfterTheStreamWasRead) {
 TEST(Pickle, GetattrAndCodecsEncodeAreEvaluatedNatively) {
     // getattr(zoneinfo.ZoneInfo, '_unpickle') -> the global zoneinfo.ZoneInfo._unpickle.
     std::string ok = unhex("80 04 8c 08") + "builtins" + unhex("8c 07") + "getattr" + unhex("93 8c 08") + "zoneinfo" +
-                     unhex("8c 08") + "ZoneInfo" + unhex("93 8c 09") + "_unpickle" + unhex("86 52 2e");
+        unhex("8c 08") + "ZoneInfo" + unhex("93 8c 09") + "_unpickle" + unhex("86 52 2e");
     EXPECT_EQ(show(decodeAll(ok)->root), "zoneinfo.ZoneInfo._unpickle");
     // getattr(pandas.DataFrame, 'to_pickle') is not on the list.
     std::string bad = unhex("80 04 8c 08") + "builtins" + unhex("8c 07") + "getattr" + unhex("93 8c 06") + "pandas" +
-                      unhex("8c 09") + "DataFrame" + unhex("93 8c 09") + "to_pickle" + unhex("86 52 2e");
+        unhex("8c 09") + "DataFrame" + unhex("93 8c 09") + "to_pickle" + unhex("86 52 2e");
     EXPECT_THROW(decodeAll(bad), ConversionError);
     // _codecs.encode with another codec is refused; a character above U+00FF is malformed.
     std::string rot = unhex("80 02 63") + "_codecs\nencode\n" + unhex("8c 01 61 8c 05") + "rot13" + unhex("86 52 2e");
@@ -265,19 +273,19 @@ TEST(Pickle, MalformedStreamsGiveProtocolErrors) {
     expectTruncationsRejected(str(pickle_vectors::kArray_int32_P2));
     expectTruncationsRejected(str(pickle_vectors::kScalarsP0));
     for (const char* bad : {
-             "80 05 4e 2e",               // protocol 5
-             "80 04 ff 2e",               // unknown opcode
-             "80 04 2e",                  // STOP on an empty stack
-             "80 04 68 07 2e",            // BINGET of a memo entry that does not exist
-             "80 04 65 2e",               // APPENDS without MARK
+             "80 05 4e 2e",   // protocol 5
+             "80 04 ff 2e",   // unknown opcode
+             "80 04 2e",   // STOP on an empty stack
+             "80 04 68 07 2e",   // BINGET of a memo entry that does not exist
+             "80 04 65 2e",   // APPENDS without MARK
              "80 04 4b 01 4b 02 61 2e",   // APPEND to an int
-             "80 04 29 4b 01 61 2e",      // APPEND to a tuple
-             "80 04 4e 4e 62 2e",         // BUILD on None
-             "80 04 28 4b 01 64 2e",      // DICT with an odd number of items
+             "80 04 29 4b 01 61 2e",   // APPEND to a tuple
+             "80 04 4e 4e 62 2e",   // BUILD on None
+             "80 04 28 4b 01 64 2e",   // DICT with an odd number of items
              "80 04 8b ff ff ff ff 2e",   // LONG4 with a negative length
-             "80 04 50 2e",               // PERSID
-             "80 04 82 01 2e",            // EXT1
-             "80 04 4e 4e 52 2e",         // REDUCE with arguments that are not a tuple
+             "80 04 50 2e",   // PERSID
+             "80 04 82 01 2e",   // EXT1
+             "80 04 4e 4e 52 2e",   // REDUCE with arguments that are not a tuple
              "80 04 4b 01 4b 02 93 2e",   // STACK_GLOBAL of ints
          }) {
         EXPECT_THROW(decodeAll(unhex(bad)), ProtocolError) << bad;
@@ -363,9 +371,9 @@ TEST(ArrowStream, FramingIsCheckedAndReadExactly) {
         MemorySource m(std::string_view(s).substr(1));
         EXPECT_THROW(readArrowStream(m, 0xff), ProtocolError) << "at " << at;
     };
-    corrupt(4, unhex("f0 ff ff ff"));     // metadata size -16
-    corrupt(8, unhex("ff ff 00 00"));     // root table offset beyond the metadata
-    corrupt(12, unhex("00 00 00 80"));    // vtable offset out of range
+    corrupt(4, unhex("f0 ff ff ff"));   // metadata size -16
+    corrupt(8, unhex("ff ff 00 00"));   // root table offset beyond the metadata
+    corrupt(12, unhex("00 00 00 80"));   // vtable offset out of range
     std::string noEnd = stream.substr(0, stream.size() - 8) + unhex("ff ff ff ff 10 00 00 00");
     MemorySource m(std::string_view(noEnd).substr(1));
     EXPECT_THROW(readArrowStream(m, 0xff), ProtocolError);
@@ -397,8 +405,7 @@ TEST(Pickle, StringRunsArePackedAndAnythingElseKeepsTheirMeaning) {
     // An empty MARK ... APPENDS stays an empty list.
     EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 65 2e"))->root), "[]");
     // A second SYMBOL section ends the first: its indices are pushed as Objects, then the second's.
-    EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 f1 8c 01 41 43 01 00 f1 8c 01 42 43 02 00 00 65 2e"))->root),
-              "['A', 'B', 'B']");
+    EXPECT_EQ(show(decodeAll(unhex("80 04 5d 28 f1 8c 01 41 43 01 00 f1 8c 01 42 43 02 00 00 65 2e"))->root), "['A', 'B', 'B']");
     // Truncated inside a run: a ProtocolError, as anywhere else.
     EXPECT_THROW(decodeAll(unhex("80 04 5d 28 8c 05 61")), ddb::ProtocolError);
 }

@@ -40,14 +40,13 @@ struct Identity {
         X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
         X509_set_pubkey(cert, key);
         X509_NAME* name = X509_get_subject_name(cert);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("test"), -1, -1,
-                                   0);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("test"), -1, -1, 0);
         X509_set_issuer_name(cert, name);
         X509V3_CTX ctx;
         X509V3_set_ctx_nodb(&ctx);
         X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-        for (auto [nid, value] : {std::pair<int, const char*>{NID_subject_alt_name, san},
-                                  {NID_basic_constraints, "critical,CA:TRUE"}}) {
+        for (auto [nid, value] :
+             {std::pair<int, const char*>{NID_subject_alt_name, san}, {NID_basic_constraints, "critical,CA:TRUE"}}) {
             X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
             X509_add_ext(cert, ext, -1);
             X509_EXTENSION_free(ext);
@@ -275,4 +274,4 @@ TEST(Tls, AMissingCaFileIsNamed) {
     }
 }
 
-}  // namespace
+}   // namespace

@@ -11,21 +11,20 @@ using namespace ddbtest;
 namespace {
 
 // A getClusterPerf reply with the column types the server sends (§8.1).
-Value perfTable(const std::vector<std::string>& hosts, const std::vector<int32_t>& ports,
-                const std::vector<int32_t>& modes, const std::vector<int8_t>& states,
-                const std::vector<int32_t>& connections, std::vector<int32_t> maxConnections = {}) {
+Value perfTable(const std::vector<std::string>& hosts, const std::vector<int32_t>& ports, const std::vector<int32_t>& modes,
+                const std::vector<int8_t>& states, const std::vector<int32_t>& connections,
+                std::vector<int32_t> maxConnections = {}) {
     size_t n = hosts.size();
     if (maxConnections.empty()) maxConnections.assign(n, 512);
     std::vector<std::string> names;
     for (size_t i = 0; i < n; ++i) names.push_back("node" + std::to_string(i + 1));
-    return tableOf({"host", "port", "mode", "state", "maxConnections", "connectionNum", "workerNum", "executorNum",
-                    "name", "publicName"},
-                   {strCol(Type::String, hosts), fixedCol<int32_t>(Type::Int, ports),
-                    fixedCol<int32_t>(Type::Int, modes), fixedCol<int8_t>(Type::Bool, states),
-                    fixedCol<int32_t>(Type::Int, maxConnections), fixedCol<int32_t>(Type::Int, connections),
-                    fixedCol<int32_t>(Type::Int, std::vector<int32_t>(n, 8)),
-                    fixedCol<int32_t>(Type::Int, std::vector<int32_t>(n, 7)), strCol(Type::String, names),
-                    strCol(Type::String, std::vector<std::string>(n, "pub.example;other"))});
+    return tableOf(
+        {"host", "port", "mode", "state", "maxConnections", "connectionNum", "workerNum", "executorNum", "name", "publicName"},
+        {strCol(Type::String, hosts), fixedCol<int32_t>(Type::Int, ports), fixedCol<int32_t>(Type::Int, modes),
+         fixedCol<int8_t>(Type::Bool, states), fixedCol<int32_t>(Type::Int, maxConnections),
+         fixedCol<int32_t>(Type::Int, connections), fixedCol<int32_t>(Type::Int, std::vector<int32_t>(n, 8)),
+         fixedCol<int32_t>(Type::Int, std::vector<int32_t>(n, 7)), strCol(Type::String, names),
+         strCol(Type::String, std::vector<std::string>(n, "pub.example;other"))});
 }
 
 std::vector<std::string> strs(const std::vector<Node>& nodes) {
@@ -34,7 +33,7 @@ std::vector<std::string> strs(const std::vector<Node>& nodes) {
     return out;
 }
 
-}  // namespace
+}   // namespace
 
 TEST(Topology, ParseNode) {
     EXPECT_EQ(parseNode("127.0.0.1:8848").str(), "127.0.0.1:8848");
@@ -77,8 +76,7 @@ TEST(Topology, RoundRobinOverLiveDataAndComputeNodes) {
     auto placed = spreadRoundRobin(parseClusterPerf(t, false), 6);
     EXPECT_EQ(strs(placed), (std::vector<std::string>{"h:2", "h:3", "h:4", "h:2", "h:3", "h:4"}));
     Value dead = perfTable({"h", "h", "h"}, {1, 2, 3}, {0, 4, 0}, {1, 1, 0}, {0, 0, 0});
-    EXPECT_EQ(strs(spreadRoundRobin(parseClusterPerf(dead, false), 3)),
-              (std::vector<std::string>{"h:1", "h:2", "h:1"}));
+    EXPECT_EQ(strs(spreadRoundRobin(parseClusterPerf(dead, false), 3)), (std::vector<std::string>{"h:1", "h:2", "h:1"}));
     Value none = perfTable({"h"}, {1}, {3}, {1}, {0});
     EXPECT_THROW(spreadRoundRobin(parseClusterPerf(none, false), 2), Error);
 }

@@ -51,5 +51,5 @@ TEST(WaitScope, ScopesBelongToTheirThread) {
     other.join();
 }
 
-}  // namespace
-}  // namespace ddb
+}   // namespace
+}   // namespace ddb

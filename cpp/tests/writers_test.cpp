@@ -27,7 +27,7 @@ std::vector<int32_t> groups(const Domain& d, const Column& c, int n) {
 
 const std::vector<std::string> kTen = {"AAPL", "TSLA", "GS", "MS", "GE", "BA", "UAL", "WMT", "IBM", "MSFT"};
 
-}  // namespace
+}   // namespace
 
 TEST(WriterHash, Murmur32Vectors) {
     EXPECT_EQ(murmur32("a"), 0x92685f5eu);
@@ -52,8 +52,7 @@ TEST(WriterHash, IntegersReinterpretedAsUnsignedOfTheirWidth) {
     EXPECT_EQ(buckets(fixedCol<int64_t>(Type::Long, {-3, -1, 0, 1, 5}), 7), (std::vector<int32_t>{6, 1, 0, 1, 5}));
     EXPECT_EQ(buckets(fixedCol<int32_t>(Type::Int, {-3, -1, 0, 1, 5}), 7), (std::vector<int32_t>{1, 3, 0, 1, 5}));
     EXPECT_EQ(buckets(fixedCol<int16_t>(Type::Short, {-1}), 7), (std::vector<int32_t>{3}));   // sign-extended to 32 bits
-    EXPECT_EQ(buckets(fixedCol<int32_t>(Type::Date, {kNullInt, 19724}), 1048576),
-              (std::vector<int32_t>{-1, 19724}));
+    EXPECT_EQ(buckets(fixedCol<int32_t>(Type::Date, {kNullInt, 19724}), 1048576), (std::vector<int32_t>{-1, 19724}));
     EXPECT_EQ(buckets(fixedCol<int64_t>(Type::Timestamp, {kNullLong}), 3), (std::vector<int32_t>{-1}));
     EXPECT_THROW(buckets(fixedCol<double>(Type::Double, {1.0}), 3), ConversionError);
 }

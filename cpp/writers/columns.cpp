@@ -12,15 +12,32 @@ Category categoryOf(Type t) {
     switch (t) {
         case Type::Void: return Category::Nothing;
         case Type::Bool: return Category::Logical;
-        case Type::Char: case Type::Short: case Type::Int: case Type::Long: return Category::Integral;
-        case Type::Float: case Type::Double: return Category::Floating;
-        case Type::Date: case Type::Month: case Type::Time: case Type::Minute: case Type::Second:
-        case Type::Datetime: case Type::Timestamp: case Type::Nanotime: case Type::Nanotimestamp:
-        case Type::Datehour: case Type::Dateminute:
-            return Category::Temporal;
-        case Type::Symbol: case Type::String: case Type::Blob: return Category::Literal;
-        case Type::Uuid: case Type::IpAddr: case Type::Int128: return Category::Binary;
-        case Type::Decimal32: case Type::Decimal64: case Type::Decimal128: return Category::Denary;
+        case Type::Char:
+        case Type::Short:
+        case Type::Int:
+        case Type::Long: return Category::Integral;
+        case Type::Float:
+        case Type::Double: return Category::Floating;
+        case Type::Date:
+        case Type::Month:
+        case Type::Time:
+        case Type::Minute:
+        case Type::Second:
+        case Type::Datetime:
+        case Type::Timestamp:
+        case Type::Nanotime:
+        case Type::Nanotimestamp:
+        case Type::Datehour:
+        case Type::Dateminute: return Category::Temporal;
+        case Type::Symbol:
+        case Type::String:
+        case Type::Blob: return Category::Literal;
+        case Type::Uuid:
+        case Type::IpAddr:
+        case Type::Int128: return Category::Binary;
+        case Type::Decimal32:
+        case Type::Decimal64:
+        case Type::Decimal128: return Category::Denary;
         default: return Category::Other;
     }
 }
@@ -50,18 +67,32 @@ TemporalUnit unitOf(Type t) {
     }
 }
 
-int64_t readAt(const Column& c, int64_t i, int width) {
-    return width == 8 ? c.data->as<int64_t>()[i] : c.data->as<int32_t>()[i];
-}
+int64_t readAt(const Column& c, int64_t i, int width) { return width == 8 ? c.data->as<int64_t>()[i] : c.data->as<int32_t>()[i]; }
 
-}  // namespace
+}   // namespace
 
 bool integerAt(const Column& c, int64_t i, int64_t* out) {
     switch (fixedWidth(c.type())) {
-        case 1: { int8_t v = c.data->as<int8_t>()[i]; *out = v; return v != kNullChar; }
-        case 2: { int16_t v = c.data->as<int16_t>()[i]; *out = v; return v != kNullShort; }
-        case 4: { int32_t v = c.data->as<int32_t>()[i]; *out = v; return v != kNullInt; }
-        case 8: { int64_t v = c.data->as<int64_t>()[i]; *out = v; return v != kNullLong; }
+        case 1: {
+            int8_t v = c.data->as<int8_t>()[i];
+            *out = v;
+            return v != kNullChar;
+        }
+        case 2: {
+            int16_t v = c.data->as<int16_t>()[i];
+            *out = v;
+            return v != kNullShort;
+        }
+        case 4: {
+            int32_t v = c.data->as<int32_t>()[i];
+            *out = v;
+            return v != kNullInt;
+        }
+        case 8: {
+            int64_t v = c.data->as<int64_t>()[i];
+            *out = v;
+            return v != kNullLong;
+        }
         default: throw ConversionError("not an integral column: " + typeName(c.rawType));
     }
 }
@@ -89,8 +120,8 @@ Column castTemporal(const Column& c, Type target) {
             r = outWidth == 8 ? kNullLong : kNullInt;
         } else {
             __int128 ns = from.kind == TemporalUnit::Month
-                              ? static_cast<__int128>(daysFromCivil(v / 12, v % 12 + 1, 1)) * kNsPerDay
-                              : static_cast<__int128>(v) * from.ns;
+                ? static_cast<__int128>(daysFromCivil(v / 12, v % 12 + 1, 1)) * kNsPerDay
+                : static_cast<__int128>(v) * from.ns;
             r = temporalFromNanos(ns, target);
         }
         if (outWidth == 8) out.data->as<int64_t>()[i] = r;
@@ -154,7 +185,8 @@ Column take(const Column& c, const int64_t* rows, int64_t n) {
 }
 
 ColumnBuilder::ColumnBuilder(uint8_t rawType, int scale)
-    : rawType_(rawType), scale_(scale),
+    : rawType_(rawType),
+      scale_(scale),
       text_(!isArrayType(rawType) && fixedWidth(static_cast<Type>(rawType)) == 0),
       width_(isArrayType(rawType) ? 0 : fixedWidth(static_cast<Type>(rawType))) {}
 
@@ -221,8 +253,8 @@ void ColumnBuilder::truncate(int64_t length) {
         return;
     }
     length_ = length;
-    dataBytes_ = text_ ? static_cast<size_t>(length == 0 ? 0 : offsets_->as<int64_t>()[length])
-                       : static_cast<size_t>(length) * width_;
+    dataBytes_ =
+        text_ ? static_cast<size_t>(length == 0 ? 0 : offsets_->as<int64_t>()[length]) : static_cast<size_t>(length) * width_;
 }
 
 Column ColumnBuilder::view() const {
@@ -272,4 +304,4 @@ Column ColumnBuilder::take() {
     return out;
 }
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

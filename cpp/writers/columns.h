@@ -68,4 +68,4 @@ private:
     std::vector<Column> arrayRows_;   // array-vector columns: appended pieces, joined on take()
 };
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

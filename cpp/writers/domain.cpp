@@ -27,7 +27,7 @@ void eachSchemeValue(const Value& v, Fn&& fn) {
     }
 }
 
-}  // namespace
+}   // namespace
 
 Domain::Domain(int partitionType, Type schemeType, const Value& scheme)
     : type_(static_cast<PartitionType>(partitionType)), schemeType_(schemeType) {
@@ -86,9 +86,8 @@ std::vector<int32_t> Domain::keys(const Column& input) const {
     std::vector<int32_t> out(static_cast<size_t>(c.length));
     if (c.length == 0) return out;
     switch (type_) {
-        case PartitionType::Value: case PartitionType::Hash:
-            hashBuckets(c, 0, c.length, buckets_, out.data());
-            break;
+        case PartitionType::Value:
+        case PartitionType::Hash: hashBuckets(c, 0, c.length, buckets_, out.data()); break;
         case PartitionType::Range: rangeKeys(c, out.data()); break;
         default: listKeys(c, out.data()); break;
     }
@@ -129,4 +128,4 @@ void Domain::listKeys(const Column& c, int32_t* out) const {
     }
 }
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

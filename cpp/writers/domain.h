@@ -39,11 +39,11 @@ private:
 
     PartitionType type_;
     Type schemeType_;
-    uint32_t buckets_ = 0;                              // VALUE: 1048576; HASH: the bucket count
-    std::vector<int64_t> intBounds_;                    // RANGE over integral / temporal values
-    std::vector<std::string> textBounds_;               // RANGE over literal values
-    std::unordered_map<int64_t, int32_t> intLists_;     // LIST: value -> partition
+    uint32_t buckets_ = 0;   // VALUE: 1048576; HASH: the bucket count
+    std::vector<int64_t> intBounds_;   // RANGE over integral / temporal values
+    std::vector<std::string> textBounds_;   // RANGE over literal values
+    std::unordered_map<int64_t, int32_t> intLists_;   // LIST: value -> partition
     std::unordered_map<std::string, int32_t> textLists_;
 };
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

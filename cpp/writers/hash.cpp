@@ -41,7 +41,7 @@ void integral(const Column& c, int64_t begin, int64_t end, uint32_t buckets, int
     }
 }
 
-}  // namespace
+}   // namespace
 
 uint32_t murmur32(std::string_view bytes) {
     const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
@@ -64,14 +64,27 @@ uint32_t murmur32x16(const uint8_t* p) {
 
 bool isHashable(Type t) {
     switch (t) {
-        case Type::Char: case Type::Short: case Type::Int: case Type::Long:
-        case Type::Date: case Type::Month: case Type::Time: case Type::Minute: case Type::Second:
-        case Type::Datetime: case Type::Datehour: case Type::Timestamp: case Type::Nanotime:
-        case Type::Nanotimestamp: case Type::String: case Type::Symbol: case Type::Blob:
-        case Type::Uuid: case Type::Int128: case Type::IpAddr:
-            return true;
-        default:
-            return false;
+        case Type::Char:
+        case Type::Short:
+        case Type::Int:
+        case Type::Long:
+        case Type::Date:
+        case Type::Month:
+        case Type::Time:
+        case Type::Minute:
+        case Type::Second:
+        case Type::Datetime:
+        case Type::Datehour:
+        case Type::Timestamp:
+        case Type::Nanotime:
+        case Type::Nanotimestamp:
+        case Type::String:
+        case Type::Symbol:
+        case Type::Blob:
+        case Type::Uuid:
+        case Type::Int128:
+        case Type::IpAddr: return true;
+        default: return false;
     }
 }
 
@@ -79,26 +92,34 @@ void hashBuckets(const Column& c, int64_t begin, int64_t end, uint32_t buckets, 
     switch (c.type()) {
         case Type::Char: integral<int8_t, uint32_t>(c, begin, end, buckets, out); return;   // sign-extended to 32 bits
         case Type::Short: integral<int16_t, uint32_t>(c, begin, end, buckets, out); return;
-        case Type::Int: case Type::Date: case Type::Month: case Type::Time: case Type::Minute:
-        case Type::Second: case Type::Datetime: case Type::Datehour:
-            integral<int32_t, uint32_t>(c, begin, end, buckets, out);
-            return;
-        case Type::Long: case Type::Timestamp: case Type::Nanotime: case Type::Nanotimestamp:
-            integral<int64_t, uint64_t>(c, begin, end, buckets, out);
-            return;
-        case Type::String: case Type::Symbol: case Type::Blob:
+        case Type::Int:
+        case Type::Date:
+        case Type::Month:
+        case Type::Time:
+        case Type::Minute:
+        case Type::Second:
+        case Type::Datetime:
+        case Type::Datehour: integral<int32_t, uint32_t>(c, begin, end, buckets, out); return;
+        case Type::Long:
+        case Type::Timestamp:
+        case Type::Nanotime:
+        case Type::Nanotimestamp: integral<int64_t, uint64_t>(c, begin, end, buckets, out); return;
+        case Type::String:
+        case Type::Symbol:
+        case Type::Blob:
             for (int64_t i = begin; i < end; ++i) {
                 std::string_view s = c.stringAt(i);
                 out[i - begin] = s.empty() ? 0 : static_cast<int32_t>(murmur32(s) % buckets);
             }
             return;
-        case Type::Uuid: case Type::Int128: case Type::IpAddr:
+        case Type::Uuid:
+        case Type::Int128:
+        case Type::IpAddr:
             for (int64_t i = begin; i < end; ++i)
                 out[i - begin] = static_cast<int32_t>(murmur32x16(c.data->data() + 16 * i) % buckets);
             return;
-        default:
-            throw ConversionError("Key must be integer, date/time, or string.");
+        default: throw ConversionError("Key must be integer, date/time, or string.");
     }
 }
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

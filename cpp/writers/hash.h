@@ -23,4 +23,4 @@ bool isHashable(Type t);
 // ("Key must be integer, date/time, or string.") for a type that cannot be hashed.
 void hashBuckets(const Column& column, int64_t begin, int64_t end, uint32_t buckets, int32_t* out);
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

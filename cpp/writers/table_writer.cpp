@@ -18,8 +18,8 @@ struct TableWriter::Worker {
     std::condition_variable cv;
     std::vector<ColumnBuilder> open;   // the rows arriving now
     int64_t openRows = 0;
-    std::deque<Batch> full;            // sealed chunks of chunkRows_ rows, oldest first
-    int64_t queuedRows = 0;            // open + full
+    std::deque<Batch> full;   // sealed chunks of chunkRows_ rows, oldest first
+    int64_t queuedRows = 0;   // open + full
     int64_t inflightRows = 0;
     std::vector<Batch> failed;
     int64_t failedRows = 0;
@@ -28,8 +28,7 @@ struct TableWriter::Worker {
 };
 
 TableWriter::TableWriter(TableWriterOptions options)
-    : options_(std::move(options)),
-      chunkRows_(std::max<int64_t>(options_.batchSize, kMaxBatchRows)) {
+    : options_(std::move(options)), chunkRows_(std::max<int64_t>(options_.batchSize, kMaxBatchRows)) {
     if (options_.threadCount < 1) throw Error("threadCount must be at least 1");
     for (int i = 0; i < options_.threadCount; ++i) {
         auto w = std::make_unique<Worker>();
@@ -48,16 +47,14 @@ TableWriter::TableWriter(TableWriterOptions options)
 TableWriter::~TableWriter() {
     try {
         waitForCompletion();
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 int TableWriter::threadFor(const Column& column, int64_t row) const {
     if (!routed()) return 0;
     int32_t key;
     if (options_.domain) {
-        key = row == 0 && column.length == 1 ? options_.domain->keys(column)[0]
-                                             : options_.domain->keys(take(column, &row, 1))[0];
+        key = row == 0 && column.length == 1 ? options_.domain->keys(column)[0] : options_.domain->keys(take(column, &row, 1))[0];
     } else {
         hashBuckets(column, row, row + 1, static_cast<uint32_t>(options_.threadCount), &key);
     }
@@ -67,9 +64,7 @@ int TableWriter::threadFor(const Column& column, int64_t row) const {
     return key % options_.threadCount;
 }
 
-void TableWriter::enqueueLocked(Worker* w) {
-    w->full.push_back(seal(w));
-}
+void TableWriter::enqueueLocked(Worker* w) { w->full.push_back(seal(w)); }
 
 TableWriter::Batch TableWriter::seal(Worker* w) {
     Batch b;
@@ -210,8 +205,7 @@ void TableWriter::run(Worker* w) {
             }
             if (options_.batchSize > 1 && options_.throttleMs > 0 && !stopping_) {
                 auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.throttleMs);
-                w->cv.wait_until(lock, deadline,
-                                 [&] { return w->queuedRows >= options_.batchSize || stopping_ || exiting_; });
+                w->cv.wait_until(lock, deadline, [&] { return w->queuedRows >= options_.batchSize || stopping_ || exiting_; });
                 if (hasError()) break;
             }
             while (w->queuedRows > 0 && !hasError()) {
@@ -292,4 +286,4 @@ std::vector<Value> TableWriter::unwritten() {
     return out;
 }
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

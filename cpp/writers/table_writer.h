@@ -32,16 +32,16 @@ struct TableWriterOptions {
     ConnectOptions connect;
     ResilienceOptions resilience;
     ConnectionEventSink onEvent;
-    std::string insertScript;                 // "tableInsert{loadTable(\"dfs://db\",\"pt\")}", ...
+    std::string insertScript;   // "tableInsert{loadTable(\"dfs://db\",\"pt\")}", ...
     std::vector<std::string> names;
-    std::vector<uint8_t> types;               // raw types (64 + T for array vectors)
+    std::vector<uint8_t> types;   // raw types (64 + T for array vectors)
     std::vector<int> scales;
-    std::vector<CompressMethod> compress;     // empty: send plain
+    std::vector<CompressMethod> compress;   // empty: send plain
     int threadCount = 1;
     int batchSize = 1;
     int throttleMs = 1000;
-    int routeColumn = -1;                     // -1: everything to thread 0
-    std::shared_ptr<const Domain> domain;     // null: hash(value, threadCount)
+    int routeColumn = -1;   // -1: everything to thread 0
+    std::shared_ptr<const Domain> domain;   // null: hash(value, threadCount)
     // Called (from a writer thread, no lock held) for what the official client prints.
     std::function<void(const std::string&)> log;
 };
@@ -55,7 +55,7 @@ struct WriterThreadStatus {
 
 struct TableWriterStatus {
     bool isExiting = false;
-    std::string errorCode;      // "" or "A1".."A8"
+    std::string errorCode;   // "" or "A1".."A8"
     std::string errorInfo;
     std::vector<WriterThreadStatus> threads;
 };
@@ -118,8 +118,8 @@ private:
     struct Worker;
     void run(Worker* w);
     bool send(Worker* w, Batch& batch);
-    Batch seal(Worker* w);                     // the worker's open builders as a batch (lock held)
-    void enqueueLocked(Worker* w);             // open builders full: move them to `full`
+    Batch seal(Worker* w);   // the worker's open builders as a batch (lock held)
+    void enqueueLocked(Worker* w);   // open builders full: move them to `full`
     Value tableOf(std::vector<Column> columns) const;
     void fail(const std::string& code, const std::string& info);
     bool hasError();
@@ -136,4 +136,4 @@ private:
     bool joined_ = false;
 };
 
-}  // namespace ddb::writers
+}   // namespace ddb::writers

@@ -24,8 +24,7 @@ std::string arrayTypeName(Type elem) {
 
 // DolphinDB array vectors hold fixed-width elements only (no STRING[], SYMBOL[], BLOB[], ANY[]).
 void checkElementType(Type elem) {
-    if (ddb::fixedWidth(elem) <= 0)
-        throw ddb::ConversionError("Not allowed to create a vector with type " + arrayTypeName(elem));
+    if (ddb::fixedWidth(elem) <= 0) throw ddb::ConversionError("Not allowed to create a vector with type " + arrayTypeName(elem));
 }
 
 Column assemble(std::shared_ptr<ddb::Buffer> offsets, int64_t rows, Column values) {
@@ -77,8 +76,8 @@ Column fromSameDtypeArrays(const std::vector<PyObject*>& cells) {
 // The cells' elements in order (an empty cell: one None), their row offsets, and the first row
 // that is not a cell.
 struct Flat {
-    std::vector<PyObject*> items;               // borrowed from the cells or from `keep`
-    std::vector<py::object> keep;               // lists made from ndarray / Series cells
+    std::vector<PyObject*> items;   // borrowed from the cells or from `keep`
+    std::vector<py::object> keep;   // lists made from ndarray / Series cells
     std::shared_ptr<ddb::Buffer> offsets;
     int64_t badRow = -1;
 };
@@ -107,7 +106,7 @@ Flat flatten(const std::vector<PyObject*>& cells) {
     return f;
 }
 
-}  // namespace
+}   // namespace
 
 Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec& forced) {
     int64_t rows = static_cast<int64_t>(cells.size());
@@ -143,9 +142,9 @@ Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec&
         throw BadCell(py::str(cells[f.badRow]).cast<std::string>(), f.badRow,
                       isForced ? arrayTypeName(elem) : ddb::typeName(static_cast<uint8_t>(elem)));
     checkElementType(elem);
-    Column values = ddb::isDecimal(elem) && !isForced ? decimalColumnWidening(f.items, elem, scale)
-                                                      : columnOf(f.items, elem, scale);
+    Column values =
+        ddb::isDecimal(elem) && !isForced ? decimalColumnWidening(f.items, elem, scale) : columnOf(f.items, elem, scale);
     return assemble(std::move(f.offsets), rows, std::move(values));
 }
 
-}  // namespace ddbpy::up
+}   // namespace ddbpy::up

@@ -33,7 +33,8 @@ BufferView view(const py::handle& buffer) {
 template <class Offset>
 void checkOffsets(const BufferView& offsets, int64_t offset, int64_t length, int64_t limit, const std::string& column) {
     if (length == 0) return;
-    if (offsets.size < static_cast<int64_t>((offset + length + 1) * sizeof(Offset))) corrupt("column '" + column + "': offsets buffer too small");
+    if (offsets.size < static_cast<int64_t>((offset + length + 1) * sizeof(Offset)))
+        corrupt("column '" + column + "': offsets buffer too small");
     const Offset* o = reinterpret_cast<const Offset*>(offsets.data) + offset;
     if (o[0] < 0) corrupt("column '" + column + "': negative offset");
     for (int64_t i = 0; i < length; ++i)
@@ -66,13 +67,25 @@ void checkArray(const py::handle& array, const std::string& column, int depth) {
             const uint8_t* p = v.data + (from + i) * width;
             switch (width) {
                 case 1: k = *reinterpret_cast<const int8_t*>(p); break;
-                case 2: { int16_t x; std::memcpy(&x, p, 2); k = x; break; }
-                case 4: { int32_t x; std::memcpy(&x, p, 4); k = x; break; }
+                case 2: {
+                    int16_t x;
+                    std::memcpy(&x, p, 2);
+                    k = x;
+                    break;
+                }
+                case 4: {
+                    int32_t x;
+                    std::memcpy(&x, p, 4);
+                    k = x;
+                    break;
+                }
                 default: std::memcpy(&k, p, 8);
             }
             if (k < 0 || k >= n) {
                 // A null slot may hold anything.
-                if (array.attr("null_count").cast<int64_t>() > 0 && !array.attr("is_valid")().attr("__getitem__")(i).attr("as_py")().cast<bool>()) continue;
+                if (array.attr("null_count").cast<int64_t>() > 0 &&
+                    !array.attr("is_valid")().attr("__getitem__")(i).attr("as_py")().cast<bool>())
+                    continue;
                 corrupt("column '" + column + "': dictionary index out of range");
             }
         }
@@ -86,9 +99,12 @@ void checkArray(const py::handle& array, const std::string& column, int depth) {
         if (large) checkOffsets<int64_t>(offsets, offset, length, data.size, column);
         else checkOffsets<int32_t>(offsets, offset, length, data.size, column);
         if (length && (is("is_string") || is("is_large_string"))) {
-            int64_t from = large ? reinterpret_cast<const int64_t*>(offsets.data)[offset] : reinterpret_cast<const int32_t*>(offsets.data)[offset];
-            int64_t to = large ? reinterpret_cast<const int64_t*>(offsets.data)[offset + length] : reinterpret_cast<const int32_t*>(offsets.data)[offset + length];
-            if (!text::validUtf8(data.data + from, static_cast<size_t>(to - from))) corrupt("column '" + column + "': invalid UTF-8");
+            int64_t from = large ? reinterpret_cast<const int64_t*>(offsets.data)[offset]
+                                 : reinterpret_cast<const int32_t*>(offsets.data)[offset];
+            int64_t to = large ? reinterpret_cast<const int64_t*>(offsets.data)[offset + length]
+                               : reinterpret_cast<const int32_t*>(offsets.data)[offset + length];
+            if (!text::validUtf8(data.data + from, static_cast<size_t>(to - from)))
+                corrupt("column '" + column + "': invalid UTF-8");
         }
         return;
     }
@@ -109,7 +125,7 @@ void checkArray(const py::handle& array, const std::string& column, int depth) {
     if (is("is_nested")) corrupt("column '" + column + "': unsupported nested type " + py::str(type).cast<std::string>());
 }
 
-}  // namespace
+}   // namespace
 
 py::object arrowTable(py::object stream) {
     py::module_ pa;
@@ -138,4 +154,4 @@ py::object arrowTable(py::object stream) {
     }
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

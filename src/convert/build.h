@@ -61,4 +61,4 @@ inline ddb::Value vector(ddb::Column c, ddb::Form form = ddb::Form::Vector) {
     return v;
 }
 
-}  // namespace ddbpy::build
+}   // namespace ddbpy::build

@@ -33,7 +33,9 @@ struct ToPythonOptions {
     bool tableToList = false;
 };
 
-namespace detail { struct Node; }
+namespace detail {
+struct Node;
+}
 
 // The GIL-free half of a download conversion. Move-only; default-constructed = Python None.
 class PreparedResult {
@@ -88,4 +90,4 @@ FromPythonOptions fromPythonOptions(py::handle types);
 // strings.", "Empty Dictionary creation requires a specific type.", ...).
 ddb::Value fromPython(py::handle obj, const FromPythonOptions& options = {});
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -59,7 +59,7 @@ Parts partsOf(const py::object& d) {
 bool scaledMagnitude(const Parts& p, int scale, U128 limit, U128* out) {
     long shift = static_cast<long>(p.exponent) + scale;   // digits * 10^shift
     long n = static_cast<long>(p.digits.size());
-    long keep = shift >= 0 ? n : n + shift;                // digits left of the rounding point
+    long keep = shift >= 0 ? n : n + shift;   // digits left of the rounding point
     U128 mag = 0;
     for (long i = 0; i < keep; ++i) {
         if (mag > (limit - p.digits[i]) / 10) return false;
@@ -87,7 +87,7 @@ std::string typeWithScale(Type t, int scale) {
     return ddb::typeName(static_cast<uint8_t>(t)) + "(" + std::to_string(scale) + ")";
 }
 
-}  // namespace
+}   // namespace
 
 bool isDecimalObject(PyObject* o) {
     int r = PyObject_IsInstance(o, pyc::decimalType().ptr());
@@ -112,8 +112,7 @@ DecimalChoice decimalChoice(PyObject* o) {
     int at = std::max(scale, 0);   // a positive exponent (1E+3) is measured as the integer it is
     // More than 17 decimal places, or a value DECIMAL64 cannot hold at its own scale: DECIMAL128.
     U128 mag;
-    Type t = scale > 17 || !scaledMagnitude(p, at, maxMagnitude(Type::Decimal64), &mag) ? Type::Decimal128
-                                                                                        : Type::Decimal64;
+    Type t = scale > 17 || !scaledMagnitude(p, at, maxMagnitude(Type::Decimal64), &mag) ? Type::Decimal128 : Type::Decimal64;
     // The official order: a value too large for its type is an overflow (even at a scale out of
     // the type's range, e.g. 60 decimal places), then the scale is checked.
     if (!scaledMagnitude(p, at, maxMagnitude(t), &mag))
@@ -148,9 +147,13 @@ Column decimalColumn(const std::vector<PyObject*>& items, Type t, int scale) {
     for (int64_t i = 0; i < n; ++i) {
         PyObject* o = items[i];
         __int128 raw = isNull(o) ? -static_cast<__int128>(maxMagnitude(t)) - 1 : decimalRaw(o, t, scale);
-        if (t == Type::Decimal32) { int32_t v = static_cast<int32_t>(raw); std::memcpy(base + i * w, &v, 4); }
-        else if (t == Type::Decimal64) { int64_t v = static_cast<int64_t>(raw); std::memcpy(base + i * w, &v, 8); }
-        else std::memcpy(base + i * w, &raw, 16);
+        if (t == Type::Decimal32) {
+            int32_t v = static_cast<int32_t>(raw);
+            std::memcpy(base + i * w, &v, 4);
+        } else if (t == Type::Decimal64) {
+            int64_t v = static_cast<int64_t>(raw);
+            std::memcpy(base + i * w, &v, 8);
+        } else std::memcpy(base + i * w, &raw, 16);
     }
     return c;
 }
@@ -165,4 +168,4 @@ Column decimalColumnWidening(const std::vector<PyObject*>& items, Type t, int sc
     }
 }
 
-}  // namespace ddbpy::up
+}   // namespace ddbpy::up

@@ -33,7 +33,7 @@ py::dtype dtype(const char* name) {
     cache->emplace(name, d);
     return d;
 }
-}  // namespace pyc
+}   // namespace pyc
 
 PreparedResult::PreparedResult() = default;
 PreparedResult::PreparedResult(std::unique_ptr<detail::Node> root) : root_(std::move(root)) {}
@@ -59,11 +59,15 @@ const char* scalarUnit(Type t) {
     switch (t) {
         case Type::Date: return "D";
         case Type::Month: return "M";
-        case Type::Time: case Type::Timestamp: return "ms";
-        case Type::Minute: case Type::Dateminute: return "m";
-        case Type::Second: case Type::Datetime: return "s";
+        case Type::Time:
+        case Type::Timestamp: return "ms";
+        case Type::Minute:
+        case Type::Dateminute: return "m";
+        case Type::Second:
+        case Type::Datetime: return "s";
         case Type::Datehour: return "h";
-        case Type::Nanotime: case Type::Nanotimestamp: return "ns";
+        case Type::Nanotime:
+        case Type::Nanotimestamp: return "ns";
         default: return nullptr;
     }
 }
@@ -98,10 +102,22 @@ py::object scalarAt(const Column& c, int64_t i) {
             if (v == ddb::kNullChar) return py::none();
             return py::bool_(v != 0);
         }
-        case Type::Char: { auto v = at<int8_t>(c, i); return v == ddb::kNullChar ? py::object(py::none()) : py::int_(v); }
-        case Type::Short: { auto v = at<int16_t>(c, i); return v == ddb::kNullShort ? py::object(py::none()) : py::int_(v); }
-        case Type::Int: { auto v = at<int32_t>(c, i); return v == ddb::kNullInt ? py::object(py::none()) : py::int_(v); }
-        case Type::Long: { auto v = at<int64_t>(c, i); return v == ddb::kNullLong ? py::object(py::none()) : py::int_(v); }
+        case Type::Char: {
+            auto v = at<int8_t>(c, i);
+            return v == ddb::kNullChar ? py::object(py::none()) : py::int_(v);
+        }
+        case Type::Short: {
+            auto v = at<int16_t>(c, i);
+            return v == ddb::kNullShort ? py::object(py::none()) : py::int_(v);
+        }
+        case Type::Int: {
+            auto v = at<int32_t>(c, i);
+            return v == ddb::kNullInt ? py::object(py::none()) : py::int_(v);
+        }
+        case Type::Long: {
+            auto v = at<int64_t>(c, i);
+            return v == ddb::kNullLong ? py::object(py::none()) : py::int_(v);
+        }
         case Type::Float: {
             float v = at<float>(c, i);
             if (v == ddb::kNullFloat || std::isnan(v)) return py::none();
@@ -112,17 +128,28 @@ py::object scalarAt(const Column& c, int64_t i) {
             if (v == ddb::kNullDouble || std::isnan(v)) return py::none();
             return py::float_(v);
         }
-        case Type::Uuid: case Type::IpAddr: case Type::Int128: {
+        case Type::Uuid:
+        case Type::IpAddr:
+        case Type::Int128: {
             const uint8_t* p = c.data->data() + 16 * i;
             if (text::allZero(p)) return py::none();
             return str(t == Type::Uuid ? text::uuid(p) : t == Type::IpAddr ? text::ipaddr(p) : text::int128(p));
         }
-        case Type::Decimal32: case Type::Decimal64: case Type::Decimal128: {
+        case Type::Decimal32:
+        case Type::Decimal64:
+        case Type::Decimal128: {
             __int128 raw;
             bool null;
-            if (t == Type::Decimal32) { raw = at<int32_t>(c, i); null = raw == ddb::kNullInt; }
-            else if (t == Type::Decimal64) { raw = at<int64_t>(c, i); null = raw == ddb::kNullLong; }
-            else { std::memcpy(&raw, c.data->data() + 16 * i, 16); null = raw == static_cast<__int128>(static_cast<unsigned __int128>(1) << 127); }
+            if (t == Type::Decimal32) {
+                raw = at<int32_t>(c, i);
+                null = raw == ddb::kNullInt;
+            } else if (t == Type::Decimal64) {
+                raw = at<int64_t>(c, i);
+                null = raw == ddb::kNullLong;
+            } else {
+                std::memcpy(&raw, c.data->data() + 16 * i, 16);
+                null = raw == static_cast<__int128>(static_cast<unsigned __int128>(1) << 127);
+            }
             if (null) return py::none();
             return pyc::decimalType()(str(text::decimal(raw, c.scale)));
         }
@@ -164,8 +191,8 @@ py::array numericArray(Node& node) {
     ssize_t w = dt.itemsize();
     if (node.rows >= 0) {
         std::vector<ssize_t> shape{node.rows, node.cols};
-        std::vector<ssize_t> strides = node.rowMajor ? std::vector<ssize_t>{w * node.cols, w}
-                                                     : std::vector<ssize_t>{w, w * node.rows};
+        std::vector<ssize_t> strides =
+            node.rowMajor ? std::vector<ssize_t>{w * node.cols, w} : std::vector<ssize_t>{w, w * node.rows};
         return py::array(dt, shape, strides, data, owner);
     }
     return py::array(dt, std::vector<ssize_t>{node.length}, std::vector<ssize_t>{w}, data, owner);
@@ -190,7 +217,8 @@ py::array objectArray(const Node& node) {
     py::array out = newObjectArray(n);
     PyObject** slots = static_cast<PyObject**>(out.mutable_data());
     switch (node.objects) {
-        case ObjectKind::Str: case ObjectKind::StrOrNone: {
+        case ObjectKind::Str:
+        case ObjectKind::StrOrNone: {
             bool noneForEmpty = node.objects == ObjectKind::StrOrNone;
             if (c.symbols) {   // one str per symbol-base entry, shared by every row
                 const Column& base = c.symbols->strings;
@@ -201,7 +229,8 @@ py::array objectArray(const Node& node) {
                 }
                 const int32_t* idx = c.data->as<int32_t>();
                 for (int64_t i = 0; i < n; ++i) {
-                    if (idx[i] < 0 || idx[i] >= base.length) throw ddb::ConversionError("malformed SYMBOL column: index out of its base");
+                    if (idx[i] < 0 || idx[i] >= base.length)
+                        throw ddb::ConversionError("malformed SYMBOL column: index out of its base");
                     put(slots, i, py::object(strs[idx[i]]).release().ptr());
                 }
                 break;
@@ -213,7 +242,8 @@ py::array objectArray(const Node& node) {
             }
             break;
         }
-        case ObjectKind::Bytes: case ObjectKind::BytesOrNone: {
+        case ObjectKind::Bytes:
+        case ObjectKind::BytesOrNone: {
             py::object empty = node.objects == ObjectKind::BytesOrNone ? py::object(py::none()) : bytes("");
             for (int64_t i = 0; i < n; ++i) {
                 auto s = c.stringAt(i);
@@ -327,8 +357,7 @@ private:
     }
 
     // SYMBOL columns: each row's entry of the base, copied into one byte buffer.
-    static bool materializeSymbols(const Column& c, std::shared_ptr<ddb::Buffer>& offsets,
-                                   std::shared_ptr<ddb::Buffer>& bytes) {
+    static bool materializeSymbols(const Column& c, std::shared_ptr<ddb::Buffer>& offsets, std::shared_ptr<ddb::Buffer>& bytes) {
         const Column& base = c.symbols->strings;
         std::vector<std::string_view> entries(static_cast<size_t>(base.length));
         for (int64_t k = 0; k < base.length; ++k) {
@@ -363,7 +392,7 @@ private:
     py::object arrayClass_, dtype_, largeString_, fromBuffers_, chunkedArray_, foreignBuffer_;
 };
 
-}  // namespace
+}   // namespace
 
 py::object pandasTextArray(const Column& column) {
     if (column.length <= 0) return {};
@@ -398,7 +427,8 @@ py::object build(Node& node) {
         case Kind::ObjectArray: {
             py::array out = newObjectArray(static_cast<int64_t>(node.children.size()));
             PyObject** slots = static_cast<PyObject**>(out.mutable_data());
-            for (size_t i = 0; i < node.children.size(); ++i) put(slots, static_cast<int64_t>(i), build(node.children[i]).release().ptr());
+            for (size_t i = 0; i < node.children.size(); ++i)
+                put(slots, static_cast<int64_t>(i), build(node.children[i]).release().ptr());
             return out;
         }
         case Kind::Pair: {
@@ -433,7 +463,7 @@ py::object build(Node& node) {
     return py::none();
 }
 
-}  // namespace
+}   // namespace
 
 py::object finish(PreparedResult& prepared) {
     if (!prepared.root()) return py::none();
@@ -447,4 +477,4 @@ py::object toPython(const ddb::Value& value, const ToPythonOptions& options) {
     return finish(p);
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -73,11 +73,11 @@ struct ColumnType {
     enum Read : uint8_t { Bool, Fixed, Date64, Scaled, DatetimeS, Text, LargeText, Dictionary, Uuid, Decimal, List, LargeList };
     Read read = Fixed;
     Type type = Type::Void;
-    int width = 0;           // bytes per Arrow value (Fixed / Scaled / Dictionary indices)
-    int64_t multiplier = 1;  // Scaled: Arrow value x multiplier
-    int scale = 0;           // Decimal
-    Type element = Type::Void;             // List: the element type
-    std::shared_ptr<ColumnType> child;     // List: how to read the elements
+    int width = 0;   // bytes per Arrow value (Fixed / Scaled / Dictionary indices)
+    int64_t multiplier = 1;   // Scaled: Arrow value x multiplier
+    int scale = 0;   // Decimal
+    Type element = Type::Void;   // List: the element type
+    std::shared_ptr<ColumnType> child;   // List: how to read the elements
 };
 
 ColumnType resolve(const ArrowSchema& s, const std::string& column) {
@@ -98,8 +98,10 @@ ColumnType resolve(const ArrowSchema& s, const std::string& column) {
     };
     if (s.dictionary) {
         std::string_view df = s.dictionary->format ? s.dictionary->format : "";
-        if (df != "u" && df != "U") fail("Cannot convert Arrow column '" + column + "': only dictionaries of strings become SYMBOL");
-        if (f != "c" && f != "s" && f != "i" && f != "l") fail("Cannot convert Arrow column '" + column + "': unsupported dictionary index type");
+        if (df != "u" && df != "U")
+            fail("Cannot convert Arrow column '" + column + "': only dictionaries of strings become SYMBOL");
+        if (f != "c" && f != "s" && f != "i" && f != "l")
+            fail("Cannot convert Arrow column '" + column + "': unsupported dictionary index type");
         t.read = ColumnType::Dictionary;
         t.type = Type::Symbol;
         t.width = f == "c" ? 1 : f == "s" ? 2 : f == "i" ? 4 : 8;
@@ -107,7 +109,11 @@ ColumnType resolve(const ArrowSchema& s, const std::string& column) {
         t.child->read = df == "u" ? ColumnType::Text : ColumnType::LargeText;
         return t;
     }
-    if (f == "b") { t.read = ColumnType::Bool; t.type = Type::Bool; return t; }
+    if (f == "b") {
+        t.read = ColumnType::Bool;
+        t.type = Type::Bool;
+        return t;
+    }
     if (f == "c") return fixed(Type::Char, 1);
     if (f == "s") return fixed(Type::Short, 2);
     if (f == "i") return fixed(Type::Int, 4);
@@ -115,20 +121,50 @@ ColumnType resolve(const ArrowSchema& s, const std::string& column) {
     if (f == "f") return fixed(Type::Float, 4);
     if (f == "g") return fixed(Type::Double, 8);
     if (f == "tdD") return fixed(Type::Date, 4);
-    if (f == "tdm") { t.read = ColumnType::Date64; t.type = Type::Date; t.width = 8; return t; }
+    if (f == "tdm") {
+        t.read = ColumnType::Date64;
+        t.type = Type::Date;
+        t.width = 8;
+        return t;
+    }
     if (f == "tts") return fixed(Type::Second, 4);
     if (f == "ttm") return fixed(Type::Time, 4);
     if (f == "ttu") return scaled(Type::Nanotime, 1000);
     if (f == "ttn") return fixed(Type::Nanotime, 8);
-    if (f.substr(0, 3) == "tss") { t.read = ColumnType::DatetimeS; t.type = Type::Datetime; t.width = 8; return t; }
+    if (f.substr(0, 3) == "tss") {
+        t.read = ColumnType::DatetimeS;
+        t.type = Type::Datetime;
+        t.width = 8;
+        return t;
+    }
     if (f.substr(0, 3) == "tsm") return fixed(Type::Timestamp, 8);
     if (f.substr(0, 3) == "tsu") return scaled(Type::Nanotimestamp, 1000);
     if (f.substr(0, 3) == "tsn") return fixed(Type::Nanotimestamp, 8);
-    if (f == "u") { t.read = ColumnType::Text; t.type = Type::String; return t; }
-    if (f == "U") { t.read = ColumnType::LargeText; t.type = Type::String; return t; }
-    if (f == "z") { t.read = ColumnType::Text; t.type = Type::Blob; return t; }
-    if (f == "Z") { t.read = ColumnType::LargeText; t.type = Type::Blob; return t; }
-    if (f == "w:16") { t.read = ColumnType::Uuid; t.type = Type::Uuid; return t; }
+    if (f == "u") {
+        t.read = ColumnType::Text;
+        t.type = Type::String;
+        return t;
+    }
+    if (f == "U") {
+        t.read = ColumnType::LargeText;
+        t.type = Type::String;
+        return t;
+    }
+    if (f == "z") {
+        t.read = ColumnType::Text;
+        t.type = Type::Blob;
+        return t;
+    }
+    if (f == "Z") {
+        t.read = ColumnType::LargeText;
+        t.type = Type::Blob;
+        return t;
+    }
+    if (f == "w:16") {
+        t.read = ColumnType::Uuid;
+        t.type = Type::Uuid;
+        return t;
+    }
     if (f.substr(0, 2) == "d:") {
         // "d:precision,scale[,bitWidth]"
         std::string spec(f.substr(2));
@@ -172,7 +208,10 @@ T fixedAt(const ArrowArray& a, int64_t i) {
 }
 
 int64_t nullOf(Type t) {
-    return ddb::fixedWidth(t) == 8 ? ddb::kNullLong : ddb::fixedWidth(t) == 4 ? ddb::kNullInt : ddb::fixedWidth(t) == 2 ? ddb::kNullShort : ddb::kNullChar;
+    return ddb::fixedWidth(t) == 8 ? ddb::kNullLong
+        : ddb::fixedWidth(t) == 4  ? ddb::kNullInt
+        : ddb::fixedWidth(t) == 2  ? ddb::kNullShort
+                                   : ddb::kNullChar;
 }
 
 // Reads `n` values of `a` (elements from..from+n) into out's fixed-width data at `at`.
@@ -187,7 +226,8 @@ void fillFixed(const ColumnType& t, const ArrowArray& a, int64_t from, int64_t n
         switch (t.read) {
             case ColumnType::Bool: {
                 int64_t bit = a.offset + i;
-                int8_t v = ok ? static_cast<int8_t>((static_cast<const uint8_t*>(a.buffers[1])[bit >> 3] >> (bit & 7)) & 1) : ddb::kNullChar;
+                int8_t v = ok ? static_cast<int8_t>((static_cast<const uint8_t*>(a.buffers[1])[bit >> 3] >> (bit & 7)) & 1)
+                              : ddb::kNullChar;
                 std::memcpy(p, &v, 1);
                 break;
             }
@@ -253,8 +293,7 @@ void fillFixed(const ColumnType& t, const ArrowArray& a, int64_t from, int64_t n
                 }
                 break;
             }
-            default:
-                fail("internal: not a fixed-width Arrow column");
+            default: fail("internal: not a fixed-width Arrow column");
         }
     }
 }
@@ -288,16 +327,17 @@ int64_t indexAt(const ArrowArray& a, int64_t i, int width) {
 struct Target {
     ColumnType type;
     std::string name;
-    Column fixed;                        // fixed-width columns
+    Column fixed;   // fixed-width columns
     std::unique_ptr<build::Text> text;   // STRING / SYMBOL / BLOB
-    std::vector<int64_t> offsets{0};     // array vectors: element offsets
-    Column elements;                     // array vectors: grown per batch
+    std::vector<int64_t> offsets{0};   // array vectors: element offsets
+    Column elements;   // array vectors: grown per batch
     int64_t at = 0;
 };
 
 void appendBatch(Target& t, const ArrowArray& a, int64_t from, int64_t n) {
     switch (t.type.read) {
-        case ColumnType::Text: case ColumnType::LargeText:
+        case ColumnType::Text:
+        case ColumnType::LargeText:
             for (int64_t i = from; i < from + n; ++i) t.text->add(valid(a, i) ? textAt(t.type.read, a, i) : std::string_view());
             return;
         case ColumnType::Dictionary: {
@@ -314,7 +354,8 @@ void appendBatch(Target& t, const ArrowArray& a, int64_t from, int64_t n) {
             }
             return;
         }
-        case ColumnType::List: case ColumnType::LargeList: {
+        case ColumnType::List:
+        case ColumnType::LargeList: {
             const ArrowArray& values = *a.children[0];
             auto offsetAt = [&](int64_t i) -> int64_t {
                 if (t.type.read == ColumnType::List) return static_cast<const int32_t*>(a.buffers[1])[a.offset + i];
@@ -335,32 +376,31 @@ void appendBatch(Target& t, const ArrowArray& a, int64_t from, int64_t n) {
             }
             return;
         }
-        default:
-            fillFixed(t.type, a, from, n, t.fixed, t.at, t.name);
-            t.at += n;
+        default: fillFixed(t.type, a, from, n, t.fixed, t.at, t.name); t.at += n;
     }
 }
 
-
 void startTarget(Target& t, int64_t rows) {
     switch (t.type.read) {
-        case ColumnType::Text: case ColumnType::LargeText: case ColumnType::Dictionary:
-            t.text = std::make_unique<build::Text>(t.type.type, rows);
-            break;
-        case ColumnType::List: case ColumnType::LargeList:
+        case ColumnType::Text:
+        case ColumnType::LargeText:
+        case ColumnType::Dictionary: t.text = std::make_unique<build::Text>(t.type.type, rows); break;
+        case ColumnType::List:
+        case ColumnType::LargeList:
             t.elements = build::fixed(t.type.element, 0, t.type.child->scale);
             t.offsets.reserve(static_cast<size_t>(rows) + 1);
             break;
-        default:
-            t.fixed = build::fixed(t.type.type, rows, t.type.scale);
+        default: t.fixed = build::fixed(t.type.type, rows, t.type.scale);
     }
 }
 
 Column finishTarget(Target& t, int64_t rows) {
     switch (t.type.read) {
-        case ColumnType::Text: case ColumnType::LargeText: case ColumnType::Dictionary:
-            return t.text->take();
-        case ColumnType::List: case ColumnType::LargeList: {
+        case ColumnType::Text:
+        case ColumnType::LargeText:
+        case ColumnType::Dictionary: return t.text->take();
+        case ColumnType::List:
+        case ColumnType::LargeList: {
             Column c;
             c.rawType = static_cast<uint8_t>(t.type.type);
             c.length = rows;
@@ -370,8 +410,7 @@ Column finishTarget(Target& t, int64_t rows) {
             c.values = std::make_shared<Column>(std::move(t.elements));
             return c;
         }
-        default:
-            return std::move(t.fixed);
+        default: return std::move(t.fixed);
     }
 }
 
@@ -394,7 +433,7 @@ void readStream(py::handle source, const char* what, ArrowSchema& schema, OnBatc
     }
 }
 
-}  // namespace
+}   // namespace
 
 Column columnFromArrow(py::handle data, const std::string& name) {
     int64_t rows = static_cast<int64_t>(py::len(data));
@@ -421,8 +460,7 @@ Column columnFromArrow(py::handle data, const std::string& name) {
     return finishTarget(t, rows);
 }
 
-namespace {
-}  // namespace
+namespace {}   // namespace
 
 bool isArrowTable(py::handle o) {
     static PyObject* modules = PyImport_GetModuleDict();
@@ -442,7 +480,8 @@ Value tableFromArrow(py::handle table) {
     };
     SchemaHolder schema;
     if (stream->get_schema(stream, &schema.s) != 0) streamError("schema");
-    if (std::string_view(schema.s.format ? schema.s.format : "") != "+s") fail("Cannot read the pyarrow.Table: its schema is not a struct");
+    if (std::string_view(schema.s.format ? schema.s.format : "") != "+s")
+        fail("Cannot read the pyarrow.Table: its schema is not a struct");
 
     std::vector<Target> targets(static_cast<size_t>(schema.s.n_children));
     Value v;
@@ -464,7 +503,8 @@ Value tableFromArrow(py::handle table) {
         const ArrowArray& b = batch.a;
         if (b.n_children != schema.s.n_children) fail("Cannot read the pyarrow.Table: a batch has a different number of columns");
         if (seen + b.length > rows) fail("Cannot read the pyarrow.Table: more rows than it says it has");
-        for (int64_t c = 0; c < b.n_children; ++c) appendBatch(targets[static_cast<size_t>(c)], *b.children[c], b.offset, b.length);
+        for (int64_t c = 0; c < b.n_children; ++c)
+            appendBatch(targets[static_cast<size_t>(c)], *b.children[c], b.offset, b.length);
         seen += b.length;
     }
     if (seen != rows) fail("Cannot read the pyarrow.Table: fewer rows than it says it has");
@@ -475,4 +515,4 @@ Value tableFromArrow(py::handle table) {
     return v;
 }
 
-}  // namespace ddbpy::up
+}   // namespace ddbpy::up

@@ -96,7 +96,7 @@ py::array contiguous(py::array arr) {
     return arr;
 }
 
-}  // namespace
+}   // namespace
 
 bool isNdarray(py::handle o) {
     static auto* ndarray = new py::object(pyc::numpy().attr("ndarray"));
@@ -112,8 +112,8 @@ Column columnFromArray(py::array arr) {
         return sequenceColumn(objectItems(arr));
     }
     if (kind == 'T') return sequenceColumn(objectItems(contiguous(arr.attr("astype")("O"))));
-    bool supported = kind == 'b' || kind == 'i' || (kind == 'f' && (size == 4 || size == 8)) || kind == 'M' ||
-                     kind == 'U' || kind == 'S';
+    bool supported =
+        kind == 'b' || kind == 'i' || (kind == 'f' && (size == 4 || size == 8)) || kind == 'M' || kind == 'U' || kind == 'S';
     if (!supported) unsupportedDtype(dt);
     arr = contiguous(arr);
     switch (kind) {
@@ -145,8 +145,8 @@ Column columnFromArrayForced(py::array arr, const TypeSpec& spec) {
     char kind = dt.kind();
     uint8_t raw = static_cast<uint8_t>(spec.type);
     Type t = static_cast<Type>(raw);
-    if (kind == 'M' && !ddb::isArrayType(raw) && ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) &&
-        t != Type::Bool && t != Type::Float && t != Type::Double) {
+    if (kind == 'M' && !ddb::isArrayType(raw) && ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) && t != Type::Bool &&
+        t != Type::Float && t != Type::Double) {
         arr = contiguous(arr);
         Column c = build::fixed(t, arr.size());
         convertTemporal(static_cast<const int64_t*>(arr.data()), arr.size(), datetimeUnit(dt), t, c);
@@ -195,8 +195,8 @@ Value scalarFromNumpy(py::handle o) {
             c.data->as<int64_t>()[0] = ddb::kNullLong;
             return build::scalar(std::move(c));
         }
-        supported = unit == "D" || unit == "M" || unit == "h" || unit == "m" || unit == "s" || unit == "ms" ||
-                    unit == "us" || unit == "ns";
+        supported = unit == "D" || unit == "M" || unit == "h" || unit == "m" || unit == "s" || unit == "ms" || unit == "us" ||
+            unit == "ns";
     }
     if (!supported) {
         std::string name = kind == 'm' ? "timedelta64" : dtypeName(dt);
@@ -206,4 +206,4 @@ Value scalarFromNumpy(py::handle o) {
     return build::scalar(columnFromArray(one));
 }
 
-}  // namespace ddbpy::up
+}   // namespace ddbpy::up

@@ -77,7 +77,7 @@ Column extensionColumn(py::handle series, const std::string& name, bool tableCol
     unsupportedExtension(name);
 }
 
-}  // namespace
+}   // namespace
 
 bool isPandasObject(py::handle o, const char* cls) {
     // Without pandas imported nothing can be a pandas object; do not import it for that.
@@ -102,9 +102,9 @@ Column columnFromSeries(py::handle series, const TypeSpec& spec, bool tableColum
         // The official text for a forced column type the values cannot take.
         std::string dtype = py::str(series.attr("dtype")).cast<std::string>();
         Type t = static_cast<Type>(spec.type);
-        bool temporal = ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) && t != Type::Bool && t != Type::Char &&
-                        t != Type::Short && t != Type::Int && t != Type::Long && t != Type::Float &&
-                        t != Type::Double && t != Type::Uuid && t != Type::IpAddr && t != Type::Int128;
+        bool temporal = ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) && t != Type::Bool && t != Type::Char && t != Type::Short &&
+            t != Type::Int && t != Type::Long && t != Type::Float && t != Type::Double && t != Type::Uuid && t != Type::IpAddr &&
+            t != Type::Int128;
         throw ddb::ConversionError("Cannot convert pandas dtype " + dtype + " to " +
                                    ddb::typeName(static_cast<uint8_t>(spec.type)) + (temporal ? "" : "."));
     }
@@ -134,7 +134,7 @@ Column seriesColumn(py::handle series, const TypeSpec& spec, bool tableColumn) {
     }
     return columnFromArray(arr);
 }
-}  // namespace
+}   // namespace
 
 Value tableFromFrame(py::handle df, const FromPythonOptions& options) {
     py::object columns = df.attr("columns");
@@ -182,4 +182,4 @@ Value tableFromFrame(py::handle df, const FromPythonOptions& options) {
     return v;
 }
 
-}  // namespace ddbpy::up
+}   // namespace ddbpy::up

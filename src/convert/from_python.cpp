@@ -100,7 +100,7 @@ std::string typeNameShort(PyObject* o) { return Py_TYPE(o)->tp_name; }
     throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to Scalar as it is an unsupported python type.");
 }
 
-}  // namespace
+}   // namespace
 
 std::string typeNameOf(py::handle o) { return py::repr(py::type::handle_of(o)).cast<std::string>(); }
 
@@ -180,7 +180,7 @@ int numericRank(Type t) {
         default: return 0;
     }
 }
-}  // namespace
+}   // namespace
 
 Scan scan(const std::vector<PyObject*>& items, bool widenDecimals) {
     Scan s;
@@ -192,7 +192,10 @@ Scan scan(const std::vector<PyObject*>& items, bool widenDecimals) {
             case Elem::Null:
                 if (weak == Type::Void) weak = e.type, weakScale = e.scale;
                 continue;
-            case Elem::Nested: s.nested = true; s.any = true; continue;
+            case Elem::Nested:
+                s.nested = true;
+                s.any = true;
+                continue;
             case Elem::Unknown: s.any = true; continue;
             case Elem::Typed: break;
         }
@@ -268,7 +271,7 @@ __int128 unitNanos(const std::string& unit, int64_t count, bool* ok) {
     *ok = false;
     return 0;
 }
-}  // namespace
+}   // namespace
 
 Type typeOfDatetimeUnit(const std::string& unit) {
     if (unit == "D") return Type::Date;
@@ -283,8 +286,8 @@ Type typeOfDatetimeUnit(const std::string& unit) {
 void convertTemporal(const int64_t* src, int64_t n, const std::string& unit, Type t, Column& out) {
     int w = ddb::fixedWidth(t);
     bool same = (unit == "D" && t == Type::Date) || (unit == "h" && t == Type::Datehour) ||
-                (unit == "s" && t == Type::Datetime) || (unit == "ms" && t == Type::Timestamp) ||
-                (unit == "ns" && t == Type::Nanotimestamp);
+        (unit == "s" && t == Type::Datetime) || (unit == "ms" && t == Type::Timestamp) ||
+        (unit == "ns" && t == Type::Nanotimestamp);
     for (int64_t i = 0; i < n; ++i) {
         int64_t v = src[i];
         int64_t r;
@@ -319,18 +322,21 @@ bool temporalValue(PyObject* o, Type t, int64_t* out) {
         }
         bool ok;
         ns = unitNanos(unit, count, &ok);
-        if (!ok) throw ddb::ConversionError("Cannot convert datetime64[" + unit + "] to Scalar as it is an unsupported numpy dtype.");
+        if (!ok)
+            throw ddb::ConversionError("Cannot convert datetime64[" + unit + "] to Scalar as it is an unsupported numpy dtype.");
     } else if (PyDateTime_Check(o)) {
         if (isInstance(o, cached().Timestamp)) {
             ns = py::handle(o).attr("value").cast<int64_t>();
         } else {
             int64_t days = daysFromCivil(PyDateTime_GET_YEAR(o), PyDateTime_GET_MONTH(o), PyDateTime_GET_DAY(o));
-            int64_t secs = PyDateTime_DATE_GET_HOUR(o) * 3600 + PyDateTime_DATE_GET_MINUTE(o) * 60 + PyDateTime_DATE_GET_SECOND(o);
+            int64_t secs =
+                PyDateTime_DATE_GET_HOUR(o) * 3600 + PyDateTime_DATE_GET_MINUTE(o) * 60 + PyDateTime_DATE_GET_SECOND(o);
             ns = static_cast<__int128>(days) * kNsPerDay + static_cast<__int128>(secs) * 1000000000LL +
-                 PyDateTime_DATE_GET_MICROSECOND(o) * 1000LL;
+                PyDateTime_DATE_GET_MICROSECOND(o) * 1000LL;
         }
     } else if (PyDate_Check(o)) {
-        ns = static_cast<__int128>(daysFromCivil(PyDateTime_GET_YEAR(o), PyDateTime_GET_MONTH(o), PyDateTime_GET_DAY(o))) * kNsPerDay;
+        ns = static_cast<__int128>(daysFromCivil(PyDateTime_GET_YEAR(o), PyDateTime_GET_MONTH(o), PyDateTime_GET_DAY(o))) *
+            kNsPerDay;
     } else if (PyTime_Check(o)) {
         int64_t secs = PyDateTime_TIME_GET_HOUR(o) * 3600 + PyDateTime_TIME_GET_MINUTE(o) * 60 + PyDateTime_TIME_GET_SECOND(o);
         ns = static_cast<__int128>(secs) * 1000000000LL + PyDateTime_TIME_GET_MICROSECOND(o) * 1000LL;
@@ -368,14 +374,29 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
         bool null = isNull(o);
         uint8_t* p = base + i * w;
         switch (t) {
-            case Type::Bool: case Type::Char: {
-                int8_t v = null ? ddb::kNullChar : t == Type::Bool ? static_cast<int8_t>(PyObject_IsTrue(o) == 1) : static_cast<int8_t>(asInt64(o));
+            case Type::Bool:
+            case Type::Char: {
+                int8_t v = null       ? ddb::kNullChar
+                    : t == Type::Bool ? static_cast<int8_t>(PyObject_IsTrue(o) == 1)
+                                      : static_cast<int8_t>(asInt64(o));
                 std::memcpy(p, &v, 1);
                 break;
             }
-            case Type::Short: { int16_t v = null ? ddb::kNullShort : static_cast<int16_t>(asInt64(o)); std::memcpy(p, &v, 2); break; }
-            case Type::Int: { int32_t v = null ? ddb::kNullInt : static_cast<int32_t>(asInt64(o)); std::memcpy(p, &v, 4); break; }
-            case Type::Long: { int64_t v = null ? ddb::kNullLong : asInt64(o); std::memcpy(p, &v, 8); break; }
+            case Type::Short: {
+                int16_t v = null ? ddb::kNullShort : static_cast<int16_t>(asInt64(o));
+                std::memcpy(p, &v, 2);
+                break;
+            }
+            case Type::Int: {
+                int32_t v = null ? ddb::kNullInt : static_cast<int32_t>(asInt64(o));
+                std::memcpy(p, &v, 4);
+                break;
+            }
+            case Type::Long: {
+                int64_t v = null ? ddb::kNullLong : asInt64(o);
+                std::memcpy(p, &v, 8);
+                break;
+            }
             case Type::Float: {
                 float v = null ? ddb::kNullFloat : static_cast<float>(PyFloat_AsDouble(o));
                 if (PyErr_Occurred()) throw py::error_already_set();
@@ -388,19 +409,29 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
                 std::memcpy(p, &v, 8);
                 break;
             }
-            case Type::Uuid: case Type::IpAddr: case Type::Int128: {
+            case Type::Uuid:
+            case Type::IpAddr:
+            case Type::Int128: {
                 std::string s = null ? std::string() : utf8(o);
-                bool ok = t == Type::Uuid ? text::parseUuid(s, p) : t == Type::IpAddr ? text::parseIpaddr(s, p) : text::parseInt128(s, p);
-                if (!ok) throw ddb::ConversionError("Cannot convert " + typeNameShort(o) + " to " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+                bool ok = t == Type::Uuid ? text::parseUuid(s, p)
+                    : t == Type::IpAddr   ? text::parseIpaddr(s, p)
+                                          : text::parseInt128(s, p);
+                if (!ok)
+                    throw ddb::ConversionError("Cannot convert " + typeNameShort(o) + " to " +
+                                               ddb::typeName(static_cast<uint8_t>(t)) + ".");
                 break;
             }
             default: {
                 int64_t v;
                 if (null) v = w == 8 ? ddb::kNullLong : ddb::kNullInt;
                 else if (!temporalValue(o, t, &v))
-                    throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+                    throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to " +
+                                               ddb::typeName(static_cast<uint8_t>(t)) + ".");
                 if (w == 8) std::memcpy(p, &v, 8);
-                else { int32_t x = static_cast<int32_t>(v); std::memcpy(p, &x, 4); }
+                else {
+                    int32_t x = static_cast<int32_t>(v);
+                    std::memcpy(p, &x, 4);
+                }
                 break;
             }
         }
@@ -438,7 +469,7 @@ Column tableObjectColumn(const std::vector<PyObject*>& items) {
     return columnOf(items, t, s.scale);
 }
 
-}  // namespace up
+}   // namespace up
 
 using namespace up;
 
@@ -453,7 +484,8 @@ Value setValue(py::handle obj, const TypeSpec& spec) {
     if (!spec.forced()) {
         if (s.allNull) throw ddb::ConversionError("Cannot create a Set containing only null elements.");
         if (s.any) throw ddb::ConversionError("Cannot create a Set with mixing incompatible types.");
-        if (ddb::isDecimal(t)) throw ddb::ConversionError("Cannot create a Set with data type " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+        if (ddb::isDecimal(t))
+            throw ddb::ConversionError("Cannot create a Set with data type " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
     }
     // Nulls collapse into one (None, NaN, '' ...), the first in that order.
     std::vector<PyObject*> kept;
@@ -496,7 +528,8 @@ Value dictValue(py::handle obj) {
 // A scalar-like object with a forced type.
 Value forcedScalar(py::handle obj, const TypeSpec& spec) {
     if (ddb::isArrayType(static_cast<uint8_t>(spec.type)))
-        throw ddb::ConversionError("Cannot convert " + typeNameOf(obj) + " to " + ddb::typeName(static_cast<uint8_t>(spec.type)) + ".");
+        throw ddb::ConversionError("Cannot convert " + typeNameOf(obj) + " to " + ddb::typeName(static_cast<uint8_t>(spec.type)) +
+                                   ".");
     std::vector<PyObject*> one{obj.ptr()};
     Column c = forcedColumn(one, spec);
     if (c.type() == Type::Void) {
@@ -508,7 +541,7 @@ Value forcedScalar(py::handle obj, const TypeSpec& spec) {
     return build::scalar(std::move(c));
 }
 
-}  // namespace
+}   // namespace
 
 Value fromPython(py::handle obj, const FromPythonOptions& options) {
     if (const Value* prepared = preparedValueOf(obj)) return *prepared;
@@ -565,4 +598,4 @@ Value fromPython(py::handle obj, const FromPythonOptions& options) {
     unsupported(o);
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -32,4 +32,4 @@ py::object pandasTextArray(const ddb::Column& column);
 // "TypeName: message" of a Python exception (no traceback), for the messages of the errors above.
 std::string describe(const py::error_already_set& e);
 
-}  // namespace ddbpy
+}   // namespace ddbpy

@@ -56,15 +56,17 @@ public:
             case Kind::Bool: return py::bool_(o->boolean);
             case Kind::Int: return remember(o, shared, steal(PyLong_FromLongLong(o->integer)));
             case Kind::BigInt: {
-                static auto* fromBytes = new py::object(py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyLong_Type)).attr("from_bytes"));
+                static auto* fromBytes = new py::object(
+                    py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyLong_Type)).attr("from_bytes"));
                 py::bytes raw(o->text);
                 return remember(o, shared, (*fromBytes)(raw, "little", py::arg("signed") = true));
             }
             case Kind::BigIntText: return remember(o, shared, steal(PyLong_FromString(o->text.c_str(), nullptr, 10)));
             case Kind::Float: return remember(o, shared, steal(PyFloat_FromDouble(o->real)));
             case Kind::Str:
-                return remember(o, shared, steal(PyUnicode_DecodeUTF8(o->text.data(), static_cast<Py_ssize_t>(o->text.size()),
-                                                                      "surrogatepass")));
+                return remember(
+                    o, shared,
+                    steal(PyUnicode_DecodeUTF8(o->text.data(), static_cast<Py_ssize_t>(o->text.size()), "surrogatepass")));
             case Kind::Bytes: {
                 auto v = o->bytesView();
                 return remember(o, shared, steal(PyBytes_FromStringAndSize(v.data(), static_cast<Py_ssize_t>(v.size()))));
@@ -111,7 +113,9 @@ public:
                 return s;
             }
             case Kind::Global: return remember(o, shared, global(std::string(o->module()), std::string(o->qualname())));
-            case Kind::Call: case Kind::NewObj: case Kind::Instance: {
+            case Kind::Call:
+            case Kind::NewObj:
+            case Kind::Instance: {
                 py::object obj;
                 bool built = false;   // an array shortcut below applied the BUILD itself
                 {
@@ -122,7 +126,9 @@ public:
                         built = static_cast<bool>(obj);
                     }
                     if (!built)
-                        obj = o->kind == Kind::Call ? call(*o, depth) : o->kind == Kind::NewObj ? newObj(*o, depth) : instance(*o, depth);
+                        obj = o->kind == Kind::Call   ? call(*o, depth)
+                            : o->kind == Kind::NewObj ? newObj(*o, depth)
+                                                      : instance(*o, depth);
                 }
                 remember(o, shared, obj);
                 if (!built)
@@ -187,8 +193,8 @@ private:
     py::object call(const Object& o, int depth) {
         py::object callable = build(o.items[0], depth + 1);
         const bool noCopyNeeded = copyFree(o);
-        if (noCopyNeeded && (isGlobal(o.items[0], "pandas", "DataFrame") ||
-                             isGlobal(o.items[0], "pandas.core.frame", "DataFrame")))
+        if (noCopyNeeded &&
+            (isGlobal(o.items[0], "pandas", "DataFrame") || isGlobal(o.items[0], "pandas.core.frame", "DataFrame")))
             return frame(callable, *o.items[1]->items[0], depth);
         py::tuple args = argsTuple(o.items[1], depth);
         return steal(PyObject_Call(callable.ptr(), args.ptr(), noCopyNeeded ? noCopy().ptr() : nullptr));
@@ -529,7 +535,7 @@ private:
     std::unordered_map<std::string, py::object> globals_;
 };
 
-}  // namespace
+}   // namespace
 
 py::object pickledObject(const ddb::pickle::Tree& tree, ddb::Form form) {
     py::object result;
@@ -548,4 +554,4 @@ py::object pickledObject(const ddb::pickle::Tree& tree, ddb::Form form) {
     return result;
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

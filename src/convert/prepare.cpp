@@ -30,9 +30,17 @@ enum class Ctx { Vector, Table, TableList };
 
 bool isTemporal(Type t) {
     switch (t) {
-        case Type::Date: case Type::Month: case Type::Time: case Type::Minute: case Type::Second:
-        case Type::Datetime: case Type::Timestamp: case Type::Nanotime: case Type::Nanotimestamp:
-        case Type::Datehour: case Type::Dateminute: return true;
+        case Type::Date:
+        case Type::Month:
+        case Type::Time:
+        case Type::Minute:
+        case Type::Second:
+        case Type::Datetime:
+        case Type::Timestamp:
+        case Type::Nanotime:
+        case Type::Nanotimestamp:
+        case Type::Datehour:
+        case Type::Dateminute: return true;
         default: return false;
     }
 }
@@ -41,9 +49,12 @@ const char* vectorUnitDtype(Type t) {
     switch (t) {
         case Type::Date: return "datetime64[D]";
         case Type::Month: return "datetime64[M]";
-        case Type::Time: case Type::Timestamp: return "datetime64[ms]";
-        case Type::Minute: case Type::Dateminute: return "datetime64[m]";
-        case Type::Second: case Type::Datetime: return "datetime64[s]";
+        case Type::Time:
+        case Type::Timestamp: return "datetime64[ms]";
+        case Type::Minute:
+        case Type::Dateminute: return "datetime64[m]";
+        case Type::Second:
+        case Type::Datetime: return "datetime64[s]";
         case Type::Datehour: return "datetime64[h]";
         default: return "datetime64[ns]";
     }
@@ -52,9 +63,12 @@ const char* vectorUnitDtype(Type t) {
 int64_t nanosPerUnit(Type t) {
     switch (t) {
         case Type::Date: return 86400000000000LL;
-        case Type::Time: case Type::Timestamp: return 1000000LL;
-        case Type::Minute: case Type::Dateminute: return 60000000000LL;
-        case Type::Second: case Type::Datetime: return 1000000000LL;
+        case Type::Time:
+        case Type::Timestamp: return 1000000LL;
+        case Type::Minute:
+        case Type::Dateminute: return 60000000000LL;
+        case Type::Second:
+        case Type::Datetime: return 1000000000LL;
         case Type::Datehour: return 3600000000000LL;
         default: return 1;
     }
@@ -99,7 +113,8 @@ Node integral(const std::shared_ptr<Buffer>& buf, size_t off, int64_t n, T senti
     if (n == 0 || !anyEqual(p, n, sentinel)) return numericView(buf, off, n, dtype);
     auto out = allocate(n, 8);
     double* d = out->as<double>();
-    for (int64_t i = 0; i < n; ++i) d[i] = p[i] == sentinel ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(p[i]);
+    for (int64_t i = 0; i < n; ++i)
+        d[i] = p[i] == sentinel ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(p[i]);
     return numericView(out, 0, n, "float64");
 }
 
@@ -135,7 +150,10 @@ Node temporal(const std::shared_ptr<Buffer>& buf, size_t off, int64_t n, Type t,
     } else if (t == Type::Month) {
         const int32_t* p = reinterpret_cast<const int32_t*>(src);
         for (int64_t i = 0; i < n; ++i) {
-            if (p[i] == ddb::kNullInt) { d[i] = ddb::kNullLong; continue; }
+            if (p[i] == ddb::kNullInt) {
+                d[i] = ddb::kNullLong;
+                continue;
+            }
             int64_t months = static_cast<int64_t>(p[i]) - 1970 * 12;
             d[i] = nanos ? daysOfMonth(months) * 86400000000000LL : months;
         }
@@ -279,9 +297,12 @@ Node fixedVector(const Column& c, int64_t from, int64_t n, Ctx ctx, bool owned) 
         case Type::Long: return integral<int64_t>(c.data, off, n, ddb::kNullLong, "int64");
         case Type::Float: return floating<float>(c.data, off, n, ddb::kNullFloat, "float32", owned);
         case Type::Double: return floating<double>(c.data, off, n, ddb::kNullDouble, "float64", owned);
-        case Type::Uuid: case Type::IpAddr: case Type::Int128:
-            return objects(wideText(c.data ? c.data->data() + off : nullptr, n, t, false), ObjectKind::Str);
-        case Type::Decimal32: case Type::Decimal64: case Type::Decimal128: {
+        case Type::Uuid:
+        case Type::IpAddr:
+        case Type::Int128: return objects(wideText(c.data ? c.data->data() + off : nullptr, n, t, false), ObjectKind::Str);
+        case Type::Decimal32:
+        case Type::Decimal64:
+        case Type::Decimal128: {
             const uint8_t* p = c.data ? c.data->data() + off : nullptr;
             return objects(decimalText(p, n, t, c.scale), ObjectKind::Decimal);
         }
@@ -325,9 +346,13 @@ Node prepareColumn(Column&& c, Ctx ctx, bool owned) {
     Type t = c.type();
     switch (t) {
         case Type::Void: return objects(std::move(c), ObjectKind::Scalars);
-        case Type::String: case Type::Symbol: case Type::FunctionDef: case Type::Handle: case Type::Code:
-        case Type::DataSource: case Type::Resource:
-            return objects(std::move(c), ObjectKind::Str);
+        case Type::String:
+        case Type::Symbol:
+        case Type::FunctionDef:
+        case Type::Handle:
+        case Type::Code:
+        case Type::DataSource:
+        case Type::Resource: return objects(std::move(c), ObjectKind::Str);
         case Type::Blob: return objects(std::move(c), ObjectKind::Bytes);
         case Type::Any: {
             Node node;
@@ -346,8 +371,7 @@ bool ownedData(const Column& c) { return c.data && c.data.use_count() == 1; }
 // Values of pairs, sets and dictionaries: converted as scalars, in finish().
 Node scalars(Kind kind, Column&& c) {
     checkColumn(c);
-    if (kind == Kind::Scalar && c.type() != Type::Void && c.length < 1)
-        throw ddb::ConversionError("malformed scalar: no value");
+    if (kind == Kind::Scalar && c.type() != Type::Void && c.length < 1) throw ddb::ConversionError("malformed scalar: no value");
     Node node;
     node.kind = kind;
     node.column = std::move(c);
@@ -388,11 +412,12 @@ Node prepareValue(Value&& v, Ctx anyCtx, bool tableToList) {
             if (v.column.type() == Type::Void) v.column.length = 2;
             return scalars(Kind::Pair, std::move(v.column));
         case Form::Set: return scalars(Kind::Set, std::move(v.column));
-        case Form::Dictionary: case Form::Chart: {
+        case Form::Dictionary:
+        case Form::Chart: {
             Type kt = v.column.type();
             if (kt == Type::Bool) throw ddb::ConversionError("Not allowed to create Dictionary for the key type BOOL");
-            bool ok = kt == Type::String || kt == Type::Symbol || kt == Type::Char || kt == Type::Short ||
-                      kt == Type::Int || kt == Type::Long;
+            bool ok = kt == Type::String || kt == Type::Symbol || kt == Type::Char || kt == Type::Short || kt == Type::Int ||
+                kt == Type::Long;
             if (!ok || v.column.isArrayVector())
                 throw ddb::ConversionError("Only dictionary with string, symbol or integral keys can be converted to dict.");
             if (!v.dictValues) throw ddb::ConversionError("malformed dictionary: no values");
@@ -406,8 +431,9 @@ Node prepareValue(Value&& v, Ctx anyCtx, bool tableToList) {
             } else {
                 node.children.push_back(scalars(Kind::Pair, std::move(values)));
             }
-            if (node.children[0].kind == Kind::Pair ? node.children[0].column.length != node.column.length
-                                                    : static_cast<int64_t>(node.children[0].children.size()) != node.column.length)
+            if (node.children[0].kind == Kind::Pair
+                    ? node.children[0].column.length != node.column.length
+                    : static_cast<int64_t>(node.children[0].children.size()) != node.column.length)
                 throw ddb::ConversionError("malformed dictionary: keys and values differ in number");
             return node;
         }
@@ -450,14 +476,13 @@ Node prepareValue(Value&& v, Ctx anyCtx, bool tableToList) {
             }
             return node;
         }
-        default:
-            throw ddb::ConversionError("Data form " + ddb::formName(v.form) + " cannot be converted to Python");
+        default: throw ddb::ConversionError("Data form " + ddb::formName(v.form) + " cannot be converted to Python");
     }
 }
 
-}  // namespace
+}   // namespace
 
 Node prepareRoot(Value&& v, bool tableToList) { return prepareValue(std::move(v), Ctx::Vector, tableToList); }
 
-}  // namespace detail
-}  // namespace ddbpy
+}   // namespace detail
+}   // namespace ddbpy

@@ -24,4 +24,4 @@ inline py::object& decimalType() {
 // np.dtype(name), cached per distinct name.
 py::dtype dtype(const char* name);
 
-}  // namespace ddbpy::pyc
+}   // namespace ddbpy::pyc

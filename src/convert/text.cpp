@@ -34,7 +34,7 @@ bool fromHex(std::string_view digits, uint8_t* out) {
     }
     return true;
 }
-}  // namespace
+}   // namespace
 
 bool allZero(const uint8_t* p) {
     for (int i = 0; i < 16; ++i)
@@ -109,7 +109,10 @@ std::string ipaddr(const uint8_t* p) {
     // bytes (2w-1, 2w), w = 7-g, are zero -- one byte off, so a following group's zero high
     // byte counts and a preceding group's low byte is ignored. Only groups 1..6 are candidates;
     // the first run of >= 2 such groups in printing order becomes "::".
-    auto zero = [&](int g) { int w = 7 - g; return p[2 * w - 1] == 0 && p[2 * w] == 0; };
+    auto zero = [&](int g) {
+        int w = 7 - g;
+        return p[2 * w - 1] == 0 && p[2 * w] == 0;
+    };
     int from = -1, to = -1;
     for (int g = 1; g <= 6 && from < 0; ++g) {
         if (!zero(g)) continue;
@@ -234,4 +237,4 @@ bool parseIpaddr(std::string_view s, uint8_t* out) {
     return true;
 }
 
-}  // namespace ddbpy::text
+}   // namespace ddbpy::text

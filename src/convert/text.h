@@ -30,4 +30,4 @@ bool parseUuid(std::string_view s, uint8_t* wire16);
 bool parseInt128(std::string_view s, uint8_t* wire16);
 bool parseIpaddr(std::string_view s, uint8_t* wire16);
 
-}  // namespace ddbpy::text
+}   // namespace ddbpy::text

@@ -22,7 +22,7 @@ TypeSpec parseName(std::string s) {
     }
     throw ddb::ConversionError("Unknown DolphinDB type " + s + ".");
 }
-}  // namespace
+}   // namespace
 
 TypeSpec parseTypeSpec(py::handle spec) {
     if (PyLong_Check(spec.ptr())) return TypeSpec{spec.cast<int>(), -1};
@@ -48,4 +48,4 @@ FromPythonOptions fromPythonOptions(py::handle types) {
     return o;
 }
 
-}  // namespace ddbpy
+}   // namespace ddbpy

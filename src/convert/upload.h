@@ -19,7 +19,7 @@ using ddb::Value;
 struct Elem {
     enum Cls : uint8_t { Null, Typed, Nested, Unknown } cls = Null;
     Type type = Type::Void;   // Typed, or the weak type of a typed null (NaN -> DOUBLE, NaT -> NANOTIMESTAMP)
-    int scale = 0;            // DECIMAL
+    int scale = 0;   // DECIMAL
 };
 Elem classify(PyObject* o);
 bool isNull(PyObject* o);
@@ -32,8 +32,8 @@ struct Scan {
     Type type = Type::Void;
     int scale = 0;
     bool any = false;
-    bool nested = false;    // some element is a list/tuple/ndarray/dict/set
-    bool allNull = true;    // no typed element (weak nulls do not count)
+    bool nested = false;   // some element is a list/tuple/ndarray/dict/set
+    bool allNull = true;   // no typed element (weak nulls do not count)
 };
 Scan scan(const std::vector<PyObject*>& items, bool widenDecimals = false);
 
@@ -49,10 +49,10 @@ std::vector<PyObject*> itemsOf(py::handle seq);   // borrowed references; `seq` 
 
 // numpy
 bool isNdarray(py::handle o);
-Column columnFromArray(py::array arr);                         // 1-D, by dtype
+Column columnFromArray(py::array arr);   // 1-D, by dtype
 Column columnFromArrayForced(py::array arr, const TypeSpec& spec);
 Value matrixFromArray(py::array arr);
-Value scalarFromNumpy(py::handle o);                           // np.generic
+Value scalarFromNumpy(py::handle o);   // np.generic
 // pandas
 bool isPandasObject(py::handle o, const char* cls);
 Column columnFromSeries(py::handle series, const TypeSpec& spec, bool tableColumn);
@@ -84,7 +84,7 @@ bool decimalIsNull(PyObject* o);
 // The official choice for one Decimal: DECIMAL64(places), DECIMAL128 beyond 17 places or when the
 // digits do not fit DECIMAL64; throws for a negative scale, more than 38 places or > 38 digits.
 DecimalChoice decimalChoice(PyObject* o);
-int decimalScaleOf(PyObject* o);            // places of a finite Decimal, else 0
+int decimalScaleOf(PyObject* o);   // places of a finite Decimal, else 0
 void checkDecimalScale(Type t, int scale);
 // Decimal / int / float / str times 10^scale, rounded half-even; DecimalOverflow beyond t's range.
 __int128 decimalRaw(PyObject* o, Type t, int scale);
@@ -105,12 +105,14 @@ Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec&
 // of LONG type.` (the official text).
 struct BadCell : ddb::ConversionError {
     BadCell(const std::string& cellText, int64_t cellRow, const std::string& typeText)
-        : ddb::ConversionError("The value " + cellText + " (row " + std::to_string(cellRow) + ") must be of " +
-                               typeText + " type."),
-          value(cellText), row(cellRow), type(typeText) {}
+        : ddb::ConversionError("The value " + cellText + " (row " + std::to_string(cellRow) + ") must be of " + typeText +
+                               " type."),
+          value(cellText),
+          row(cellRow),
+          type(typeText) {}
     std::string inColumn(const std::string& column) const {
-        return "The value " + value + " (column \"" + column + "\", row " + std::to_string(row) + ") must be of " +
-               type + " type.";
+        return "The value " + value + " (column \"" + column + "\", row " + std::to_string(row) + ") must be of " + type +
+            " type.";
     }
     std::string value;
     int64_t row;
@@ -118,4 +120,4 @@ struct BadCell : ddb::ConversionError {
 };
 std::string typeNameOf(py::handle o);   // "<class 'X'>"
 
-}  // namespace ddbpy::up
+}   // namespace ddbpy::up

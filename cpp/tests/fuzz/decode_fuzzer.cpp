@@ -46,58 +46,49 @@ void checkRoundTrip(const ddb::Value& v) {
     if (once != twice) std::abort();
 }
 
-}  // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         ddb::MemorySource src(data, size);
         checkRoundTrip(ddb::decodeObject(src));
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     try {
         ddb::MemorySource src(data, size);
         ddb::DecodeOptions o;
         o.swapBytes = true;
         checkRoundTrip(ddb::decodeObject(src, o));
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     try {
         StreamSource src(data, size);
         ddb::decodeObject(src);
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     try {
         ddb::MemorySource src(data, size);
         ddb::Response r = ddb::readResponse(src, [](std::string_view) {});
         for (const auto& v : r.objects) checkRoundTrip(v);
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     try {
         StreamSource src(data, size);
         ddb::readResponse(src);
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     // PICKLE and ARROW results on their own (the object paths above reach them through 0x20 forms).
     try {
         ddb::MemorySource src(data, size);
         ddb::pickle::decode(src);
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     try {
         StreamSource src(data, size);
         ddb::pickle::decode(src);
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     try {
         StreamSource src(data, size);
         ddb::readArrowStream(src, 0xff);
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     try {
         ddb::MemorySource src(data, size);
         ddb::Request r = ddb::readRequest(src);
         for (const auto& v : r.args) checkRoundTrip(v);
-    } catch (const ddb::Error&) {
-    }
+    } catch (const ddb::Error&) {}
     return 0;
 }
