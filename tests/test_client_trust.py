@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -84,6 +85,9 @@ def test_unrebuildable_pickle_is_a_conversion_error_in_a_session(reply):
 
 
 # ------------------------------------------------------------------------- Ctrl-C
+LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} [\d:.]+: \[\d+\] \w+: ")
+
+
 def _interrupt_child(setup: str, statement: str, after: str, timeout: float = 20):
     """Runs `setup`, then `statement` in a child, sends it SIGINT half a second into the statement,
     and runs `after`. Returns the exit code, the seconds the statement took until its
@@ -100,9 +104,11 @@ def _interrupt_child(setup: str, statement: str, after: str, timeout: float = 20
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=timeout)
-        lines = out.split("\n")
+        # The client's own log lines (printed to stdout like the official client's) are not
+        # the child's output: a loaded machine can add one (a cancel that took its grace period).
+        lines = [line for line in out.split("\n") if not LOG_LINE.match(line)]
         took = float(lines.pop(0).split()[1]) if lines[0].startswith("interrupted") else None
-        return proc.returncode, took, lines, err, time.monotonic() - t0
+        return proc.returncode, took, lines, err + out, time.monotonic() - t0
     finally:
         proc.kill()
         proc.wait()
@@ -120,7 +126,7 @@ def test_ctrl_c_cancels_the_server_job_and_the_session_stays_usable(server):
         print("jobs", s.run("exec count(*) from getConsoleJobs() where sessionId = " + s.getSessionId()))
         """)
     assert rc == 0, err
-    assert took is not None and took < 3.0
+    assert took is not None and took < 3.0, (lines, err)
     assert lines[0] == "kept 42"                # the same session, in step with the server
     assert lines[1] == "jobs 1"                 # only the query itself: the sleep was cancelled
     assert elapsed < 5
@@ -141,7 +147,7 @@ def test_ctrl_c_while_waiting_for_a_dead_silent_server_still_returns():
             print("after", s.run("ok"), flush=True)
             """)
     assert rc == 0, err
-    assert took is not None and took < 5
+    assert took is not None and took < 5, (lines, err)
     assert lines[0] == "after 2"
 
 
@@ -161,7 +167,7 @@ def test_ctrl_c_while_waiting_for_another_threads_request(server):
         print("other", other[0])
         """)
     assert rc == 0, err
-    assert took is not None and took < 1.5
+    assert took is not None and took < 1.5, (lines, err)
     assert lines[0] == "other 5"
 
 
@@ -177,7 +183,7 @@ def test_ctrl_c_during_a_pool_shutdown_wait(server):
         print(type(running.exception(10)).__name__)
         """)
     assert rc == 0, err
-    assert took is not None and took < 1.5
+    assert took is not None and took < 1.5, (lines, err)
     assert lines[:2] == ["closed True", "PoolClosedError"]
     assert elapsed < 5
 
