@@ -280,3 +280,21 @@ def test_the_official_client_with_enable_ssl(tls_server, official):
         print(s.run("table(1..3 as a)")["a"].tolist())
     """)
     assert out.split("\n")[:3] == ["True", "5050", "[1, 2, 3]"]
+
+
+def test_multithreaded_table_writer_over_tls(pki, tls_server):
+    s = tls_session(pki, tls_server.port)
+    s.run("share table(1:0, `id`v, [INT, DOUBLE]) as mtw_tls")
+    writer = ddb.MultithreadedTableWriter("127.0.0.1", tls_server.port, USER, PASSWORD, "", "mtw_tls", useSSL=True,
+                                          sslCAFile=pki.ca, batchSize=100, throttle=0.01)
+    for i in range(1000):
+        assert writer.insert(i, i * 0.5).errorCode == ""
+    writer.waitForThreadCompletion()
+    assert writer.getStatus().errorCode == "" and writer.getUnwrittenData() == []
+    assert s.run("exec id from mtw_tls").tolist() == list(range(1000))
+    s.close()
+
+
+def test_multithreaded_table_writer_refuses_an_untrusted_tls_server(tls_server):
+    with pytest.raises(RuntimeError, match="Failed to connect"):
+        ddb.MultithreadedTableWriter("127.0.0.1", tls_server.port, USER, PASSWORD, "", "mtw_tls", useSSL=True)

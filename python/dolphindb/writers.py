@@ -349,17 +349,17 @@ class MultithreadedTableWriter:
                  enableHighAvailability=False, highAvailabilitySites=(), batchSize=1, throttle=1.0,
                  threadCount=1, partitionCol="", compressMethods=(), mode="", modeOption=(), *,
                  reconnect=True, tryReconnectNums=-1, enableStreamTableTimestamp=False, usePublicName=False,
-                 reconnectTimeout=None):
-        """As the official writer. Extension: `reconnectTimeout` (seconds, default 30) bounds one
+                 reconnectTimeout=None, sslCAFile=None, sslVerify=None):
+        """As the official writer. Extensions: `reconnectTimeout` (seconds, default 30) bounds one
         reconnect/failover episode of a writer connection; `tryReconnectNums` None or -1 leaves
         only that bound. A batch whose connection cannot be re-established within it fails
-        (errorCode A5) and its rows are returned by getUnwrittenData()."""
-        from ._options import resilience_kwargs
+        (errorCode A5) and its rows are returned by getUnwrittenData(). With `useSSL=True` every
+        connection of the writer is TLS, verified as a Session's (`sslCAFile`, `sslVerify`)."""
+        from ._options import resilience_kwargs, tls_setting
         from .session import Session
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, not {type(port).__name__}")
-        if useSSL:
-            raise _mtw_error("useSSL is not supported by this client")
+        tls = tls_setting(useSSL, sslCAFile, sslVerify)
         if batchSize < 1:
             raise _mtw_error("The parameter batchSize must be greater than or equal to 1")
         if throttle < 0:
@@ -378,7 +378,7 @@ class MultithreadedTableWriter:
         if mode_upper not in ("", "APPEND", "UPSERT"):
             raise _mtw_error(f"Unsupported mtw mode {mode_upper}")
         dbPath, tableName = dbPath or "", tableName or ""
-        meta = Session(show_output=False)
+        meta = Session(show_output=False, enableSSL=bool(useSSL), sslCAFile=sslCAFile, sslVerify=sslVerify)
         try:
             connected = meta.connect(host, port, userId or "", password or "")
         except Exception as exc:
@@ -419,7 +419,7 @@ class MultithreadedTableWriter:
             insert_script=insert, names=names, types=types, scales=scales, compress=methods,
             thread_count=threadCount, batch_size=batchSize, throttle_ms=int(throttle * 1000),
             route_column=route, domain=domain, log=log.error,
-            error_info=ErrorCodeInfo)
+            error_info=ErrorCodeInfo, tls=tls)
         # The hot path goes straight to the native method: no Python frame per row.
         self.insert = self._core.insert
 
