@@ -39,30 +39,6 @@ int fixedUnit(const CompressedHeader& h) {
     return fixedWidth(static_cast<Type>(raw));
 }
 
-// Delta-of-delta is defined for integral, temporal and DECIMAL32/64 values (§6.1, §6.4).
-bool deltaType(uint8_t raw) {
-    if (raw >= kArrayTypeBase) return false;
-    switch (static_cast<Type>(raw)) {
-        case Type::Short:
-        case Type::Int:
-        case Type::Long:
-        case Type::Date:
-        case Type::Month:
-        case Type::Time:
-        case Type::Minute:
-        case Type::Second:
-        case Type::Datetime:
-        case Type::Timestamp:
-        case Type::Nanotime:
-        case Type::Nanotimestamp:
-        case Type::Datehour:
-        case Type::Dateminute:
-        case Type::Decimal32:
-        case Type::Decimal64: return true;
-        default: return false;
-    }
-}
-
 // Checks the header fields that do not depend on the direction. Returns the fixed element width
 // (0 for variable-width payloads).
 int checkHeader(const CompressedHeader& h) {
@@ -133,6 +109,30 @@ void writeBlocks(Sink& out, const CompressedHeader& header, int width, std::stri
 }
 
 }   // namespace
+
+// Delta-of-delta is defined for integral, temporal and DECIMAL32/64 values (§6.1, §6.4).
+bool deltaType(uint8_t raw) {
+    if (raw >= kArrayTypeBase) return false;
+    switch (static_cast<Type>(raw)) {
+        case Type::Short:
+        case Type::Int:
+        case Type::Long:
+        case Type::Date:
+        case Type::Month:
+        case Type::Time:
+        case Type::Minute:
+        case Type::Second:
+        case Type::Datetime:
+        case Type::Timestamp:
+        case Type::Nanotime:
+        case Type::Nanotimestamp:
+        case Type::Datehour:
+        case Type::Dateminute:
+        case Type::Decimal32:
+        case Type::Decimal64: return true;
+        default: return false;
+    }
+}
 
 std::string readCompressedPayload(Source& in, CompressedHeader& h) {
     uint8_t raw[kCompressedHeaderSize];

@@ -35,6 +35,9 @@ std::string readCompressedPayload(Source& in, CompressedHeader& header);
 // length must be 2, 4 or 8. Throws ProtocolError if the method cannot encode the data.
 void writeCompressed(Sink& out, CompressedHeader header, std::string_view payload);
 
+// Whether delta-of-delta is defined for a wire type: integral, temporal and DECIMAL32/64 values.
+bool deltaType(uint8_t raw);
+
 // Building blocks, exposed for tests and the benchmark.
 std::string lz4CompressBlock(std::string_view raw);
 void lz4DecompressBlock(std::string_view block, std::string& out, size_t maxOutput);

@@ -72,28 +72,6 @@ T bswap(T v) {
     return v;
 }
 
-bool isTemporalOrIntegral(Type t) {
-    switch (t) {
-        case Type::Short:
-        case Type::Int:
-        case Type::Long:
-        case Type::Date:
-        case Type::Month:
-        case Type::Time:
-        case Type::Minute:
-        case Type::Second:
-        case Type::Datetime:
-        case Type::Timestamp:
-        case Type::Nanotime:
-        case Type::Nanotimestamp:
-        case Type::Datehour:
-        case Type::Dateminute:
-        case Type::Decimal32:
-        case Type::Decimal64: return true;
-        default: return false;
-    }
-}
-
 // Text-valued vector element types (NUL-terminated on the wire).
 bool isTextType(Type t) {
     return t == Type::String || t == Type::Symbol || t == Type::Handle || t == Type::Code || t == Type::DataSource ||
@@ -978,7 +956,7 @@ private:
 
 bool deltaCompressible(const Column& c) {
     int w = fixedWidth(c.type());
-    return !c.isArrayVector() && isTemporalOrIntegral(c.type()) && (w == 2 || w == 4 || w == 8);
+    return !c.isArrayVector() && deltaType(static_cast<uint8_t>(c.type())) && (w == 2 || w == 4 || w == 8);
 }
 
 Value decodeObject(Source& in, const DecodeOptions& options) {
