@@ -1,6 +1,6 @@
 """The client as a careless user and a hostile peer would try it: replies that cannot be rebuilt,
 Ctrl-C, deadlines against trickling and flooding servers, forks, shutdowns from callbacks, fd
-leaks, error texts and the encrypted login. Fake servers are raw sockets (tests/stub_server.py);
+leaks, error texts and the encrypted login. Fake servers are raw sockets (tests/support/stub_server.py);
 abort and signal cases run in child processes (the same interpreter and path) so a crash is an
 exit code, not a lost test run."""
 from __future__ import annotations
@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,7 @@ import dolphindb as ddb
 import dolphindb.settings as keys
 from dolphindb import _core
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stub_server import Raw, Stream, StubServer, object_reply  # noqa: E402
+from support.stub_server import Raw, Stream, StubServer, object_reply
 
 INT_2 = b"\x04\x00\x02\x00\x00\x00"   # scalar INT 2
 # PICKLE replies (form byte + 0x20) the client can read but not rebuild.

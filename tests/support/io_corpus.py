@@ -1,4 +1,4 @@
-"""The corpus shared by tests/test_io_official.py: Python expressions evaluated both under our
+"""The corpus shared by tests/differential/test_io_corpus_parity.py: Python expressions evaluated both under our
 package and under the official client (dolphindb 3.0.6.1, its own venv), with the same numpy and
 pandas. Each entry is (name, expression, types) where `types` is the io.dumps `types=` argument
 (an expression too, or None). Entries whose name starts with "raw_" are byte strings built from

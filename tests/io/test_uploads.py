@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import decimal
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,8 +15,7 @@ import dolphindb as ddb
 import dolphindb.settings as keys
 from dolphindb.exceptions import ConversionError, ServerError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import upload_corpus as corpus  # noqa: E402
+from support import upload_corpus as corpus
 
 D = decimal.Decimal
 

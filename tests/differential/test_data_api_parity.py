@@ -1,4 +1,4 @@
-"""The data API against the official client: the same cases (tests/data_api_cases.py) run by the
+"""The data API against the official client: the same cases (tests/support/data_api_cases.py) run by the
 official client 3.0.6.1 and by ours, each against its own embedded server that logs requests.
 Every request between two case markers must be the same text (generated names normalized),
 except where ours deliberately differs (listed in DIFFERENCES), and both clients must get the
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_api_cases import CASES, CSV_TEXT, RUNNER
+from support.data_api_cases import CASES, CSV_TEXT, RUNNER
 
 _GENERATED = re.compile(r"TMP_(?:TBL_[0-9a-f]{8}|DB_[0-9a-f]{8}DB)")
 # How a collected Table or a used handle is freed: the official client one `undef` per Table at

@@ -5,8 +5,6 @@ answer any request in the DDB encoding (PROTOCOL.md §9.9), so these hold whiche
 server chose; which one it was is checked where the server says so (`encodings` below)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,6 @@ import pytest
 import dolphindb as ddb
 import dolphindb.settings as keys
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_protocols import ALL_TYPES  # noqa: E402
 
 # PICKLE tables cannot hold BLOB or DECIMAL columns (OFFICIAL_API.md §4.3).

@@ -1,4 +1,4 @@
-"""dolphindb.io against the official client's dolphindb.io on a broad corpus (tests/io_corpus.py):
+"""dolphindb.io against the official client's dolphindb.io on a broad corpus (tests/support/io_corpus.py):
 our dumps must produce the official bytes (or the official error text), and our loads of the
 official bytes must return the objects the official loads returns (types, dtypes, values, nulls).
 The official client runs in its own venv in a subprocess; results come back as a pickle (both
@@ -8,8 +8,6 @@ from __future__ import annotations
 import decimal
 import math
 import pickle
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,8 +15,7 @@ import pytest
 from dolphindb import io
 from dolphindb.exceptions import ConversionError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import io_corpus  # noqa: E402
+from support import io_corpus
 
 OFFICIAL_RUNNER = """
 import pickle, sys

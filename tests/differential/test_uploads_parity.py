@@ -1,5 +1,5 @@
 """Array-vector and Decimal uploads: the official client and ours, uploading the same objects
-(tests/upload_corpus.py) to one embedded server, give the same server-side types and values.
+(tests/support/upload_corpus.py) to one embedded server, give the same server-side types and values.
 
 Tables are compared on the server's side: each client uploads and shares its table, then our
 session reads both shared tables (one decoder for both) and their schemas. Scalars and vectors are
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import decimal
 import pickle
-import sys
 import uuid
 from pathlib import Path
 
@@ -19,15 +18,13 @@ import pandas as pd
 import dolphindb as ddb
 import dolphindb.settings as keys
 
-TESTS = Path(__file__).resolve().parent
-sys.path.insert(0, str(TESTS))
-import upload_corpus as corpus  # noqa: E402
+from support import upload_corpus as corpus
 
 OFFICIAL = """
 import pickle, sys
 import dolphindb as ddb, dolphindb.settings as keys
 sys.path.insert(0, {tests!r})
-import upload_corpus as corpus
+from support import upload_corpus as corpus
 s = ddb.Session(protocol=keys.PROTOCOL_DDB)
 assert s.connect("127.0.0.1", {port}, "admin", "123456")
 for name, df in corpus.tables(keys).items():
@@ -69,7 +66,7 @@ def plain(value):
 def test_uploads_match_the_official_client(server, official, tmp_path):
     prefix = f"up_{uuid.uuid4().hex[:8]}_"
     out = tmp_path / "official.pickle"
-    official(OFFICIAL.format(tests=str(TESTS), port=server.port, prefix=prefix + "off_", out=str(out)))
+    official(OFFICIAL.format(tests=str(Path(corpus.__file__).parents[1]), port=server.port, prefix=prefix + "off_", out=str(out)))
     their_objects, their_errors = pickle.loads(out.read_bytes())
 
     s = ddb.Session(protocol=keys.PROTOCOL_DDB)

@@ -1,7 +1,7 @@
 """PROTOCOL_PICKLE, PROTOCOL_ARROW, compress=True and the Python parser, from the client's side.
 
 * the flags our client sends (handshake, user requests, uploads, internal calls), checked on a
-  stub peer (tests/stub_server.py) that records every request;
+  stub peer (tests/support/stub_server.py) that records every request;
 * the objects built from pickle / Arrow replies (equal to pickle.loads / pyarrow's reader), from
   streams of CPython's pickle module and from the official captures;
 * corrupt pickle, Arrow and compressed replies: clear dolphindb errors, never a crash or a hang;
@@ -14,9 +14,7 @@ import decimal
 import pickle
 import random
 import struct
-import sys
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,9 +26,8 @@ import dolphindb.settings as keys
 from dolphindb import _core
 from dolphindb.server import codec, protocol
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import CAPTURES  # noqa: E402
-from stub_server import SESSION, Raw, StubServer  # noqa: E402
+from conftest import CAPTURES
+from support.stub_server import SESSION, Raw, StubServer
 
 INT_2 = b"\x04\x00\x02\x00\x00\x00"   # scalar INT 2
 

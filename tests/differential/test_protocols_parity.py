@@ -1,5 +1,5 @@
 """Our client and the official client (its own venv) read the same PICKLE, ARROW and compressed
-replies into equal objects. Both connect to one stub peer (tests/stub_server.py) that answers
+replies into equal objects. Both connect to one stub peer (tests/support/stub_server.py) that answers
 each script with fixed bytes: streams of CPython's pickle module, DolphinDB's SYMBOL opcode, Arrow
 IPC streams from pyarrow, and compressed tables from the embedded server's codec."""
 from __future__ import annotations
@@ -8,8 +8,6 @@ import inspect
 import json
 import pickle
 import struct
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,9 +18,8 @@ import dolphindb.settings as keys
 from dolphindb import _core
 from dolphindb.server import codec
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import CAPTURES  # noqa: E402
-from stub_server import StubServer  # noqa: E402
+from conftest import CAPTURES
+from support.stub_server import StubServer
 
 def describe(obj):
     """A text that is equal only for equal objects of equal types (runs in both clients)."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test folders: scripted peers and the corpora both clients run."""
