@@ -1,4 +1,4 @@
-"""The corpus shared by tests/differential/test_io_corpus_parity.py: Python expressions evaluated both under our
+"""The corpora of tests/differential/test_io_parity.py. CORPUS: Python expressions evaluated both under our
 package and under the official client (dolphindb 3.0.6.1, its own venv), with the same numpy and
 pandas. Each entry is (name, expression, types) where `types` is the io.dumps `types=` argument
 (an expression too, or None). Entries whose name starts with "raw_" are byte strings built from
@@ -286,3 +286,31 @@ CORPUS = [
     ("raw_any_nested", "io.dumps([[1, 'a'], [[2]]])", None),
     ("raw_void", "io.dumps(None)", None),
 ]
+
+
+# A compact corpus of io.dumps inputs: name -> a Python expression (numpy as np, pandas as pd),
+# evaluated by both clients for byte parity and by the two codecs of this package for agreement.
+OBJECTS = {
+    "none": "None", "true": "True", "false": "False", "int": "42", "negint": "-7", "bigint": "2**62",
+    "float": "1.5", "nan": "float('nan')", "str": "'héllo'", "emptystr": "''", "bytes": "b'ab'",
+    "i8": "np.int8(5)", "i16": "np.int16(-3)", "i32": "np.int32(7)", "i64": "np.int64(9)",
+    "f32": "np.float32(2.5)", "f64": "np.float64(0.25)", "bool_": "np.bool_(True)",
+    "dt_D": "np.datetime64('2024-01-02', 'D')", "dt_ms": "np.datetime64('2024-01-02T03:04:05.678', 'ms')",
+    "dt_ns": "np.datetime64('2024-01-02T03:04:05.123456789', 'ns')", "dt_M": "np.datetime64('2024-03', 'M')",
+    "dt_h": "np.datetime64('2024-01-02T05', 'h')", "dt_s": "np.datetime64('2024-01-02T03:04:05', 's')",
+    "dec": "__import__('decimal').Decimal('1.23')",
+    "list_int": "[1, 2, 3]", "list_null": "[1, None, 3]", "list_float": "[1, 1.5]", "list_str": "['a', None, 'b']",
+    "list_mixed": "[1, 'a']", "list_nested": "[[1, 2], [3]]", "list_bool": "[True, None]", "list_empty": "[]",
+    "arr_i32": "np.array([1, 2, 3], dtype=np.int32)", "arr_i64": "np.arange(5)", "arr_f": "np.array([1.0, np.nan])",
+    "arr_f32": "np.array([1.5, 2.5], dtype=np.float32)", "arr_bool": "np.array([True, False])",
+    "arr_i8": "np.array([1, -1], dtype=np.int8)", "arr_i16": "np.array([1, -1], dtype=np.int16)",
+    "arr_str": "np.array(['x', 'yz'])", "arr_dt_ns": "np.array(['2024-01-01', 'NaT'], dtype='datetime64[ns]')",
+    "arr_dt_ms": "np.array(['2024-01-01T00:00:00.001'], dtype='datetime64[ms]')",
+    "arr_dt_D": "np.array(['2024-01-01', '2024-02-01'], dtype='datetime64[D]')",
+    "matrix": "np.array([[1, 2], [3, 4]], dtype=np.int32)", "matrix_f": "np.arange(6, dtype=np.float64).reshape(2, 3)",
+    "set": "{1, 2}", "dict": "{'a': 1, 'b': 2}", "dict_str": "{'a': 'x'}",
+    "df": "pd.DataFrame({'i': np.array([1, 2], dtype=np.int32), 'd': [1.5, np.nan], 's': ['u', 'v']})",
+    "df_ts": "pd.DataFrame({'t': np.array(['2024-01-01T00:00:00.001', 'NaT'], dtype='datetime64[ms]'), 'b': [True, False]})",
+    "df_long": "pd.DataFrame({'x': np.arange(1000)})",
+    "series": "pd.Series([1.0, 2.0])",
+}
