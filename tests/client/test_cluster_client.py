@@ -13,8 +13,7 @@ import pytest
 import dolphindb as ddb
 from dolphindb.exceptions import NetworkError, ServerError
 from dolphindb.server import Cluster, Server
-
-USER, PASSWORD = "admin", "123456"
+from support.cluster import PASSWORD, USER, session_on, wait_for
 
 
 pytestmark = pytest.mark.usefixtures("io_mode")   # every test: threads and reactor (conftest.py)
@@ -32,21 +31,6 @@ def alias_of(c, node: str) -> str:
 def connection_counts(watcher) -> dict:
     perf = watcher.run("select name, connectionNum from rpc(getControllerAlias(), getClusterPerf)")
     return dict(zip(perf["name"], perf["connectionNum"].astype(int)))
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
-def session_on(c, alias, **kw) -> ddb.Session:
-    s = ddb.Session()
-    host, port = c.address(alias)
-    assert s.connect(host, port, USER, PASSWORD, **kw), s.last_error
-    return s
 
 
 def run_all(pool, scripts, timeout=60):

@@ -9,24 +9,9 @@ import numpy as np
 
 import dolphindb as ddb
 from dolphindb.server.cluster import Cluster
+from support.cluster import PASSWORD, USER, session_on, wait_for
 
-USER, PASSWORD = "admin", "123456"
 ROWS = 100_000
-
-
-def session_on(c, alias) -> ddb.Session:
-    s = ddb.Session()
-    host, port = c.address(alias)
-    assert s.connect(host, port, USER, PASSWORD)
-    return s
-
-
-def wait_until(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached within the timeout")
-        time.sleep(0.002)
 
 
 def test_mtw_with_high_availability_writes_every_row_once_when_its_node_dies(caplog):
@@ -43,7 +28,7 @@ def test_mtw_with_high_availability_writes_every_row_once_when_its_node_dies(cap
         for i in range(ROWS):
             writer.insert(i, i * 0.5)
             if i == ROWS // 5:
-                wait_until(lambda: writer.getStatus().sentRows > 0)
+                wait_for(lambda: writer.getStatus().sentRows > 0, timeout=30)
                 c.kill("dnode1")
             elif i == ROWS // 2:
                 c.drop_connections("dnode2")

@@ -18,6 +18,7 @@ from dolphindb import io
 from dolphindb.exceptions import ConversionError
 
 from support import io_corpus
+from support.official import official_python
 
 OFFICIAL_RUNNER = """
 import pickle, sys
@@ -50,7 +51,6 @@ def official_results(tmp_path_factory):
     import os
     import subprocess
 
-    from conftest import official_python
     out = tmp_path_factory.mktemp("official") / "results.pickle"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([official_python(), "-c", OFFICIAL_RUNNER, io_corpus.__file__, str(out)], env=env,

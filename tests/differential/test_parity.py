@@ -9,14 +9,12 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 import dolphindb as ddb
 import dolphindb.settings as keys
 
-ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "admin", "123456"
 
 # Results whose shape the official client fixes whatever the protocol: a pair of VOIDs, NULL

@@ -4,8 +4,6 @@ each script with fixed bytes: streams of CPython's pickle module, DolphinDB's SY
 IPC streams from pyarrow, and compressed tables from the embedded server's codec."""
 from __future__ import annotations
 
-import inspect
-import json
 import pickle
 import struct
 
@@ -18,27 +16,9 @@ import dolphindb.settings as keys
 from dolphindb import _core
 from dolphindb.server import codec
 
-from conftest import CAPTURES
+from support import CAPTURES
+from support.official import assert_runs_like_the_official_client
 from support.stub_server import StubServer
-
-def describe(obj):
-    """A text that is equal only for equal objects of equal types (runs in both clients)."""
-    import numpy as np
-    import pandas as pd
-    try:
-        import pyarrow as pa
-        if isinstance(obj, pa.Table):
-            return "arrow " + str(obj.schema) + " " + repr(obj.to_pydict())
-    except ImportError:
-        pass
-    if isinstance(obj, pd.DataFrame):
-        return repr(obj) + " || " + repr([str(d) for d in obj.dtypes]) + " || " + repr(obj.to_dict("list"))
-    if isinstance(obj, np.ndarray):
-        return "ndarray " + str(obj.dtype) + " " + str(obj.shape) + " " + repr(obj.tolist())
-    if isinstance(obj, (list, tuple)):
-        return type(obj).__name__ + "[" + ", ".join(describe(x) for x in obj) + "]"
-    return type(obj).__name__ + " " + repr(obj)
-
 
 def _ipc(table):
     sink = pa.BufferOutputStream()
@@ -84,19 +64,9 @@ def _pickle_replies():
 
 
 def _compare(official, port, protocol_name, scripts, ours_session):
-    code = inspect.getsource(describe) + f"""
-import json, dolphindb as ddb, dolphindb.settings as keys
-s = ddb.Session(protocol=keys.{protocol_name}{', compress=True' if protocol_name == 'PROTOCOL_DDB' else ''})
-assert s.connect("127.0.0.1", {port})
-print(json.dumps({{script: describe(s.run(script)) for script in {scripts!r}}}))
-"""
-    expected = json.loads(official(code).strip().splitlines()[-1])
-    mismatches = {}
-    for script in scripts:
-        ours = describe(ours_session.run(script))
-        if ours != expected[script]:
-            mismatches[script] = (ours, expected[script])
-    assert not mismatches, mismatches
+    compress = ", compress=True" if protocol_name == "PROTOCOL_DDB" else ""
+    connect = f's = ddb.Session(protocol=keys.{protocol_name}{compress})\nassert s.connect("127.0.0.1", {port})'
+    assert_runs_like_the_official_client(official, connect, scripts, ours_session)
 
 
 def test_pickle_replies_match_the_official_client(official):

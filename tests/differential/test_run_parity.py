@@ -2,13 +2,12 @@
 (same types, dtypes, values and nulls), against one embedded server."""
 from __future__ import annotations
 
-import inspect
-import json
 
 import pytest
 
 import dolphindb as ddb
 import dolphindb.settings as keys
+from support.official import assert_runs_like_the_official_client
 
 SCRIPTS = [
     "1+1", "true", "3c", "7h", "5l * 2", "1.5 * 2", "2.5f", "`abc", "'héllo'", "int(NULL)", "double(NULL)",
@@ -35,36 +34,11 @@ PROTOCOLS = {   # id -> Session keywords, the same on both sides
 }
 
 
-def _describe(obj) -> str:
-    """repr plus the dtypes of frames, so 'equal' also means equal types (runs in both clients)."""
-    import pandas as pd
-    try:
-        import pyarrow as pa
-        if isinstance(obj, pa.Table):
-            return "arrow " + str(obj.schema) + " " + repr(obj.to_pydict())
-    except ImportError:
-        pass
-    if isinstance(obj, pd.DataFrame):
-        return repr(obj) + " || " + repr([str(d) for d in obj.dtypes])
-    return repr(obj)
-
-
 @pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
 def test_session_run_returns_what_the_official_client_returns(server, official, protocol):
     kwargs = PROTOCOLS[protocol]
-    code = inspect.getsource(_describe) + f"""
-import json, dolphindb as ddb
-s = ddb.Session(**{kwargs!r})
-assert s.connect("127.0.0.1", {server.port}, "admin", "123456")
-print(json.dumps({{script: _describe(s.run(script)) for script in {SCRIPTS!r}}}))
-"""
-    expected = json.loads(official(code).strip().splitlines()[-1])
     s = ddb.Session(**kwargs)
     assert s.connect("127.0.0.1", server.port, "admin", "123456")
-    mismatches = {}
-    for script in SCRIPTS:
-        ours = _describe(s.run(script))
-        if ours != expected[script]:
-            mismatches[script] = (ours, expected[script])
+    connect = f's = ddb.Session(**{kwargs!r})\nassert s.connect("127.0.0.1", {server.port}, "admin", "123456")'
+    assert_runs_like_the_official_client(official, connect, SCRIPTS, s)
     s.close()
-    assert not mismatches, mismatches

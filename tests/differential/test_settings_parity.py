@@ -1,12 +1,14 @@
 """dolphindb.settings against the official module: every public constant, the same values."""
 from __future__ import annotations
 
+import inspect
 import json
 
 from dolphindb import settings
 
 
 def _describe(value):
+    """A JSON-able form of a settings value (runs in both clients)."""
     if isinstance(value, dict):
         return {"dict": sorted([repr(k), _describe(v)] for k, v in value.items())}
     if isinstance(value, type) and hasattr(value, "__members__"):
@@ -17,18 +19,9 @@ def _describe(value):
 
 
 def test_settings_match_the_official_module(official):
-    code = """
+    code = inspect.getsource(_describe) + """
 import json, dolphindb.settings as s
-out = {n: getattr(s, n) for n in dir(s) if not n.startswith('_')}
-def describe(v):
-    if isinstance(v, dict):
-        return {"dict": sorted([repr(k), describe(x)] for k, x in v.items())}
-    if isinstance(v, type) and hasattr(v, "__members__"):
-        return {"enum": sorted([n, m.value] for n, m in v.__members__.items())}
-    if isinstance(v, (int, float, str, bool)) or v is None:
-        return repr(v)
-    return None
-print(json.dumps({n: describe(v) for n, v in out.items()}))
+print(json.dumps({n: _describe(getattr(s, n)) for n in dir(s) if not n.startswith('_')}))
 """
     expected = json.loads(official(code).strip().splitlines()[-1])
     ours = {n: _describe(getattr(settings, n)) for n in dir(settings) if not n.startswith("_")}

@@ -26,7 +26,7 @@ import dolphindb.settings as keys
 from dolphindb import _core
 from dolphindb.server import codec, protocol
 
-from conftest import CAPTURES
+from support import CAPTURES
 from support.stub_server import SESSION, Raw, StubServer
 
 INT_2 = b"\x04\x00\x02\x00\x00\x00"   # scalar INT 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,7 @@ import pytest
 from dolphindb.server import Server, codec
 from dolphindb.server.protocol import SocketReader
 from dolphindb.server.values import INT, LONG, STRING, Scalar, Vector
-
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
+from support import CAPTURES
 
 
 class RawClient:

@@ -3,7 +3,6 @@ stream reader, deep value comparison, sample vectors of every type and round-tri
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import numpy as np
 from dolphindb.server import codec
@@ -14,7 +13,6 @@ from dolphindb.server.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CODE, DA
                                      SECOND, SET, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID, VOID,
                                      ArrayVector, Dictionary, Matrix, Opaque, Scalar, Table, Vector)
 
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 INT_NULL, LONG_NULL = -(1 << 31), -(1 << 63)
 
 

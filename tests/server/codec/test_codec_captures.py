@@ -8,7 +8,8 @@ import pytest
 from dolphindb.server import codec
 from dolphindb.server.codec import BytesReader, CodecError, decode, decode_bytes, encode
 from dolphindb.server.values import BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, VOID, Table
-from support.codec_checks import CAPTURES, INT_NULL, LONG_NULL, StreamReader, assert_same, decode_stream, vals
+from support import CAPTURES
+from support.codec_checks import INT_NULL, LONG_NULL, StreamReader, assert_same, decode_stream, vals
 
 
 # ============================================================================ captures
