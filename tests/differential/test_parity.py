@@ -14,6 +14,7 @@ import pytest
 
 import dolphindb as ddb
 import dolphindb.settings as keys
+from support.official import outcomes_in_both_clients
 
 USER, PASSWORD = "admin", "123456"
 
@@ -290,12 +291,7 @@ def _connection_api_outcomes(ddb, port):
 
 
 def test_dbconnection_config_and_utils_behave_like_the_official_ones(server, official):
-    code = inspect.getsource(_connection_api_outcomes) + f"""
-import json, dolphindb as ddb
-print(json.dumps(_connection_api_outcomes(ddb, {server.port})))
-"""
-    expected = json.loads(official(code).strip().splitlines()[-1])
-    ours = json.loads(json.dumps(_connection_api_outcomes(ddb, server.port)))
+    ours, expected = outcomes_in_both_clients(official, _connection_api_outcomes, server.port)
     assert ours.pop("extra field")[0] == expected.pop("extra field")[0] == "ValueError"
     assert ours.pop("missing port")[0] == expected.pop("missing port")[0] == "ValueError"
     assert ours == expected
@@ -353,12 +349,7 @@ def _upload_outcomes(ddb, port):
 
 
 def test_uploads_of_arrow_columns_subclasses_and_decimals_match_the_official_client(server, official):
-    code = inspect.getsource(_upload_outcomes) + f"""
-import json, dolphindb as ddb
-print(json.dumps(_upload_outcomes(ddb, {server.port})))
-"""
-    expected = json.loads(official(code).strip().splitlines()[-1])
-    ours = json.loads(json.dumps(_upload_outcomes(ddb, server.port)))
+    ours, expected = outcomes_in_both_clients(official, _upload_outcomes, server.port)
     # Deliberate: values DECIMAL64 cannot hold become DECIMAL128 here; the official names DECIMAL64 in
     # its overflow text.
     big = "Decimal -" + "9" * 23

@@ -63,19 +63,22 @@ def _pickle_replies():
     return {k: (b"\x00\x23" if "matrix" in k else b"\x00\x26") + v for k, v in replies.items()}
 
 
-def _compare(official, port, protocol_name, scripts, ours_session):
-    compress = ", compress=True" if protocol_name == "PROTOCOL_DDB" else ""
-    connect = f's = ddb.Session(protocol=keys.{protocol_name}{compress})\nassert s.connect("127.0.0.1", {port})'
-    assert_runs_like_the_official_client(official, connect, scripts, ours_session)
+def _compare(official, replies, protocol_name):
+    """Both clients, on the session options `protocol_name` stands for, read each reply from one stub."""
+    kwargs = {"protocol": getattr(keys, protocol_name)}
+    if protocol_name == "PROTOCOL_DDB":
+        kwargs["compress"] = True
+    with StubServer(lambda seen: replies[seen.text]) as stub:
+        s = ddb.Session(**kwargs)
+        assert s.connect("127.0.0.1", stub.port)
+        connect = f's = ddb.Session(**{kwargs!r})\nassert s.connect("127.0.0.1", {stub.port})'
+        assert_runs_like_the_official_client(official, connect, sorted(replies), s)
+        s.close()
 
 
 def test_pickle_replies_match_the_official_client(official):
     replies = _pickle_replies()
-    with StubServer(lambda seen: replies[seen.text]) as stub:
-        s = ddb.Session(protocol=keys.PROTOCOL_PICKLE)
-        assert s.connect("127.0.0.1", stub.port)
-        _compare(official, stub.port, "PROTOCOL_PICKLE", sorted(replies), s)
-        s.close()
+    _compare(official, replies, "PROTOCOL_PICKLE")
 
 
 def test_arrow_replies_match_the_official_client(official):
@@ -89,11 +92,7 @@ def test_arrow_replies_match_the_official_client(official):
         "empty": pa.table({"i": pa.array([], pa.int64())}),
     }
     replies = {k: b"\x00\x26" + _ipc(t) for k, t in tables.items()}
-    with StubServer(lambda seen: replies[seen.text]) as stub:
-        s = ddb.Session(protocol=keys.PROTOCOL_ARROW)
-        assert s.connect("127.0.0.1", stub.port)
-        _compare(official, stub.port, "PROTOCOL_ARROW", sorted(replies), s)
-        s.close()
+    _compare(official, replies, "PROTOCOL_ARROW")
 
 
 def test_compressed_replies_match_the_official_client(official):
@@ -107,8 +106,4 @@ def test_compressed_replies_match_the_official_client(official):
     table = codec.decode_bytes(_core.dumps(frame))
     replies = {"t": codec.encode(table, compress=True), "plain": codec.encode(table)}
     assert b"\x1a\x01" in replies["t"]
-    with StubServer(lambda seen: replies[seen.text]) as stub:
-        s = ddb.Session(protocol=keys.PROTOCOL_DDB, compress=True)
-        assert s.connect("127.0.0.1", stub.port)
-        _compare(official, stub.port, "PROTOCOL_DDB", sorted(replies), s)
-        s.close()
+    _compare(official, replies, "PROTOCOL_DDB")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import dolphindb as ddb
+
 from support import ROOT
 
 
@@ -53,3 +55,14 @@ print(json.dumps({{script: describe(s.run(script)) for script in {list(scripts)!
         if ours != expected[script]:
             mismatches[script] = (ours, expected[script])
     assert not mismatches, mismatches
+
+
+def outcomes_in_both_clients(official, fn, *args):
+    """fn(ddb, *args) run by the official client (fn's source is sent to it) and by ours:
+    (ours, the official's), both through JSON so they compare alike."""
+    code = inspect.getsource(fn) + f"""
+import json, dolphindb as ddb
+print(json.dumps({fn.__name__}(ddb, *{args!r})))
+"""
+    expected = json.loads(official(code).strip().splitlines()[-1])
+    return json.loads(json.dumps(fn(ddb, *args))), expected
