@@ -18,7 +18,7 @@ import pyarrow as pa
 import dolphindb as ddb
 import dolphindb.settings as keys
 from dolphindb import _core
-from dolphindb.server import codec
+from dolphindb.server.wire import codec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CAPTURES  # noqa: E402

@@ -1,4 +1,4 @@
-"""The embedded server's pure-Python codec (dolphindb.server.codec / .compression).
+"""The embedded server's pure-Python codec (dolphindb.server.wire.codec / .compression).
 
 * every object hex example of PROTOCOL.md §1-§7 decodes to its documented values and, where the
   format is deterministic, re-encodes to the same bytes;
@@ -19,62 +19,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dolphindb.server import codec, compression
-from dolphindb.server.codec import BytesReader, CodecError, decode, decode_bytes, encode
-from dolphindb.server.values import (
-    ANY,
-    ARRAY_BASE,
-    BLOB,
-    BOOL,
-    CHAR,
-    CHART,
-    CHUNK,
-    CODE,
-    DATASOURCE,
-    DATE,
-    DATEHOUR,
-    DATEMINUTE,
-    DATETIME,
-    DECIMAL32,
-    DECIMAL64,
-    DECIMAL128,
-    DICTIONARY,
-    DOUBLE,
-    FLOAT,
-    FUNCTIONDEF,
-    HANDLE,
-    INT,
-    INT128,
-    IPADDR,
-    LONG,
-    MATRIX,
-    MINUTE,
-    MONTH,
-    NANOTIME,
-    NANOTIMESTAMP,
-    PAIR,
-    RESOURCE,
-    SCALAR,
-    SECOND,
-    SET,
-    SHORT,
-    STORAGE_DTYPE,
-    STRING,
-    SYMBOL,
-    TABLE,
-    TIME,
-    TIMESTAMP,
-    UUID,
-    VECTOR,
-    VOID,
-    ArrayVector,
-    Dictionary,
-    Matrix,
-    Opaque,
-    Scalar,
-    Table,
-    Vector,
-)
+from dolphindb.server.wire import codec, compression
+from dolphindb.server.wire.codec import BytesReader, decode, decode_bytes, encode
+from dolphindb.server.errors import CodecError
+from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CHART, CHUNK, CODE, DATASOURCE, DATE,
+                                           DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32, DECIMAL64, DECIMAL128,
+                                           DICTIONARY, DOUBLE, FLOAT, FUNCTIONDEF, HANDLE, INT, INT128, IPADDR, LONG,
+                                           MATRIX, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, PAIR, RESOURCE, SCALAR,
+                                           SECOND, SET, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TABLE, TIME, TIMESTAMP,
+                                           UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Opaque, Scalar,
+                                           Table, Vector)
 
 CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 INT_NULL, LONG_NULL = -(1 << 31), -(1 << 63)
@@ -1134,7 +1088,7 @@ def test_rare_forms_round_trip():
 def test_codec_does_not_import_the_extension():
     import subprocess
     import sys
-    code = ("import sys; import dolphindb.server.codec, dolphindb.server.compression; "
+    code = ("import sys; import dolphindb.server.wire.codec, dolphindb.server.wire.compression; "
             "assert 'dolphindb._core' not in sys.modules, 'C++ extension imported'")
     env = {"PATH": "/usr/bin:/bin"}
     if "PYTHONPATH" in os.environ:      # a source-tree run; an installed package needs none

@@ -14,7 +14,7 @@ import pytest
 
 import dolphindb as ddb
 import dolphindb.settings as keys
-from dolphindb.server import codec
+from dolphindb.server.wire import codec
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -6,12 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dolphindb.server import codec
-from dolphindb.server.codec import CodecError, decode_bytes, encode
-from dolphindb.server.values import (ANY, ARRAY_BASE, BLOB, BOOL, DATE, DECIMAL32, DECIMAL64, DECIMAL128,
-                                     DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, PAIR, SET, STRING,
-                                     SYMBOL, TIMESTAMP, UUID, VOID, ArrayVector, Dictionary, Matrix,
-                                     Scalar, Table, Vector)
+from dolphindb.server.wire import codec
+from dolphindb.server.errors import CodecError
+from dolphindb.server.wire.codec import decode_bytes, encode
+from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, BOOL, DATE, DECIMAL32, DECIMAL64, DECIMAL128,
+                                           DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, PAIR, SET, STRING,
+                                           SYMBOL, TIMESTAMP, UUID, VOID, ArrayVector, Dictionary, Matrix, Scalar,
+                                           Table, Vector)
 
 CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 

@@ -2,23 +2,28 @@
 from __future__ import annotations
 
 import threading
+import fnmatch
+import ipaddress
 import time as _time
 import uuid as _uuid
 
 import numpy as np
 
-from ..values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
-                      DECIMAL64, DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, MINUTE, MONTH,
-                      NANOTIME, NANOTIMESTAMP, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING,
-                      SYMBOL, TABLE, TIME, TIMESTAMP, TYPE_NAMES, UUID, VECTOR, VOID, ArrayVector, Dictionary,
-                      Matrix, Scalar, Table, Vector, null_of, type_name)
+from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32, DECIMAL64,
+                            DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, MINUTE, MONTH, NANOTIME,
+                            NANOTIMESTAMP, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TABLE,
+                            TIME, TIMESTAMP, TYPE_NAMES, UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Scalar,
+                            Table, Vector, null_of, type_name)
 from . import ops  # noqa: F401  (registers the operators)
-from .registry import ScriptError, builtin
-from .vals import (FLOATING, INTEGRAL, NUMERIC, TEMPORAL, S, V, as_array, column_copy, element, format_value,
-                   is_scalar, length, make, null_mask, scalar_storage, strings_of, take_rows, to_int, to_str,
-                   vector_of)
+from ..errors import ScriptError
+from ..model.types import TYPE_BY_NAME
+from .ops import NS_PER, cast, from_ns, make_pair, to_ns
+from .scope import broadcast
+from .registry import builtin
+from ..model.columns import (FLOATING, INTEGRAL, NUMERIC, RANK, S, TEMPORAL, V, as_array, column_copy, element,
+                             format_value, is_scalar, length, make, null_mask, scalar_storage, strings_of,
+                             table_rows, take_rows, to_int, to_str, vector_of)
 
-TYPE_BY_NAME = {name: t for t, name in TYPE_NAMES.items()}
 
 
 def _constant(value):
@@ -119,7 +124,6 @@ def _append_columns(t: Table, cols):
     if len(cols) != len(t.columns):
         raise ScriptError("The number of columns of the table to insert must be the same as that of the original table.")
     for (name, col), new in zip(list(t.columns.items()), cols):
-        from .ops import cast
         if isinstance(new, Scalar):
             new = vector_of([new])
         if isinstance(col, ArrayVector):
@@ -170,7 +174,6 @@ def append_(ctx, obj, new):
         obj.offsets, obj.values = grown.offsets, grown.values
         return obj
     if isinstance(obj, Vector) and obj.data is not None:
-        from .ops import cast
         new = cast(new, obj.type) if new.type != obj.type else new
         extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
         obj.data = np.concatenate([obj.data, extra])
@@ -187,7 +190,6 @@ ARRAY_ELEMENT_TYPES = frozenset({BOOL, CHAR, SHORT, INT, LONG, DATE, MONTH, TIME
 
 def _elements_as(values: Vector, like: ArrayVector) -> Vector:
     """Elements converted to `like`'s element type and DECIMAL scale."""
-    from .ops import cast
     t, scale = like.values.type, like.values.scale
     if values.type == t and values.scale == scale:
         return values
@@ -282,7 +284,6 @@ def replace_column(ctx, t, name, value):
 
 def set_column(t: Table, name, value):
     if isinstance(value, Scalar):
-        from .sql import broadcast
         value = broadcast(value, t.rows)
     if len(value) != t.rows:
         raise ScriptError("The new column must have the same length as the table")
@@ -388,7 +389,6 @@ def seq(ctx, a, b):
 @builtin("join", 2)
 def join(ctx, x, y):
     """x <- y: a new vector of x's elements followed by y's."""
-    from .ops import cast
     if isinstance(x, Table) or isinstance(y, Table):
         raise ScriptError("join (<-) of tables is not supported; use tableInsert or unionAll")
     a = x if isinstance(x, Vector) else vector_of([x])
@@ -403,7 +403,6 @@ def join(ctx, x, y):
 def take(ctx, x, n):
     count = to_int(n)
     if isinstance(x, Table):
-        from .vals import table_rows
         return table_rows(x, np.arange(count) % max(x.rows, 1))
     v = vector_of([x]) if is_scalar(x) else x
     if len(v) == 0:
@@ -598,7 +597,6 @@ def is_valid(ctx, x):
 
 @builtin("nullFill", 2)
 def null_fill(ctx, x, y):
-    from .ops import cast
     fill = cast(y, x.type)
     mask = null_mask(x)
     r = np.where(mask, scalar_storage(fill), as_array(x))
@@ -608,9 +606,7 @@ def null_fill(ctx, x, y):
 @builtin("iif", 3)
 def iif(ctx, cond, a, b):
     c = as_array(cond) == 1
-    from .vals import RANK
     rt = a.type if a.type == b.type else max(a.type, b.type, key=lambda t: RANK.get(t, -1))
-    from .ops import cast
     A, B = as_array(cast(a, rt) if a.type != rt else a), as_array(cast(b, rt) if b.type != rt else b)
     return make(rt, np.where(c, A, B), is_scalar(cond))
 
@@ -670,7 +666,6 @@ def starts_with(ctx, x, p):
 
 @builtin("like", 2)
 def like(ctx, x, p):
-    import fnmatch
     pat = p.value.replace("%", "*")
     if isinstance(x, Scalar):
         return S(BOOL, int(fnmatch.fnmatchcase(x.value or "", pat)))
@@ -694,7 +689,6 @@ def today(ctx):
 def _date_part(name, fn):
     @builtin(name, 1)
     def f(ctx, x):
-        from .ops import cast
         d = cast(x, NANOTIMESTAMP)
         arr = np.asarray(as_array(d)).astype("datetime64[ns]")
         r = fn(arr)
@@ -711,7 +705,6 @@ _date_part("weekday", lambda a: (a.astype("datetime64[D]").astype(np.int64) + 4)
 
 @builtin("temporalAdd", 3)
 def temporal_add(ctx, x, n, unit):
-    from .ops import NS_PER, from_ns, to_ns
     u = to_str(unit)
     per = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "H": 3600 * 10**9,
            "h": 3600 * 10**9, "d": 86400 * 10**9, "w": 7 * 86400 * 10**9}
@@ -749,7 +742,6 @@ def dict_(ctx, a, b, ordered=None):
 def dict_set(d: Dictionary, key, value):
     keys = list(d.keys.data)
     k = key.value
-    from .ops import cast
     if k in keys:
         i = keys.index(k)
         if d.values.type == ANY:
@@ -772,7 +764,6 @@ def set_(ctx, x):
 
 @builtin("pair", 2)
 def pair(ctx, a, b):
-    from .evaluator import make_pair
     return make_pair(a, b)
 
 
@@ -805,7 +796,6 @@ def int128(ctx, x):
 
 @builtin("ipaddr", 1)
 def ipaddr(ctx, x):
-    import ipaddress
 
     def parse(s):
         if not s:
@@ -817,58 +807,6 @@ def ipaddr(ctx, x):
     return make(IPADDR, np.array([parse(s) for s in x.data], dtype=object), False)
 
 
-# ---- higher order --------------------------------------------------------------------------
-def _apply(ctx, f, args):
-    from .evaluator import apply
-    return apply(ctx, f, args)
-
-
-def _items(x):
-    if isinstance(x, (Vector, ArrayVector)):
-        return [element(x, i) for i in range(len(x))]
-    return [x]
-
-
-@builtin("each", 2, None)
-def each(ctx, f, *xs):
-    columns = [_items(x) for x in xs]
-    results = []
-    for args in zip(*columns):
-        ctx.check_cancelled()
-        results.append(_apply(ctx, f, list(args)))
-    return vector_of(results) if results and all(isinstance(r, Scalar) for r in results) else Vector(ANY, results)
-
-
-builtin("peach", 2, None)(each)
-builtin("loop", 2, None)(lambda ctx, f, *xs: Vector(ANY, [_apply(ctx, f, list(a)) for a in zip(*[_items(x) for x in xs])]))
-
-
-@builtin("reduce", 2, 3)
-def reduce_(ctx, f, x, init=None):
-    items = _items(x)
-    acc = init if init is not None else items.pop(0)
-    for it in items:
-        acc = _apply(ctx, f, [acc, it])
-    return acc
-
-
-@builtin("accumulate", 2, 3)
-def accumulate(ctx, f, x, init=None):
-    items = _items(x)
-    acc = init if init is not None else items.pop(0)
-    out = [acc]
-    for it in items:
-        acc = _apply(ctx, f, [acc, it])
-        out.append(acc)
-    return vector_of(out)
-
-
-@builtin("call", 1, None)
-def call(ctx, f, *args):
-    return _apply(ctx, f, list(args))
-
-
-# ---- session -------------------------------------------------------------------------------
 @builtin("print", 1, None)
 def print_(ctx, *args):
     ctx.emit(" ".join(format_value(a) for a in args))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 from typing import List, Optional
+from ..errors import ProtocolViolation
 
 MAX_HEADER = 4096
 MAX_BODY = 64 << 20
@@ -17,8 +18,6 @@ FLAG_PYTHON = 2048
 FLAG_ARROW = 32768
 
 
-class ProtocolViolation(Exception):
-    """The peer sent something that is not a request; the connection is closed."""
 
 
 class SocketReader:

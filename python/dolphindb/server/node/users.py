@@ -30,6 +30,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Dict, Optional
+from ..errors import AccessDenied
 
 GUEST = "guest"
 
@@ -44,8 +45,6 @@ USERS_FILE = "users.json"
 _PBKDF2_ROUNDS = 20_000
 
 
-class AccessDenied(Exception):
-    """A privilege check failed; its text is the status line."""
 
 
 def privilege_name(value) -> str:
