@@ -67,30 +67,58 @@ def layer(name: str) -> str:
     return rest.split(".")[0] if rest else ""
 
 
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}  # 1 on the current path, 2 done
+def find_cycles(graph: dict[str, set[str]]) -> list[tuple[set[str], list[str]]]:
+    """Each strongly connected component of more than one module, with one cycle through it."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
     stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
 
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
+    def connect(node: str) -> None:      # Tarjan; the server's graph is shallow enough to recurse
+        index[node] = low[node] = len(index)
         stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
-            if nxt not in state:
-                cycle = visit(nxt)
-                if cycle:
-                    return cycle
-        stack.pop()
-        state[node] = 2
-        return None
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                connect(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                components.append(component)
 
     for node in sorted(graph):
-        if node not in state:
-            cycle = visit(node)
-            if cycle:
-                return cycle
-    return None
+        if node not in index:
+            connect(node)
+    return [(component, _cycle_within(graph, component)) for component in components]
+
+
+def _cycle_within(graph: dict[str, set[str]], component: set[str]) -> list[str]:
+    """A shortest path from the component's first module back to itself (breadth-first)."""
+    start = min(component)
+    previous = {start: None}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for nxt in sorted(graph[node] & component):
+            if nxt == start:
+                path = [node]
+                while previous[path[-1]] is not None:
+                    path.append(previous[path[-1]])
+                return list(reversed(path)) + [start]
+            if nxt not in previous:
+                previous[nxt] = node
+                queue.append(nxt)
+    raise AssertionError("a strongly connected component without a cycle")
 
 
 def main(argv: list[str]) -> int:
@@ -114,10 +142,11 @@ def main(argv: list[str]) -> int:
             if layer(target) in FORBIDDEN.get(layer(name), ()):
                 problems.append(f"layer: {name} imports {target} "
                                 f"({files[name].relative_to(root)}:{lines[name, target]})")
-    cycle = find_cycle(graph)
-    if cycle:
+    for component, cycle in find_cycles(graph):
         steps = [f"{a}  ({files[a].relative_to(root)}:{lines[a, b]})" for a, b in zip(cycle, cycle[1:])]
-        problems.append("import cycle:\n    " + "\n -> ".join(steps) + f"\n -> {cycle[-1]}")
+        members = ", ".join(sorted(name[len(PACKAGE) + 1:] for name in component))
+        problems.append(f"import cycle among {len(component)} modules ({members}), for example:\n    "
+                        + "\n -> ".join(steps) + f"\n -> {cycle[-1]}")
     for problem in problems:
         print(problem)
     if problems:
