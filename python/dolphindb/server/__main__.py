@@ -24,6 +24,7 @@ import argparse
 import signal
 import sys
 import threading
+
 from .cluster import Cluster
 from .node.server import Server
 

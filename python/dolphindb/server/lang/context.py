@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any, Callable, Dict, List, Optional, Protocol
+
 from ..errors import CANCELLED, CancelledJob
 from ..storage import Engine
 

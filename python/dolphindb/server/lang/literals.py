@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..model.values import (DATE, DATEHOUR, DATETIME, MINUTE, MONTH, NANOTIME,
-                            NANOTIMESTAMP, SECOND, TIME, TIMESTAMP)
+from ..model.values import DATE, DATEHOUR, DATETIME, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, SECOND, TIME, TIMESTAMP
 from ..model.columns import days_from_date
 
 TEMPORAL_PATTERNS = [   # a date and a time are joined by T or by one space (2024.01.01 01:00:00)

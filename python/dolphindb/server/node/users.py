@@ -30,6 +30,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Dict, Optional
+
 from ..errors import AccessDenied
 
 GUEST = "guest"

@@ -10,6 +10,7 @@ import itertools
 import threading
 import time
 from typing import Callable, Dict, Iterable, Optional, Tuple
+
 from ..errors import ChunkInTransaction
 
 ChunkKey = Tuple[str, str, int]

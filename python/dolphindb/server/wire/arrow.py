@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .numpy_views import INTEGRAL, PICKLED_FORM, TABLE_FORM, nanoseconds, text_of_128
-from ..model.values import (ARRAY_BASE, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32, DECIMAL64,
-                            DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
-                            NANOTIMESTAMP, NULL_INT, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID,
-                            ArrayVector, Table, Vector)
+from ..model.values import (ARRAY_BASE, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128,
+                            DECIMAL32, DECIMAL64, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
+                            NANOTIMESTAMP, NULL_INT, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP,
+                            UUID, ArrayVector, Table, Vector)
 
 
 # -------------------------------------------------------------------------- ARROW replies

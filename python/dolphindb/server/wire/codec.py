@@ -43,8 +43,8 @@ import numpy as np
 
 from . import compression
 from .arrow import read_arrow_upload
-from ..model.values import (ANY, ARRAY_BASE, BLOB, CHART, CHUNK, CODE, COMPRESS, DATASOURCE, DECIMAL32, DECIMAL64,
-                            DECIMAL128, DICTIONARY, DOUBLE, FLOAT, FORM_NAMES, FUNCTIONDEF, HANDLE, INT128, IPADDR,
+from ..model.values import (ANY, ARRAY_BASE, BLOB, CHART, CHUNK, CODE, COMPRESS, DATASOURCE, DECIMAL128, DECIMAL32,
+                            DECIMAL64, DICTIONARY, DOUBLE, FLOAT, FORM_NAMES, FUNCTIONDEF, HANDLE, INT128, IPADDR,
                             MATRIX, NULL_INT, PAIR, RESOURCE, SCALAR, SET, STORAGE_DTYPE, STRING, SYMBOL, TABLE,
                             UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Opaque, Scalar, Table, Value,
                             Vector, type_name)

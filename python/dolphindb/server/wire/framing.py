@@ -4,6 +4,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 from typing import List, Optional
+
 from ..errors import ProtocolViolation
 
 MAX_HEADER = 4096

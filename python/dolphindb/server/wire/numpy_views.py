@@ -7,9 +7,8 @@ import numpy as np
 
 from ..model.columns import format_scalar
 from ..model.types import NS_PER_UNIT, Category, types_in
-from ..model.values import (ARRAY_BASE, BLOB, BOOL, DECIMAL32, DECIMAL64,
-                            DECIMAL128, DOUBLE, FLOAT, INT128, IPADDR, MONTH, NULL_INT, STRING, SYMBOL, UUID,
-                            ArrayVector, Scalar)
+from ..model.values import (ARRAY_BASE, BLOB, BOOL, DECIMAL128, DECIMAL32, DECIMAL64, DOUBLE, FLOAT, INT128, IPADDR,
+                            MONTH, NULL_INT, STRING, SYMBOL, UUID, ArrayVector, Scalar)
 
 PICKLED_FORM = 0x20          # added to the form byte of a PICKLE/ARROW reply's flag word
 TABLE_FORM, MATRIX_FORM = 6, 3

@@ -15,8 +15,8 @@ from typing import Optional
 
 import numpy as np
 
-from .numpy_views import (MATRIX_FORM, PICKLED_FORM, TABLE_FORM, column_to_numpy, picklable, to_numpy)
-from ..model.values import (ARRAY_BASE, SYMBOL, ArrayVector, Matrix, Table, Vector)
+from .numpy_views import MATRIX_FORM, PICKLED_FORM, TABLE_FORM, column_to_numpy, picklable, to_numpy
+from ..model.values import ARRAY_BASE, SYMBOL, ArrayVector, Matrix, Table, Vector
 
 
 # ------------------------------------------------------------------------- pickle writer
