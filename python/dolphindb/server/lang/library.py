@@ -1,10 +1,10 @@
-"""The built-in function library (besides operators and casts, in ops.py)."""
+"""The core built-in library the interpreter and SQL build on: tables and their mutation, array
+vectors, vectors (sort, distinct, iif ...), typestr/type/form, dictionaries, sets and pairs.
+Operators and casts are in ops.py; the other built-ins, by theme, in builtins/."""
 from __future__ import annotations
 
 import threading
-import fnmatch
 import ipaddress
-import time as _time
 import uuid as _uuid
 
 import numpy as np
@@ -17,13 +17,12 @@ from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMIN
 from . import ops  # noqa: F401  (registers the operators)
 from ..errors import ScriptError
 from ..model.types import TYPE_BY_NAME
-from .ops import NS_PER, cast, from_ns, make_pair, to_ns
+from .ops import cast, make_pair
 from .scope import broadcast
 from .registry import builtin
 from ..model.columns import (FLOATING, INTEGRAL, NUMERIC, RANK, S, TEMPORAL, V, as_array, column_copy, element,
                              format_value, is_scalar, length, make, null_mask, scalar_storage, strings_of,
                              table_rows, take_rows, to_int, to_str, vector_of)
-
 
 
 def _constant(value):
@@ -436,118 +435,6 @@ def array(ctx, t, n=None, capacity=None):
 builtin("bigarray", 1, 3)(array)
 
 
-def _numeric(x, what):
-    if isinstance(x, Scalar):
-        x = vector_of([x])
-    if not isinstance(x, Vector) or (x.type not in NUMERIC and x.type not in TEMPORAL and x.type != VOID):
-        raise ScriptError(f"{what} only supports numeric vectors")
-    return x
-
-
-def _valid_values(x):
-    mask = null_mask(x)
-    return as_array(x)[~mask] if x.data is not None else np.empty(0)
-
-
-def _agg(name, fn, result_type=None):
-    @builtin(name, 1, aggregate=True)
-    def agg(ctx, x):
-        x = _numeric(x, name)
-        vals = _valid_values(x)
-        rt = result_type or x.type
-        if rt == "sum":   # integral sums are LONG, so they cannot overflow an INT
-            rt = DOUBLE if x.type in FLOATING else LONG
-        if len(vals) == 0:
-            return S(rt if rt != VOID else DOUBLE, None)
-        r = fn(vals.astype(np.float64) if rt in FLOATING else vals.astype(np.int64))
-        return S(rt, float(r) if rt in FLOATING else int(r))
-    return agg
-
-
-_agg("sum", np.sum, "sum")
-_agg("max", np.max)
-_agg("min", np.min)
-_agg("avg", np.mean, DOUBLE)
-_agg("mean", np.mean, DOUBLE)
-_agg("med", np.median, DOUBLE)
-_agg("prod", np.prod, DOUBLE)
-
-
-def _spread(name, ddof_fn):
-    @builtin(name, 1, aggregate=True)
-    def agg(ctx, x):
-        vals = _valid_values(_numeric(x, name)).astype(np.float64)
-        if len(vals) < 2:
-            return S(DOUBLE, None)
-        return S(DOUBLE, float(ddof_fn(vals)))
-
-
-_spread("std", lambda v: np.std(v, ddof=1))
-_spread("var", lambda v: np.var(v, ddof=1))
-
-
-@builtin("first", 1, aggregate=True)
-def first(ctx, x):
-    return element(x, 0) if length(x) else S(x.type, None)
-
-
-@builtin("last", 1, aggregate=True)
-def last(ctx, x):
-    return element(x, length(x) - 1) if length(x) else S(x.type, None)
-
-
-@builtin("wavg", 2, aggregate=True)
-def wavg(ctx, x, w):
-    a, b = as_array(x).astype(np.float64), as_array(w).astype(np.float64)
-    return S(DOUBLE, float(np.sum(a * b) / np.sum(b)))
-
-
-def _cumulative(name, fn):
-    @builtin(name, 1)
-    def cum(ctx, x):
-        x = _numeric(x, name)
-        mask = null_mask(x)
-        floating = x.type in FLOATING
-        arr = as_array(x).astype(np.float64 if floating else np.int64)
-        fill = {"cumsum": 0, "cumprod": 1, "cummax": -np.inf, "cummin": np.inf}[name]
-        r = fn(np.where(mask, fill, arr))
-        rt = DOUBLE if floating else (LONG if x.type == LONG else INT) if name in ("cumsum", "cumprod") else x.type
-        return make(rt, r, False)
-
-
-_cumulative("cumsum", np.cumsum)
-_cumulative("cumprod", np.cumprod)
-_cumulative("cummax", np.maximum.accumulate)
-_cumulative("cummin", np.minimum.accumulate)
-
-
-def _unary_math(name, fn):
-    @builtin(name, 1)
-    def f(ctx, x):
-        mask = null_mask(x)
-        with np.errstate(all="ignore"):
-            r = fn(as_array(x).astype(np.float64))
-        return make(DOUBLE, np.where(mask, np.nan, r), is_scalar(x))
-
-
-for _n, _f in (("log", np.log), ("exp", np.exp), ("sqrt", np.sqrt), ("floor", np.floor), ("ceil", np.ceil)):
-    _unary_math(_n, _f)
-
-
-@builtin("abs", 1)
-def abs_(ctx, x):
-    mask = null_mask(x)
-    r = np.abs(as_array(x))
-    return make(x.type, np.where(mask, as_array(x), r), is_scalar(x))
-
-
-@builtin("round", 1, 2)
-def round_(ctx, x, digits=None):
-    d = 0 if digits is None else to_int(digits)
-    r = np.round(as_array(x).astype(np.float64), d)
-    return make(DOUBLE, r, is_scalar(x))
-
-
 @builtin("sort", 1, 2)
 def sort(ctx, x, ascending=None):
     arr = as_array(x)
@@ -609,124 +496,6 @@ def iif(ctx, cond, a, b):
     rt = a.type if a.type == b.type else max(a.type, b.type, key=lambda t: RANK.get(t, -1))
     A, B = as_array(cast(a, rt) if a.type != rt else a), as_array(cast(b, rt) if b.type != rt else b)
     return make(rt, np.where(c, A, B), is_scalar(cond))
-
-
-@builtin("concat", 1, 2)
-def concat(ctx, x, sep=None):
-    if sep is not None and isinstance(x, Vector):
-        return S(STRING, (sep.value or "").join(str(s) for s in x.data))
-    if sep is None and isinstance(x, Vector):
-        return S(STRING, "".join(str(s) for s in x.data))
-    return S(STRING, (x.value or "") + ("" if sep is None else sep.value or ""))
-
-
-def _string_map(name, fn, rt=STRING):
-    @builtin(name, 1)
-    def f(ctx, x):
-        if isinstance(x, Scalar):
-            return S(rt, fn(x.value or ""))
-        return make(rt, np.array([fn(s) for s in x.data], dtype=object if rt == STRING else None), False)
-
-
-_string_map("upper", str.upper)
-_string_map("lower", str.lower)
-_string_map("trim", str.strip)
-_string_map("strlen", len, INT)
-
-
-@builtin("substr", 2, 3)
-def substr(ctx, x, start, n=None):
-    a = to_int(start)
-    f = (lambda s: s[a:a + to_int(n)]) if n is not None else (lambda s: s[a:])
-    if isinstance(x, Scalar):
-        return S(STRING, f(x.value or ""))
-    return make(STRING, np.array([f(s) for s in x.data], dtype=object), False)
-
-
-@builtin("split", 1, 2)
-def split(ctx, x, sep=None):
-    d = None if sep is None else sep.value
-    return V(STRING, (x.value or "").split(d))
-
-
-@builtin("strReplace", 3)
-def str_replace(ctx, x, a, b):
-    f = lambda s: s.replace(a.value, b.value)  # noqa: E731
-    if isinstance(x, Scalar):
-        return S(STRING, f(x.value or ""))
-    return make(STRING, np.array([f(s) for s in x.data], dtype=object), False)
-
-
-@builtin("startsWith", 2)
-def starts_with(ctx, x, p):
-    if isinstance(x, Scalar):
-        return S(BOOL, int((x.value or "").startswith(p.value)))
-    return make(BOOL, np.array([s.startswith(p.value) for s in x.data], dtype=np.int8), False)
-
-
-@builtin("like", 2)
-def like(ctx, x, p):
-    pat = p.value.replace("%", "*")
-    if isinstance(x, Scalar):
-        return S(BOOL, int(fnmatch.fnmatchcase(x.value or "", pat)))
-    return make(BOOL, np.array([fnmatch.fnmatchcase(s, pat) for s in x.data], dtype=np.int8), False)
-
-
-# ---- temporal ------------------------------------------------------------------------------
-@builtin("now", 0, 1)
-def now(ctx, nanos=None):
-    t = _time.time_ns()
-    if nanos is not None and nanos.value:
-        return S(NANOTIMESTAMP, t)
-    return S(TIMESTAMP, t // 10**6)
-
-
-@builtin("today", 0)
-def today(ctx):
-    return S(DATE, int(_time.time() // 86400))
-
-
-def _date_part(name, fn):
-    @builtin(name, 1)
-    def f(ctx, x):
-        d = cast(x, NANOTIMESTAMP)
-        arr = np.asarray(as_array(d)).astype("datetime64[ns]")
-        r = fn(arr)
-        mask = null_mask(x)
-        return make(INT, np.where(mask, null_of(INT), r), is_scalar(x))
-
-
-_date_part("year", lambda a: a.astype("datetime64[Y]").astype(np.int64) + 1970)
-_date_part("monthOfYear", lambda a: a.astype("datetime64[M]").astype(np.int64) % 12 + 1)
-_date_part("dayOfMonth", lambda a: (a.astype("datetime64[D]") - a.astype("datetime64[M]")).astype(np.int64) + 1)
-_date_part("hour", lambda a: (a.astype("datetime64[h]").astype(np.int64)) % 24)
-_date_part("weekday", lambda a: (a.astype("datetime64[D]").astype(np.int64) + 4) % 7)
-
-
-@builtin("temporalAdd", 3)
-def temporal_add(ctx, x, n, unit):
-    u = to_str(unit)
-    per = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "H": 3600 * 10**9,
-           "h": 3600 * 10**9, "d": 86400 * 10**9, "w": 7 * 86400 * 10**9}
-    mask = null_mask(x)
-    if u in ("M", "y"):
-        months = to_int(n) * (12 if u == "y" else 1)
-        ns = to_ns(x)
-        d = np.asarray(ns).astype("datetime64[ns]")
-        m = d.astype("datetime64[M]")
-        day_off = d - m.astype("datetime64[ns]")
-        target = m + months
-        # the day of month is kept, clamped to the target month's length (Jan 31 + 1M = Feb 29)
-        month_len = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype("timedelta64[ns]")
-        last_day = month_len - np.timedelta64(1, "D")
-        day_off = np.minimum(day_off, last_day + (day_off % np.timedelta64(1, "D")))
-        r = (target.astype("datetime64[ns]") + day_off).astype(np.int64)
-    elif u in per:
-        r = to_ns(x) + to_int(n) * per[u]
-    else:
-        raise ScriptError(f"Invalid duration unit {u}")
-    out = from_ns(r, x.type) if x.type in NS_PER or x.type == MONTH else r
-    return make(x.type, np.where(mask, null_of(x.type), out), is_scalar(x))
 
 
 # ---- other forms ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Built-ins that sit above the interpreter (they run queries or call function values), by theme.
-Importing the package registers them; the core library (``lang/library.py``, ``lang/ops.py``)
-registers its own when the interpreter imports it."""
-from . import dfs, higher_order, joins, tables, textfiles  # noqa: F401  (registration)
+"""The built-ins by theme, outside the interpreter's core: importing the package registers them.
+The core library the interpreter itself needs (``lang/library.py``: tables, array vectors,
+vectors, forms; ``lang/ops.py``: operators and casts) registers its own when imported."""
+from . import aggregates, dfs, higher_order, joins, strings, tables, temporal, textfiles  # noqa: F401  (registration)
