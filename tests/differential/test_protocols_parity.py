@@ -14,7 +14,7 @@ import pyarrow as pa
 import dolphindb as ddb
 import dolphindb.settings as keys
 from dolphindb import _core
-from dolphindb.server import codec
+from dolphindb.server.wire import codec
 
 from support import CAPTURES
 from support.official import assert_runs_like_the_official_client

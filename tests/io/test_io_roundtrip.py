@@ -173,8 +173,8 @@ def test_conversion_errors_are_typed():
 def test_parity_with_the_server_codec():
     """The server's pure-Python codec and the C++ codec agree byte for byte."""
     from dolphindb import _core
-    from dolphindb.server import codec
-    from dolphindb.server.values import SYMBOL, Table, Vector
+    from dolphindb.server.wire import codec
+    from dolphindb.server.model.values import SYMBOL, Table, Vector
     for expr in io_corpus.OBJECTS.values():
         try:
             raw = io.dumps(eval(expr))

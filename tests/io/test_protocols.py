@@ -24,7 +24,7 @@ import pytest
 import dolphindb as ddb
 import dolphindb.settings as keys
 from dolphindb import _core
-from dolphindb.server import codec, protocol
+from dolphindb.server.wire import codec, framing as protocol
 
 from support import CAPTURES
 from support.stub_server import SESSION, Raw, StubServer
@@ -631,7 +631,7 @@ def test_server_shaped_pickle_streams_are_rebuilt_without_copies():
     """Streams written as a server writes them (no memo; arrays as _reconstruct + BUILD): numeric
     columns wrap the decoded bytes, object arrays are filled from the stream's items directly,
     and SYMBOL entries become one str per distinct string. Values equal pickle.loads."""
-    from dolphindb.server.result_formats import PickleWriter, _Call, _Global, _ndarray
+    from dolphindb.server.wire.pickle import PickleWriter, _Call, _Global, _ndarray
 
     def stream(obj):
         w = PickleWriter()

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from dolphindb.server import Cluster, Server
-from dolphindb.server.values import BOOL, DOUBLE, INT, LONG, STRING
+from dolphindb.server.model.values import BOOL, DOUBLE, INT, LONG, STRING
 from support.cluster import wait_for
 from test_server_protocol import RawClient
 
@@ -369,7 +369,7 @@ def _swallow(fn, *args):
 
 
 def test_request_log_memory_is_bounded():
-    from dolphindb.server.dedup import Outcome, RequestLog
+    from dolphindb.server.node.dedup import Outcome, RequestLog
     log = RequestLog(max_entries=50)
     ran = []
     for seq in range(1, 1001):                       # one client: older entries retire

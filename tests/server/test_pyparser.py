@@ -12,7 +12,7 @@ import pytest
 
 import dolphindb as ddb
 import dolphindb.settings as keys
-from dolphindb.server import codec
+from dolphindb.server.wire import codec
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 
 from support.stub_server import StubServer

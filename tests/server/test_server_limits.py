@@ -16,8 +16,8 @@ import pytest
 
 import dolphindb as ddb
 from dolphindb.server import Server
-from dolphindb.server.dedup import DROPPED, Outcome, RequestLog
-from dolphindb.server.values import DOUBLE, Vector
+from dolphindb.server.node.dedup import DROPPED, Outcome, RequestLog
+from dolphindb.server.model.values import DOUBLE, Vector
 
 from test_server_protocol import RawClient
 

@@ -8,9 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from dolphindb.server import Server, codec
-from dolphindb.server.protocol import SocketReader
-from dolphindb.server.values import INT, LONG, STRING, Scalar, Vector
+from dolphindb.server import Server
+from dolphindb.server.model.values import INT, LONG, STRING, Scalar, Vector
+from dolphindb.server.wire import codec
+from dolphindb.server.wire.framing import SocketReader
 from support import CAPTURES
 
 

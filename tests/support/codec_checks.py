@@ -5,9 +5,9 @@ from __future__ import annotations
 import struct
 
 import numpy as np
-from dolphindb.server import codec
-from dolphindb.server.codec import CodecError, decode, decode_bytes, encode
-from dolphindb.server.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CODE, DATASOURCE, DATE, DATEHOUR, DATEMINUTE,
+from dolphindb.server.wire import codec
+from dolphindb.server.wire.codec import CodecError, decode, decode_bytes, encode
+from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CODE, DATASOURCE, DATE, DATEHOUR, DATEMINUTE,
                                      DATETIME, DECIMAL32, DECIMAL64, DECIMAL128, DOUBLE, FLOAT, FUNCTIONDEF, HANDLE,
                                      INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, RESOURCE,
                                      SECOND, SET, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID, VOID,

@@ -9,7 +9,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional
 
-from dolphindb.server import codec, protocol
+from dolphindb.server.errors import ProtocolViolation
+from dolphindb.server.wire import codec, framing as protocol
 
 BOOL_TRUE = b"\x01\x00\x01"          # scalar BOOL true
 SESSION = "4242"
@@ -136,7 +137,7 @@ class StubServer:
                         return
                     continue
                 conn.sendall(object_reply(answer))
-        except (EOFError, OSError, protocol.ProtocolViolation):
+        except (EOFError, OSError, ProtocolViolation):
             return
         finally:
             conn.close()

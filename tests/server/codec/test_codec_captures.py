@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from dolphindb.server import codec
-from dolphindb.server.codec import BytesReader, CodecError, decode, decode_bytes, encode
-from dolphindb.server.values import BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, VOID, Table
+from dolphindb.server.wire import codec
+from dolphindb.server.wire.codec import BytesReader, CodecError, decode, decode_bytes, encode
+from dolphindb.server.model.values import BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, VOID, Table
 from support import CAPTURES
 from support.codec_checks import INT_NULL, LONG_NULL, StreamReader, assert_same, decode_stream, vals
 

@@ -1,12 +1,12 @@
-"""Delta-of-delta compression of the embedded server (dolphindb.server.compression): random
+"""Delta-of-delta compression of the embedded server (dolphindb.server.wire.compression): random
 round trips, overflow fallback to LZ4, word counting and wrapping of the first delta."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from dolphindb.server import compression
-from dolphindb.server.codec import CodecError, decode_bytes
-from dolphindb.server.values import LONG, Vector
+from dolphindb.server.wire import compression
+from dolphindb.server.wire.codec import CodecError, decode_bytes
+from dolphindb.server.model.values import LONG, Vector
 from support.codec_checks import compressed_column, vals
 
 

@@ -9,9 +9,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from dolphindb.server import codec
-from dolphindb.server.codec import CodecError, decode_bytes, encode
-from dolphindb.server.values import (ANY, ARRAY_BASE, BLOB, CHART, DECIMAL32, DECIMAL64, DECIMAL128, DOUBLE, INT,
+from dolphindb.server.wire import codec
+from dolphindb.server.wire.codec import CodecError, decode_bytes, encode
+from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, CHART, DECIMAL32, DECIMAL64, DECIMAL128, DOUBLE, INT,
                                      SET, STRING, SYMBOL, TIMESTAMP, UUID, ArrayVector, Dictionary, Matrix, Opaque,
                                      Scalar, Table, Vector)
 from support.codec_checks import ROUND_TRIP, compressed_column, decode_stream, h, sample, strings

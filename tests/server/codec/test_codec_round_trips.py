@@ -9,9 +9,9 @@ import struct
 
 import numpy as np
 import pytest
-from dolphindb.server import codec, compression
-from dolphindb.server.codec import BytesReader, CodecError, decode, decode_bytes, encode
-from dolphindb.server.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CHART, CHUNK, CODE, DATASOURCE, DATE,
+from dolphindb.server.wire import codec, compression
+from dolphindb.server.wire.codec import BytesReader, CodecError, decode, decode_bytes, encode
+from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CHART, CHUNK, CODE, DATASOURCE, DATE,
                                      DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32, DECIMAL64, DECIMAL128, DICTIONARY,
                                      DOUBLE, FLOAT, FUNCTIONDEF, HANDLE, INT, INT128, IPADDR, LONG, MATRIX, MINUTE,
                                      MONTH, NANOTIME, NANOTIMESTAMP, PAIR, RESOURCE, SCALAR, SECOND, SET, SHORT,
@@ -277,7 +277,7 @@ def test_rare_forms_round_trip():
 def test_codec_does_not_import_the_extension():
     import subprocess
     import sys
-    code = ("import sys; import dolphindb.server.codec, dolphindb.server.compression; "
+    code = ("import sys; import dolphindb.server.wire.codec, dolphindb.server.wire.compression; "
             "assert 'dolphindb._core' not in sys.modules, 'C++ extension imported'")
     env = {"PATH": "/usr/bin:/bin"}
     if "PYTHONPATH" in os.environ:      # a source-tree run; an installed package needs none

@@ -7,9 +7,9 @@ import struct
 
 import numpy as np
 import pytest
-from dolphindb.server import compression
-from dolphindb.server.codec import BytesReader, CodecError, decode, decode_bytes, encode
-from dolphindb.server.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CODE, DATE, DATEHOUR, DECIMAL32, DECIMAL64,
+from dolphindb.server.wire import compression
+from dolphindb.server.wire.codec import BytesReader, CodecError, decode, decode_bytes, encode
+from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CODE, DATE, DATEHOUR, DECIMAL32, DECIMAL64,
                                      DECIMAL128, DOUBLE, FLOAT, FUNCTIONDEF, INT, INT128, IPADDR, LONG, MATRIX,
                                      NANOTIMESTAMP, PAIR, SET, SHORT, STRING, SYMBOL, TIMESTAMP, UUID, VOID,
                                      ArrayVector, Vector)

@@ -21,23 +21,28 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from . import codec, protocol, result_formats
+from .. import lang
+from ..wire import arrow, codec, framing, pickle
+from . import sysfuncs  # noqa: F401  (registers the system built-ins)
 from .dedup import Outcome, RequestLog, request_key
-from .lang.context import CancelledJob, SessionContext
-from .lang.registry import ScriptError
-from .limits import DisconnectWatcher, RefusedConnections, check_nesting, check_value_size
-from .protocol import (FLAG_ARROW, FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PICKLE, FLAG_PYTHON,
-                       FLAG_URGENT, ProtocolViolation, SocketReader)
-from .users import READ, WRITE, AccessDenied, LoginGuard, UserStore
-from .values import ANY, Table, Vector
+from ..lang.context import SessionContext
+from ..errors import (BAD_LOGIN, CANCELLED, INVALID_SESSION, AccessDenied, CancelledJob, CodecError,
+                      ProtocolViolation, ScriptError)
+from ..model.sizes import check_nesting, check_value_size
+from ..storage import Engine
+from .limits import DisconnectWatcher, RefusedConnections
+from .persistence import TableStore
+from ..wire.framing import (FLAG_ARROW, FLAG_ASYNC, FLAG_CLEAR_MEMORY, FLAG_COMPRESS, FLAG_PICKLE, FLAG_PYTHON,
+                            FLAG_URGENT, SocketReader)
+from .users import READ, WRITE, LoginGuard, UserStore
+from ..model.values import ANY, BOOL, ArrayVector, Scalar, Table, Vector
 
 log = logging.getLogger("dolphindb.server")
 
 DEFAULT_USERS = {"admin": "123456"}
 TLS_HANDSHAKE_TIMEOUT = 10.0   # seconds a connecting client gets to complete the TLS handshake
-BAD_LOGIN = "The user name or password is incorrect."
-INVALID_SESSION = "Invalid session id. Please reconnect."
 # Functions a client calls while connecting, logging in or cancelling: they run on the urgent
 # workers (the real server's urgentWorkerNum), so a node whose workers are all busy still
 # accepts, logs in and cancels.
@@ -110,10 +115,8 @@ class ServerState:
         self.shared: Dict[str, object] = {}
         self.requests = RequestLog()
         self.persistence = None
-        from .storage import Engine     # DFS databases: one catalog for every node of a cluster
-        self.dfs = Engine.in_data_dir(data_dir)
+        self.dfs = Engine.in_data_dir(data_dir)     # DFS databases: one catalog for every node of a cluster
         if data_dir is not None:
-            from .persistence import TableStore
             self.persistence = TableStore(data_dir)
             self.shared.update(self.persistence.load_all())
 
@@ -282,7 +285,6 @@ class Server:
         self._rsa_key = None
         self._rsa_key_lock = threading.Lock()   # concurrent first logins must all get the same key
         self.tls = tls_context(tls_cert, tls_key)
-        from . import sysfuncs  # noqa: F401  (registers the system built-ins)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "Server":
@@ -429,7 +431,7 @@ class Server:
             reader = SocketReader(c.sock)
             while not gone():
                 try:
-                    req = protocol.read_request(reader)
+                    req = framing.read_request(reader)
                 except (EOFError, ConnectionError, OSError):
                     return
                 except ProtocolViolation as e:
@@ -443,7 +445,7 @@ class Server:
                     # A session belongs to the connection that opened it: a request naming any
                     # other one (or sent before connect) is refused, and the stream (whose
                     # arguments are left unread) closed.
-                    c.send(protocol.error(req.session_id or "0", INVALID_SESSION))
+                    c.send(framing.error(req.session_id or "0", INVALID_SESSION))
                     return
                 session.last_active = time.time()
                 reply = self._handle(session, req, reader, c)
@@ -451,7 +453,7 @@ class Server:
                     c.send(reply)
         except (ConnectionError, OSError, EOFError):
             return
-        except codec.CodecError as e:
+        except CodecError as e:
             log.info("closing %s: malformed object: %s", addr, e)
         finally:
             if session is not None:
@@ -494,17 +496,17 @@ class Server:
             self.sessions.pop(s.session_id, None)
 
     # -- requests ------------------------------------------------------------------------
-    def _handle(self, s: Session, req: protocol.Request, reader, c: Connection) -> Optional[bytes]:
+    def _handle(self, s: Session, req: framing.Request, reader, c: Connection) -> Optional[bytes]:
         sid = s.session_id
         if req.body_kind == "connect":
             if req.login is not None:
                 failure = self.state.check_login(*req.login, c.remote[0],
                                                  lambda t: not self._stopping.wait(t) and not c.dropped)
                 if failure is not None:
-                    return protocol.error(sid, failure)
+                    return framing.error(sid, failure)
                 s.ctx.user = req.login[0]
-                return protocol.ok(sid, codec.encode(_bool(True)))
-            return protocol.ok(sid, None)
+                return framing.ok(sid, codec.encode(_bool(True)))
+            return framing.ok(sid, None)
         if self.request_log is not None:
             self.request_log.append((sid, req.body_kind, req.text))
         args = []
@@ -514,11 +516,11 @@ class Server:
                 raise ProtocolViolation("big-endian arguments are not supported")
             args = [codec.decode(reader) for _ in range(req.argc)]
         if self.not_leader is not None and req.body_kind != "connect":
-            return protocol.error(sid, f"<NotLeader>{self.not_leader}")
+            return framing.error(sid, f"<NotLeader>{self.not_leader}")
         emit = None
         if req.kind == "API2":
             def emit(text, _c=c):
-                _c.send(protocol.msg_frame(text))
+                _c.send(framing.msg_frame(text))
         s.ctx._emit = emit
         s.ctx.python_syntax = bool(req.flag & FLAG_PYTHON)
         key = request_key(req) if self.deduplicate else None
@@ -531,43 +533,43 @@ class Server:
                     key, lambda: self._run_tagged(s, req, args), s.ctx.check_cancelled,
                     stopping.is_set)
         except CancelledJob:   # cancelled while waiting for the first run of a resent request
-            outcome = Outcome(error="The task was cancelled.", cancelled=True)
+            outcome = Outcome(error=CANCELLED, cancelled=True)
         finally:
             s.ctx._emit = None
         if outcome.error is not None:
-            return protocol.error(sid, outcome.error)
+            return framing.error(sid, outcome.error)
         if outcome.value is None:
-            return protocol.ok(sid, None)
+            return framing.ok(sid, None)
         try:
-            return protocol.ok(sid, self.encode_result(outcome.value, req))
+            return framing.ok(sid, self.encode_result(outcome.value, req))
         except ScriptError as e:   # too deep, or a replayed outcome meeting different request flags
-            return protocol.error(sid, str(e))
+            return framing.error(sid, str(e))
         except Exception as e:     # an encoder bug must cost this reply, not the connection
             log.exception("internal error encoding the result of %r", req.text[:200])
-            return protocol.error(sid, f"Internal server error: {type(e).__name__}: {e}")
+            return framing.error(sid, f"Internal server error: {type(e).__name__}: {e}")
 
-    def _run_tagged(self, s: Session, req: protocol.Request, args) -> Outcome:
+    def _run_tagged(self, s: Session, req: framing.Request, args) -> Outcome:
         s.tagged_job = True
         try:
             return self._run_outcome(s, req, args)
         finally:
             s.tagged_job = False
 
-    def _run_outcome(self, s: Session, req: protocol.Request, args) -> Outcome:
+    def _run_outcome(self, s: Session, req: framing.Request, args) -> Outcome:
         """Runs the job; every failure becomes the error text of the status line."""
         try:
             return Outcome(value=self._run_job(s, req, args))
         except ScriptError as e:
             return Outcome(error=str(e))
         except CancelledJob:
-            return Outcome(error="The task was cancelled.", cancelled=True)
+            return Outcome(error=CANCELLED, cancelled=True)
         except RecursionError:
             return Outcome(error="Out of recursion depth.")
         except Exception as e:  # an interpreter bug must not kill the connection
             log.exception("internal error running %r", req.text[:200])
             return Outcome(error=f"Internal server error: {type(e).__name__}: {e}")
 
-    def encode_result(self, result, req: protocol.Request) -> bytes:
+    def encode_result(self, result, req: framing.Request) -> bytes:
         """The one place that chooses a result's encoding (DDB, compressed, paged)."""
         check_nesting(result)
         compress = bool(req.flag & FLAG_COMPRESS)
@@ -577,17 +579,16 @@ class Server:
                 raise ScriptError(raise_text)
             return codec.encode(_blocks(result, req.fetch_size), compress=compress)
         if req.flag & FLAG_PICKLE:
-            reply = result_formats.pickle_reply(result, as_list=bool(req.flag & FLAG_ARROW))
+            reply = pickle.pickle_reply(result, as_list=bool(req.flag & FLAG_ARROW))
         elif req.flag & FLAG_ARROW:
-            reply = result_formats.arrow_reply(result)
+            reply = arrow.arrow_reply(result)
         else:
             reply = None
         if reply is not None:
             return reply
         return codec.encode(result, compress=compress and isinstance(result, Table))
 
-    def _run_job(self, s: Session, req: protocol.Request, args):
-        from . import lang
+    def _run_job(self, s: Session, req: framing.Request, args):
         if req.fetch_size and 0 < req.fetch_size < 8192:
             raise ScriptError("fetchSize must be greater than 8192")
         job = Job(f"{s.session_id}-{next(self.job_ids)}", s, req.text[:200], time.time(),
@@ -646,7 +647,6 @@ class Server:
     def rsa_key(self):
         with self._rsa_key_lock:
             if self._rsa_key is None:
-                from cryptography.hazmat.primitives.asymmetric import rsa
                 self._rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             return self._rsa_key
 
@@ -656,8 +656,15 @@ class Server:
     def share(self, name, table, owner: str = "admin"):
         self.state.share(name, table, owner)
 
+    def read_shared(self, name: str, user: str):
+        return self.state.read_shared(name, user)
 
-def _urgent(req: protocol.Request) -> bool:
+    @property
+    def dfs(self) -> Engine:
+        return self.state.dfs
+
+
+def _urgent(req: framing.Request) -> bool:
     return bool(req.flag & FLAG_URGENT) or (req.body_kind == "function" and req.text in URGENT_FUNCTIONS)
 
 
@@ -669,13 +676,11 @@ def _cancel_abandoned(s: Session) -> None:
 
 
 def _bool(v: bool):
-    from .values import BOOL, Scalar
     return Scalar(BOOL, 1 if v else 0)
 
 
 def _blocks(table: Table, size: int) -> Vector:
     """The §4.6 paged form: an ANY vector of tables of `size` rows."""
-    from .values import ArrayVector
     n = table.rows
     parts = []
     for start in range(0, max(n, 1), size):

@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
+from ..errors import AccessDenied
+
 GUEST = "guest"
 
 # The real privilege type constants (the values the server's TABLE_READ ... evaluate to).
@@ -44,8 +46,6 @@ USERS_FILE = "users.json"
 _PBKDF2_ROUNDS = 20_000
 
 
-class AccessDenied(Exception):
-    """A privilege check failed; its text is the status line."""
 
 
 def privilege_name(value) -> str:

@@ -9,11 +9,16 @@ import os
 import time
 
 import numpy as np
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 
-from .lang.library import _constant
-from .lang.registry import ScriptError, builtin
+from ..lang.library import _constant
+from ..errors import ScriptError
+from ..lang.registry import builtin
 from .users import GUEST, PRIVILEGES, privilege_name
-from .values import (ANY, BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, Scalar, Table, Vector)
+from ..model.values import ANY, BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, Scalar, Table, Vector
+from ..lang.context import SessionContext
+from ..lang import evaluator
 
 VERSION = "3.00.2.0 2024.01.01 LINUX x86_64"
 REQUIRED_API_VERSION = 300
@@ -78,7 +83,6 @@ def login(ctx, user, password, encrypted=None):
     srv = _server(ctx)
     u, p = _str(user), _str(password)
     if encrypted is not None and encrypted.value:
-        from cryptography.hazmat.primitives.asymmetric import padding
         key = srv.rsa_key()
         try:
             u = key.decrypt(base64.b64decode("".join(u.split())), padding.PKCS1v15()).decode()
@@ -100,7 +104,6 @@ def logout(ctx, *args):
 
 @builtin("getDynamicPublicKey", 0, system=True)
 def get_dynamic_public_key(ctx):
-    from cryptography.hazmat.primitives import serialization
     key = _server(ctx).rsa_key().public_key()
     pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return Scalar(STRING, pem.decode())
@@ -264,11 +267,9 @@ def rpc(ctx, alias, fn, *args):
             raise ScriptError(f"{tag}{target.host}:{target.port}:{target.alias}")
         if not target.wait_answering(ctx.cancel_event.is_set):
             ctx.check_cancelled()
-        from .lang.context import SessionContext
         remote = SessionContext(server=target, session_id=ctx.session_id, user=ctx.user, remote=ctx.remote)
         remote.cancel_event = ctx.cancel_event
         ctx = remote
-    from .lang import evaluator
     return evaluator.apply(ctx, fn, list(args))
 
 

@@ -2,11 +2,13 @@
 in-memory table), `clearAllCache` and `pnodeRun`."""
 from __future__ import annotations
 
-from ..values import ANY, Table, Vector
-from .dfs import engine_of
-from .library import table_changed
-from .registry import ScriptError, builtin
-from .vals import strings_of
+from ...model.values import ANY, Table, Vector
+from ..dfs import engine_of
+from ..library import table_changed
+from ...errors import ScriptError
+from ..evaluator import apply
+from ..registry import builtin
+from ...model.columns import strings_of
 
 
 @builtin("drop!", 2)
@@ -36,7 +38,6 @@ def clear_all_cache(ctx):
 @builtin("pnodeRun", 1, 3, system=True)
 def pnode_run(ctx, function, args=None, addNodeAlias=None):
     """Runs a function on every data node: this server is the only one."""
-    from .evaluator import apply
     if args is None:
         arguments = []
     elif isinstance(args, Vector) and args.type == ANY:

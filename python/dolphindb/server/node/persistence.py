@@ -7,8 +7,8 @@ from pathlib import Path
 
 import zstandard
 
-from . import codec
-from .files import atomic_write
+from ..wire import codec
+from ..files import atomic_write
 
 SUFFIX = ".ddbt.zst"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

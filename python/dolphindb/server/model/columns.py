@@ -5,18 +5,19 @@ import datetime as _dt
 
 import numpy as np
 
-from ..values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
-                      DECIMAL64, DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
-                      NANOTIMESTAMP, NULL_INT, OBJECT_TYPES, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME,
-                      TIMESTAMP, UUID, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector,
-                      null_of)
-from .registry import ScriptError
+from .values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
+                     DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT,
+                     OBJECT_TYPES, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID, VOID,
+                     ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector, null_of)
+from ..errors import ScriptError
+from .types import Category, types_in
 
-INTEGRAL = (BOOL, CHAR, SHORT, INT, LONG)
-FLOATING = (FLOAT, DOUBLE)
+# The interpreter's arithmetic treats BOOL as an integer, so its INTEGRAL is LOGICAL + INTEGRAL.
+INTEGRAL = types_in(Category.LOGICAL, Category.INTEGRAL)
+FLOATING = types_in(Category.FLOATING)
 NUMERIC = INTEGRAL + FLOATING
-TEMPORAL = (DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP, DATEHOUR, DATEMINUTE)
-LITERAL = (STRING, SYMBOL, BLOB)
+TEMPORAL = types_in(Category.TEMPORAL)
+LITERAL = types_in(Category.LITERAL)
 RANK = {BOOL: 0, CHAR: 1, SHORT: 2, INT: 3, LONG: 4, FLOAT: 5, DOUBLE: 6}
 
 

@@ -42,49 +42,13 @@ import struct
 import numpy as np
 
 from . import compression
-from .values import (
-    ANY,
-    ARRAY_BASE,
-    BLOB,
-    CHART,
-    CHUNK,
-    CODE,
-    COMPRESS,
-    DATASOURCE,
-    DECIMAL32,
-    DECIMAL64,
-    DECIMAL128,
-    DICTIONARY,
-    DOUBLE,
-    FLOAT,
-    FORM_NAMES,
-    FUNCTIONDEF,
-    HANDLE,
-    INT128,
-    IPADDR,
-    MATRIX,
-    NULL_INT,
-    PAIR,
-    RESOURCE,
-    SCALAR,
-    SET,
-    STORAGE_DTYPE,
-    STRING,
-    SYMBOL,
-    TABLE,
-    UUID,
-    VECTOR,
-    VOID,
-    ArrayVector,
-    Dictionary,
-    Matrix,
-    Opaque,
-    Scalar,
-    Table,
-    Value,
-    Vector,
-    type_name,
-)
+from .arrow import read_arrow_upload
+from ..model.values import (ANY, ARRAY_BASE, BLOB, CHART, CHUNK, CODE, COMPRESS, DATASOURCE, DECIMAL128, DECIMAL32,
+                            DECIMAL64, DICTIONARY, DOUBLE, FLOAT, FORM_NAMES, FUNCTIONDEF, HANDLE, INT128, IPADDR,
+                            MATRIX, NULL_INT, PAIR, RESOURCE, SCALAR, SET, STORAGE_DTYPE, STRING, SYMBOL, TABLE,
+                            UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Opaque, Scalar, Table, Value,
+                            Vector, type_name)
+from ..errors import CodecError
 
 COMPLEX, POINT, DURATION = 34, 35, 36
 SYMBOL_WITH_BASE = 145
@@ -111,8 +75,6 @@ _H = struct.Struct("<H")
 _M64 = (1 << 64) - 1
 
 
-class CodecError(ValueError):
-    """Malformed or unsupported serialized data (or a value that cannot be serialized)."""
 
 
 # ====================================================================================== readers
@@ -308,7 +270,6 @@ def decode_body(r, form: int, t: int, depth: int = 0) -> Value:
             raise CodecError(f"negative chunk length {n}")
         return Opaque(CHUNK, t, r.read_exact(n))
     if form == TABLE | 0x20:   # a pyarrow.Table uploaded under PROTOCOL_ARROW (an IPC stream)
-        from .result_formats import read_arrow_upload
         try:
             return read_arrow_upload(r)
         except ValueError as e:

@@ -38,6 +38,8 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .types import INT128_MIN, NULL_INT, OBJECT_TYPES, STORAGE_DTYPE, TYPE_INFO, TYPES  # noqa: F401  (re-exported)
+
 # ---- type ids (PROTOCOL.md §5.3) -------------------------------------------------------------
 VOID, BOOL, CHAR, SHORT, INT, LONG = 0, 1, 2, 3, 4, 5
 DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP = range(6, 15)
@@ -49,37 +51,9 @@ ARRAY_BASE = 64
 # ---- forms -----------------------------------------------------------------------------------
 SCALAR, VECTOR, PAIR, MATRIX, SET, DICTIONARY, TABLE, CHART, CHUNK = range(9)
 
-TYPE_NAMES = {
-    VOID: "VOID", BOOL: "BOOL", CHAR: "CHAR", SHORT: "SHORT", INT: "INT", LONG: "LONG",
-    DATE: "DATE", MONTH: "MONTH", TIME: "TIME", MINUTE: "MINUTE", SECOND: "SECOND",
-    DATETIME: "DATETIME", TIMESTAMP: "TIMESTAMP", NANOTIME: "NANOTIME",
-    NANOTIMESTAMP: "NANOTIMESTAMP", FLOAT: "FLOAT", DOUBLE: "DOUBLE", SYMBOL: "SYMBOL",
-    STRING: "STRING", UUID: "UUID", FUNCTIONDEF: "FUNCTIONDEF", HANDLE: "HANDLE", CODE: "CODE",
-    DATASOURCE: "DATASOURCE", RESOURCE: "RESOURCE", ANY: "ANY", COMPRESS: "COMPRESS",
-    DICTIONARY_T: "DICTIONARY", DATEHOUR: "DATEHOUR", DATEMINUTE: "DATEMINUTE", IPADDR: "IPADDR",
-    INT128: "INT128", BLOB: "BLOB", DECIMAL32: "DECIMAL32", DECIMAL64: "DECIMAL64",
-    DECIMAL128: "DECIMAL128",
-}
+TYPE_NAMES = {t.id: t.name for t in TYPES}
 FORM_NAMES = {SCALAR: "SCALAR", VECTOR: "VECTOR", PAIR: "PAIR", MATRIX: "MATRIX", SET: "SET",
               DICTIONARY: "DICTIONARY", TABLE: "TABLE", CHART: "CHART", CHUNK: "CHUNK"}
-
-# numpy storage dtype per fixed-width type
-STORAGE_DTYPE = {
-    BOOL: np.int8, CHAR: np.int8, SHORT: np.int16, INT: np.int32, LONG: np.int64,
-    DATE: np.int32, MONTH: np.int32, TIME: np.int32, MINUTE: np.int32, SECOND: np.int32,
-    DATETIME: np.int32, TIMESTAMP: np.int64, NANOTIME: np.int64, NANOTIMESTAMP: np.int64,
-    FLOAT: np.float32, DOUBLE: np.float64, DATEHOUR: np.int32, DATEMINUTE: np.int32,
-    DECIMAL32: np.int32, DECIMAL64: np.int64,
-}
-OBJECT_TYPES = {STRING, SYMBOL, BLOB, UUID, IPADDR, INT128, DECIMAL128, FUNCTIONDEF, HANDLE,
-                CODE, DATASOURCE, RESOURCE}
-INT128_MIN = -(1 << 127)
-
-NULL_INT = {BOOL: -128, CHAR: -128, SHORT: -(1 << 15)}
-for _t in (INT, DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, DATEHOUR, DATEMINUTE, DECIMAL32):
-    NULL_INT[_t] = -(1 << 31)
-for _t in (LONG, TIMESTAMP, NANOTIME, NANOTIMESTAMP, DECIMAL64):
-    NULL_INT[_t] = -(1 << 63)
 
 
 def type_name(t: int) -> str:
@@ -90,19 +64,8 @@ def type_name(t: int) -> str:
 
 def null_of(t: int):
     """The storage-level null of type t (what a null element of a Vector holds)."""
-    if t in NULL_INT:
-        return NULL_INT[t]
-    if t in (FLOAT, DOUBLE):
-        return np.nan
-    if t == BLOB:
-        return b""
-    if t in (STRING, SYMBOL):
-        return ""
-    if t == DECIMAL128:
-        return INT128_MIN
-    if t in (UUID, IPADDR, INT128):
-        return 0
-    return None
+    info = TYPE_INFO.get(t)
+    return None if info is None else info.null
 
 
 class Value:

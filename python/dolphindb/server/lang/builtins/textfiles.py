@@ -11,9 +11,10 @@ import re
 
 import numpy as np
 
-from ..values import BOOL, DATE, DATETIME, DOUBLE, INT, LONG, NANOTIMESTAMP, SYMBOL, TIMESTAMP, Table
-from .registry import BUILTINS, ScriptError, builtin
-from .vals import V, to_str
+from ...model.values import BOOL, DATE, DATETIME, DOUBLE, INT, LONG, NANOTIMESTAMP, SYMBOL, TIMESTAMP, Table
+from ..registry import BUILTINS, builtin
+from ...errors import ScriptError
+from ...model.columns import V, to_str
 
 _INTEGER = re.compile(r"^[-+]?\d+$")
 _DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")

@@ -11,7 +11,7 @@ the two. Both directions of delta-of-delta are vectorized per block:
   with 64-bit windows and rebuilds the values with cumulative sums (modulo 2^64, truncated to
   the width, like the reference decoders).
 
-Errors are :class:`dolphindb.server.codec.CodecError` (imported lazily: codec imports us).
+Errors are :class:`dolphindb.server.errors.CodecError`.
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ import struct
 
 import lz4.block
 import numpy as np
+
+from ..errors import CodecError
 
 HEADER = struct.Struct("<iibbbbBbhiii")   # byteSize colCount version flags charCode method dataType unitLength reserved extra elementCount checkSum
 HEADER_SIZE = HEADER.size                  # 28
@@ -33,7 +35,6 @@ _ALL_ONES = (1 << 64) - 1
 
 
 def _error(msg: str):
-    from .codec import CodecError
     return CodecError(msg)
 
 

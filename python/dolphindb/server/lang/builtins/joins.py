@@ -11,9 +11,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..values import VOID, ArrayVector, Scalar, Table, Vector, null_of
-from .registry import ScriptError, builtin
-from .vals import strings_of, take_rows
+from ...model.values import VOID, ArrayVector, Scalar, Table, Vector, null_of
+from ...errors import ScriptError
+from ..dfs import MetaCode
+from ..evaluator import Interpreter
+from ..scope import default_name, eval_on
+from ..registry import builtin
+from ...model.columns import strings_of, take_rows, vector_of
 
 
 def _table(v, side):
@@ -147,9 +151,6 @@ def cross_join(ctx, leftTable, rightTable):
 
 
 def _window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMatchingCols, prevailing):
-    from .dfs import MetaCode
-    from .evaluator import Interpreter
-    from .sql import default_name, eval_on
     left, right = _table(leftTable, "left"), _table(rightTable, "right")
     lcols, rcols = _matching(left, right, matchingCols, rightMatchingCols)
     if not isinstance(window, Vector) or len(window) != 2:
@@ -178,7 +179,6 @@ def _window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMa
                 cells[n].append(eval_on(interp, Table({c: take_rows(v, inside) for c, v in right.columns.items()}), e))
             else:
                 cells[n].append(Scalar(VOID, None))
-    from .vals import vector_of
     out = dict(left.columns)
     for n, e in enumerate(exprs):
         out[default_name(e, n)] = vector_of(cells[n])

@@ -22,6 +22,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Set, Tuple
 
+from ..model.sizes import value_nbytes
+
 Key = Tuple[str, int]
 
 WAIT_SLICE = 0.1  # seconds between cancellation checks while waiting for the first run
@@ -142,7 +144,6 @@ class RequestLog:
                 e.outcome = Outcome(error=DROPPED)
 
     def _finish(self, key: Key, entry: _Entry, outcome: Outcome) -> None:
-        from .limits import value_nbytes
         nbytes = value_nbytes(outcome.value) if outcome.value is not None else 0
         with self._lock:
             entry.outcome = outcome

@@ -5,6 +5,8 @@ import socket
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from ..errors import ProtocolViolation
+
 MAX_HEADER = 4096
 MAX_BODY = 64 << 20
 
@@ -17,8 +19,6 @@ FLAG_PYTHON = 2048
 FLAG_ARROW = 32768
 
 
-class ProtocolViolation(Exception):
-    """The peer sent something that is not a request; the connection is closed."""
 
 
 class SocketReader:
