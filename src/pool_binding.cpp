@@ -41,21 +41,11 @@ void deliver(const py::object& callback, PreparedResult& prepared, std::exceptio
 
 class PoolCore {
 public:
-    PoolCore(const std::string& host, int port, int size, const std::string& user, const std::string& password, int sessionFlag,
-             int connectTimeoutMs, int readTimeoutMs, bool loadBalance, bool highAvailability,
-             const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums, int reconnectTimeoutMs,
-             bool usePublicName, py::object onEvent, int ioThreads, const py::object& tls, bool encryptLogin) {
-        ddb::PoolOptions o;
-        o.connect = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs, encryptLogin);
-        o.connect.tls = tlsContext(tls);
-        o.size = size;
-        o.loadBalance = loadBalance;
-        o.ioThreads = ioThreads;
-        o.resilience =
-            resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs, usePublicName, "");
-        o.onEvent = eventSink(std::move(onEvent));
+    // The options object is copied: the Python one stays the caller's to change.
+    PoolCore(ddb::PoolOptions options, py::object onEvent) {
+        options.onEvent = eventSink(std::move(onEvent));
         py::gil_scoped_release release;
-        pool_ = std::make_unique<ddb::Pool>(std::move(o));
+        pool_ = std::make_unique<ddb::Pool>(std::move(options));
     }
 
     ~PoolCore() {
@@ -163,14 +153,7 @@ void registerPool(py::module_& m) {
         return h.task->state.load() == 2;
     });
     py::class_<PoolCore>(m, "PoolCore")
-        .def(py::init<const std::string&, int, int, const std::string&, const std::string&, int, int, int, bool, bool,
-                      const std::vector<std::string>&, bool, int, int, bool, py::object, int, const py::object&, bool>(),
-             py::arg("host"), py::arg("port"), py::arg("size"), py::arg("user"), py::arg("password"), py::arg("flag"),
-             py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"), py::arg("load_balance") = false,
-             py::arg("high_availability") = false, py::arg("sites") = std::vector<std::string>{}, py::arg("reconnect") = false,
-             py::arg("try_reconnect_nums") = -1, py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false,
-             py::arg("on_event") = py::none(), py::arg("io_threads") = 0, py::arg("tls") = py::none(),
-             py::arg("encrypt_login") = true)
+        .def(py::init<ddb::PoolOptions, py::object>(), py::arg("options"), py::arg("on_event") = py::none())
         .def("submit", &PoolCore::submit, py::arg("script"), py::arg("args"), py::arg("flag"), py::arg("priority"),
              py::arg("parallelism"), py::arg("timeout_ms"), py::arg("table_to_list"), py::arg("callback"),
              py::arg("compress_methods") = py::none())

@@ -255,3 +255,25 @@ def test_the_default_io_mode_follows_the_core_count():
     assert io_threads(None, cores) == 0                  # no more connections than cores: threads
     assert io_threads(None, cores + 1) == cores          # more: reactor + one executor per core
     assert io_threads(3, 100) == 3 and io_threads(0, 100) == 0
+
+
+def test_options_objects_are_built_from_keywords_and_refuse_unknown_ones(server):
+    from dolphindb import _core
+    connect = _core.ConnectOptions(host="127.0.0.1", port=server.port, user="admin", password="123456")
+    resilience = _core.ResilienceOptions(reconnect=True, sites=[f"127.0.0.1:{server.port}"], maxPasses=2)
+    options = _core.PoolOptions(connect=connect, resilience=resilience, size=3)
+    assert (options.size, options.connect.port, options.resilience.sites) == (3, server.port,
+                                                                                [f"127.0.0.1:{server.port}"])
+    assert options.connect.tls is None and options.resilience.maxPasses == 2
+    core = _core.PoolCore(options)
+    try:
+        assert core.stats()["connections"] == 3
+    finally:
+        core.shutdown(1000)
+    with pytest.raises(TypeError, match="PoolOptions\\(\\) has no option 'threads'"):
+        _core.PoolOptions(threads=3)
+    with pytest.raises(TypeError, match="ConnectOptions.port cannot be set from a str"):
+        _core.ConnectOptions(port="8848")
+    with pytest.raises(ValueError, match="highAvailabilitySites: 'nohost' is not a host:port site"):
+        ddb.DBConnectionPool("127.0.0.1", server.port, 1, "admin", "123456", highAvailability=True,
+                             highAvailabilitySites=["nohost"])

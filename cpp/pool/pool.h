@@ -52,6 +52,12 @@ struct PoolOptions {
     int ioThreads = 0;   // 0: a thread per connection; > 0: epoll reactor + this many executors
     ResilienceOptions resilience;
     ConnectionEventSink onEvent;
+
+    static constexpr auto fields() {
+        using O = PoolOptions;
+        return std::make_tuple(field("connect", &O::connect), field("size", &O::size), field("loadBalance", &O::loadBalance),
+                               field("ioThreads", &O::ioThreads), field("resilience", &O::resilience));
+    }
 };
 
 struct PoolStats {

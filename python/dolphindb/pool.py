@@ -13,7 +13,8 @@ import warnings
 
 from . import _core
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, io_threads, request_flag,
-                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
+                       log_connection_event, resilience_options, resolve_protocol, session_flag, timeout_ms,
+                       tls_setting,
                        validate_parallelism, validate_priority)
 
 SHUTDOWN_TIMEOUT = 5.0
@@ -92,16 +93,18 @@ class DBConnectionPool:
         self.loop = None
         self.thread = None
         self._added = {}
-        self.pool = _core.PoolCore(host, port, threadNum, self.userid, self.password, self._flag,
-                                   timeout_ms(connectTimeout, "connectTimeout") if connectTimeout else 3000,
-                                   timeout_ms(readTimeout, "readTimeout"), load_balance=bool(loadBalance),
-                                   **resilience_kwargs(high_availability=highAvailability,
-                                                       sites=highAvailabilitySites, reconnect=self.reConnect,
-                                                       try_reconnect_nums=tryReconnectNums,
-                                                       reconnect_timeout=reconnectTimeout,
-                                                       use_public_name=usePublicName),
-                                   io_threads=io_threads(ioThreads, threadNum), tls=tls,
-                                   encrypt_login=bool(enableEncryption))
+        connect = _core.ConnectOptions(host=host, port=port, user=self.userid, password=self.password,
+                                       sessionFlag=self._flag,
+                                       connectTimeoutMs=timeout_ms(connectTimeout, "connectTimeout")
+                                       if connectTimeout else 3000,
+                                       readTimeoutMs=timeout_ms(readTimeout, "readTimeout"), tls=tls,
+                                       encryptLogin=bool(enableEncryption))
+        resilience = resilience_options(high_availability=highAvailability, sites=highAvailabilitySites,
+                                        reconnect=self.reConnect, try_reconnect_nums=tryReconnectNums,
+                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
+        options = _core.PoolOptions(connect=connect, resilience=resilience, size=threadNum,
+                                    loadBalance=bool(loadBalance), ioThreads=io_threads(ioThreads, threadNum))
+        self.pool = _core.PoolCore(options, on_event=log_connection_event)
         self._shutdown = False
 
     # -- submission ------------------------------------------------------------------------
