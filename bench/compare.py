@@ -163,6 +163,8 @@ def main(argv=None):
             ("gather 100 tasks", "fanout", ["--n", "100"], "wall"),
             ("gather 1,000 tasks", "fanout", ["--n", "1000"], "wall"),
             ("gather 5,000 tasks", "fanout", ["--n", "5000"], "wall"),
+            ("fan-out 10,000 tasks, 16 conns (client CPU per task)", "fanout",
+             ["--n", "2000" if args.quick else "10000", "--threads", "16"], "cpu_per_op_us"),
             (f"download {rows:,} rows x 5 cols", "download", ["--table", "bench_main", "--rows", str(rows)], "cpu"),
             ("4 parallel downloads (4-conn pool)", "parallel-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
             ("4 sequential downloads (Session)", "sequential-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
@@ -222,15 +224,17 @@ def print_row(r, rows):
     o, f = value(r["ours"], r["metric"]), value(r["official"], r["metric"])
     ow, fw = value(r["ours"], "wall"), value(r["official"], "wall")
     print(f"{r['label']:<42} ours {fmt(o, r)} official {fmt(f, r)}  ratio {fmt_ratio(o, f):>7}"
-          f"   (wall {fmt(ow, r)} / {fmt(fw, r)})", flush=True)
+          f"   (wall {fmt(ow, r, 'wall')} / {fmt(fw, r, 'wall')})", flush=True)
     for side in ("ours", "official"):
         if "error" in r[side]:
             print(f"    {side} failed: {r[side]['error']}")
 
 
-def fmt(v, r):
+def fmt(v, r, metric=None):
     if v is None:
         return "  error"
+    if (metric or r["metric"]).endswith("_us"):
+        return f"{v:8.1f}us"
     if r["metric"] == "per_op_ms" or r["workload"] == "shutdown-idle":
         v = v if r["metric"] == "per_op_ms" else v * 1000
         return f"{v:8.3f}ms"

@@ -53,7 +53,7 @@ ddb::ConnectionEventSink eventSink(py::object callback) {
     auto cb = gilSafe(std::move(callback));
     return [cb](const ddb::ConnectionEvent& e) {
         static const char* kinds[] = {"reconnect", "failover", "resend", "give_up", "attempt_failed"};
-        py::gil_scoped_acquire gil;
+        NativeThreadGil gil;
         try {
             (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(), e.to.host.empty() ? "" : e.to.str(),
                   e.reason);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cluster/resilient_connection.h"
+#include "gil.h"
 #include "net/connection.h"
 
 namespace py = pybind11;
@@ -27,7 +28,7 @@ ddb::ConnectionEventSink eventSink(py::object callback);
 // A Python object that may be dropped on a native thread: released under the GIL.
 inline std::shared_ptr<py::object> gilSafe(py::object obj) {
     return std::shared_ptr<py::object>(new py::object(std::move(obj)), [](py::object* p) {
-        py::gil_scoped_acquire gil;
+        NativeThreadGil gil;
         delete p;
     });
 }

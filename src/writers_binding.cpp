@@ -330,7 +330,7 @@ public:
         if (!log.is_none()) {
             auto cb = gilSafe(std::move(log));
             o.log = [cb](const std::string& line) {
-                py::gil_scoped_acquire gil;
+                NativeThreadGil gil;
                 try {
                     (*cb)(line);
                 } catch (py::error_already_set& e) {

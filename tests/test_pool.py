@@ -277,3 +277,28 @@ def test_options_objects_are_built_from_keywords_and_refuse_unknown_ones(server)
     with pytest.raises(ValueError, match="highAvailabilitySites: 'nohost' is not a host:port site"):
         ddb.DBConnectionPool("127.0.0.1", server.port, 1, "admin", "123456", highAvailability=True,
                              highAvailabilitySites=["nohost"])
+
+
+def test_a_pool_thread_keeps_one_python_thread_state_across_completions(server):
+    # Done callbacks of concurrent futures run on the pool thread that delivered the result: a
+    # threading.local set there is still set for the next result that thread delivers.
+    local = threading.local()
+    seen = []
+
+    def note(_):
+        seen.append((threading.get_ident(), getattr(local, "mark", None)))
+        local.mark = threading.get_ident()
+
+    with pool_of(server, 1) as p:
+        for _ in range(6):
+            fut = p.runTaskAsync("sleep(100); 1")
+            fut.add_done_callback(note)
+            assert fut.result(timeout=10) == 1
+    seen_before = set()
+    repeats = 0
+    for ident, mark in seen:
+        if ident in seen_before:
+            assert mark == ident
+            repeats += 1
+        seen_before.add(ident)
+    assert repeats >= 1

@@ -82,7 +82,9 @@ public:
     explicit Pool(PoolOptions options);
     ~Pool();
 
-    // Throws PoolClosedError after shutdown.
+    // Throws PoolClosedError after shutdown. Never blocks for long: the pool's lock is held only
+    // for queue updates, never while a task completes or is destroyed, so a caller may hold a
+    // lock its completion callbacks take (the binding calls it with the GIL held).
     void submit(const std::shared_ptr<Task>& task);
     // Queued: removed and failed with CancelledError. Running: its connection is aborted, the
     // server-side job is cancelled from a fresh connection, and the worker reconnects.
