@@ -153,6 +153,7 @@ def main(argv=None):
     from dolphindb.server import Server
 
     rows = 200_000 if args.quick else 1_000_000
+    fanout_n = 2_000 if args.quick else 10_000
     (ours_py, ours_env), (off_py, off_env) = client_envs()
     results = []
     with Server(port=0, workers=8) as srv:
@@ -163,8 +164,8 @@ def main(argv=None):
             ("gather 100 tasks", "fanout", ["--n", "100"], "wall"),
             ("gather 1,000 tasks", "fanout", ["--n", "1000"], "wall"),
             ("gather 5,000 tasks", "fanout", ["--n", "5000"], "wall"),
-            ("fan-out 10,000 tasks, 16 conns (client CPU per task)", "fanout",
-             ["--n", "2000" if args.quick else "10000", "--threads", "16"], "cpu_per_op_us"),
+            (f"fan-out {fanout_n:,} tasks x16 (CPU/task)", "fanout", ["--n", str(fanout_n), "--threads", "16"],
+             "cpu_per_op_us"),
             (f"download {rows:,} rows x 5 cols", "download", ["--table", "bench_main", "--rows", str(rows)], "cpu"),
             ("4 parallel downloads (4-conn pool)", "parallel-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
             ("4 sequential downloads (Session)", "sequential-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
