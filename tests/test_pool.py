@@ -302,3 +302,20 @@ def test_a_pool_thread_keeps_one_python_thread_state_across_completions(server):
             repeats += 1
         seen_before.add(ident)
     assert repeats >= 1
+
+
+def test_the_interpreter_exits_cleanly_with_tasks_still_running(server, io_mode):
+    import subprocess
+    import sys
+    script = f"""
+import asyncio
+import dolphindb as ddb
+pool = ddb.DBConnectionPool("127.0.0.1", {server.port}, 4, "admin", "123456", ioThreads={io_mode})
+async def main():
+    return await asyncio.gather(*[pool.run("1+1") for _ in range(100)])
+print(sum(asyncio.run(main())))
+running = [pool.runTaskAsync("sleep(2000); 1") for _ in range(6)]   # still running at exit
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "200"

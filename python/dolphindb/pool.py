@@ -7,10 +7,13 @@ polls. No callback holds a reference to the pool, so `del pool` releases every c
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import concurrent.futures
+import os
 import threading
 import warnings
+import weakref
 
 from . import _core
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, io_threads, request_flag,
@@ -19,6 +22,18 @@ from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, 
                        validate_parallelism, validate_priority)
 
 SHUTDOWN_TIMEOUT = 5.0
+
+_live_pools: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _shut_down_live_pools():
+    """Pool threads end before the interpreter finalizes: one that finished a task later would
+    need the GIL of an interpreter that is going away, which ends the process with an abort.
+    Running tasks are cut, as by shutDown(0). A fork() child leaves its parent's pools alone."""
+    for pool in list(_live_pools):
+        if pool._pid == os.getpid():
+            pool.shutDown(0)
 
 
 def _closed_error():
@@ -139,6 +154,8 @@ class DBConnectionPool:
                                     loadBalance=bool(loadBalance), ioThreads=io_threads(ioThreads, threadNum))
         self.pool = _core.PoolCore(options, on_event=log_connection_event)
         self._shutdown = False
+        self._pid = os.getpid()
+        _live_pools.add(self)
 
     # -- submission ------------------------------------------------------------------------
     def _core(self):
