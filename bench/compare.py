@@ -153,6 +153,7 @@ def main(argv=None):
     from dolphindb.server import Server
 
     rows = 200_000 if args.quick else 1_000_000
+    fanout_n = 2_000 if args.quick else 10_000
     (ours_py, ours_env), (off_py, off_env) = client_envs()
     results = []
     with Server(port=0, workers=8) as srv:
@@ -163,6 +164,8 @@ def main(argv=None):
             ("gather 100 tasks", "fanout", ["--n", "100"], "wall"),
             ("gather 1,000 tasks", "fanout", ["--n", "1000"], "wall"),
             ("gather 5,000 tasks", "fanout", ["--n", "5000"], "wall"),
+            (f"fan-out {fanout_n:,} tasks x16 (CPU/task)", "fanout", ["--n", str(fanout_n), "--threads", "16"],
+             "cpu_per_op_us"),
             (f"download {rows:,} rows x 5 cols", "download", ["--table", "bench_main", "--rows", str(rows)], "cpu"),
             ("4 parallel downloads (4-conn pool)", "parallel-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
             ("4 sequential downloads (Session)", "sequential-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
@@ -222,15 +225,17 @@ def print_row(r, rows):
     o, f = value(r["ours"], r["metric"]), value(r["official"], r["metric"])
     ow, fw = value(r["ours"], "wall"), value(r["official"], "wall")
     print(f"{r['label']:<42} ours {fmt(o, r)} official {fmt(f, r)}  ratio {fmt_ratio(o, f):>7}"
-          f"   (wall {fmt(ow, r)} / {fmt(fw, r)})", flush=True)
+          f"   (wall {fmt(ow, r, 'wall')} / {fmt(fw, r, 'wall')})", flush=True)
     for side in ("ours", "official"):
         if "error" in r[side]:
             print(f"    {side} failed: {r[side]['error']}")
 
 
-def fmt(v, r):
+def fmt(v, r, metric=None):
     if v is None:
         return "  error"
+    if (metric or r["metric"]).endswith("_us"):
+        return f"{v:8.1f}us"
     if r["metric"] == "per_op_ms" or r["workload"] == "shutdown-idle":
         v = v if r["metric"] == "per_op_ms" else v * 1000
         return f"{v:8.3f}ms"

@@ -71,7 +71,8 @@ def fanout(args):
 
     m = asyncio.run(main())
     p.shutDown()
-    return {"wall": m.wall, "cpu": m.cpu, "ops": args.n, "tasks_per_s": args.n / m.wall}
+    return {"wall": m.wall, "cpu": m.cpu, "ops": args.n, "tasks_per_s": args.n / m.wall,
+            "cpu_per_op_us": 1e6 * m.cpu / args.n}
 
 
 def download(args):

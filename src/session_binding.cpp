@@ -54,15 +54,7 @@ private:
 
 class SessionCore {
 public:
-    bool connect(const std::string& host, int port, const std::string& user, const std::string& password, int sessionFlag,
-                 int connectTimeoutMs, int readTimeoutMs, bool highAvailability, const std::vector<std::string>& sites,
-                 bool reconnect, int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName, const std::string& startup,
-                 py::object onEvent, const py::object& tls, bool encryptLogin) {
-        ddb::ConnectOptions o =
-            connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs, encryptLogin);
-        o.tls = tlsContext(tls);
-        ddb::ResilienceOptions r =
-            resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs, usePublicName, startup);
+    bool connect(ddb::ConnectOptions o, ddb::ResilienceOptions r, py::object onEvent) {   // copies: used without the GIL
         auto sink = eventSink(std::move(onEvent));
         waitWithoutGil(WaitOptions{}, [&] {
             Exclusive request(*this);
@@ -238,11 +230,7 @@ private:
 void registerSession(py::module_& m) {
     py::class_<SessionCore>(m, "SessionCore")
         .def(py::init<>())
-        .def("connect", &SessionCore::connect, py::arg("host"), py::arg("port"), py::arg("user"), py::arg("password"),
-             py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"), py::arg("high_availability") = false,
-             py::arg("sites") = std::vector<std::string>{}, py::arg("reconnect") = false, py::arg("try_reconnect_nums") = -1,
-             py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false, py::arg("startup") = std::string(),
-             py::arg("on_event") = py::none(), py::arg("tls") = py::none(), py::arg("encrypt_login") = true)
+        .def("connect", &SessionCore::connect, py::arg("options"), py::arg("resilience"), py::arg("on_event") = py::none())
         .def("login", &SessionCore::login, py::arg("user"), py::arg("password"), py::arg("encrypted"))
         .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"), py::arg("parallelism"),
              py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"), py::arg("timeout_ms") = -1)

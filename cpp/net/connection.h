@@ -7,10 +7,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "net/socket.h"
 #include "net/tls.h"
+#include "options.h"
 #include "protocol/framing.h"
 
 namespace ddb {
@@ -35,6 +37,16 @@ struct ConnectOptions {
     // getDynamicPublicKey, then login(..., true)), on every connect and reconnect; false: in
     // clear text inside the handshake, as the official Python client does.
     bool encryptLogin = true;
+
+    // What a client sets (errorContext is the pool's own choice).
+    static constexpr auto fields() {
+        using O = ConnectOptions;
+        return std::make_tuple(field("host", &O::host), field("port", &O::port), field("user", &O::user),
+                               field("password", &O::password), field("connectTimeoutMs", &O::connectTimeoutMs),
+                               field("readTimeoutMs", &O::readTimeoutMs), field("writeTimeoutMs", &O::writeTimeoutMs),
+                               field("sessionFlag", &O::sessionFlag), field("keepAlive", &O::keepAlive), field("tls", &O::tls),
+                               field("encryptLogin", &O::encryptLogin));
+    }
 };
 
 // What a reply gave back: nothing (void) or one object.

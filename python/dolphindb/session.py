@@ -9,7 +9,7 @@ from typing import Callable, Optional
 from . import _core
 from .catalog import CatalogMethods
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
-                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
+                       log_connection_event, resilience_options, resolve_protocol, session_flag, timeout_ms, tls_setting,
                        validate_parallelism, validate_priority)
 
 log = logging.getLogger("dolphindb")
@@ -100,14 +100,17 @@ class Session(CatalogMethods):
         self.host, self.port = host, port
         self.userid = userid if userid is not None else self.userid or ""
         self.password = password if password is not None else self.password or ""
-        resilience = resilience_kwargs(high_availability=highAvailability, sites=highAvailabilitySites,
-                                       reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
-                                       reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
+        resilience = resilience_options(high_availability=highAvailability, sites=highAvailabilitySites,
+                                        reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
+                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName,
+                                        startup=startup or "")
         self._startup = startup or ""
         try:
-            self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=self._startup, tls=self._tls,
-                               encrypt_login=self._encrypt_login, **resilience)
+            options = _core.ConnectOptions(host=host, port=port, user=self.userid, password=self.password,
+                                           sessionFlag=self._flag,
+                                           connectTimeoutMs=connect_ms if connect_ms > 0 else 3000,
+                                           readTimeoutMs=read_ms, tls=self._tls, encryptLogin=self._encrypt_login)
+            self._core.connect(options, resilience, on_event=log_connection_event)
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)

@@ -255,3 +255,67 @@ def test_the_default_io_mode_follows_the_core_count():
     assert io_threads(None, cores) == 0                  # no more connections than cores: threads
     assert io_threads(None, cores + 1) == cores          # more: reactor + one executor per core
     assert io_threads(3, 100) == 3 and io_threads(0, 100) == 0
+
+
+def test_options_objects_are_built_from_keywords_and_refuse_unknown_ones(server):
+    from dolphindb import _core
+    connect = _core.ConnectOptions(host="127.0.0.1", port=server.port, user="admin", password="123456")
+    resilience = _core.ResilienceOptions(reconnect=True, sites=[f"127.0.0.1:{server.port}"], maxPasses=2)
+    options = _core.PoolOptions(connect=connect, resilience=resilience, size=3)
+    assert (options.size, options.connect.port, options.resilience.sites) == (3, server.port,
+                                                                                [f"127.0.0.1:{server.port}"])
+    assert options.connect.tls is None and options.resilience.maxPasses == 2
+    core = _core.PoolCore(options)
+    try:
+        assert core.stats()["connections"] == 3
+    finally:
+        core.shutdown(1000)
+    with pytest.raises(TypeError, match="PoolOptions\\(\\) has no option 'threads'"):
+        _core.PoolOptions(threads=3)
+    with pytest.raises(TypeError, match="ConnectOptions.port cannot be set from a str"):
+        _core.ConnectOptions(port="8848")
+    with pytest.raises(ValueError, match="highAvailabilitySites: 'nohost' is not a host:port site"):
+        ddb.DBConnectionPool("127.0.0.1", server.port, 1, "admin", "123456", highAvailability=True,
+                             highAvailabilitySites=["nohost"])
+
+
+def test_a_pool_thread_keeps_one_python_thread_state_across_completions(server):
+    # Done callbacks of concurrent futures run on the pool thread that delivered the result: a
+    # threading.local set there is still set for the next result that thread delivers.
+    local = threading.local()
+    seen = []
+
+    def note(_):
+        seen.append((threading.get_ident(), getattr(local, "mark", None)))
+        local.mark = threading.get_ident()
+
+    with pool_of(server, 1) as p:
+        for _ in range(6):
+            fut = p.runTaskAsync("sleep(100); 1")
+            fut.add_done_callback(note)
+            assert fut.result(timeout=10) == 1
+    seen_before = set()
+    repeats = 0
+    for ident, mark in seen:
+        if ident in seen_before:
+            assert mark == ident
+            repeats += 1
+        seen_before.add(ident)
+    assert repeats >= 1
+
+
+def test_the_interpreter_exits_cleanly_with_tasks_still_running(server, io_mode):
+    import subprocess
+    import sys
+    script = f"""
+import asyncio
+import dolphindb as ddb
+pool = ddb.DBConnectionPool("127.0.0.1", {server.port}, 4, "admin", "123456", ioThreads={io_mode})
+async def main():
+    return await asyncio.gather(*[pool.run("1+1") for _ in range(100)])
+print(sum(asyncio.run(main())))
+running = [pool.runTaskAsync("sleep(2000); 1") for _ in range(6)]   # still running at exit
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "200"
