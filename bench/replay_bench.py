@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from compare import client_envs, load_table, loopback_throughput, machine, market_table, memcpy_bandwidth
