@@ -17,6 +17,9 @@ import dolphindb as ddb
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+sys.path.insert(0, str(BENCH))
+from replay_bench import Child  # noqa: E402  (bench/ is not a package)
+from replay_record import read_recording  # noqa: E402
 TABLE = "table(1..6 as id, `a`b`c`d`e`f as name, symbol(`x`y`x`y`x`y) as sym, [1.5, NULL, 2.5, 3.5, 4.5, 5.5] as price)"
 VECTOR_ARG = np.arange(300_000, dtype=np.int64)   # 2.4 MB of arguments: arrives in many reads
 
@@ -48,21 +51,6 @@ def official(port):
                           timeout=120, cwd="/")
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
-
-
-class Child:
-    def __init__(self, cmd):
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        line = self.proc.stdout.readline()
-        assert line.startswith("listening on "), line + self.proc.stderr.read()
-        self.port = int(line.split()[-1])
-
-    def stop(self):
-        self.proc.stdin.close()
-        self.proc.terminate()
-        out, err = self.proc.stdout.read(), self.proc.stderr.read()
-        return self.proc.wait(timeout=60), out, err
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +100,6 @@ def test_replay_server_answers_both_clients_as_the_embedded_server_did(tools, tm
 
         # The bare client: the official client's connect, then "1+1" over 4 connections; its warm-up
         # replies are checked byte for byte against the recording.
-        sys.path.insert(0, str(BENCH))
-        try:
-            from replay_record import read_recording
-        finally:
-            sys.path.remove(str(BENCH))
         bodies = [key[key.index(b"\n") + 1:] for key, *_ in read_recording(recording)]
         connect = bodies.index(b"connect\nlogin\nadmin\n123456\nfalse")
         task = bodies.index(b"script\n1+1")
