@@ -181,10 +181,10 @@ void appendCell(ColumnBuilder& b, PyObject* o) {
         case Category::Integral: {
             if (isNullCell(o)) return putNull(b);
             int64_t v = integerOf(o, raw);
-            switch (t) {
-                case Type::Char: return put<int8_t>(b, static_cast<int8_t>(v));
-                case Type::Short: return put<int16_t>(b, static_cast<int16_t>(v));
-                case Type::Int: return put<int32_t>(b, static_cast<int32_t>(v));
+            switch (b.width()) {
+                case 1: return put<int8_t>(b, static_cast<int8_t>(v));
+                case 2: return put<int16_t>(b, static_cast<int16_t>(v));
+                case 4: return put<int32_t>(b, static_cast<int32_t>(v));
                 default: return put<int64_t>(b, v);
             }
         }

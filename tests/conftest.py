@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CAPTURES = ROOT / "tests" / "data" / "captures"
+from support import ROOT
+from support.official import official_python
 
 
 def pytest_report_header(config):
@@ -31,13 +31,6 @@ def server():
     from dolphindb.server import Server
     with Server(port=0, workers=16) as srv:
         yield srv
-
-
-def official_python() -> str:
-    path = os.environ.get("DDB_OFFICIAL_PYTHON", str(ROOT / ".venv-official" / "bin" / "python"))
-    if not Path(path).exists():
-        pytest.fail(f"the official client venv is missing ({path}); .ci/run creates it")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -41,26 +41,15 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;   // far above any real vecto
 
 std::string tname(uint8_t t) { return typeName(t) + " (type id " + std::to_string(t) + ")"; }
 
-int maxDecimalScale(Type t) {
-    switch (t) {
-        case Type::Decimal32: return 9;
-        case Type::Decimal64: return 18;
-        case Type::Decimal128: return 38;
-        default: return 0;
-    }
-}
+int maxDecimalScale(Type t) { return typeInfo(t).maxScale; }
 
-// Byte-swaps `count` values in place for a big-endian peer. 16-byte values are swapped as a whole
-// (§4.2), except COMPLEX/POINT (two DOUBLEs) and DURATION (two INT32s), which are swapped per part.
-void swapUnits(uint8_t* p, size_t count, int unit) {
-    for (size_t i = 0; i < count; ++i, p += unit) std::reverse(p, p + unit);
-}
+// Byte-swaps `n` values in place for a big-endian peer, part by part: 16-byte values are swapped
+// as a whole (§4.2), COMPLEX/POINT (two DOUBLEs) and DURATION (two INT32s) per part.
 void swapValues(uint8_t* p, int64_t n, Type t) {
-    int w = fixedWidth(t);
-    if (w <= 1 || n <= 0) return;
-    if (t == Type::Duration) return swapUnits(p, static_cast<size_t>(n) * 2, 4);
-    if (t == Type::Complex || t == Type::Point) return swapUnits(p, static_cast<size_t>(n) * 2, 8);
-    swapUnits(p, static_cast<size_t>(n), w);
+    const TypeInfo& info = typeInfo(t);
+    if (info.swapUnit <= 1 || n <= 0) return;
+    const size_t parts = static_cast<size_t>(n) * (info.width / info.swapUnit);
+    for (size_t i = 0; i < parts; ++i, p += info.swapUnit) std::reverse(p, p + info.swapUnit);
 }
 
 template <class T>
@@ -70,12 +59,6 @@ T bswap(T v) {
     std::reverse(b, b + sizeof(T));
     std::memcpy(&v, b, sizeof v);
     return v;
-}
-
-// Text-valued vector element types (NUL-terminated on the wire).
-bool isTextType(Type t) {
-    return t == Type::String || t == Type::Symbol || t == Type::Handle || t == Type::Code || t == Type::DataSource ||
-        t == Type::Resource;
 }
 
 // A Buffer that grows while bytes arrive.
@@ -426,18 +409,13 @@ private:
             c.scale = scaleOverride ? *scaleOverride : decimalScale(t);
             if (c.scale < 0 || c.scale > maxDecimalScale(t)) fail("invalid decimal scale " + std::to_string(c.scale));
         }
-        if (fixedWidth(t) > 0) {
-            fixed(c, t, n);
-        } else if (isTextType(t)) {
-            strings(c, n);
-        } else if (t == Type::Blob) {
-            blobs(c, n);
-        } else if (t == Type::Any) {
-            anyItems(c, n, depth);
-        } else if (t == Type::Void) {
-            c.length = n;
-        } else {
-            fail("vector of " + tname(rawType) + " is not supported");
+        switch (typeInfo(t).elements) {
+            case Elements::Fixed: fixed(c, t, n); break;
+            case Elements::Text: strings(c, n); break;
+            case Elements::Blob: blobs(c, n); break;
+            case Elements::Any: anyItems(c, n, depth); break;
+            case Elements::Void: c.length = n; break;
+            case Elements::None: fail("vector of " + tname(rawType) + " is not supported");
         }
         return c;
     }
@@ -491,12 +469,12 @@ private:
         Type t = static_cast<Type>(rawType);
         if (isDecimal(t)) c.scale = decimalScale(t);
         if (t == Type::FunctionDef) c.scale = get<uint8_t>();
-        if (fixedWidth(t) > 0) {
+        const Elements elements = typeInfo(t).elements;
+        if (elements == Elements::Fixed) {
             fixed(c, t, 1);
-        } else if (t == Type::String || t == Type::Symbol || t == Type::FunctionDef || t == Type::Handle || t == Type::Code ||
-                   t == Type::DataSource || t == Type::Resource) {
+        } else if (elements == Elements::Text || t == Type::FunctionDef) {
             strings(c, 1);
-        } else if (t == Type::Blob) {
+        } else if (elements == Elements::Blob) {
             blobs(c, 1);
         } else if (t == Type::Void) {
             c.scale = get<uint8_t>();   // 0 = "nothing", 1 = explicit NULL (§5.4)
@@ -760,24 +738,25 @@ private:
         if (c.rawType >= 64) fail("cannot encode " + typeName(c.rawType));
         Type t = c.type();
         if (t == Type::Symbol && c.length > 0) return symbolElements(c);
-        if (fixedWidth(t) > 0) {
-            checkFixed(c, c.length);
-            if (c.length) out_.write(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
-        } else if (isTextType(t)) {
-            if (c.length == 0) return;   // e.g. an empty SYMBOL vector: plain type 17, no data
-            textElements(c);
-        } else if (t == Type::Blob) {
-            blobElements(c);
-        } else if (t == Type::Any) {
-            if (static_cast<int64_t>(c.items.size()) != c.length) fail("cannot encode ANY vector: items.size() != length");
-            auto saved = registry_;
-            registry_ = nullptr;
-            for (const Value& item : c.items) object(item);
-            registry_ = saved;
-        } else if (t == Type::Void) {
-            // no element bytes
-        } else {
-            fail("cannot encode a vector of " + typeName(c.rawType));
+        switch (typeInfo(t).elements) {
+            case Elements::Fixed:
+                checkFixed(c, c.length);
+                if (c.length) out_.write(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
+                return;
+            case Elements::Text:
+                if (c.length == 0) return;   // e.g. an empty SYMBOL vector: plain type 17, no data
+                return textElements(c);
+            case Elements::Blob: return blobElements(c);
+            case Elements::Any: {
+                if (static_cast<int64_t>(c.items.size()) != c.length) fail("cannot encode ANY vector: items.size() != length");
+                auto saved = registry_;
+                registry_ = nullptr;
+                for (const Value& item : c.items) object(item);
+                registry_ = saved;
+                return;
+            }
+            case Elements::Void: return;   // no element bytes
+            case Elements::None: fail("cannot encode a vector of " + typeName(c.rawType));
         }
     }
 
@@ -870,14 +849,15 @@ private:
         if (c.length != 1) fail("cannot encode a scalar column of length " + std::to_string(c.length));
         if (isDecimal(t)) out_.put<int32_t>(c.scale);
         if (t == Type::FunctionDef) out_.put<uint8_t>(static_cast<uint8_t>(c.scale));
-        if (fixedWidth(t) > 0) {
+        const Elements elements = typeInfo(t).elements;
+        if (elements == Elements::Fixed) {
             checkFixed(c, 1);
             out_.write(c.data->data(), static_cast<size_t>(fixedWidth(t)));
         } else if (t == Type::Symbol && c.symbols) {
             cstring(c.stringAt(0));
-        } else if (isTextType(t) || t == Type::FunctionDef) {
+        } else if (elements == Elements::Text || t == Type::FunctionDef) {
             textElements(c);
-        } else if (t == Type::Blob) {
+        } else if (elements == Elements::Blob) {
             blobElements(c);
         } else {
             fail("cannot encode a scalar of " + typeName(c.rawType));

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "errors.h"
+#include "protocol/utf8.h"
 #include "protocol/value.h"
 
 namespace ddb::pickle {
@@ -871,23 +872,6 @@ private:
         for (char c : s)
             if (static_cast<uint8_t>(c) >= 0x80) fail(std::string(what) + " holds non-ASCII bytes");
         return makeStr(std::move(s));
-    }
-    static void appendUtf8(std::string& out, uint32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        } else {
-            out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        }
     }
     static int hexDigit(char c) {
         if (c >= '0' && c <= '9') return c - '0';

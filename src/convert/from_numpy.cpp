@@ -5,6 +5,7 @@
 
 #include "convert/build.h"
 #include "convert/upload.h"
+#include "protocol/utf8.h"
 
 namespace ddbpy::up {
 
@@ -36,24 +37,6 @@ Column copyFloats(Type t, const py::array& a, T sentinel) {
     return c;
 }
 
-void appendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
-
 // Fixed-width numpy 'U' (UCS-4, NUL padded) -> STRING.
 Column unicodeColumn(const py::array& a) {
     int64_t n = a.size();
@@ -65,7 +48,7 @@ Column unicodeColumn(const py::array& a) {
         size_t len = chars;
         while (len && p[len - 1] == 0) --len;
         s.clear();
-        for (size_t k = 0; k < len; ++k) appendUtf8(s, p[k]);
+        for (size_t k = 0; k < len; ++k) ddb::appendUtf8(s, p[k]);
         b.add(s);
     }
     return b.take();

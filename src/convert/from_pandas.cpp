@@ -102,9 +102,7 @@ Column columnFromSeries(py::handle series, const TypeSpec& spec, bool tableColum
         // The official text for a forced column type the values cannot take.
         std::string dtype = py::str(series.attr("dtype")).cast<std::string>();
         Type t = static_cast<Type>(spec.type);
-        bool temporal = ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) && t != Type::Bool && t != Type::Char && t != Type::Short &&
-            t != Type::Int && t != Type::Long && t != Type::Float && t != Type::Double && t != Type::Uuid && t != Type::IpAddr &&
-            t != Type::Int128;
+        bool temporal = ddb::isTemporal(t);
         throw ddb::ConversionError("Cannot convert pandas dtype " + dtype + " to " +
                                    ddb::typeName(static_cast<uint8_t>(spec.type)) + (temporal ? "" : "."));
     }

@@ -284,10 +284,10 @@ Type typeOfDatetimeUnit(const std::string& unit) {
 }
 
 void convertTemporal(const int64_t* src, int64_t n, const std::string& unit, Type t, Column& out) {
-    int w = ddb::fixedWidth(t);
-    bool same = (unit == "D" && t == Type::Date) || (unit == "h" && t == Type::Datehour) ||
-        (unit == "s" && t == Type::Datetime) || (unit == "ms" && t == Type::Timestamp) ||
-        (unit == "ns" && t == Type::Nanotimestamp);
+    const ddb::TypeInfo& info = ddb::typeInfo(t);
+    int w = info.width;
+    // Counts of t's own unit since the epoch are t's values already.
+    bool same = info.temporal == ddb::TemporalKind::Dated && info.numpyUnit == unit;
     for (int64_t i = 0; i < n; ++i) {
         int64_t v = src[i];
         int64_t r;
@@ -413,10 +413,7 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
             case Type::IpAddr:
             case Type::Int128: {
                 std::string s = null ? std::string() : utf8(o);
-                bool ok = t == Type::Uuid ? text::parseUuid(s, p)
-                    : t == Type::IpAddr   ? text::parseIpaddr(s, p)
-                                          : text::parseInt128(s, p);
-                if (!ok)
+                if (!text::parseWide(t, s, p))
                     throw ddb::ConversionError("Cannot convert " + typeNameShort(o) + " to " +
                                                ddb::typeName(static_cast<uint8_t>(t)) + ".");
                 break;

@@ -237,4 +237,12 @@ bool parseIpaddr(std::string_view s, uint8_t* out) {
     return true;
 }
 
+std::string wide(ddb::Type t, const uint8_t* p) {
+    return t == ddb::Type::Uuid ? uuid(p) : t == ddb::Type::IpAddr ? ipaddr(p) : int128(p);
+}
+
+bool parseWide(ddb::Type t, std::string_view s, uint8_t* out) {
+    return t == ddb::Type::Uuid ? parseUuid(s, out) : t == ddb::Type::IpAddr ? parseIpaddr(s, out) : parseInt128(s, out);
+}
+
 }   // namespace ddbpy::text

@@ -14,7 +14,8 @@ import uuid
 import pytest
 
 from dolphindb.server import Cluster, Server
-from dolphindb.server.values import BOOL, DOUBLE, INT, LONG, STRING
+from dolphindb.server.model.values import BOOL, DOUBLE, INT, LONG, STRING
+from support.cluster import wait_for
 from test_server_protocol import RawClient
 
 
@@ -40,15 +41,6 @@ def perf(client, script="rpc(getControllerAlias(), getClusterPerf)"):
     status, t = client.script(script)
     assert status == "OK", status
     return {name: col.data.tolist() for name, col in t.columns.items()}, t
-
-
-def wait_for(predicate, timeout=5.0):
-    """Polls a condition the server reaches asynchronously (a closed socket seen by its thread)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached within the timeout")
-        time.sleep(0.01)
 
 
 class TaggedClient(RawClient):
@@ -377,7 +369,7 @@ def _swallow(fn, *args):
 
 
 def test_request_log_memory_is_bounded():
-    from dolphindb.server.dedup import Outcome, RequestLog
+    from dolphindb.server.node.dedup import Outcome, RequestLog
     log = RequestLog(max_entries=50)
     ran = []
     for seq in range(1, 1001):                       # one client: older entries retire
@@ -497,7 +489,7 @@ class OfficialScript:
     for a line on stdin where the test injects a fault."""
 
     def __init__(self, code, *args):
-        from conftest import official_python
+        from support.official import official_python
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         self.proc = subprocess.Popen([official_python(), "-c", code, *map(str, args)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd="/")

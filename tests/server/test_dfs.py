@@ -5,7 +5,7 @@ import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 from dolphindb.server.lang.dfs import DfsTable
-from dolphindb.server.values import Dictionary, Table
+from dolphindb.server.model.values import Dictionary, Table
 
 
 @pytest.fixture

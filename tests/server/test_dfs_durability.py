@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from dolphindb.server import Cluster
-from dolphindb.server.values import INT, LONG, Table, Vector
+from dolphindb.server.model.values import INT, LONG, Table, Vector
 from test_server_limits import tiny_disk  # noqa: F401  (a fixture: a data directory that fills up)
 from test_server_protocol import RawClient
 

@@ -243,7 +243,7 @@ def test_durable_engine_reopens_with_its_data(tmp_path):
     ('database("dfs://re", COMPO, [database("", RANGE, 0 2 10), database("", VALUE, `AAPL`GS)])', "`qty`sym"),
 ])
 def test_every_scheme_survives_a_reopen(tmp_path, scheme, cols):
-    from dolphindb.server.lang.vals import format_value
+    from dolphindb.server.model.columns import format_value
     ctx = SessionContext()
     ctx._dfs = Engine(tmp_path)
     run_script(ctx, SOURCE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, call_function, run_script
-from dolphindb.server.lang.vals import format_value
+from dolphindb.server.model.columns import format_value
 
 
 @pytest.fixture

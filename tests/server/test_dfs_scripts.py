@@ -6,7 +6,7 @@ import pytest
 
 from dolphindb.server import Server
 from dolphindb.server.lang import SessionContext, call_function, run_script
-from dolphindb.server.values import Table
+from dolphindb.server.model.values import Table
 
 SETUP = """
 db = database("dfs://db", VALUE, 2024.01.01..2024.01.03, engine='TSDB')

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, call_function, run_script
-from dolphindb.server.values import (ANY, BOOL, DATE, DATEHOUR, DATETIME, DECIMAL32, DOUBLE, FLOAT, INT, LONG,
-                                     MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, PAIR, SECOND, SHORT, STRING,
-                                     SYMBOL, TIME, TIMESTAMP, Scalar, Table, Vector)
+from dolphindb.server.model.values import (ANY, BOOL, DATE, DATEHOUR, DATETIME, DECIMAL32, DOUBLE, FLOAT, INT, LONG,
+                                           MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, PAIR, SECOND, SHORT, STRING,
+                                           SYMBOL, TIME, TIMESTAMP, Scalar, Table, Vector)
 
 
 @pytest.fixture

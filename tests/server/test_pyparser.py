@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import inspect
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import dolphindb as ddb
 import dolphindb.settings as keys
-from dolphindb.server import codec
+from dolphindb.server.wire import codec
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from stub_server import StubServer  # noqa: E402
+from support.stub_server import StubServer
 
 CASES = [  # (Python syntax, the DolphinDB script with the same result)
     # literals

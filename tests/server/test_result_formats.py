@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from dolphindb.server import result_formats
-from dolphindb.server.values import ArrayVector, Table, Vector, INT, SYMBOL
+from dolphindb.server.wire import pickle as result_formats
+from dolphindb.server.model.values import ArrayVector, Table, Vector, INT, SYMBOL
 
 from test_server_protocol import RawClient
 
@@ -232,8 +232,9 @@ assert s.run("1 + 1") == 2          # the stream was consumed exactly: the sessi
 
 
 def test_a_corrupt_arrow_upload_is_a_codec_error():
-    from dolphindb.server import codec
-    with pytest.raises(codec.CodecError, match="Arrow"):
+    from dolphindb.server.errors import CodecError
+    from dolphindb.server.wire import codec
+    with pytest.raises(CodecError, match="Arrow"):
         codec.decode_bytes(b"\x00\x26" + b"\xff\xff\xff\xff\x10\x00\x00\x00" + b"not a flatbuffer")
 
 
@@ -270,7 +271,7 @@ def test_text_runs_pickle_like_the_standard_pickler(texts):
     """The vectorized SHORT_BINUNICODE run writes what pickle itself writes for a list of strs."""
     import pickle
 
-    from dolphindb.server.result_formats import PickleWriter
+    from dolphindb.server.wire.pickle import PickleWriter
     w = PickleWriter()
     w.save(texts)
     ours = w.finish()

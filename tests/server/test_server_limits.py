@@ -10,24 +10,24 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import dolphindb as ddb
 from dolphindb.server import Server
-from dolphindb.server.dedup import DROPPED, Outcome, RequestLog
-from dolphindb.server.values import DOUBLE, Vector
+from dolphindb.server.node.dedup import DROPPED, Outcome, RequestLog
+from dolphindb.server.model.values import DOUBLE, Vector
 
 from test_server_protocol import RawClient
 
-PYTHON_DIR = str(Path(__file__).resolve().parents[2] / "python")
+# Child processes import the dolphindb this run tests (the installed wheel under DDB_TEST_INSTALLED).
+CHILD_PATH = os.pathsep.join(p for p in sys.path if p)
 
 
 def _server_process(args, preexec=None, env_extra=None):
     """`python -m dolphindb.server --port 0 ...` in a subprocess; returns (process, port)."""
-    env = dict(os.environ, PYTHONPATH=PYTHON_DIR, **(env_extra or {}))
+    env = dict(os.environ, PYTHONPATH=CHILD_PATH, **(env_extra or {}))
     proc = subprocess.Popen([sys.executable, "-m", "dolphindb.server", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             preexec_fn=preexec)
@@ -128,9 +128,8 @@ def test_the_listener_survives_threads_that_cannot_start():
     """A server process whose address space fits only a few more connection threads (each one
     reserves a 64 MiB stack under RLIMIT_AS): connections past that are refused with a clear
     error, and once those threads end new connections are served again."""
-    code = f"""
+    code = """
 import os, resource, sys, threading
-sys.path.insert(0, {PYTHON_DIR!r})
 from dolphindb.server import Server
 srv = Server(port=0).start()
 threading.stack_size(64 << 20)
@@ -139,7 +138,7 @@ resource.setrlimit(resource.RLIMIT_AS, (vm + (200 << 20), vm + (200 << 20)))
 print("READY port=%d" % srv.port, flush=True)
 sys.stdin.read()
 """
-    env = dict(os.environ, MALLOC_ARENA_MAX="1", OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ, PYTHONPATH=CHILD_PATH, MALLOC_ARENA_MAX="1", OPENBLAS_NUM_THREADS="1")
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True, env=env)
     try:

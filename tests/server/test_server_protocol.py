@@ -4,16 +4,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dolphindb.server import Server, codec
-from dolphindb.server.protocol import SocketReader
-from dolphindb.server.values import INT, LONG, STRING, Scalar, Vector
-
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
+from dolphindb.server import Server
+from dolphindb.server.model.values import INT, LONG, STRING, Scalar, Vector
+from dolphindb.server.wire import codec
+from dolphindb.server.wire.framing import SocketReader
+from support import CAPTURES
 
 
 class RawClient:

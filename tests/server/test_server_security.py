@@ -12,8 +12,8 @@ import pytest
 
 import dolphindb as ddb
 from dolphindb.server import Server
-from dolphindb.server.protocol import SocketReader
-from dolphindb.server.values import STRING, Scalar
+from dolphindb.server.wire.framing import SocketReader
+from dolphindb.server.model.values import STRING, Scalar
 
 from test_server_protocol import RawClient
 
@@ -244,7 +244,7 @@ def test_wrong_passwords_hold_back_the_next_logins_of_that_user(srv):
 def test_guessing_gets_slower_with_every_wrong_password(srv):
     """200 guesses took 0.06 s: now each one past the 5th waits twice as long as the previous
     one, up to a cap (by default 0.25 s doubling to 2 s; a faster guard keeps the test short)."""
-    from dolphindb.server.users import LoginGuard
+    from dolphindb.server.node.users import LoginGuard
     srv.state.login_guard = LoginGuard(first_delay=0.05, max_delay=0.4)
     srv.state.users.create("victim", "right99")
     t0 = time.monotonic()

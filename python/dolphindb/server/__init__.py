@@ -22,6 +22,6 @@ if _missing:
                       "pip install 'dolphindb-fast[server]'")
 
 from .cluster import Cluster  # noqa: E402  (after the dependency check)
-from .core import Server, ServerState  # noqa: E402
+from .node.server import Server, ServerState  # noqa: E402
 
 __all__ = ["Cluster", "Server", "ServerState"]

@@ -25,6 +25,9 @@ import signal
 import sys
 import threading
 
+from .cluster import Cluster
+from .node.server import Server
+
 
 def _wait_for_signal(stop: threading.Event) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -50,7 +53,6 @@ def main(argv=None) -> int:
     ap.add_argument("--password", default="123456")
     _tls_arguments(ap)
     args = ap.parse_args(argv)
-    from .core import Server
     try:
         srv = Server(port=args.port, host=args.host, data_dir=args.data_dir, workers=args.workers,
                      users={args.user: args.password}, max_connections=args.max_connections,
@@ -85,7 +87,6 @@ def cluster_main(argv) -> int:
     ap.add_argument("--password", default="123456")
     _tls_arguments(ap)
     args = ap.parse_args(argv)
-    from .cluster import Cluster
     try:
         cluster = Cluster(datanodes=args.datanodes, computenodes=args.computenodes,
                           controller=not args.no_controller, host=args.host, base_port=args.base_port,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from .core import Server, ServerState
+from .node.server import Server, ServerState
+from .node.sysfuncs import SHAPEABLE
 
 MODE_DATA, MODE_CONTROLLER, MODE_COMPUTE = 0, 2, 4
 
@@ -134,7 +135,6 @@ class Cluster:
     def set_load(self, alias: str, **fields) -> None:
         """Overrides getClusterPerf measures of a node, e.g. set_load("dnode1", connectionNum=12,
         avgLoad=0.5). A value of None removes that override; no fields removes them all."""
-        from .sysfuncs import SHAPEABLE
         srv = self.server(alias)
         unknown = set(fields) - SHAPEABLE
         if unknown:

@@ -10,22 +10,20 @@ runs on the same interpreter, values and session state.
 
 Both raise ``ScriptError`` whose text is what the real server puts in the status line.
 """
-from .context import CancelledJob, SessionContext
-from .registry import BUILTINS, ScriptError, builtin, lookup
+from ..errors import CancelledJob, ScriptError
+from . import builtins  # noqa: F401  (registers the built-ins above the interpreter)
+from . import evaluator, pyparser
+from .context import Host, SessionContext
+from .registry import BUILTINS, builtin, lookup
 
 __all__ = ["run_script", "call_function", "SessionContext", "ScriptError", "CancelledJob",
-           "builtin", "lookup", "BUILTINS"]
+           "builtin", "lookup", "BUILTINS", "Host"]
 
 
 def run_script(ctx, text):
     """Runs DolphinDB syntax, or Python syntax when the request carried flag 2048."""
-    if ctx.python_syntax:
-        from .pyparser import run_script as _run
-    else:
-        from .evaluator import run_script as _run
-    return _run(ctx, text)
+    return (pyparser if ctx.python_syntax else evaluator).run_script(ctx, text)
 
 
 def call_function(ctx, name, args):
-    from .evaluator import call_function as _call
-    return _call(ctx, name, args)
+    return evaluator.call_function(ctx, name, args)

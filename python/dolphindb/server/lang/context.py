@@ -2,21 +2,35 @@
 
 The server core creates one ``SessionContext`` per connection; the interpreter reads and writes
 ``variables``, calls ``emit`` for ``print`` output and ``check_cancelled`` in loops and sleeps.
+The language sees the node it runs in only through ``Host``: shared tables and the DFS engine.
+The system built-ins of ``node/sysfuncs.py`` are registered by the node and reach the whole
+server; the language's own built-ins never do.
 """
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Protocol
+
+from ..errors import CANCELLED, CancelledJob
+from ..storage import Engine
 
 
-class CancelledJob(Exception):
-    """Raised inside a running job once ``cancelConsoleJob`` cancelled it."""
+
+
+class Host(Protocol):
+    """The node as the interpreter sees it."""
+
+    dfs: Engine                                                # the DFS catalog of the node / cluster
+
+    def share(self, name: str, value: Any, owner: str) -> None: ...   # `share t as name`
+
+    def read_shared(self, name: str, user: str) -> Any: ...    # a shared table, privilege-checked; None if absent
 
 
 class SessionContext:
-    def __init__(self, server: Any = None, session_id: int = 0, user: str = "guest",
+    def __init__(self, server: Optional[Host] = None, session_id: int = 0, user: str = "guest",
                  remote: str = "", emit: Optional[Callable[[str], None]] = None):
-        self.server = server                 # the ServerState (shared tables, users, jobs ...)
+        self.server = server                 # the node; None for a bare interpreter (tests)
         self.session_id = session_id
         self.user = user
         self.remote = remote                 # "host:port" of the client
@@ -37,15 +51,15 @@ class SessionContext:
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
-            raise CancelledJob("The task was cancelled.")
+            raise CancelledJob(CANCELLED)
 
     def sleep(self, seconds: float) -> None:
         """Sleeps, waking early (and raising) if the job is cancelled."""
         if self.cancel_event.wait(seconds):
-            raise CancelledJob("The task was cancelled.")
+            raise CancelledJob(CANCELLED)
 
     # Shared tables live in the server; a bare session (tests) keeps them locally.
     def lookup_shared(self, name: str):
         if self.server is not None:
-            return self.server.state.read_shared(name, self.user)
+            return self.server.read_shared(name, self.user)
         return None

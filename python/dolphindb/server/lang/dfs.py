@@ -12,11 +12,15 @@ import numpy as np
 from .. import storage
 from ..storage import (COMPO, HASH, KIND_NAMES, LIST, RANGE, SEQ, VALUE, ColumnDef, Engine, HashLevel, ListLevel,
                        NotHashable, PartitionError, RangeLevel, StorageError, ValueLevel)
-from ..values import (ANY, ARRAY_BASE, BOOL, DECIMAL32, DECIMAL64, DECIMAL128, HANDLE, INT, LONG, STRING, SYMBOL,
-                      VOID, ArrayVector, Dictionary, Scalar, Table, Vector, type_name)
+from ..model.values import (ANY, ARRAY_BASE, BOOL, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
+                            STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Scalar, Table, Vector,
+                            type_name)
 from . import library
-from .registry import BUILTINS, ScriptError, builtin
-from .vals import INTEGRAL, TEMPORAL, S, V, as_array, to_str, vector_of
+from .scope import eval_on, where_mask
+from .registry import BUILTINS, builtin
+from ..errors import ScriptError
+from ..model.columns import INTEGRAL, S, TEMPORAL, V, as_array, element, null_mask, scalar_storage, to_str, vector_of
+from .ops import cast
 
 # ---- values ------------------------------------------------------------------------------------
 
@@ -56,13 +60,11 @@ class DfsTable(Table):
 
 
 def engine_of(ctx) -> Engine:
-    server = getattr(ctx, "server", None)
-    state = getattr(server, "state", None)
-    engine = getattr(state, "dfs", None)
-    if engine is None:                         # a bare session (no server): its own in-memory engine
-        engine = ctx.__dict__.get("_dfs")
-        if engine is None:
-            engine = ctx.__dict__.setdefault("_dfs", Engine())
+    if ctx.server is not None:
+        return ctx.server.dfs
+    engine = ctx.__dict__.get("_dfs")          # a bare session (no server): its own in-memory engine
+    if engine is None:
+        engine = ctx.__dict__.setdefault("_dfs", Engine())
     return engine
 
 
@@ -222,7 +224,6 @@ def _create(ctx, dbHandle, table, tableName, partitionColumns, compressMethods, 
 
 
 def _dict_values(d):
-    from .vals import element
     return [element(d.values, i) for i in range(len(d.values))]
 
 
@@ -320,7 +321,6 @@ def _partition_numbers(db, meta, eng, spec, existing):
 
 # ---- conversions -------------------------------------------------------------------------------
 def _scheme_data(v, scheme_type) -> np.ndarray:
-    from .ops import cast
     if isinstance(v, Scalar):
         v = vector_of([v])
     if v.type != scheme_type and not (v.type in (STRING, SYMBOL) and scheme_type in (STRING, SYMBOL)):
@@ -329,7 +329,6 @@ def _scheme_data(v, scheme_type) -> np.ndarray:
 
 
 def _cast_column(col, cdef: ColumnDef, name):
-    from .ops import cast
     if isinstance(col, Scalar):
         col = vector_of([col])
     if cdef.type >= ARRAY_BASE and cdef.type < 128:
@@ -404,7 +403,6 @@ def append_(ctx, obj, newData):
 def upsert_columns(old, new, key_idx, ignore_null):
     """Rows of `new` whose key exists in `old` update the first such row; the others are appended.
     Returns (columns, inserted, updated)."""
-    from .vals import null_mask
     if len(new[0]) > 1:              # several new rows with one key: the last one counts
         codes = storage.key_codes([new[i] for i in key_idx])
         _, last_rev = np.unique(codes[::-1], return_index=True)
@@ -525,7 +523,6 @@ def _level_schema(level):
 
 
 def _dtype(t):
-    from ..values import STORAGE_DTYPE
     return STORAGE_DTYPE.get(t, object)
 
 
@@ -687,7 +684,6 @@ def _rewrite(interp, t: DfsTable, where, change):
 
     def fn(number, cols):
         part = Table(dict(zip(names, cols)))
-        from .sql import where_mask
         mask = where_mask(interp, part, where) if where else np.ones(part.rows, dtype=bool)
         if not mask.any():
             return None
@@ -707,15 +703,12 @@ def update(interp, t: DfsTable, sets, where):
             raise ScriptError(f"Unrecognized column name {name}")
 
     def change(part, mask):
-        from .sql import eval_on
-        from .vals import scalar_storage
         defs = {c.name: c for c in t.meta.columns}
         for name, expr in sets:
             value = eval_on(interp, part, expr)
             col = part.columns[name]
             data = col.data.copy()
             if isinstance(value, Scalar):
-                from .ops import cast
                 data[mask] = scalar_storage(cast(value, col.type, col.scale))
             else:
                 data[mask] = _cast_column(value, defs[name], name).data[mask]
@@ -751,23 +744,3 @@ class MetaCode(Scalar):
     def __init__(self, expr):
         super().__init__(24, "<code>")    # CODE
         self.expr = expr
-
-
-@builtin("loadTableBySQL", 1)
-def load_table_by_sql(ctx, sql):
-    if not isinstance(sql, MetaCode) or sql.expr[0] != "select":
-        raise ScriptError("loadTableBySQL expects meta code of a SELECT statement, e.g. <select * from pt>")
-    from .evaluator import Interpreter
-    result = Interpreter(ctx).eval(sql.expr)
-    if not isinstance(result, Table):
-        raise ScriptError("loadTableBySQL expects a query returning a table")
-    return result
-
-
-def _register_nodes():
-    from .evaluator import EXTENSIONS
-    EXTENSIONS["drop"] = drop_statement
-    EXTENSIONS["meta"] = lambda interp, e: MetaCode(e[1])
-
-
-_register_nodes()

@@ -5,12 +5,17 @@ import inspect
 
 import numpy as np
 
-from ..values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
-                      TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
-from . import library, script  # noqa: F401  (library registers the built-ins)
-from .registry import BUILTINS, Builtin, ScriptError, lookup
-from .vals import (S, element, table_rows, take_rows, truthy,
-                   vector_of)
+from ..model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
+                            TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
+from . import library, script
+from .dfs import MetaCode, drop_statement
+from .sql import run_sql
+from .registry import BUILTINS, Builtin, lookup
+from ..errors import ScriptError
+from ..model.sizes import check_value_size
+from .ops import cast, make_pair
+from ..model.columns import S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
+from .library import dict_set, set_column, table_from_columns
 
 MAX_DEPTH = 200
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
@@ -247,7 +252,6 @@ class Interpreter:
     # -- variables ---------------------------------------------------------------------------
     def assign(self, name, value):
         if self.ctx.max_value_bytes:
-            from ..limits import check_value_size
             check_value_size(value, self.ctx.max_value_bytes)
         if self.frames:
             self.frames[-1][name] = value
@@ -293,7 +297,7 @@ class Interpreter:
         frame = dict(zip(fn.params, args))
         self.frames.append(frame)
         try:
-            self.exec(fn.body) if fn.body[0] != "return" else self.exec(fn.body)
+            self.exec(fn.body)
         except _Return as r:
             return r.value
         finally:
@@ -317,7 +321,6 @@ class Interpreter:
         if kind == "call":
             fexpr, arg_exprs = e[1], e[2]
             if fexpr[0] == "var" and fexpr[1] in ("table", "streamTable") and not _is_schema_form(arg_exprs):
-                from .library import table_from_columns
                 named = []
                 for i, a in enumerate(arg_exprs):
                     name = a[2] if a[0] == "alias" else a[1] if a[0] == "var" else f"col{i}"
@@ -354,8 +357,11 @@ class Interpreter:
         if kind == "alias":
             return self.eval(e[1])
         if kind in ("select", "update", "delete", "insert"):
-            from .sql import run_sql
             return run_sql(self, e)
+        if kind == "drop":
+            return drop_statement(self, e)
+        if kind == "meta":
+            return MetaCode(e[1])
         if kind == "star":
             raise ScriptError("* is only allowed in select and count(*)")
         handler = EXTENSIONS.get(kind)
@@ -410,16 +416,13 @@ class Interpreter:
         if target[0] == "member":
             if not isinstance(container, Table):
                 raise ScriptError("Only table columns can be assigned with '.'")
-            from .library import set_column
             set_column(container, target[2], value)
             return None
         idx = self.eval(target[2])
         if isinstance(container, Dictionary):
-            from .library import dict_set
             dict_set(container, idx, value)
             return None
         if isinstance(container, Vector) and container.data is not None:
-            from .ops import cast
             sel = row_selector(idx, len(container))
             v = cast(value, container.type) if value.type != container.type else value
             container.data[sel] = v.data if isinstance(v, Vector) else _storage(v)
@@ -433,7 +436,6 @@ def _is_schema_form(args):
 
 
 def _storage(s):
-    from .vals import scalar_storage
     return scalar_storage(s)
 
 
@@ -453,21 +455,6 @@ def row_selector(idx, n):
     if isinstance(idx, Scalar) and idx.value is not None:
         return np.array([idx.value], dtype=np.int64)
     raise ScriptError("Invalid index")
-
-
-def make_pair(a, b):
-    if not (isinstance(a, Scalar) and isinstance(b, Scalar)):
-        raise ScriptError("A pair needs two scalars")
-    t = a.type if a.type != VOID else b.type
-    if a.type != b.type and VOID not in (a.type, b.type):
-        from .vals import NUMERIC, RANK
-        if a.type in NUMERIC and b.type in NUMERIC:
-            t = max(a.type, b.type, key=lambda x: RANK[x])
-    v = vector_of([a, b]) if t != VOID else Vector(VOID, None, length_=2)
-    from .ops import cast
-    if v.type != t and v.type != ANY:
-        v = cast(v, t)
-    return Vector(v.type, v.data, v.scale, form=PAIR)
 
 
 def member(obj, name):
@@ -511,6 +498,3 @@ def literal(e):
         return S(VOID, None, 1)
     raise ScriptError("bad literal")
 
-
-
-from . import dfs, joins, tablefuncs, textfiles  # noqa: E402,F401  (register their built-ins; dfs also drop / meta-code nodes)

@@ -1,24 +1,28 @@
-"""The built-in function library (besides operators and casts, in ops.py)."""
+"""The core built-in library the interpreter and SQL build on: tables and their mutation, array
+vectors, vectors (sort, distinct, iif ...), typestr/type/form, dictionaries, sets and pairs.
+Operators and casts are in ops.py; the other built-ins, by theme, in builtins/."""
 from __future__ import annotations
 
 import threading
-import time as _time
+import ipaddress
 import uuid as _uuid
 
 import numpy as np
 
-from ..values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32,
-                      DECIMAL64, DECIMAL128, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, MINUTE, MONTH,
-                      NANOTIME, NANOTIMESTAMP, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING,
-                      SYMBOL, TABLE, TIME, TIMESTAMP, TYPE_NAMES, UUID, VECTOR, VOID, ArrayVector, Dictionary,
-                      Matrix, Scalar, Table, Vector, null_of, type_name)
+from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128, DECIMAL32,
+                            DECIMAL64, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MATRIX, MINUTE, MONTH, NANOTIME,
+                            NANOTIMESTAMP, PAIR, SCALAR, SECOND, SET, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TABLE,
+                            TIME, TIMESTAMP, TYPE_NAMES, UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Scalar,
+                            Table, Vector, null_of, type_name)
 from . import ops  # noqa: F401  (registers the operators)
-from .registry import ScriptError, builtin
-from .vals import (FLOATING, INTEGRAL, NUMERIC, TEMPORAL, S, V, as_array, column_copy, element, format_value,
-                   is_scalar, length, make, null_mask, scalar_storage, strings_of, take_rows, to_int, to_str,
-                   vector_of)
-
-TYPE_BY_NAME = {name: t for t, name in TYPE_NAMES.items()}
+from ..errors import ScriptError
+from ..model.types import TYPE_BY_NAME
+from .ops import cast, make_pair
+from .scope import broadcast
+from .registry import builtin
+from ..model.columns import (FLOATING, INTEGRAL, NUMERIC, RANK, S, TEMPORAL, V, as_array, column_copy, element,
+                             format_value, is_scalar, length, make, null_mask, scalar_storage, strings_of,
+                             table_rows, take_rows, to_int, to_str, vector_of)
 
 
 def _constant(value):
@@ -119,7 +123,6 @@ def _append_columns(t: Table, cols):
     if len(cols) != len(t.columns):
         raise ScriptError("The number of columns of the table to insert must be the same as that of the original table.")
     for (name, col), new in zip(list(t.columns.items()), cols):
-        from .ops import cast
         if isinstance(new, Scalar):
             new = vector_of([new])
         if isinstance(col, ArrayVector):
@@ -170,7 +173,6 @@ def append_(ctx, obj, new):
         obj.offsets, obj.values = grown.offsets, grown.values
         return obj
     if isinstance(obj, Vector) and obj.data is not None:
-        from .ops import cast
         new = cast(new, obj.type) if new.type != obj.type else new
         extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
         obj.data = np.concatenate([obj.data, extra])
@@ -187,7 +189,6 @@ ARRAY_ELEMENT_TYPES = frozenset({BOOL, CHAR, SHORT, INT, LONG, DATE, MONTH, TIME
 
 def _elements_as(values: Vector, like: ArrayVector) -> Vector:
     """Elements converted to `like`'s element type and DECIMAL scale."""
-    from .ops import cast
     t, scale = like.values.type, like.values.scale
     if values.type == t and values.scale == scale:
         return values
@@ -282,7 +283,6 @@ def replace_column(ctx, t, name, value):
 
 def set_column(t: Table, name, value):
     if isinstance(value, Scalar):
-        from .sql import broadcast
         value = broadcast(value, t.rows)
     if len(value) != t.rows:
         raise ScriptError("The new column must have the same length as the table")
@@ -388,7 +388,6 @@ def seq(ctx, a, b):
 @builtin("join", 2)
 def join(ctx, x, y):
     """x <- y: a new vector of x's elements followed by y's."""
-    from .ops import cast
     if isinstance(x, Table) or isinstance(y, Table):
         raise ScriptError("join (<-) of tables is not supported; use tableInsert or unionAll")
     a = x if isinstance(x, Vector) else vector_of([x])
@@ -403,7 +402,6 @@ def join(ctx, x, y):
 def take(ctx, x, n):
     count = to_int(n)
     if isinstance(x, Table):
-        from .vals import table_rows
         return table_rows(x, np.arange(count) % max(x.rows, 1))
     v = vector_of([x]) if is_scalar(x) else x
     if len(v) == 0:
@@ -435,118 +433,6 @@ def array(ctx, t, n=None, capacity=None):
 
 
 builtin("bigarray", 1, 3)(array)
-
-
-def _numeric(x, what):
-    if isinstance(x, Scalar):
-        x = vector_of([x])
-    if not isinstance(x, Vector) or (x.type not in NUMERIC and x.type not in TEMPORAL and x.type != VOID):
-        raise ScriptError(f"{what} only supports numeric vectors")
-    return x
-
-
-def _valid_values(x):
-    mask = null_mask(x)
-    return as_array(x)[~mask] if x.data is not None else np.empty(0)
-
-
-def _agg(name, fn, result_type=None):
-    @builtin(name, 1, aggregate=True)
-    def agg(ctx, x):
-        x = _numeric(x, name)
-        vals = _valid_values(x)
-        rt = result_type or x.type
-        if rt == "sum":   # integral sums are LONG, so they cannot overflow an INT
-            rt = DOUBLE if x.type in FLOATING else LONG
-        if len(vals) == 0:
-            return S(rt if rt != VOID else DOUBLE, None)
-        r = fn(vals.astype(np.float64) if rt in FLOATING else vals.astype(np.int64))
-        return S(rt, float(r) if rt in FLOATING else int(r))
-    return agg
-
-
-_agg("sum", np.sum, "sum")
-_agg("max", np.max)
-_agg("min", np.min)
-_agg("avg", np.mean, DOUBLE)
-_agg("mean", np.mean, DOUBLE)
-_agg("med", np.median, DOUBLE)
-_agg("prod", np.prod, DOUBLE)
-
-
-def _spread(name, ddof_fn):
-    @builtin(name, 1, aggregate=True)
-    def agg(ctx, x):
-        vals = _valid_values(_numeric(x, name)).astype(np.float64)
-        if len(vals) < 2:
-            return S(DOUBLE, None)
-        return S(DOUBLE, float(ddof_fn(vals)))
-
-
-_spread("std", lambda v: np.std(v, ddof=1))
-_spread("var", lambda v: np.var(v, ddof=1))
-
-
-@builtin("first", 1, aggregate=True)
-def first(ctx, x):
-    return element(x, 0) if length(x) else S(x.type, None)
-
-
-@builtin("last", 1, aggregate=True)
-def last(ctx, x):
-    return element(x, length(x) - 1) if length(x) else S(x.type, None)
-
-
-@builtin("wavg", 2, aggregate=True)
-def wavg(ctx, x, w):
-    a, b = as_array(x).astype(np.float64), as_array(w).astype(np.float64)
-    return S(DOUBLE, float(np.sum(a * b) / np.sum(b)))
-
-
-def _cumulative(name, fn):
-    @builtin(name, 1)
-    def cum(ctx, x):
-        x = _numeric(x, name)
-        mask = null_mask(x)
-        floating = x.type in FLOATING
-        arr = as_array(x).astype(np.float64 if floating else np.int64)
-        fill = {"cumsum": 0, "cumprod": 1, "cummax": -np.inf, "cummin": np.inf}[name]
-        r = fn(np.where(mask, fill, arr))
-        rt = DOUBLE if floating else (LONG if x.type == LONG else INT) if name in ("cumsum", "cumprod") else x.type
-        return make(rt, r, False)
-
-
-_cumulative("cumsum", np.cumsum)
-_cumulative("cumprod", np.cumprod)
-_cumulative("cummax", np.maximum.accumulate)
-_cumulative("cummin", np.minimum.accumulate)
-
-
-def _unary_math(name, fn):
-    @builtin(name, 1)
-    def f(ctx, x):
-        mask = null_mask(x)
-        with np.errstate(all="ignore"):
-            r = fn(as_array(x).astype(np.float64))
-        return make(DOUBLE, np.where(mask, np.nan, r), is_scalar(x))
-
-
-for _n, _f in (("log", np.log), ("exp", np.exp), ("sqrt", np.sqrt), ("floor", np.floor), ("ceil", np.ceil)):
-    _unary_math(_n, _f)
-
-
-@builtin("abs", 1)
-def abs_(ctx, x):
-    mask = null_mask(x)
-    r = np.abs(as_array(x))
-    return make(x.type, np.where(mask, as_array(x), r), is_scalar(x))
-
-
-@builtin("round", 1, 2)
-def round_(ctx, x, digits=None):
-    d = 0 if digits is None else to_int(digits)
-    r = np.round(as_array(x).astype(np.float64), d)
-    return make(DOUBLE, r, is_scalar(x))
 
 
 @builtin("sort", 1, 2)
@@ -598,7 +484,6 @@ def is_valid(ctx, x):
 
 @builtin("nullFill", 2)
 def null_fill(ctx, x, y):
-    from .ops import cast
     fill = cast(y, x.type)
     mask = null_mask(x)
     r = np.where(mask, scalar_storage(fill), as_array(x))
@@ -608,132 +493,9 @@ def null_fill(ctx, x, y):
 @builtin("iif", 3)
 def iif(ctx, cond, a, b):
     c = as_array(cond) == 1
-    from .vals import RANK
     rt = a.type if a.type == b.type else max(a.type, b.type, key=lambda t: RANK.get(t, -1))
-    from .ops import cast
     A, B = as_array(cast(a, rt) if a.type != rt else a), as_array(cast(b, rt) if b.type != rt else b)
     return make(rt, np.where(c, A, B), is_scalar(cond))
-
-
-@builtin("concat", 1, 2)
-def concat(ctx, x, sep=None):
-    if sep is not None and isinstance(x, Vector):
-        return S(STRING, (sep.value or "").join(str(s) for s in x.data))
-    if sep is None and isinstance(x, Vector):
-        return S(STRING, "".join(str(s) for s in x.data))
-    return S(STRING, (x.value or "") + ("" if sep is None else sep.value or ""))
-
-
-def _string_map(name, fn, rt=STRING):
-    @builtin(name, 1)
-    def f(ctx, x):
-        if isinstance(x, Scalar):
-            return S(rt, fn(x.value or ""))
-        return make(rt, np.array([fn(s) for s in x.data], dtype=object if rt == STRING else None), False)
-
-
-_string_map("upper", str.upper)
-_string_map("lower", str.lower)
-_string_map("trim", str.strip)
-_string_map("strlen", len, INT)
-
-
-@builtin("substr", 2, 3)
-def substr(ctx, x, start, n=None):
-    a = to_int(start)
-    f = (lambda s: s[a:a + to_int(n)]) if n is not None else (lambda s: s[a:])
-    if isinstance(x, Scalar):
-        return S(STRING, f(x.value or ""))
-    return make(STRING, np.array([f(s) for s in x.data], dtype=object), False)
-
-
-@builtin("split", 1, 2)
-def split(ctx, x, sep=None):
-    d = None if sep is None else sep.value
-    return V(STRING, (x.value or "").split(d))
-
-
-@builtin("strReplace", 3)
-def str_replace(ctx, x, a, b):
-    f = lambda s: s.replace(a.value, b.value)  # noqa: E731
-    if isinstance(x, Scalar):
-        return S(STRING, f(x.value or ""))
-    return make(STRING, np.array([f(s) for s in x.data], dtype=object), False)
-
-
-@builtin("startsWith", 2)
-def starts_with(ctx, x, p):
-    if isinstance(x, Scalar):
-        return S(BOOL, int((x.value or "").startswith(p.value)))
-    return make(BOOL, np.array([s.startswith(p.value) for s in x.data], dtype=np.int8), False)
-
-
-@builtin("like", 2)
-def like(ctx, x, p):
-    import fnmatch
-    pat = p.value.replace("%", "*")
-    if isinstance(x, Scalar):
-        return S(BOOL, int(fnmatch.fnmatchcase(x.value or "", pat)))
-    return make(BOOL, np.array([fnmatch.fnmatchcase(s, pat) for s in x.data], dtype=np.int8), False)
-
-
-# ---- temporal ------------------------------------------------------------------------------
-@builtin("now", 0, 1)
-def now(ctx, nanos=None):
-    t = _time.time_ns()
-    if nanos is not None and nanos.value:
-        return S(NANOTIMESTAMP, t)
-    return S(TIMESTAMP, t // 10**6)
-
-
-@builtin("today", 0)
-def today(ctx):
-    return S(DATE, int(_time.time() // 86400))
-
-
-def _date_part(name, fn):
-    @builtin(name, 1)
-    def f(ctx, x):
-        from .ops import cast
-        d = cast(x, NANOTIMESTAMP)
-        arr = np.asarray(as_array(d)).astype("datetime64[ns]")
-        r = fn(arr)
-        mask = null_mask(x)
-        return make(INT, np.where(mask, null_of(INT), r), is_scalar(x))
-
-
-_date_part("year", lambda a: a.astype("datetime64[Y]").astype(np.int64) + 1970)
-_date_part("monthOfYear", lambda a: a.astype("datetime64[M]").astype(np.int64) % 12 + 1)
-_date_part("dayOfMonth", lambda a: (a.astype("datetime64[D]") - a.astype("datetime64[M]")).astype(np.int64) + 1)
-_date_part("hour", lambda a: (a.astype("datetime64[h]").astype(np.int64)) % 24)
-_date_part("weekday", lambda a: (a.astype("datetime64[D]").astype(np.int64) + 4) % 7)
-
-
-@builtin("temporalAdd", 3)
-def temporal_add(ctx, x, n, unit):
-    from .ops import NS_PER, from_ns, to_ns
-    u = to_str(unit)
-    per = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "H": 3600 * 10**9,
-           "h": 3600 * 10**9, "d": 86400 * 10**9, "w": 7 * 86400 * 10**9}
-    mask = null_mask(x)
-    if u in ("M", "y"):
-        months = to_int(n) * (12 if u == "y" else 1)
-        ns = to_ns(x)
-        d = np.asarray(ns).astype("datetime64[ns]")
-        m = d.astype("datetime64[M]")
-        day_off = d - m.astype("datetime64[ns]")
-        target = m + months
-        # the day of month is kept, clamped to the target month's length (Jan 31 + 1M = Feb 29)
-        month_len = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype("timedelta64[ns]")
-        last_day = month_len - np.timedelta64(1, "D")
-        day_off = np.minimum(day_off, last_day + (day_off % np.timedelta64(1, "D")))
-        r = (target.astype("datetime64[ns]") + day_off).astype(np.int64)
-    elif u in per:
-        r = to_ns(x) + to_int(n) * per[u]
-    else:
-        raise ScriptError(f"Invalid duration unit {u}")
-    out = from_ns(r, x.type) if x.type in NS_PER or x.type == MONTH else r
-    return make(x.type, np.where(mask, null_of(x.type), out), is_scalar(x))
 
 
 # ---- other forms ---------------------------------------------------------------------------
@@ -749,7 +511,6 @@ def dict_(ctx, a, b, ordered=None):
 def dict_set(d: Dictionary, key, value):
     keys = list(d.keys.data)
     k = key.value
-    from .ops import cast
     if k in keys:
         i = keys.index(k)
         if d.values.type == ANY:
@@ -772,7 +533,6 @@ def set_(ctx, x):
 
 @builtin("pair", 2)
 def pair(ctx, a, b):
-    from .evaluator import make_pair
     return make_pair(a, b)
 
 
@@ -805,7 +565,6 @@ def int128(ctx, x):
 
 @builtin("ipaddr", 1)
 def ipaddr(ctx, x):
-    import ipaddress
 
     def parse(s):
         if not s:
@@ -817,58 +576,6 @@ def ipaddr(ctx, x):
     return make(IPADDR, np.array([parse(s) for s in x.data], dtype=object), False)
 
 
-# ---- higher order --------------------------------------------------------------------------
-def _apply(ctx, f, args):
-    from .evaluator import apply
-    return apply(ctx, f, args)
-
-
-def _items(x):
-    if isinstance(x, (Vector, ArrayVector)):
-        return [element(x, i) for i in range(len(x))]
-    return [x]
-
-
-@builtin("each", 2, None)
-def each(ctx, f, *xs):
-    columns = [_items(x) for x in xs]
-    results = []
-    for args in zip(*columns):
-        ctx.check_cancelled()
-        results.append(_apply(ctx, f, list(args)))
-    return vector_of(results) if results and all(isinstance(r, Scalar) for r in results) else Vector(ANY, results)
-
-
-builtin("peach", 2, None)(each)
-builtin("loop", 2, None)(lambda ctx, f, *xs: Vector(ANY, [_apply(ctx, f, list(a)) for a in zip(*[_items(x) for x in xs])]))
-
-
-@builtin("reduce", 2, 3)
-def reduce_(ctx, f, x, init=None):
-    items = _items(x)
-    acc = init if init is not None else items.pop(0)
-    for it in items:
-        acc = _apply(ctx, f, [acc, it])
-    return acc
-
-
-@builtin("accumulate", 2, 3)
-def accumulate(ctx, f, x, init=None):
-    items = _items(x)
-    acc = init if init is not None else items.pop(0)
-    out = [acc]
-    for it in items:
-        acc = _apply(ctx, f, [acc, it])
-        out.append(acc)
-    return vector_of(out)
-
-
-@builtin("call", 1, None)
-def call(ctx, f, *args):
-    return _apply(ctx, f, list(args))
-
-
-# ---- session -------------------------------------------------------------------------------
 @builtin("print", 1, None)
 def print_(ctx, *args):
     ctx.emit(" ".join(format_value(a) for a in args))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import re
 
-from ..values import (DATE, DATEHOUR, DATETIME, DOUBLE, FLOAT, INT, LONG, MINUTE, MONTH, NANOTIME,
-                      NANOTIMESTAMP, SECOND, SHORT, TIME, TIMESTAMP, BOOL, CHAR)
-from .vals import days_from_date
+from ..model.values import DATE, DATEHOUR, DATETIME, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, SECOND, TIME, TIMESTAMP
+from ..model.columns import days_from_date
 
 TEMPORAL_PATTERNS = [   # a date and a time are joined by T or by one space (2024.01.01 01:00:00)
     (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})[T ](\d{2}):(\d{2}):(\d{2})\.(\d{1,9})"), "dt_frac"),
@@ -55,28 +54,4 @@ def match_temporal(text: str, pos: int = 0):
             return SECOND, g[0] * 3600 + g[1] * 60 + g[2], m.end()
         if kind == "minute":
             return MINUTE, g[0] * 60 + g[1], m.end()
-    return None
-
-
-def parse_number_or_temporal(text: str, target: int):
-    """A string converted to `target` (string -> number/temporal casts); None when invalid."""
-    text = text.strip()
-    if not text:
-        return None
-    if target in (DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP, DATEHOUR):
-        hit = match_temporal(text)
-        if hit is None or hit[2] != len(text):
-            return None
-        from .ops import cast
-        from .vals import S
-        return cast(S(hit[0], hit[1]), target).value
-    try:
-        if target in (FLOAT, DOUBLE):
-            return float(text)
-        if target in (BOOL, CHAR, SHORT, INT, LONG):
-            if target == BOOL:
-                return {"true": 1, "false": 0}.get(text.lower(), int(float(text)) != 0)
-            return int(float(text))
-    except ValueError:
-        return None
     return None

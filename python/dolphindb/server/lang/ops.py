@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32, DECIMAL64,
-                      DECIMAL128, DOUBLE, FLOAT, INT, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT,
-                      PAIR, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, VOID, Matrix, Scalar,
-                      Vector, null_of)
-from .registry import ScriptError, builtin
-from .vals import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, format_scalar, is_scalar,
-                   make, null_mask)
+from ..model.values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
+                            DOUBLE, FLOAT, INT, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT, PAIR, SECOND,
+                            SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, VOID, Matrix, Scalar, Vector,
+                            null_of, type_name)
+from ..errors import ScriptError
+from ..model.types import NS_PER_UNIT, TYPE_BY_NAME
+from .literals import match_temporal
+from .registry import builtin
+from ..model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, RANK, TEMPORAL, as_array, element, format_scalar,
+                             is_scalar, make, null_mask, vector_of)
 
 # nanoseconds per unit of each temporal type (MONTH handled separately)
-NS_PER = {DATE: 86400 * 10**9, TIME: 10**6, MINUTE: 60 * 10**9, SECOND: 10**9, DATETIME: 10**9,
-          TIMESTAMP: 10**6, NANOTIME: 1, NANOTIMESTAMP: 1, DATEHOUR: 3600 * 10**9, DATEMINUTE: 60 * 10**9}
+NS_PER = NS_PER_UNIT
 TIME_OF_DAY = (TIME, MINUTE, SECOND, NANOTIME)
 DAY_NS = 86400 * 10**9
 
@@ -49,7 +51,6 @@ def _result_type(name, ta, tb):
 
 
 def _tn(t):
-    from ..values import type_name
     return type_name(t)
 
 
@@ -128,7 +129,6 @@ def _concat(a, b):
 
 
 def _scalars(v):
-    from .vals import element
     return [element(v, i) for i in range(len(v))]
 
 
@@ -261,7 +261,6 @@ def _exact_decimal(v, target, scale, mask, scalar):
 
 def cast(v, target, scale=0):
     if isinstance(v, Vector) and v.type == ANY:
-        from .vals import vector_of
         return cast(vector_of(v.data), target, scale)
     src = v.type
     scalar = is_scalar(v)
@@ -280,7 +279,6 @@ def cast(v, target, scale=0):
                 for s in ([v] if scalar else _scalars(v))]
         return make(BLOB, np.array(vals, dtype=object)[0] if scalar else np.array(vals, dtype=object), scalar)
     if src in (STRING, SYMBOL):
-        from .literals import parse_number_or_temporal
         items = [v] if scalar else _scalars(v)
         parsed = [parse_number_or_temporal(s.value or "", target) for s in items]
         data = np.array([null_of(target) if p is None else p for p in parsed])
@@ -327,7 +325,6 @@ def cast(v, target, scale=0):
 @builtin("cast", 2)
 def cast_builtin(ctx, v, t):
     if isinstance(t, Scalar) and t.type in (STRING, SYMBOL):
-        from .library import TYPE_BY_NAME
         target = TYPE_BY_NAME.get((t.value or "").upper())
         if target is None:
             raise ScriptError(f"Unknown data type {t.value}")
@@ -351,3 +348,38 @@ for _t, _names in ((BOOL, ("bool",)), (CHAR, ("char",)), (SHORT, ("short",)), (I
     builtin(_names[0], 1)(lambda ctx, v, _t=_t: cast(v, _t))
 for _t, _name in ((DECIMAL32, "decimal32"), (DECIMAL64, "decimal64"), (DECIMAL128, "decimal128")):
     builtin(_name, 2)(lambda ctx, v, s, _t=_t: cast(v, _t, int(s.value)))
+
+
+def parse_number_or_temporal(text: str, target: int):
+    """A string converted to `target` (string -> number/temporal casts); None when invalid."""
+    text = text.strip()
+    if not text:
+        return None
+    if target in (DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP, DATEHOUR):
+        hit = match_temporal(text)
+        if hit is None or hit[2] != len(text):
+            return None
+        return cast(Scalar(hit[0], hit[1]), target).value
+    try:
+        if target in (FLOAT, DOUBLE):
+            return float(text)
+        if target in (BOOL, CHAR, SHORT, INT, LONG):
+            if target == BOOL:
+                return {"true": 1, "false": 0}.get(text.lower(), int(float(text)) != 0)
+            return int(float(text))
+    except ValueError:
+        return None
+    return None
+
+
+def make_pair(a, b):
+    if not (isinstance(a, Scalar) and isinstance(b, Scalar)):
+        raise ScriptError("A pair needs two scalars")
+    t = a.type if a.type != VOID else b.type
+    if a.type != b.type and VOID not in (a.type, b.type):
+        if a.type in NUMERIC and b.type in NUMERIC:
+            t = max(a.type, b.type, key=lambda x: RANK[x])
+    v = vector_of([a, b]) if t != VOID else Vector(VOID, None, length_=2)
+    if v.type != t and v.type != ANY:
+        v = cast(v, t)
+    return Vector(v.type, v.data, v.scale, form=PAIR)

@@ -20,11 +20,12 @@ import ast
 
 import numpy as np
 
-from ..values import BOOL, INT, LONG, STRING, ArrayVector, Scalar, Table, Vector
+from ..model.values import BOOL, INT, LONG, STRING, ArrayVector, Scalar, Table, Vector
 from .evaluator import EXTENSIONS, BuiltinRef, Interpreter
-from .registry import BUILTINS, Builtin, ScriptError, lookup
+from .registry import BUILTINS, Builtin, lookup
+from ..errors import ScriptError
 from .script import syntax_error
-from .vals import FLOATING, S, length, make, table_rows, take_rows, to_int, truthy, vector_of
+from ..model.columns import FLOATING, S, length, make, table_rows, take_rows, to_int, truthy, vector_of
 
 BINARY_OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "ratio", ast.Mod: "mod",
                     ast.Pow: "pow", ast.BitAnd: "bitAnd", ast.BitOr: "bitOr", ast.BitXor: "bitXor",

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional
 
+from ..errors import ScriptError
 
-class ScriptError(Exception):
-    """An error the server reports in the response status line (its str is the line)."""
+
 
 
 @dataclass

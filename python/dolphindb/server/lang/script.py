@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .literals import match_temporal
-from .registry import ScriptError
+from ..errors import ScriptError
 
 KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", "continue", "share", "as",
             "select", "exec", "from", "where", "group", "by", "context", "order", "asc", "desc", "top",

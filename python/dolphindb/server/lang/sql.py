@@ -3,46 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import BOOL, INT, LONG, VOID, ArrayVector, Scalar, Table, Vector
+from ..model.values import DOUBLE, FLOAT, INT, LONG, NULL_INT, VOID, ArrayVector, Scalar, Table, Vector
 from . import dfs
-from .registry import BUILTINS, ScriptError
-from .vals import as_array, column_copy, element, table_rows, take_rows, truthy
+from .registry import BUILTINS
+from ..errors import ScriptError
+from ..model.columns import (TEMPORAL, as_array, column_copy, element, format_value, make, scalar_storage,
+                             table_rows, take_rows, truthy, vector_of)
+from .scope import RowScope, broadcast, default_name, eval_on, where_mask  # noqa: F401  (default_name: joins)
+from .library import append_columns, set_column, table_changed, table_changing, table_insert_columns
+from .ops import cast
 
 FAST_AGGREGATES = {"sum", "avg", "mean", "count", "max", "min", "first", "last", "size"}
-
-
-class RowScope:
-    """Column names of the table resolve to its columns, other names to variables."""
-
-    def __init__(self, interp, table):
-        self.interp, self.table = interp, table
-
-    def __enter__(self):
-        self.interp.frames.append(_ColumnFrame(self.table, self.interp.frames[-1] if self.interp.frames else None))
-        return self
-
-    def __exit__(self, *exc):
-        self.interp.frames.pop()
-
-
-class _ColumnFrame(dict):
-    def __init__(self, table, outer):
-        super().__init__()
-        self.table, self.outer = table, outer
-
-    def __contains__(self, name):
-        return name in self.table.columns or (self.outer is not None and name in self.outer)
-
-    def __getitem__(self, name):
-        if name in self.table.columns:
-            return self.table.columns[name]
-        return self.outer[name]
-
-    def __setitem__(self, name, value):
-        if self.outer is not None:
-            self.outer[name] = value
-        else:
-            dict.__setitem__(self, name, value)
 
 
 def source_table(interp, e):
@@ -50,47 +21,6 @@ def source_table(interp, e):
     if not isinstance(t, Table):
         raise ScriptError("The FROM clause must be a table")
     return t
-
-
-def eval_on(interp, table, e):
-    with RowScope(interp, table):
-        return interp.eval(e)
-
-
-def where_mask(interp, table, conds):
-    mask = np.ones(table.rows, dtype=bool)
-    for c in conds:
-        v = eval_on(interp, table, c)
-        if isinstance(v, Scalar):
-            if not truthy(v):
-                mask[:] = False
-            continue
-        if v.type != BOOL or len(v) != table.rows:
-            raise ScriptError("The where condition must be a logical expression")
-        mask &= v.data == 1
-    return mask
-
-
-def default_name(e, i):
-    if e[0] == "var":
-        return e[1]
-    if e[0] == "call" and e[1][0] == "var":
-        args = e[2]
-        if len(args) == 1 and args[0][0] == "star":
-            return e[1][1]
-        if args and args[0][0] == "var":
-            return f"{e[1][1]}_{args[0][1]}"
-        return e[1][1]
-    return f"col{i}"
-
-
-def broadcast(v, n):
-    if isinstance(v, Scalar):
-        from .vals import vector_of
-        if v.type == VOID:
-            return Vector(VOID, None, length_=n)
-        return take_rows(vector_of([v]), np.zeros(n, dtype=np.int64))
-    return v
 
 
 def run_sql(interp, e):
@@ -241,7 +171,6 @@ def group_by(interp, table, exprs, items, having=None):
                 if not isinstance(v, Scalar):
                     raise ScriptError("An expression in a group by query must produce one value per group")
                 values.append(v)
-            from .vals import vector_of
             col = vector_of(values)
         out_names.append(name or default_name(expr, i))
         out_cols.append(col)
@@ -265,8 +194,6 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
     col = table.columns[arg[1]]
     if isinstance(col, ArrayVector) or col.data is None or col.data.dtype == object or ngroups == 0:
         return None
-    from ..values import DOUBLE, FLOAT, NULL_INT
-    from .vals import make
     data = col.data[order]
     starts = bounds[:-1]
     if col.type in (FLOAT, DOUBLE):
@@ -281,7 +208,6 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
     if fn in ("first", "last"):
         idx = starts if fn == "first" else bounds[1:] - 1
         return Vector(col.type, data[idx], col.scale)
-    from .vals import TEMPORAL
     if col.type in TEMPORAL and fn in ("sum", "avg", "mean"):
         return None
     f = data.astype(np.float64)
@@ -328,7 +254,6 @@ def pivot_by(interp, table, exprs, items):
                 continue
             v = eval_on(interp, table_rows(table, rows), expr)
             cells.append(v if isinstance(v, Scalar) else element(v, len(v) - 1))
-        from .vals import format_value, vector_of
         out[_pivot_column_name(format_value(label_of[c]))] = vector_of(cells)
     return Table(out)
 
@@ -361,7 +286,6 @@ def context_by(interp, table, exprs, items, csort=None, having=None, limit=None)
 
 
 def concat_tables(parts):
-    from .library import append_columns
     out = Table({k: column_copy(c) for k, c in parts[0].columns.items()})
     for p in parts[1:]:
         append_columns(out, list(p.columns.values()))
@@ -373,9 +297,7 @@ def update(interp, target, sets, where):
     if isinstance(table, dfs.DfsTable):
         return dfs.update(interp, table, sets, where)
     mask = where_mask(interp, table, where) if where else None
-    from .library import set_column, table_changed, table_changing
     table_changing(interp.ctx, table)
-    from .ops import cast
     for name, expr in sets:
         value = eval_on(interp, table, expr)
         if mask is None:
@@ -388,7 +310,6 @@ def update(interp, target, sets, where):
         if not col.data.flags.writeable:
             col.data = col.data.copy()
         if isinstance(v, Scalar):
-            from .vals import scalar_storage
             col.data[mask] = scalar_storage(v)
         else:
             col.data[mask] = v.data[mask]
@@ -401,11 +322,9 @@ def delete(interp, target, where):
     if isinstance(table, dfs.DfsTable):
         return dfs.delete(interp, table, where)
     keep = ~where_mask(interp, table, where) if where else np.zeros(table.rows, dtype=bool)
-    from .library import table_changing
     table_changing(interp.ctx, table)
     for name, col in list(table.columns.items()):
         table.columns[name] = take_rows(col, keep)
-    from .library import table_changed
     table_changed(interp.ctx, table)
     return None
 
@@ -418,7 +337,6 @@ def insert(interp, target, cols, values):
     names = cols or [name for name, _ in schema]
     if len(vals) != len(names):
         raise ScriptError("The number of values doesn't match the number of columns")
-    from .library import table_insert_columns
     by_name = dict(zip(names, vals))
     n = max((len(v) if isinstance(v, Vector) else 1) for v in vals)
     row = [by_name[name] if name in by_name else Scalar(t, None) for name, t in schema]

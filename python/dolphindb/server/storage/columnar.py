@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from ..files import atomic_write
-from ..values import (ARRAY_BASE, BLOB, DECIMAL128, INT128, IPADDR, OBJECT_TYPES, STORAGE_DTYPE, UUID, VOID,
-                      ArrayVector, Vector)
+from ..model.values import (ARRAY_BASE, BLOB, DECIMAL128, INT128, IPADDR, OBJECT_TYPES, STORAGE_DTYPE, UUID, VOID,
+                            ArrayVector, Vector)
 
 WIDE = (UUID, IPADDR, INT128, DECIMAL128)
 _OPTIONS = ipc.IpcWriteOptions(compression="zstd")

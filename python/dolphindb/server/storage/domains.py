@@ -10,22 +10,14 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..values import (CHAR, DATE, DATEHOUR, DATETIME, INT, LONG, MINUTE, MONTH, NULL_INT, SECOND, SHORT,
-                      STORAGE_DTYPE, STRING, SYMBOL, TIME)
+from ..model.values import (CHAR, DATE, DATEHOUR, DATETIME, INT, LONG, MINUTE, MONTH, NULL_INT, SECOND, SHORT,
+                            STORAGE_DTYPE, STRING, SYMBOL, TIME)
 from .hashing import hash_bucket
+from ..errors import NULL_VALUE_TEXT, OUT_OF_SCHEME_TEXT, PartitionError
 
 SEQ, VALUE, RANGE, LIST, COMPO, HASH = 0, 1, 2, 3, 4, 5
 KIND_NAMES = {SEQ: "SEQ", VALUE: "VALUE", RANGE: "RANGE", LIST: "LIST", COMPO: "COMPO", HASH: "HASH"}
 SCHEME_TYPES = {CHAR, SHORT, INT, LONG, DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, DATEHOUR, SYMBOL, STRING}
-
-
-class PartitionError(ValueError):
-    """A write whose rows do not fit the scheme; str() is the server's error text."""
-
-
-NULL_VALUE_TEXT = "The column used for value-partitioning cannot contain NULL values. RefId: S01001"
-OUT_OF_SCHEME_TEXT = ("Some of the data being written is not defined in the partitioning scheme of the target "
-                      "database. RefId:S01016")
 
 
 def _text(v) -> bool:

@@ -19,11 +19,12 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..values import ArrayVector, Vector
+from ..model.values import ARRAY_BASE, STORAGE_DTYPE, VOID, ArrayVector, Vector
 from ..files import atomic_write, fsync_dir
 from . import columnar
 from .domains import Level, level_from_json, locate_rows, partition_path, split_number
-from .locks import LockTable, StorageError
+from .locks import LockTable
+from ..errors import StorageError
 
 COMPACT_AFTER = 8          # segments per partition before a write merges them into one
 OLAP, TSDB, PKEY = "OLAP", "TSDB", "PKEY"   # PKEY: one row per primary key, the last write wins
@@ -536,7 +537,6 @@ class Engine:
 
 
 def _empty(type_id, scale):
-    from ..values import ARRAY_BASE, STORAGE_DTYPE, VOID
     if ARRAY_BASE <= type_id < 128:
         et = type_id - ARRAY_BASE
         return ArrayVector(type_id, np.zeros(1, np.int64), Vector(et, np.empty(0, STORAGE_DTYPE.get(et, object)), scale))

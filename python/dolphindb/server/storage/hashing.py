@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import (BLOB, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, INT, INT128, IPADDR, LONG, MINUTE, MONTH,
-                      NANOTIME, NANOTIMESTAMP, NULL_INT, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME,
-                      TIMESTAMP, UUID)
+from ..model.values import (BLOB, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, INT, INT128, IPADDR, LONG, MINUTE,
+                            MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL,
+                            TIME, TIMESTAMP, UUID)
+from ..errors import NotHashable
 
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
@@ -46,8 +47,6 @@ def text_hash(s) -> int:
     return murmur32(b, len(b)) if b else 0
 
 
-class NotHashable(ValueError):
-    pass
 
 
 def hash_bucket(type_id: int, data: np.ndarray, buckets: int) -> np.ndarray:

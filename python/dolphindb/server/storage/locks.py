@@ -11,15 +11,13 @@ import threading
 import time
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
+from ..errors import ChunkInTransaction
+
 ChunkKey = Tuple[str, str, int]
 
 
-class StorageError(Exception):
-    """A storage failure; str() is the text the server reports."""
 
 
-class ChunkInTransaction(StorageError):
-    pass
 
 
 CHUNK_WAIT_SECONDS = 120.0

@@ -1,0 +1,18 @@
+"""Built-ins over DFS tables that run a query: loadTableBySQL."""
+from __future__ import annotations
+
+from ...errors import ScriptError
+from ...model.values import Table
+from ..dfs import MetaCode
+from ..evaluator import Interpreter
+from ..registry import builtin
+
+
+@builtin("loadTableBySQL", 1)
+def load_table_by_sql(ctx, sql):
+    if not isinstance(sql, MetaCode) or sql.expr[0] != "select":
+        raise ScriptError("loadTableBySQL expects meta code of a SELECT statement, e.g. <select * from pt>")
+    result = Interpreter(ctx).eval(sql.expr)
+    if not isinstance(result, Table):
+        raise ScriptError("loadTableBySQL expects a query returning a table")
+    return result
