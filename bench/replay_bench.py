@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from compare import client_envs, load_table, loopback_throughput, machine, market_table, memcpy_bandwidth
-from replay_record import read_recording
+from replay_record import Child, read_recording
 from replay_workloads import SCALAR, SMALL_TABLE, TEXT_COLUMNS, UPLOAD_CALL, UPLOAD_TABLE
 
 HERE = Path(__file__).resolve().parent
@@ -73,31 +73,6 @@ def build_tools() -> Path:
         if proc.returncode != 0:
             raise SystemExit(f"building bench/replay failed:\n{proc.stdout}\n{proc.stderr}")
     return BUILD
-
-
-class Child:
-    """A helper process that prints 'listening on PORT' once it is ready."""
-
-    def __init__(self, cmd, cpu=None):
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("listening on "):
-            self.proc.kill()
-            raise SystemExit(f"{cmd[0]} did not start: {line}{self.proc.stderr.read()}")
-        self.port = int(line.split()[-1])
-        if cpu is not None:
-            self.pin(cpu)
-
-    def pin(self, cpu: int):
-        os.sched_setaffinity(self.proc.pid, {cpu})
-
-    def stop(self, timeout=120):
-        """Ends the child (end of stdin, then SIGTERM); its remaining stdout and stderr."""
-        self.proc.stdin.close()
-        self.proc.terminate()
-        out, err = self.proc.stdout.read(), self.proc.stderr.read()
-        return self.proc.wait(timeout=timeout), out, err
 
 
 def run_client(cmd, env=None, cpu=None, timeout=900) -> dict:

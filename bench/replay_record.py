@@ -18,9 +18,11 @@ u64 len + argument bytes, u64 len + reply prefix (MSG frames), u64 len + reply a
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import threading
 
@@ -126,6 +128,29 @@ def read_recording(path):
             pos += 8 + n
         entries.append((key, bool(wildcard), *blobs))
     return entries
+
+
+class Child:
+    """A helper process (this proxy, bench/replay's server) that prints 'listening on PORT' once ready."""
+
+    def __init__(self, cmd):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            raise RecordingError(f"{cmd[0]} did not start: {line}{self.proc.stderr.read()}")
+        self.port = int(line.split()[-1])
+
+    def pin(self, cpu: int):
+        os.sched_setaffinity(self.proc.pid, {cpu})
+
+    def stop(self, timeout=120):
+        """Ends the child (end of stdin, then SIGTERM); its remaining stdout and stderr."""
+        self.proc.stdin.close()
+        self.proc.terminate()
+        out, err = self.proc.stdout.read(), self.proc.stderr.read()
+        return self.proc.wait(timeout=timeout), out, err
 
 
 class Exchange:

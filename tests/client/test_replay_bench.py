@@ -2,12 +2,12 @@
 (built here with CMake) answering both clients and the bare C client from the recording."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,11 +15,22 @@ import pytest
 
 import dolphindb as ddb
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
+from support.official import official_python
+
 BENCH = ROOT / "bench"
-sys.path.insert(0, str(BENCH))
-from replay_bench import Child  # noqa: E402  (bench/ is not a package)
-from replay_record import read_recording  # noqa: E402
+
+
+def bench_module(name):
+    """A bench/ script loaded by path (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+replay_record = bench_module("replay_record")
+Child, read_recording = replay_record.Child, replay_record.read_recording
 TABLE = "table(1..6 as id, `a`b`c`d`e`f as name, symbol(`x`y`x`y`x`y) as sym, [1.5, NULL, 2.5, 3.5, 4.5, 5.5] as price)"
 VECTOR_ARG = np.arange(300_000, dtype=np.int64)   # 2.4 MB of arguments: arrives in many reads
 
@@ -45,9 +56,8 @@ def ours(port):
 
 
 def official(port):
-    python = os.environ.get("DDB_OFFICIAL_PYTHON", str(ROOT / ".venv-official" / "bin" / "python"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([python, "-c", OFFICIAL_SCRIPTS, str(port)], env=env, capture_output=True, text=True,
+    proc = subprocess.run([official_python(), "-c", OFFICIAL_SCRIPTS, str(port)], env=env, capture_output=True, text=True,
                           timeout=120, cwd="/")
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
