@@ -249,7 +249,8 @@ def print_table(plan, results, limits):
           f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"loopback TCP {limits['loopback_bytes_per_s'] / 1e9:.2f} GB/s, memcpy {limits['memcpy_bytes_per_s'] / 1e9:.1f} "
           f"GB/s; every connection PROTOCOL_DDB; results of both clients equal to the embedded server's")
-    print("pinned with taskset: small-task rows run client and replay server on one vCPU, bulk rows one vCPU each")
+    print("pinned (clients with taskset -c, the replay server with sched_setaffinity): small-task rows run client "
+          "and replay server on one vCPU, bulk rows one vCPU each")
     print()
     print("| measure | ours | official | C client (limit) | ours / official | ours / limit |")
     print("|---|---|---|---|---|---|")
