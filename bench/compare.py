@@ -1,12 +1,16 @@
 """Side-by-side benchmark: our client vs the official client, same embedded server, one run.
 
     python bench/compare.py [--quick] [--save] [--plot bench/results/compare.png]
+    python bench/compare.py --server replay [--quick] [--save] [--only scalar,fanout,...] [--reuse-recording]
 
 Each workload (bench/workloads.py) runs in a fresh subprocess under our package and under the
 official client's venv (.venv-official, or $DDB_OFFICIAL_PYTHON). Figures are wall time and the
 client process's CPU time; the ratio is official / ours (> 1 means we are faster). Where our
 pure-Python server dominates the wall time (large downloads and uploads), the client CPU ratio is
 the meaningful one. The physical limits of this machine (loopback TCP, memcpy) are measured too.
+
+With `--server replay` the rows run against a replay server of recorded embedded-server replies,
+with a bare C client's figure as the limit (bench/replay_bench.py).
 """
 from __future__ import annotations
 
@@ -148,7 +152,17 @@ def main(argv=None):
     ap.add_argument("--save", action="store_true", help="write bench/results/<date>.json")
     ap.add_argument("--plot", help="write a PNG bar chart of the ratios (needs matplotlib)")
     ap.add_argument("--only", help="comma-separated workload names to run")
+    ap.add_argument("--server", choices=["embedded", "replay"], default="embedded",
+                    help="embedded: the pure-Python server (default); replay: recorded replies served from C, "
+                         "with a bare C client as the limit")
+    ap.add_argument("--reuse-recording", action="store_true",
+                    help="with --server replay: keep build/replay's recording from an earlier run")
     args = ap.parse_args(argv)
+    if args.server == "replay":
+        if args.plot:
+            ap.error("--plot is for the embedded-server comparison")
+        import replay_bench
+        return replay_bench.main(args)
 
     from dolphindb.server import Server
 
