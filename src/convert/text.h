@@ -20,6 +20,8 @@ bool allZero(const uint8_t* wire16);
 // Whether bytes are well-formed UTF-8 as Python's strict decoder reads it (no overlong forms,
 // no surrogates, nothing above U+10FFFF). Pure ASCII is checked 8 bytes at a time.
 bool validUtf8(const uint8_t* p, size_t n);
+// Whether every byte is below 0x80 (checked 8 bytes at a time).
+bool isAscii(const uint8_t* p, size_t n);
 
 // Decimal text of raw * 10^-scale, keeping trailing zeros ("1.10" for raw 110, scale 2).
 std::string decimal(__int128 raw, int scale);
