@@ -320,10 +320,13 @@ public:
     // valid UTF-8 (the object path then decodes them with replacement characters).
     py::object array(const Column& c) const {
         std::shared_ptr<ddb::Buffer> offsets, bytes;
+        auto take = [&] { return c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes); };
         bool valid;
-        {
+        if (c.length >= kReleaseGilRows) {
             py::gil_scoped_release nogil;
-            valid = c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes);
+            valid = take();
+        } else {   // handing the GIL to another thread and back costs more than a short column
+            valid = take();
         }
         if (!valid) return {};
         py::list buffers;
@@ -337,6 +340,8 @@ public:
     }
 
 private:
+    static constexpr int64_t kReleaseGilRows = 65536;
+
     static const ArrowTextColumns* probe() {
         try {
             py::array sample = newObjectArray(1);
