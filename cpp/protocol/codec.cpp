@@ -61,16 +61,17 @@ T bswap(T v) {
     return v;
 }
 
-// A Buffer that grows while bytes arrive.
+// A Buffer that grows while bytes arrive: geometrically, but never past `most` (the size the
+// stream announced), so a column read in steps ends in a block of its own size.
 struct Growing {
     std::shared_ptr<Buffer> buf;
     size_t used = 0;
 
-    void ensure(size_t need) {
+    void ensure(size_t need, size_t most = SIZE_MAX) {
         if (!buf) {
             buf = Buffer::allocate(need);
         } else if (need > buf->size()) {
-            buf->resize(std::max(need, buf->size() * 2));
+            buf->resize(std::min(std::max(need, buf->size() * 2), std::max(need, most)));
         }
     }
     uint8_t* tail() { return buf->data() + used; }
@@ -183,10 +184,13 @@ private:
             g.used += bytes;
             return;
         }
-        g.ensure(g.used + static_cast<size_t>(std::min<uint64_t>(bytes, kUpfront)));
+        const size_t announced = g.used + static_cast<size_t>(bytes);
+        const size_t upfront = g.used + static_cast<size_t>(std::min<uint64_t>(bytes, kUpfront));
+        if (!g.buf) g.buf = Buffer::allocate(upfront, announced);   // a kept block may hold it all
+        else g.ensure(upfront);
         while (bytes > 0) {
             size_t step = static_cast<size_t>(std::min<uint64_t>(bytes, kChunk));
-            g.ensure(g.used + step);
+            g.ensure(g.used + step, announced);
             in_.read(g.tail(), step);
             g.used += step;
             bytes -= step;

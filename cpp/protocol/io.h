@@ -39,7 +39,6 @@ public:
     void read(void* dst, size_t n) override;
     int64_t remaining() const override { return end_ - p_; }
     void readUntil(char terminator, std::string& out, size_t maxLength) override;
-    void readStrings(size_t count, std::string& data, int64_t* ends, size_t maxLength) override;
     size_t consumed(const void* start) const { return p_ - static_cast<const uint8_t*>(start); }
     std::string_view peek() override { return std::string_view(reinterpret_cast<const char*>(p_), end_ - p_); }
     void consume(size_t n) override { p_ += n; }

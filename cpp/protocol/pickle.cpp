@@ -481,7 +481,8 @@ private:
             if (n) in_.read(buf->data(), static_cast<size_t>(n));
             return buf;
         }
-        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kUpfront)));
+        // A kept block of the announced size may hold it all (memory already committed).
+        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kUpfront)), static_cast<size_t>(n));
         size_t have = 0;
         while (have < n) {
             size_t take = static_cast<size_t>(std::min<uint64_t>(kChunk, n - have));

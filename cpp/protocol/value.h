@@ -20,6 +20,9 @@ namespace ddb {
 class Buffer {
 public:
     static std::shared_ptr<Buffer> allocate(size_t bytes);
+    // `bytes`, with room to grow to `expected` without moving when a kept large block that big
+    // is at hand (memory already committed, so a peer's claim of `expected` costs nothing).
+    static std::shared_ptr<Buffer> allocate(size_t bytes, size_t expected);
     ~Buffer();
     Buffer(const Buffer&) = delete;
     Buffer& operator=(const Buffer&) = delete;

@@ -53,6 +53,15 @@ py::object steal(PyObject* p) {
 }
 
 py::object str(std::string_view s) { return steal(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")); }
+
+// A str of bytes known to be ASCII: the object filled directly, without the UTF-8 decoder's
+// per-call setup (most of the cost of the short strings of a text column).
+PyObject* asciiStr(std::string_view s) {
+    PyObject* o = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
+    if (!o) throw py::error_already_set();
+    std::memcpy(PyUnicode_1BYTE_DATA(o), s.data(), s.size());
+    return o;
+}
 py::object bytes(std::string_view s) { return steal(PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()))); }
 
 template <class T>
@@ -179,9 +188,14 @@ py::array objectArray(const Node& node) {
                 break;
             }
             py::object empty = noneForEmpty ? py::object(py::none()) : str("");
+            bool ascii = false;
+            if (n > 0 && c.data) {
+                const int64_t* o = c.offsets->as<int64_t>();
+                ascii = text::isAscii(c.data->data() + o[0], static_cast<size_t>(o[n] - o[0]));
+            }
             for (int64_t i = 0; i < n; ++i) {
                 auto s = c.stringAt(i);
-                put(slots, i, s.empty() ? py::object(empty).release().ptr() : str(s).release().ptr());
+                put(slots, i, s.empty() ? py::object(empty).release().ptr() : ascii ? asciiStr(s) : str(s).release().ptr());
             }
             break;
         }
@@ -249,10 +263,13 @@ public:
     // valid UTF-8 (the object path then decodes them with replacement characters).
     py::object array(const Column& c) const {
         std::shared_ptr<ddb::Buffer> offsets, bytes;
+        auto take = [&] { return c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes); };
         bool valid;
-        {
+        if (c.length >= kReleaseGilRows) {
             py::gil_scoped_release nogil;
-            valid = c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes);
+            valid = take();
+        } else {   // handing the GIL to another thread and back costs more than a short column
+            valid = take();
         }
         if (!valid) return {};
         py::list buffers;
@@ -266,6 +283,8 @@ public:
     }
 
 private:
+    static constexpr int64_t kReleaseGilRows = 65536;
+
     static const ArrowTextColumns* probe() {
         try {
             py::array sample = newObjectArray(1);
@@ -353,11 +372,14 @@ py::object tableColumn(Node& node) {
 }
 
 py::object dataFrame(Node& node) {
-    py::dict data;
-    for (size_t i = 0; i < node.children.size(); ++i) data[str(node.names[i])] = tableColumn(node.children[i]);
-    static auto* DataFrame = new py::object(pyc::pandas().attr("DataFrame"));
-    if (node.children.empty()) return (*DataFrame)();
-    return (*DataFrame)(data, py::arg("copy") = false);
+    if (node.children.empty()) return pyc::pandas().attr("DataFrame")();
+    py::tuple names(node.children.size());
+    std::vector<py::object> columns(node.children.size());
+    for (size_t i = 0; i < node.children.size(); ++i) {
+        names[i] = str(node.names[i]);
+        columns[i] = tableColumn(node.children[i]);
+    }
+    return dataFrameOf(names, columns);
 }
 
 py::object build(Node& node) {

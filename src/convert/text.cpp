@@ -42,6 +42,18 @@ bool allZero(const uint8_t* p) {
     return true;
 }
 
+bool isAscii(const uint8_t* p, size_t n) {
+    uint64_t high = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t word;
+        std::memcpy(&word, p + i, 8);
+        high |= word;
+    }
+    for (; i < n; ++i) high |= p[i];
+    return !(high & 0x8080808080808080ULL);
+}
+
 bool validUtf8(const uint8_t* p, size_t n) {
     size_t i = 0;
     while (i < n) {

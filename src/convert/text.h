@@ -25,6 +25,8 @@ std::string wide(ddb::Type t, const uint8_t* wire16);
 // Whether bytes are well-formed UTF-8 as Python's strict decoder reads it (no overlong forms,
 // no surrogates, nothing above U+10FFFF). Pure ASCII is checked 8 bytes at a time.
 bool validUtf8(const uint8_t* p, size_t n);
+// Whether every byte is below 0x80 (checked 8 bytes at a time).
+bool isAscii(const uint8_t* p, size_t n);
 
 // A little-endian signed integer of type T at p, widened; *null when it is T's smallest value.
 template <class T>
