@@ -77,6 +77,7 @@ class Session(CatalogMethods):
         self.host, self.port, self.userid, self.password = host, port, userid, password
         self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         self._startup = ""
+        self._redial = None
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
 
@@ -104,17 +105,32 @@ class Session(CatalogMethods):
                                        reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
         self._startup = startup or ""
+        dial = ((host, port, self.userid, self.password, self._flag, connect_ms if connect_ms > 0 else 3000, read_ms),
+                dict(startup=self._startup, tls=self._tls, encrypt_login=self._encrypt_login, **resilience))
+        # A reconnecting session that could not connect tries again on its next request, as the
+        # official client does (another tryReconnectNums attempts), instead of failing at once.
+        self._redial = dial if (reconnect or highAvailability) else None
         try:
-            self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=self._startup, tls=self._tls,
-                               encrypt_login=self._encrypt_login, **resilience)
+            self._core.connect(*dial[0], **dial[1])
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)
             return False
+        self._redial = None
         self._closed = False
         self.last_error = None
         return True
+
+    def _connect_again(self) -> None:
+        if self._redial is None or self._core.is_open():
+            return
+        try:
+            self._core.connect(*self._redial[0], **self._redial[1])
+        except RuntimeError as e:
+            raise type(e)(f"<Exception> in exec: {e}") from None
+        self._redial = None
+        self._closed = False
+        self.last_error = None
 
     @property
     def node(self) -> str:
@@ -188,6 +204,7 @@ class Session(CatalogMethods):
         the job the same way and raises KeyboardInterrupt; the session stays usable."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
+        self._connect_again()
         self._free_temporaries()
         to_list = bool(pickleTableToList)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
@@ -241,6 +258,7 @@ class Session(CatalogMethods):
             return -1
         methods = compress_methods(compressMethods, self._compress)
         objects = list(nameObjectDict.values())
+        self._connect_again()
         self._free_temporaries()
         check_arrow_uploads(objects, self.protocol)
         self._core.upload(names, objects, ddb_flag(self._flag), methods)
