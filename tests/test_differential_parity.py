@@ -455,3 +455,21 @@ def test_dbconnection_is_busy_while_another_thread_runs_a_request(server):
     worker.join(30)
     assert not worker.is_alive() and conn.is_busy is False
     conn.close()
+
+
+def test_run_with_table_schema_gives_the_official_column_types(server, official):
+    scripts = ["1", "[1]", "1..6$2:3", "set(1..3)", "dict(1..3, 1..3)", "x=1",
+               "table(1 2 as i, `a`b as s, [2024.01.01, 2024.01.02] as d, decimal32([1.5, 2.25], 2) as d32, "
+               "array(INT[], 0, 2).append!([1 2, 3 4]) as av, symbol(`p`q) as sym)"]
+    theirs = json.loads(official(f"""
+import json, dolphindb as ddb
+s = ddb.Session("127.0.0.1", {server.port}, "{USER}", "{PASSWORD}")
+print(json.dumps([s._run_with_table_schema(script)[1] for script in {scripts!r}]))
+""").strip().splitlines()[-1])
+    s = ddb.Session("127.0.0.1", server.port, USER, PASSWORD)
+    ours = [s._run_with_table_schema(script) for script in scripts]
+    assert [json.loads(json.dumps(schema)) for _, schema in ours] == theirs
+    assert theirs[-1]["d32"] == ["DECIMAL32", 2] and theirs[-1]["av"] == ["INT[]", None] and theirs[0] is None
+    result, _ = ours[-1]
+    assert result["i"].tolist() == [1, 2] and result["s"].tolist() == ["a", "b"]
+    assert s._run_with_table_schema("add", 1, 2) == (3, None)

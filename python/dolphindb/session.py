@@ -231,6 +231,20 @@ class Session(CatalogMethods):
             result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit, deadline_ms)
         return None if self._async else result
 
+    def _run_with_table_schema(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None,
+                               parallelism=None, disableDecimal=None):
+        """(result, schema) as the official client's: schema maps each column of a table result to
+        (type name, DECIMAL scale or None), e.g. ('DECIMAL32', 2), ('BOOL[]', None); None otherwise."""
+        priority = validate_priority(priority)
+        parallelism = validate_parallelism(parallelism)
+        self._connect_again()
+        self._free_temporaries()
+        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
+                            table_to_list=bool(pickleTableToList))
+        result, schema = self._core.run_with_schema(script, list(args), ddb_flag(flag), priority, parallelism,
+                                                    bool(pickleTableToList), self._emit)
+        return result, schema
+
     def exec(self, script, *, clear_memory=None, table_to_list=None, priority=None, parallelism=None,
              fetch_size=None, disable_decimal=None):
         return self.run(script, clearMemory=clear_memory, pickleTableToList=table_to_list, priority=priority,
