@@ -473,3 +473,20 @@ print(json.dumps([s._run_with_table_schema(script)[1] for script in {scripts!r}]
     result, _ = ours[-1]
     assert result["i"].tolist() == [1, 2] and result["s"].tolist() == ["a", "b"]
     assert s._run_with_table_schema("add", 1, 2) == (3, None)
+
+
+def test_a_reconnecting_pool_tries_the_server_try_reconnect_nums_times_like_the_official_client(official, capsys):
+    script = """
+import dolphindb as ddb
+try:
+    ddb.DBConnectionPool("127.0.0.1", 1, 2, reConnect=True, tryReconnectNums=2)
+except RuntimeError as e:
+    print("raised")
+"""
+    theirs = official(script)
+    with pytest.raises(RuntimeError, match="Failed to connect to 127.0.0.1:1"):
+        ddb.DBConnectionPool("127.0.0.1", 1, 2, reConnect=True, tryReconnectNums=2)
+    ours = capsys.readouterr().out + "raised\n"
+    for out in (theirs, ours):
+        assert out.count("Failed") == 2 and "raised" in out, out
+        assert "Connect to 127.0.0.1:1 failed after 2 reconnect attempts." in out, out

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
+import time
 import warnings
 
 from . import _core
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, io_threads, request_flag,
                        resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
                        validate_parallelism, validate_priority)
+
+log = logging.getLogger("dolphindb")
 
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -92,16 +96,33 @@ class DBConnectionPool:
         self.loop = None
         self.thread = None
         self._added = {}
-        self.pool = _core.PoolCore(host, port, threadNum, self.userid, self.password, self._flag,
-                                   timeout_ms(connectTimeout, "connectTimeout") if connectTimeout else 3000,
-                                   timeout_ms(readTimeout, "readTimeout"), load_balance=bool(loadBalance),
-                                   **resilience_kwargs(high_availability=highAvailability,
-                                                       sites=highAvailabilitySites, reconnect=self.reConnect,
-                                                       try_reconnect_nums=tryReconnectNums,
-                                                       reconnect_timeout=reconnectTimeout,
-                                                       use_public_name=usePublicName),
-                                   io_threads=io_threads(ioThreads, threadNum), tls=tls,
-                                   encrypt_login=bool(enableEncryption))
+        def open_pool():
+            return _core.PoolCore(host, port, threadNum, self.userid, self.password, self._flag,
+                                  timeout_ms(connectTimeout, "connectTimeout") if connectTimeout else 3000,
+                                  timeout_ms(readTimeout, "readTimeout"), load_balance=bool(loadBalance),
+                                  **resilience_kwargs(high_availability=highAvailability,
+                                                      sites=highAvailabilitySites, reconnect=self.reConnect,
+                                                      try_reconnect_nums=tryReconnectNums,
+                                                      reconnect_timeout=reconnectTimeout,
+                                                      use_public_name=usePublicName),
+                                  io_threads=io_threads(ioThreads, threadNum), tls=tls,
+                                  encrypt_login=bool(enableEncryption))
+
+        # With reConnect and tryReconnectNums, a server that does not answer yet is tried that many
+        # times, one second apart, each failure logged (and printed) as the official client does.
+        attempts = tryReconnectNums if self.reConnect and isinstance(tryReconnectNums, int) and tryReconnectNums > 0 else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self.pool = open_pool()
+                break
+            except _core.NetworkError as e:
+                if attempts == 1:
+                    raise
+                log.error("Failed to connect to %s:%s: %s", host, port, str(e).rsplit(": ", 1)[-1])
+                if attempt == attempts:
+                    log.error("Connect to %s:%s failed after %d reconnect attempts.", host, port, attempts)
+                    raise
+                time.sleep(1)
         self._shutdown = False
 
     # -- submission ------------------------------------------------------------------------
