@@ -1,6 +1,6 @@
 """Type stubs of the C++ extension dolphindb._core (src/). Private: use the facade modules
 (dolphindb.io, dolphindb.settings, dolphindb.exceptions, Session, DBConnectionPool)."""
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional
 
 # ---- protocol numbers (cpp/protocol/framing.h ddb::Protocol); settings.PROTOCOL_*
 PROTOCOL_DEFAULT: int
@@ -59,6 +59,8 @@ class SessionCore:
     def login(self, user: str, password: str, encrypted: bool) -> None: ...
     def run(self, script: str, flag: int, priority: int, parallelism: int, fetch_size: int, table_to_list: bool,
             on_message: Optional[Callable[[str], Any]], timeout_ms: int = -1) -> Any: ...
+    def run_with_schema(self, script: str, args: list, flag: int, priority: int, parallelism: int, table_to_list: bool,
+                        on_message: Optional[Callable[[str], Any]], timeout_ms: int = -1) -> tuple[Any, Optional[dict]]: ...
     def call(self, function: str, args: list, flag: int, priority: int, parallelism: int, table_to_list: bool,
              on_message: Optional[Callable[[str], Any]], compress_methods: Optional[dict[str, int]] = None,
              timeout_ms: int = -1) -> Any: ...

@@ -38,10 +38,10 @@ COMPRESS_METHODS = {"none": 0, "lz4": 1, "delta": 2}
 def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
     """PROTOCOL_DEFAULT means PICKLE in this project. Compression is a DDB feature: PICKLE with
     compress=True talks DDB, as the official client does (its wire flag is 96, not 104)."""
+    if enable_pickle and protocol != PROTOCOL_DEFAULT:   # checked first, as the official client does
+        raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
     if protocol not in (PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW):
         raise RuntimeError(f"Protocol {protocol} is not supported. ")
-    if enable_pickle and protocol != PROTOCOL_DEFAULT:
-        raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
     if protocol == PROTOCOL_DEFAULT:
         protocol = PROTOCOL_DDB if enable_pickle is False else PROTOCOL_PICKLE
     if compress and protocol == PROTOCOL_ARROW:

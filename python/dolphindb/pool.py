@@ -10,8 +10,10 @@ import asyncio
 import atexit
 import collections
 import concurrent.futures
+import logging
 import os
 import threading
+import time
 import warnings
 import weakref
 
@@ -20,6 +22,8 @@ from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, 
                        log_connection_event, resilience_options, resolve_protocol, session_flag, timeout_ms,
                        tls_setting,
                        validate_parallelism, validate_priority)
+
+log = logging.getLogger("dolphindb")
 
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -152,7 +156,22 @@ class DBConnectionPool:
                                         reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
         options = _core.PoolOptions(connect=connect, resilience=resilience, size=threadNum,
                                     loadBalance=bool(loadBalance), ioThreads=io_threads(ioThreads, threadNum))
-        self.pool = _core.PoolCore(options, on_event=log_connection_event)
+
+        # With reConnect and tryReconnectNums, a server that does not answer yet is tried that many
+        # times, one second apart, each failure logged (and printed) as the official client does.
+        attempts = tryReconnectNums if self.reConnect and isinstance(tryReconnectNums, int) and tryReconnectNums > 0 else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self.pool = _core.PoolCore(options, on_event=log_connection_event)
+                break
+            except _core.NetworkError as e:
+                if attempts == 1:
+                    raise
+                log.error("Failed to connect to %s:%s: %s", host, port, str(e).rsplit(": ", 1)[-1])
+                if attempt == attempts:
+                    log.error("Connect to %s:%s failed after %d reconnect attempts.", host, port, attempts)
+                    raise
+                time.sleep(1)
         self._shutdown = False
         self._pid = os.getpid()
         _live_pools.add(self)

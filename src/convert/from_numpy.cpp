@@ -9,16 +9,16 @@
 
 namespace ddbpy::up {
 
+std::string datetimeUnit(const py::dtype& dt) {
+    return pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
+}
+
 namespace {
 
 std::string dtypeName(const py::dtype& dt) { return py::str(dt).cast<std::string>(); }
 
 [[noreturn]] void unsupportedDtype(const py::dtype& dt) {
     throw ddb::ConversionError("Cannot convert from numpy dtype " + dtypeName(dt) + ".");
-}
-
-std::string datetimeUnit(const py::dtype& dt) {
-    return pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
 }
 
 template <class T>
@@ -138,9 +138,13 @@ Column columnFromArrayForced(py::array arr, const TypeSpec& spec) {
     if (kind != 'O' && kind != 'M' && !ddb::isArrayType(raw)) {
         Column natural = columnFromArray(arr);
         if (natural.rawType == raw && !ddb::isDecimal(t)) return natural;
+        // Numbers in a typed array are not counts of days or milliseconds (the official client
+        // refuses them; integers in object cells are taken as such counts).
+        if (ddb::isTemporal(t))
+            throw ddb::ConversionError("Cannot convert numpy dtype " + dtypeName(dt) + " to " + ddb::typeName(raw) + ".");
     }
     py::list objects = arr.attr("tolist")();
-    return forcedColumn(itemsOf(objects), spec);
+    return forcedColumn(itemsOf(objects), spec, kind == 'O' ? ForcedSource::Cells : ForcedSource::TypedArray);
 }
 
 Value matrixFromArray(py::array arr) {
