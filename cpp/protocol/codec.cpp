@@ -566,7 +566,7 @@ public:
         if (v.payload == Payload::Arrow) {
             if (!v.arrowStream) fail("cannot encode an ARROW result without its stream");
             flag(static_cast<Form>(static_cast<uint8_t>(v.form) | kPayloadFormBit), 0);
-            out_.write(v.arrowStream->data(), v.arrowStream->size());
+            out_.writeStable(v.arrowStream->data(), v.arrowStream->size());
             return;
         }
         if (v.payload == Payload::Pickle) fail("cannot re-encode a decoded PICKLE result");
@@ -663,7 +663,7 @@ private:
             int64_t n = o[i + 1] - o[i];
             if (n > std::numeric_limits<int32_t>::max()) fail("BLOB value longer than 2 GiB");
             out_.put<int32_t>(static_cast<int32_t>(n));
-            out_.write(c.data->data() + o[i], static_cast<size_t>(n));
+            out_.writeStable(c.data->data() + o[i], static_cast<size_t>(n));
         }
     }
 
@@ -696,7 +696,7 @@ private:
             const int32_t* idx = c.data->as<int32_t>();
             for (int64_t i = 0; i < c.length; ++i)
                 if (idx[i] < 0 || idx[i] >= c.symbols->strings.length) fail("cannot encode a symbol index out of its base");
-            out_.write(idx, static_cast<size_t>(c.length) * 4);
+            out_.writeStable(idx, static_cast<size_t>(c.length) * 4);
             return;
         }
         // Plain strings: build a base ("" first, then order of first appearance).
@@ -750,7 +750,7 @@ private:
                 p += cb;
             }
             int64_t from = o[start], to = o[start + rows];
-            if (to > from) out_.write(vals + from * w, static_cast<size_t>(to - from) * w);
+            if (to > from) out_.writeStable(vals + from * w, static_cast<size_t>(to - from) * w);
         }
     }
 
@@ -762,7 +762,7 @@ private:
         if (t == Type::Symbol && c.length > 0) return symbolElements(c);
         if (fixedWidth(t) > 0) {
             checkFixed(c, c.length);
-            if (c.length) out_.write(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
+            if (c.length) out_.writeStable(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
         } else if (isTextType(t)) {
             if (c.length == 0) return;   // e.g. an empty SYMBOL vector: plain type 17, no data
             textElements(c);
@@ -818,12 +818,9 @@ private:
             if (explicitMethod) fail("delta-of-delta compression cannot encode a " + typeName(c.rawType) + " column");
             method = CompressMethod::Lz4;
         }
-        Sink payload;
-        {
-            Encoder inner(payload, opt_);
-            inner.elements(c);
-        }
-        if (method == CompressMethod::Auto) method = deltaOk ? smallerOnSample(payload.bytes(), w) : CompressMethod::Lz4;
+        Sink scratch;
+        std::string_view payload = compressionPayload(c, scratch);
+        if (method == CompressMethod::Auto) method = deltaOk ? smallerOnSample(payload, w) : CompressMethod::Lz4;
         CompressedHeader h;
         h.colCount = 1;
         h.version = 0;
@@ -837,7 +834,21 @@ private:
         h.elementCount = static_cast<int32_t>(c.length);
         h.checkSum = -1;
         flag(Form::Vector, static_cast<uint8_t>(Type::Compress));
-        writeCompressed(out_, h, payload.bytes());
+        writeCompressed(out_, h, payload);
+    }
+
+    // The bytes a compressed vector compresses: a fixed-width column's own buffer, else its
+    // elements encoded into `scratch`.
+    std::string_view compressionPayload(const Column& c, Sink& scratch) {
+        if (!c.isArrayVector() && c.rawType < 64 && fixedWidth(c.type()) > 0) {
+            checkFixed(c, c.length);
+            if (c.length == 0) return {};
+            return std::string_view(reinterpret_cast<const char*>(c.data->data()),
+                                    static_cast<size_t>(c.length) * fixedWidth(c.type()));
+        }
+        Encoder inner(scratch, opt_);
+        inner.elements(c);
+        return scratch.written();
     }
 
     // Encodes the first block's worth of values (64K values at most) both ways and keeps the
