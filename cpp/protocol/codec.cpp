@@ -648,9 +648,17 @@ private:
             for (int64_t i = 0; i < c.length; ++i)
                 if (static_cast<size_t>(o[i + 1] - o[i]) >= kMaxSentStringLength) throw ConversionError(kStringTooLongText);
         uint8_t* p = out_.extend(bytes + static_cast<size_t>(c.length));
+        const uint8_t* end = p + bytes + static_cast<size_t>(c.length);
+        const char* dataEnd = d + c.data->size();
+        constexpr size_t kShort = 16;   // copied as one fixed-size block: no memcpy call per string
         for (int64_t i = 0; i < c.length; ++i) {
             size_t n = static_cast<size_t>(o[i + 1] - o[i]);
-            if (n) std::memcpy(p, d + o[i], n);
+            const char* from = d + o[i];
+            // The bytes past n land where the next strings and terminators go: overwritten.
+            if (n <= kShort && dataEnd - from >= static_cast<std::ptrdiff_t>(kShort) &&
+                end - p >= static_cast<std::ptrdiff_t>(kShort))
+                std::memcpy(p, from, kShort);
+            else if (n) std::memcpy(p, from, n);
             p += n;
             *p++ = 0;
         }

@@ -119,6 +119,17 @@ void Sink::rollback(Mark m) {
     }
 }
 
+std::shared_ptr<Buffer> Sink::takeWritten() {
+    std::shared_ptr<Buffer> out = storage_ ? std::move(storage_) : Buffer::allocate(0);
+    out->resize(size_);
+    storage_.reset();
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+    refs_.clear();
+    referencedBytes_ = 0;
+    return out;
+}
+
 void Sink::clear(size_t keepBytes) {
     size_ = 0;
     refs_.clear();

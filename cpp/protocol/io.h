@@ -117,6 +117,12 @@ public:
     void rollback(Mark m);
     // Empties the output; keeps the memory for the next use unless it holds more than keepBytes.
     void clear(size_t keepBytes = SIZE_MAX);
+    // Room for `more` written bytes without growing again.
+    void reserve(size_t more) {
+        if (capacity_ - size_ < more) grow(more);
+    }
+    // The written bytes as a Buffer of their size (no copy); the sink is left empty.
+    std::shared_ptr<Buffer> takeWritten();
 
 private:
     struct Ref {
