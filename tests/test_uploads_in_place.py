@@ -6,6 +6,7 @@ the pool, compress=True and TLS."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 from pathlib import Path
@@ -15,11 +16,11 @@ import pandas as pd
 import pytest
 
 import dolphindb as ddb
+import dolphindb.settings as keys
 from dolphindb.server import Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_tls import Pki  # noqa: E402
-from test_uploads import session  # noqa: E402,F401  (the fixture: a DDB-protocol Session)
 
 N = 20_000   # every column is past the size from which a request references it in place
 
@@ -78,6 +79,22 @@ def assert_uploaded(back: pd.DataFrame, arrays: dict[str, np.ndarray]):
             np.testing.assert_array_equal(got.astype(want.dtype), want, err_msg=name)
 
 
+@contextlib.contextmanager
+def connected(port: int, **kw):
+    s = ddb.Session(**kw)
+    assert s.connect("127.0.0.1", port, "admin", "123456")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def session(server):
+    with connected(server.port, protocol=keys.PROTOCOL_DDB) as s:
+        yield s
+
+
 def snapshot(arrays):
     return {name: (a.copy(), a.flags.writeable, a.dtype) for name, a in arrays.items()}
 
@@ -132,9 +149,7 @@ def test_pool_and_compression(server):
     cols = list(arrays)
     df = frame(arrays)
     name = f"in_place_pool_{server.port}"
-    s = ddb.Session(compress=True)
-    assert s.connect("127.0.0.1", server.port, "admin", "123456")
-    try:
+    with connected(server.port, compress=True) as s:
         s.upload({"compressed": df})
         assert_uploaded(s.run("compressed"), arrays)
         s.run(f"share compressed[0:0] as {name}")
@@ -150,8 +165,6 @@ def test_pool_and_compression(server):
         back = s.run(f"select * from {name}")
         assert len(back) == 3 * N
         assert_uploaded(back.iloc[2 * N:].reset_index(drop=True)[cols], arrays)
-    finally:
-        s.close()
     assert_untouched(arrays, before)
 
 
@@ -167,12 +180,8 @@ def test_over_tls(tls_server):
     srv, pki = tls_server
     arrays = layouts()
     before = snapshot(arrays)
-    s = ddb.Session(enableSSL=True, sslCAFile=pki.ca)
-    assert s.connect("127.0.0.1", srv.port, "admin", "123456")
-    try:
+    with connected(srv.port, enableSSL=True, sslCAFile=pki.ca) as s:
         s.upload({"over_tls": frame(arrays)})
         assert_uploaded(s.run("over_tls"), arrays)
         assert s.run("x -> sum(x)", arrays["int64"]) == int(arrays["int64"].sum())
-    finally:
-        s.close()
     assert_untouched(arrays, before)
