@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cluster/resilient_connection.h"
+#include "convert/py_common.h"   // gilSafe
 #include "gil.h"
 #include "net/connection.h"
 
@@ -24,14 +25,6 @@ ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int 
 // Failover/reconnect events delivered to a Python callable(kind, from_node, to_node, reason)
 // under the GIL; None: no sink.
 ddb::ConnectionEventSink eventSink(py::object callback);
-
-// A Python object that may be dropped on a native thread: released under the GIL.
-inline std::shared_ptr<py::object> gilSafe(py::object obj) {
-    return std::shared_ptr<py::object>(new py::object(std::move(obj)), [](py::object* p) {
-        NativeThreadGil gil;
-        delete p;
-    });
-}
 
 }   // namespace ddbpy
 

@@ -224,7 +224,8 @@ void writeCompressed(Sink& out, CompressedHeader header, std::string_view payloa
                             "unitLength = " + std::to_string(header.elementCount) + " x " + std::to_string(width) + " bytes");
 
     // Header first with byteSize 0, patched once the blocks are written.
-    const size_t headerAt = out.size();
+    const Sink::Mark start = out.mark();
+    const size_t headerAt = start.written;
     uint8_t* h = out.extend(kCompressedHeaderSize);
     storeLE<int32_t>(h + 0, 0);
     storeLE<int32_t>(h + 4, header.colCount);
@@ -242,16 +243,16 @@ void writeCompressed(Sink& out, CompressedHeader header, std::string_view payloa
     try {
         writeBlocks(out, header, width, payload);
     } catch (...) {
-        out.bytes().resize(headerAt);   // leave the sink as it was
+        out.rollback(start);   // leave the sink as it was
         throw;
     }
 
     const size_t byteSize = out.size() - headerAt - 8;
     if (byteSize > static_cast<size_t>(INT32_MAX)) {
-        out.bytes().resize(headerAt);
+        out.rollback(start);
         throw ProtocolError("Compressed vector of " + std::to_string(byteSize) + " bytes is too large");
     }
-    storeLE<int32_t>(out.bytes().data() + headerAt, static_cast<int32_t>(byteSize));
+    storeLE<int32_t>(out.data() + headerAt, static_cast<int32_t>(byteSize));
 }
 
 }   // namespace ddb

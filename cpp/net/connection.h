@@ -102,10 +102,10 @@ private:
         std::string what;   // the script or function name, for error texts
         std::string context;   // "<Exception> in exec: " ...
     };
-    void send(const std::string& request, Pending pending);
+    // Sends request_ (and empties it, whether or not the write succeeds).
+    void send(Pending pending);
     RequestOptions internalOptions() const;
-    Result roundTrip(const std::string& request, const std::string& what, const std::string& context,
-                     const MessageCallback& onMessage);
+    Result roundTrip(const std::string& what, const std::string& context, const MessageCallback& onMessage);
     void ensureOpen(const std::string& context) const;
     Response readConnectReply();
     Transport& transport() { return tls_ ? static_cast<Transport&>(*tls_) : socket_; }
@@ -118,6 +118,11 @@ private:
     std::string sessionId_ = "0";
     bool open_ = false;
     Pending pending_{"", ""};
+    // The request being sent: written here, sent by one gathered write from this buffer and the
+    // column buffers it references. Its memory serves the next request too, up to
+    // kKeptRequestBytes; a larger block goes back to Buffer's reuse of large blocks.
+    static constexpr size_t kKeptRequestBytes = 4 << 20;
+    Sink request_{true};
 };
 
 }   // namespace ddb

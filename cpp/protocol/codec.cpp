@@ -548,7 +548,7 @@ public:
         if (v.payload == Payload::Arrow) {
             if (!v.arrowStream) fail("cannot encode an ARROW result without its stream");
             flag(static_cast<Form>(static_cast<uint8_t>(v.form) | kPayloadFormBit), 0);
-            out_.write(v.arrowStream->data(), v.arrowStream->size());
+            out_.writeStable(v.arrowStream->data(), v.arrowStream->size());
             return;
         }
         if (v.payload == Payload::Pickle) fail("cannot re-encode a decoded PICKLE result");
@@ -630,9 +630,17 @@ private:
             for (int64_t i = 0; i < c.length; ++i)
                 if (static_cast<size_t>(o[i + 1] - o[i]) >= kMaxSentStringLength) throw ConversionError(kStringTooLongText);
         uint8_t* p = out_.extend(bytes + static_cast<size_t>(c.length));
+        const uint8_t* end = p + bytes + static_cast<size_t>(c.length);
+        const char* dataEnd = d + c.data->size();
+        constexpr size_t kShort = 16;   // copied as one fixed-size block: no memcpy call per string
         for (int64_t i = 0; i < c.length; ++i) {
             size_t n = static_cast<size_t>(o[i + 1] - o[i]);
-            if (n) std::memcpy(p, d + o[i], n);
+            const char* from = d + o[i];
+            // The bytes past n land where the next strings and terminators go: overwritten.
+            if (n <= kShort && dataEnd - from >= static_cast<std::ptrdiff_t>(kShort) &&
+                end - p >= static_cast<std::ptrdiff_t>(kShort))
+                std::memcpy(p, from, kShort);
+            else if (n) std::memcpy(p, from, n);
             p += n;
             *p++ = 0;
         }
@@ -645,7 +653,7 @@ private:
             int64_t n = o[i + 1] - o[i];
             if (n > std::numeric_limits<int32_t>::max()) fail("BLOB value longer than 2 GiB");
             out_.put<int32_t>(static_cast<int32_t>(n));
-            out_.write(c.data->data() + o[i], static_cast<size_t>(n));
+            out_.writeStable(c.data->data() + o[i], static_cast<size_t>(n));
         }
     }
 
@@ -678,7 +686,7 @@ private:
             const int32_t* idx = c.data->as<int32_t>();
             for (int64_t i = 0; i < c.length; ++i)
                 if (idx[i] < 0 || idx[i] >= c.symbols->strings.length) fail("cannot encode a symbol index out of its base");
-            out_.write(idx, static_cast<size_t>(c.length) * 4);
+            out_.writeStable(idx, static_cast<size_t>(c.length) * 4);
             return;
         }
         // Plain strings: build a base ("" first, then order of first appearance).
@@ -732,7 +740,7 @@ private:
                 p += cb;
             }
             int64_t from = o[start], to = o[start + rows];
-            if (to > from) out_.write(vals + from * w, static_cast<size_t>(to - from) * w);
+            if (to > from) out_.writeStable(vals + from * w, static_cast<size_t>(to - from) * w);
         }
     }
 
@@ -745,7 +753,7 @@ private:
         switch (typeInfo(t).elements) {
             case Elements::Fixed:
                 checkFixed(c, c.length);
-                if (c.length) out_.write(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
+                if (c.length) out_.writeStable(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
                 return;
             case Elements::Text:
                 if (c.length == 0) return;   // e.g. an empty SYMBOL vector: plain type 17, no data
@@ -801,12 +809,9 @@ private:
             if (explicitMethod) fail("delta-of-delta compression cannot encode a " + typeName(c.rawType) + " column");
             method = CompressMethod::Lz4;
         }
-        Sink payload;
-        {
-            Encoder inner(payload, opt_);
-            inner.elements(c);
-        }
-        if (method == CompressMethod::Auto) method = deltaOk ? smallerOnSample(payload.bytes(), w) : CompressMethod::Lz4;
+        Sink scratch;
+        std::string_view payload = compressionPayload(c, scratch);
+        if (method == CompressMethod::Auto) method = deltaOk ? smallerOnSample(payload, w) : CompressMethod::Lz4;
         CompressedHeader h;
         h.colCount = 1;
         h.version = 0;
@@ -820,7 +825,21 @@ private:
         h.elementCount = static_cast<int32_t>(c.length);
         h.checkSum = -1;
         flag(Form::Vector, static_cast<uint8_t>(Type::Compress));
-        writeCompressed(out_, h, payload.bytes());
+        writeCompressed(out_, h, payload);
+    }
+
+    // The bytes a compressed vector compresses: a fixed-width column's own buffer, else its
+    // elements encoded into `scratch`.
+    std::string_view compressionPayload(const Column& c, Sink& scratch) {
+        if (!c.isArrayVector() && c.rawType < 64 && fixedWidth(c.type()) > 0) {
+            checkFixed(c, c.length);
+            if (c.length == 0) return {};
+            return std::string_view(reinterpret_cast<const char*>(c.data->data()),
+                                    static_cast<size_t>(c.length) * fixedWidth(c.type()));
+        }
+        Encoder inner(scratch, opt_);
+        inner.elements(c);
+        return scratch.written();
     }
 
     // Encodes the first block's worth of values (64K values at most) both ways and keeps the

@@ -103,4 +103,67 @@ void MemorySource::readUntil(char terminator, std::string& out, size_t maxLength
     p_ += n + 1;
 }
 
+void Sink::grow(size_t more) {
+    size_t need = size_ + more;
+    size_t capacity = std::max<size_t>({need, capacity_ * 2, 256});
+    if (!storage_) {
+        storage_ = Buffer::allocate(capacity);
+    } else {
+        storage_->resize(size_);   // only the written bytes move
+        storage_->resize(capacity);
+    }
+    data_ = storage_->data();
+    capacity_ = capacity;
+}
+
+std::vector<ByteRange> Sink::ranges() const {
+    std::vector<ByteRange> out;
+    out.reserve(2 * refs_.size() + 1);
+    size_t from = 0;
+    for (const Ref& r : refs_) {
+        if (r.at > from) out.push_back({data_ + from, r.at - from});
+        out.push_back({r.data, r.size});
+        from = r.at;
+    }
+    if (size_ > from) out.push_back({data_ + from, size_ - from});
+    return out;
+}
+
+std::string Sink::str() const {
+    std::string out;
+    out.reserve(totalSize());
+    for (const ByteRange& r : ranges()) out.append(reinterpret_cast<const char*>(r.data), r.size);
+    return out;
+}
+
+void Sink::rollback(Mark m) {
+    size_ = std::min(size_, m.written);
+    while (refs_.size() > m.refs) {
+        referencedBytes_ -= refs_.back().size;
+        refs_.pop_back();
+    }
+}
+
+std::shared_ptr<Buffer> Sink::takeWritten() {
+    std::shared_ptr<Buffer> out = storage_ ? std::move(storage_) : Buffer::allocate(0);
+    out->resize(size_);
+    storage_.reset();
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+    refs_.clear();
+    referencedBytes_ = 0;
+    return out;
+}
+
+void Sink::clear(size_t keepBytes) {
+    size_ = 0;
+    refs_.clear();
+    referencedBytes_ = 0;
+    if (capacity_ > keepBytes) {
+        storage_.reset();
+        data_ = nullptr;
+        capacity_ = 0;
+    }
+}
+
 }   // namespace ddb

@@ -1,5 +1,6 @@
 #include "protocol/value.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -137,19 +138,31 @@ std::shared_ptr<Buffer> Buffer::allocate(size_t bytes, size_t expected) {
     return allocate(bytes);
 }
 
-Buffer::~Buffer() { release(data_, capacity_); }
+std::shared_ptr<Buffer> Buffer::borrow(const void* data, size_t bytes, std::shared_ptr<const void> owner) {
+    std::shared_ptr<Buffer> b(new Buffer());
+    b->data_ = static_cast<uint8_t*>(const_cast<void*>(data));
+    b->size_ = bytes;
+    b->capacity_ = bytes;
+    b->owner_ = owner ? std::move(owner) : std::make_shared<int>(0);
+    return b;
+}
+
+Buffer::~Buffer() {
+    if (!owner_) release(data_, capacity_);
+}
 
 size_t Buffer::keptBytes() { return LargeBlocks::instance().retained(); }
 
 void Buffer::resize(size_t bytes) {
-    if (bytes <= capacity_) {
+    if (bytes <= capacity_ && !owner_) {
         size_ = bytes;
         return;
     }
     size_t capacity;
     uint8_t* fresh = alignedAlloc(bytes, &capacity);
-    if (size_) std::memcpy(fresh, data_, size_);
-    release(data_, capacity_);
+    if (size_) std::memcpy(fresh, data_, std::min(size_, bytes));
+    if (owner_) owner_.reset();
+    else release(data_, capacity_);
     data_ = fresh;
     size_ = bytes;
     capacity_ = capacity;

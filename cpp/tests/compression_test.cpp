@@ -60,7 +60,7 @@ CompressedHeader header(int8_t method, Type type, int8_t unit, int32_t count) {
 std::string compress(CompressedHeader h, std::string_view payload) {
     Sink sink;
     writeCompressed(sink, h, payload);
-    return sink.bytes();
+    return sink.str();
 }
 
 std::string decompress(std::string_view stream, CompressedHeader* out = nullptr) {
@@ -357,7 +357,7 @@ TEST(CompressionRoundTrip, DeltaOutOfRangeIsRefused) {
         } catch (const ProtocolError& e) {
             EXPECT_STREQ(e.what(), "Delta out of range");
         }
-        EXPECT_EQ(sink.bytes(), "ab");   // nothing half-written
+        EXPECT_EQ(sink.str(), "ab");   // nothing half-written
         EXPECT_THROW(deltaEncodeBlock(pack(c), 8), ProtocolError);
         // LZ4 has no such limit.
         expectRoundTrip<int64_t>(Type::Long, c, kLz4);

@@ -45,6 +45,13 @@ std::shared_ptr<Buffer> allocate(int64_t n, int width) {
 }
 
 Node numericView(std::shared_ptr<Buffer> buf, size_t offset, int64_t n, const char* dtype) {
+    if (n > 0 && buf->borrowed()) {
+        // An uploaded value's memory belongs to the caller's array (read-only, maybe): an array
+        // made from it gets its own copy instead of an alias.
+        auto copy = Buffer::allocate(buf->size());
+        std::memcpy(copy->data(), buf->data(), buf->size());
+        buf = std::move(copy);
+    }
     Node node;
     node.kind = Kind::Numeric;
     node.buffer = n > 0 ? std::move(buf) : allocate(0, 1);
@@ -298,7 +305,7 @@ Node prepareColumn(Column&& c, Ctx ctx, bool owned) {
     return fixedVector(c, 0, c.length, ctx, owned);
 }
 
-bool ownedData(const Column& c) { return c.data && c.data.use_count() == 1; }
+bool ownedData(const Column& c) { return c.data && c.data.use_count() == 1 && !c.data->borrowed(); }
 
 // Values of pairs, sets and dictionaries: converted as scalars, in finish().
 Node scalars(Kind kind, Column&& c) {
