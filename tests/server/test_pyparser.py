@@ -138,7 +138,7 @@ def test_one_session_shares_variables_and_functions_between_the_parsers():
     run_script(ctx, "def evens(n):\n    return [i for i in range(n) if i % 2 == 0 and i is not None]")
     ctx.python_syntax = False
     assert run_script(ctx, "inc(y)").value == 13
-    assert run_script(ctx, "evens(5)").data.tolist() == [0, 2, 4]     # py_* nodes run from DolphinDB syntax
+    assert run_script(ctx, "evens(5)").data.tolist() == [0, 2, 4]     # Py* nodes run from DolphinDB syntax
 
 
 def test_print_and_cancellation_use_the_session():
