@@ -12,7 +12,7 @@ import numpy as np
 from .. import storage
 from ..storage import (COMPO, HASH, KIND_NAMES, LIST, RANGE, SEQ, VALUE, ColumnDef, Engine, HashLevel, ListLevel,
                        NotHashable, PartitionError, RangeLevel, StorageError, ValueLevel)
-from ..model.values import (ANY, ARRAY_BASE, BOOL, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
+from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Scalar, Table, Vector,
                             type_name)
 from . import library
@@ -21,7 +21,7 @@ from .scope import eval_on, where_mask
 from .registry import BUILTINS, builtin
 from ..errors import ScriptError
 from ..model.columns import INTEGRAL, S, TEMPORAL, V, as_array, element, null_mask, scalar_storage, to_str, vector_of
-from .ops import cast
+from .ops import cast, char_as_string
 
 # ---- values ------------------------------------------------------------------------------------
 
@@ -176,6 +176,9 @@ def database(ctx, directory=None, partitionType=None, partitionScheme=None, loca
             raise ScriptError("The partition scheme of a COMPO domain must be a vector of 2 or 3 database handles.")
         levels = [lv for h in partitionScheme.data for lv in h.db.levels]
     else:
+        if kind == VALUE and isinstance(partitionScheme, Vector) and partitionScheme.type == CHAR:
+            # ['A', 'B']: how both clients write a Python list of one-letter names; they are names
+            partitionScheme = char_as_string(partitionScheme)
         levels = [_level(kind, partitionScheme)]
     engine_name = (to_str(engine) if engine is not None else "OLAP").upper()
     atomic_name = (to_str(atomic) if atomic is not None else "TRANS").upper()

@@ -6,8 +6,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
-                            TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
+from ..model.values import (ANY, ARRAY_BASE, BOOL, FUNCTIONDEF, INT, PAIR, STRING, SYMBOL, TYPE_NAMES, VOID,
+                            ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
 from . import library, nodes
 from .lexer import syntax_error
 from .parser import parse, parse_expression
@@ -18,7 +18,7 @@ from ..errors import ScriptError
 from ..model.sizes import check_value_size
 from .ops import cast, make_pair
 from ..model.columns import S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
-from .library import dict_set, set_column, table_from_columns
+from .library import ScaledType, dict_set, set_column, table_from_columns
 
 MAX_DEPTH = 200
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
@@ -281,7 +281,7 @@ class Interpreter:
             return self.ctx.functions[name]
         if name in BUILTINS:
             b = BUILTINS[name]
-            if b.min_args == 0 and b.max_args == 0 and getattr(b.fn, "is_constant", False):
+            if b.min_args == 0 and getattr(b.fn, "is_constant", False):
                 return b.fn(self.ctx)
             return BuiltinRef(b)
         raise syntax_error(self.line, f"Cannot recognize the token {name}")
@@ -370,8 +370,12 @@ class Interpreter:
         return Vector(STRING, np.array(e.names, dtype=object))
 
     def eval_index(self, e: nodes.Index):
-        if e.index is None and isinstance(e.obj, nodes.Var) and e.obj.name in ARRAY_TYPE_IDS:   # INT[] ...
-            return Scalar(INT, ARRAY_TYPE_IDS[e.obj.name])
+        if e.index is None:
+            if isinstance(e.obj, nodes.Var) and e.obj.name in ARRAY_TYPE_IDS:   # INT[] ...
+                return Scalar(INT, ARRAY_TYPE_IDS[e.obj.name])
+            fn = e.obj.fn if isinstance(e.obj, nodes.Call) else None
+            if isinstance(fn, nodes.Var) and fn.name in ARRAY_TYPE_IDS:        # DECIMAL64(10)[]
+                return ScaledType(INT, ARRAY_TYPE_IDS[fn.name], self.eval(e.obj).scale)
         return self.index(self.eval(e.obj), None if e.index is None else self.eval(e.index))
 
     def eval_member(self, e: nodes.Member):
@@ -388,6 +392,30 @@ class Interpreter:
 
     def eval_meta(self, e: nodes.Meta):
         return MetaCode(e.body)
+
+    def eval_empty(self, e):
+        return Scalar(VOID, None, 1)
+
+    def eval_rows_columns(self, e: nodes.RowsColumns):
+        obj = self.eval(e.obj)
+        rows = None if e.rows is None else self.eval(e.rows)
+        columns = None if e.columns is None else self.eval(e.columns)
+        if isinstance(obj, Matrix):
+            nrows, ncols = obj.data.shape
+            r = np.arange(nrows) if rows is None else row_selector(rows, nrows)
+            c = np.arange(ncols) if columns is None else row_selector(columns, ncols)
+            if isinstance(rows, Scalar) and isinstance(columns, Scalar):
+                return element(Vector(obj.type, obj.data[:, c[0]], obj.scale), int(r[0]))
+            return Matrix(obj.type, obj.data[np.ix_(r, c)], obj.scale)
+        if columns is not None:
+            raise ScriptError("Only a matrix can be indexed by rows and columns")
+        if rows is None:
+            return obj
+        if isinstance(obj, Table):
+            return table_rows(obj, row_selector(rows, obj.rows))
+        if isinstance(obj, (Vector, ArrayVector)):
+            return take_rows(obj, row_selector(rows, len(obj)))
+        raise ScriptError("The object can't be indexed")
 
     def eval_star(self, e):
         raise ScriptError("* is only allowed in select and count(*)")
@@ -530,7 +558,8 @@ EVAL = defaultdict(lambda: _unsupported("expression"), {
     nodes.Member: Interpreter.eval_member, nodes.Alias: Interpreter.eval_alias,
     nodes.Select: Interpreter.eval_sql, nodes.Update: Interpreter.eval_sql, nodes.Delete: Interpreter.eval_sql,
     nodes.Insert: Interpreter.eval_sql, nodes.Drop: Interpreter.eval_drop, nodes.Meta: Interpreter.eval_meta,
-    nodes.Star: Interpreter.eval_star})
+    nodes.Star: Interpreter.eval_star, nodes.Empty: Interpreter.eval_empty,
+    nodes.RowsColumns: Interpreter.eval_rows_columns})
 
 
 def register_expression(node_class, handler):

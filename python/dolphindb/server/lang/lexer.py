@@ -6,23 +6,36 @@ from __future__ import annotations
 import re
 
 from ..errors import ScriptError
+from ..model.values import (BOOL, CHAR, DATE, DATETIME, DOUBLE, FLOAT, INT, LONG, MINUTE, MONTH, NANOTIME,
+                            NANOTIMESTAMP, SECOND, SHORT, TIME, TIMESTAMP)
 from .literals import match_temporal
 
 KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", "continue", "share", "as",
             "select", "exec", "from", "where", "group", "by", "context", "order", "asc", "desc", "top",
             "limit", "update", "set", "delete", "insert", "into", "values", "and", "or", "not", "true",
-            "false", "NULL", "go", "having", "csort", "pivot"}
+            "false", "NULL", "null", "go", "having", "csort", "pivot"}
 OPERATORS = ["..", "->", "<-", "==", "!=", "<>", "<=", ">=", "&&", "||", "<<", ">>", "**",
              "+", "-", "*", "/", "\\", "%", "<", ">", "!", "&", "|", "^", "$", ":", "=", ",", ";",
              "(", ")", "[", "]", "{", "}", "."]
-NUMBER = re.compile(r"(\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)([hlcfHLCF]?)(?![A-Za-z_])")
+# A number and its type suffix (b c h i l: BOOL CHAR SHORT INT LONG, f: FLOAT, F: DOUBLE); case matters.
+NUMBER = re.compile(r"(\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)([bchilfF]?)(?![A-Za-z_0-9])")
+# The type symbols of the reference's type table: a suffix after a literal, or after 00 for the
+# NULL of that type (00i, 00F, 00D ...).
+TYPE_SUFFIXES = {"b": BOOL, "c": CHAR, "h": SHORT, "i": INT, "l": LONG, "f": FLOAT, "F": DOUBLE, "d": DATE,
+                 "M": MONTH, "t": TIME, "m": MINUTE, "s": SECOND, "D": DATETIME, "T": TIMESTAMP, "n": NANOTIME,
+                 "N": NANOTIMESTAMP}
+TYPED_NULL = re.compile(r"00([bchilfFdMtmsDTnN])(?![A-Za-z_0-9])")
+TEMPORAL_SUFFIX = re.compile(r"[dMtmsDTnN](?![A-Za-z_0-9])")
+WORD = re.compile(r"\w+")
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_!]*")
 SYMBOL_NAME = re.compile(r"[A-Za-z0-9_.]*")
 
 
 class Token:
-    """kind: number, temporal, string, symbols, ident, kw, op, nl or eof; text: the source text
-    (what error messages quote)."""
+    """kind: number ((digits, suffix)), temporal ((type, raw value, suffix type or None)),
+    null (a typed NULL: its type), string, char (a one-character '...': its code), symbols, ident,
+    kw (lowercase null reads as NULL), op, nl or eof; text: the source text (what error messages
+    quote)."""
     __slots__ = ("kind", "value", "line", "text")
 
     def __init__(self, kind, value, line, text=""):
@@ -63,16 +76,28 @@ def tokenize(text: str):
             i = j + 2
             continue
         if c.isdigit():
+            m = TYPED_NULL.match(text, i)
+            if m:
+                tokens.append(Token("null", TYPE_SUFFIXES[m.group(1)], line, m.group(0)))
+                i = m.end()
+                continue
             hit = match_temporal(text, i)
             if hit is not None:
-                tokens.append(Token("temporal", hit[:2], line, text[i:hit[2]]))
-                i = hit[2]
+                end = hit[2]
+                suffix = TEMPORAL_SUFFIX.match(text, end)
+                target = None
+                if suffix:
+                    target = TYPE_SUFFIXES[suffix.group(0)]
+                    end = suffix.end()
+                tokens.append(Token("temporal", (hit[0], hit[1], target), line, text[i:end]))
+                i = end
                 continue
             m = NUMBER.match(text, i)
             if m:
-                tokens.append(Token("number", (m.group(1), m.group(2).lower()), line, m.group(0)))
+                tokens.append(Token("number", (m.group(1), m.group(2)), line, m.group(0)))
                 i = m.end()
                 continue
+            raise syntax_error(line, f"Cannot recognize the token {WORD.match(text, i).group(0)}")
         quoted_name = c == "_" and text.startswith('"', i + 1)    # _"any name": a column or variable
         if quoted_name:
             i += 1
@@ -90,7 +115,13 @@ def tokenize(text: str):
                 j += 1
             if j >= n:
                 raise syntax_error(line, "unterminated string")
-            tokens.append(Token("ident" if quoted_name else "string", "".join(buf), line, text[i:j + 1]))
+            value = "".join(buf)
+            if quoted_name:
+                tokens.append(Token("ident", value, line, text[i:j + 1]))
+            elif c == "'" and len(value) == 1 and ord(value) < 128:     # 'a' is a CHAR, 'ab' a STRING
+                tokens.append(Token("char", ord(value), line, text[i:j + 1]))
+            else:
+                tokens.append(Token("string", value, line, text[i:j + 1]))
             i = j + 1
             continue
         if c == "`":
@@ -104,7 +135,10 @@ def tokenize(text: str):
         m = IDENT.match(text, i)
         if m:
             word = m.group(0)
-            tokens.append(Token("kw" if word in KEYWORDS else "ident", word, line, word))
+            if word in KEYWORDS:
+                tokens.append(Token("kw", "NULL" if word == "null" else word, line, word))
+            else:
+                tokens.append(Token("ident", word, line, word))
             i = m.end()
             continue
         for op in OPERATORS:

@@ -184,6 +184,14 @@ class Index(Node):
 
 
 @dataclass(**NODE)
+class RowsColumns(Node):
+    """x[rows, columns]; either may be omitted (x[i,] is row i)."""
+    obj: Node
+    rows: Optional[Node]
+    columns: Optional[Node]
+
+
+@dataclass(**NODE)
 class Member(Node):
     obj: Node
     name: str

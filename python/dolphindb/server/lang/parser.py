@@ -3,12 +3,14 @@ nodes.py."""
 from __future__ import annotations
 
 from ..errors import ScriptError
-from ..model.values import BOOL, DOUBLE, FLOAT, INT, LONG, STRING, VOID
+from ..model.values import BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, SHORT, STRING, VOID, Scalar
 from .lexer import Token, syntax_error, tokenize
+from .ops import cast
+from .registry import BUILTINS
 from .nodes import (Alias, Assign, Binary, Block, Break, Call, Continue, Delete, DoWhile, Drop, Empty, ExprStmt,
                     For, FunctionDef, If, Index, Insert, KwArg, Lambda, Line, Literal, Member, Meta, PartialApp,
-                    Return, Select, SelectItem, SetItem, Share, SpaceVector, Star, Symbols, TupleLit, UndefAll,
-                    Update, Var, VectorLit, Void, While)
+                    Return, RowsColumns, Select, SelectItem, SetItem, Share, SpaceVector, Star, Symbols, TupleLit,
+                    UndefAll, Update, Var, VectorLit, Void, While)
 
 BINARY = [  # lowest precedence first: the operator table of the DolphinDB reference
     ({"||", "or"}, "or"),                              # 1
@@ -27,6 +29,9 @@ OP_NAMES = {"||": "or", "or": "or", "&&": "and", "and": "and", "==": "eq", "!=":
             "<=": "le", ">": "gt", ">=": "ge", "in": "in", "|": "bitOr", "^": "bitXor", "&": "bitAnd",
             "<<": "lshift", ">>": "rshift", ":": "pair", "..": "seq", "+": "add", "-": "sub", "*": "mul",
             "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow", "<-": "join"}
+LITERAL_TOKENS = {"number", "temporal", "string", "char", "null"}
+INTEGER_SUFFIXES = {"b": BOOL, "c": CHAR, "h": SHORT, "i": INT, "l": LONG}
+COMMAND_ARGUMENT_TOKENS = {"ident", "symbols"}
 CLAUSES = {"from", "where", "group", "context", "order", "limit", "having", "csort", "pivot"}
 
 
@@ -293,11 +298,17 @@ class Parser:
         while True:
             if self.at_op("("):
                 e = Call(e, self.args(")"))
-            elif self.at_op("[") :
+            elif self.at_op("["):
                 self.next()
-                idx = self.expr() if not self.at_op("]") else None
-                self.expect_op("]")
-                e = Index(e, idx)
+                idx = self.expr() if not self.at_op("]", ",") else None
+                if self.at_op(","):           # x[rows, columns], x[i,]: a slice of rows and columns
+                    self.next()
+                    columns = self.expr() if not self.at_op("]") else None
+                    self.expect_op("]")
+                    e = RowsColumns(e, idx, columns)
+                else:
+                    self.expect_op("]")
+                    e = Index(e, idx)
             elif self.at_op(".") and self.peek().kind in ("ident", "kw"):
                 self.next()
                 name = self.next().value
@@ -328,7 +339,7 @@ class Parser:
         out = []
         expect_value = False
         while not self.at_op(close):
-            if self.at_op(",") and close == ")":      # f(a, , b): an empty argument
+            if self.at_op(","):      # f(a, , b), [0, , 1]: an empty argument is NULL
                 out.append(Empty())
                 self.next()
                 expect_value = True
@@ -348,7 +359,7 @@ class Parser:
                 expect_value = True
             elif not self.at_op(close):
                 raise self.error()
-        if expect_value and close == ")" and out:
+        if expect_value and out:
             out.append(Empty())
         self.next()
         return out
@@ -364,20 +375,11 @@ class Parser:
 
     def primary(self):
         t = self.tok
-        if t.kind == "number":
-            items = [self.number(self.next())]
-            while self.at("number") or self.at_kw("NULL"):
-                items.append(self.number(self.next()) if self.at("number") else self.null())
+        if self.at_literal():
+            items = [self.literal()]
+            while self.at_literal():          # 1 NULL 3, true false, "a" "b": one vector
+                items.append(self.literal())
             return items[0] if len(items) == 1 else SpaceVector(items)
-        if t.kind == "temporal":
-            self.next()
-            items = [Literal(*t.value)]
-            while self.at("temporal") or self.at_kw("NULL"):
-                items.append(Literal(*self.next().value) if self.at("temporal") else self.null())
-            return items[0] if len(items) == 1 else SpaceVector(items)
-        if t.kind == "string":
-            self.next()
-            return Literal(STRING, t.value)
         if t.kind == "symbols":
             self.next()
             return Symbols(t.value)
@@ -386,14 +388,6 @@ class Parser:
             self.next()
             return Var(t.value)        # a function whose name is also an SQL word: set(...)
         if t.kind == "kw":
-            if t.value in ("true", "false"):
-                self.next()
-                items = [Literal(BOOL, int(t.value == "true"))]
-                while self.at_kw("true", "false"):
-                    items.append(Literal(BOOL, int(self.next().value == "true")))
-                return items[0] if len(items) == 1 else SpaceVector(items)
-            if t.value == "NULL":
-                return self.null()
             if t.value == "def":
                 self.next()
                 params = self.params()
@@ -414,22 +408,28 @@ class Parser:
             if self.at_op("->"):
                 self.next()
                 return Lambda([t.value], Return(self.expr()))
+            if t.value in BUILTINS and self.tok.line == t.line and (
+                    self.tok.kind in COMMAND_ARGUMENT_TOKENS or self.at_literal()):
+                return Call(Var(t.value), [self.expr()])     # command-call syntax: typestr x, print "a"
             return Var(t.value)
         if self.at_op("("):
             self.next()
             if self.at_op(")"):
                 self.next()
                 return VectorLit([])
-            e = self.expr()
             if self.at_op(","):
+                items = [Empty()]
+            else:
+                e = self.expr()
+                if not self.at_op(","):
+                    self.expect_op(")")
+                    return e
                 items = [e]
-                while self.at_op(","):
-                    self.next()
-                    items.append(self.expr())
-                self.expect_op(")")
-                return TupleLit(items)
+            while self.at_op(","):            # (a, b), (, , ): an omitted element is NULL
+                self.next()
+                items.append(Empty() if self.at_op(",", ")") else self.expr())
             self.expect_op(")")
-            return e
+            return TupleLit(items)
         if self.at_op("["):
             return VectorLit(self.args("]"))
         if self.at_op("<"):                         # <expression>: meta code
@@ -465,16 +465,42 @@ class Parser:
             return Call(Var("dict"), [VectorLit(keys), TupleLit(values), Literal(BOOL, 1)])
         raise self.error()
 
-    def null(self):
-        self.next()
-        return Literal(VOID, None, 1)
+    def at_literal(self):
+        t = self.tok
+        return t.kind in LITERAL_TOKENS or (t.kind == "kw" and t.value in ("true", "false", "NULL"))
+
+    def literal(self):
+        t = self.next()
+        kind = t.kind
+        if kind == "number":
+            return self.number(t)
+        if kind == "temporal":
+            natural, raw, target = t.value
+            if target is None or target == natural:
+                return Literal(natural, raw)
+            s = cast(Scalar(natural, raw), target)
+            return Literal(s.type, s.value)
+        if kind == "string":
+            return Literal(STRING, t.value)
+        if kind == "char":
+            return Literal(CHAR, t.value)
+        if kind == "null":
+            return Literal(t.value, None)
+        if t.value == "NULL":
+            return Literal(VOID, None, 1)
+        return Literal(BOOL, int(t.value == "true"))
 
     def number(self, t: Token):
         text, suffix = t.value
-        if any(ch in text for ch in ".eE") or suffix == "f":
+        if suffix in ("f", "F") or any(ch in text for ch in ".eE"):
+            if suffix not in ("", "f", "F"):
+                raise self.error(f"Cannot recognize the token {t.text}")
             return Literal(FLOAT if suffix == "f" else DOUBLE, float(text))
         n = int(text)
-        return Literal({"h": 3, "l": LONG, "c": 2}.get(suffix, INT if -2**31 < n < 2**31 else LONG), n)
+        if suffix:
+            t = INTEGER_SUFFIXES[suffix]
+            return Literal(t, int(n != 0) if t == BOOL else n)
+        return Literal(INT if -2**31 < n < 2**31 else LONG, n)
 
     # -- SQL ---------------------------------------------------------------------------------
     def select_items(self):
