@@ -95,6 +95,8 @@ def test_pair_of_two_omitted_elements_is_a_void_pair():
     ('"a" "b"', STRING, ["a", "b"]), ("'abc' \"\"", STRING, ["abc", ""]), ("'a' 'b'", CHAR, [97, 98]),
     ("2024.01.01 2024.01.02", DATE, [19723, 19724]), ("00i 1 2", INT, [None, 1, 2]),
     ("1c 2c 00c", CHAR, [1, 2, None]), ("1 null 3", INT, [1, None, 3]),
+    ("'-1.5''0''2'", STRING, ["-1.5", "0", "2"]), ("``0`1.5'-100'", STRING, ["", "0", "1.5", "-100"]),
+    ("`a `b", STRING, ["a", "b"]),
 ])
 def test_literals_separated_by_spaces_make_one_vector(text, type_, values):
     v = run(text)

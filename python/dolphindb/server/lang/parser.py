@@ -379,10 +379,19 @@ class Parser:
             items = [self.literal()]
             while self.at_literal():          # 1 NULL 3, true false, "a" "b": one vector
                 items.append(self.literal())
-            return items[0] if len(items) == 1 else SpaceVector(items)
+            if len(items) == 1:
+                return items[0]
+            if any(x.type == STRING for x in items):     # 'a' among strings is a one-letter string
+                items = [_as_string(x) if x.type == CHAR else x for x in items]
+            return SpaceVector(items)
         if t.kind == "symbols":
             self.next()
-            return Symbols(t.value)
+            names = list(t.value)
+            while self.tok.kind in ("symbols", "string", "char"):     # `a`b"c d": more elements
+                more = self.next()
+                names.extend(more.value if more.kind == "symbols" else
+                             [chr(more.value) if more.kind == "char" else more.value])
+            return Symbols(names)
         if t.kind == "kw" and t.value in ("set", "values", "top", "limit", "asc", "desc", "go", "pivot") \
                 and self.peek().kind == "op" and self.peek().value == "(":
             self.next()
@@ -619,6 +628,10 @@ class Parser:
             cols = [_column_name(a) for a in self.args(")")]
         self.expect_kw("values")
         return Insert(table, cols, self.args(")") if self.at_op("(") else [])
+
+
+def _as_string(char: Literal) -> Literal:
+    return Literal(STRING, "" if char.value is None else chr(char.value))
 
 
 def _column_name(e):
