@@ -207,3 +207,14 @@ def test_syntax_errors_quote_source_text(script, token):
     with pytest.raises(ScriptError) as err:
         run(script)
     assert token in str(err.value) and "('" not in str(err.value) and "Internal" not in str(err.value)
+
+
+@pytest.mark.parametrize("script", [
+    "00x", "[,]", "(,)", "x = 1 2 3; x[,]", "m = 1..4$2:2; m[5,]", "pair(,,)", "DECIMAL32(2)[]", "'", "``",
+    "typestr", "1 NULL `a", "true 1.5", "00i 00F", "[1 0, `a]", "decimal32('', 2)", "1970.01.01d 2c",
+])
+def test_malformed_literals_are_script_errors_or_values_never_python_errors(script):
+    try:
+        run(script)
+    except ScriptError as err:
+        assert "Internal" not in str(err) and "('" not in str(err)

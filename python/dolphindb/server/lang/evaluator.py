@@ -402,8 +402,8 @@ class Interpreter:
         columns = None if e.columns is None else self.eval(e.columns)
         if isinstance(obj, Matrix):
             nrows, ncols = obj.data.shape
-            r = np.arange(nrows) if rows is None else row_selector(rows, nrows)
-            c = np.arange(ncols) if columns is None else row_selector(columns, ncols)
+            r = np.arange(nrows) if rows is None else _in_range(row_selector(rows, nrows), nrows)
+            c = np.arange(ncols) if columns is None else _in_range(row_selector(columns, ncols), ncols)
             if isinstance(rows, Scalar) and isinstance(columns, Scalar):
                 return element(Vector(obj.type, obj.data[:, c[0]], obj.scale), int(r[0]))
             return Matrix(obj.type, obj.data[np.ix_(r, c)], obj.scale)
@@ -412,9 +412,9 @@ class Interpreter:
         if rows is None:
             return obj
         if isinstance(obj, Table):
-            return table_rows(obj, row_selector(rows, obj.rows))
+            return table_rows(obj, _in_range(row_selector(rows, obj.rows), obj.rows))
         if isinstance(obj, (Vector, ArrayVector)):
-            return take_rows(obj, row_selector(rows, len(obj)))
+            return take_rows(obj, _in_range(row_selector(rows, len(obj)), len(obj)))
         raise ScriptError("The object can't be indexed")
 
     def eval_star(self, e):
@@ -484,6 +484,13 @@ class Interpreter:
 def _is_schema_form(args):
     """table(capacity:size, names, types) as opposed to table(col1, col2 as name ...)."""
     return len(args) == 3 and isinstance(args[0], nodes.Binary) and args[0].op == "pair"
+
+
+def _in_range(selector, n):
+    """An index array or boolean mask of x[rows, columns], refused when an index is outside 0..n-1."""
+    if selector.dtype != bool and ((selector < 0) | (selector >= n)).any():
+        raise ScriptError("Index out of range")
+    return selector
 
 
 def _storage(s):
