@@ -195,6 +195,8 @@ def test_single_quoted_character_is_a_char():
     v = run("[1c, 2c, 'i', '{']")
     assert v.type == CHAR and elements(v) == [1, 2, 105, 123]
     assert run("'ab'").type == STRING and run('"i"').type == STRING
+    v = run("['a', '', 'ccc']")                       # next to strings, 'a' is a one-letter string
+    assert v.type == STRING and v.data.tolist() == ["a", "", "ccc"]
     assert run("split('a,b', ',')").data.tolist() == ["a", "b"]     # a CHAR separator
 
 

@@ -381,9 +381,7 @@ class Parser:
                 items.append(self.literal())
             if len(items) == 1:
                 return items[0]
-            if any(x.type == STRING for x in items):     # 'a' among strings is a one-letter string
-                items = [_as_string(x) if x.type == CHAR else x for x in items]
-            return SpaceVector(items)
+            return SpaceVector(_chars_among_strings(items))
         if t.kind == "symbols":
             self.next()
             names = list(t.value)
@@ -440,7 +438,7 @@ class Parser:
             self.expect_op(")")
             return TupleLit(items)
         if self.at_op("["):
-            return VectorLit(self.args("]"))
+            return VectorLit(_chars_among_strings(self.args("]")))
         if self.at_op("<"):                         # <expression>: meta code
             self.next()
             self.meta_depth += 1
@@ -630,8 +628,12 @@ class Parser:
         return Insert(table, cols, self.args(")") if self.at_op("(") else [])
 
 
-def _as_string(char: Literal) -> Literal:
-    return Literal(STRING, "" if char.value is None else chr(char.value))
+def _chars_among_strings(items):
+    """'a' next to string literals ('a' 'bc', ['a', '', 'ccc']) is a one-letter string."""
+    if not any(isinstance(x, Literal) and x.type == STRING for x in items):
+        return items
+    return [Literal(STRING, "" if x.value is None else chr(x.value)) if isinstance(x, Literal) and x.type == CHAR
+            else x for x in items]
 
 
 def _column_name(e):
