@@ -32,16 +32,32 @@ def _constant(value):
     return fn
 
 
+class ScaledType(Scalar):
+    """A DECIMAL type with its scale as a type argument: DECIMAL32(2), DECIMAL64(10)[]. Not a plain
+    Scalar, so a list of types holding one stays a tuple and keeps each scale."""
+
+
+def _decimal_type(t):
+    def fn(ctx, scale=None):
+        return S(INT, t) if scale is None else ScaledType(INT, t, to_int(scale))
+    fn.is_constant = True
+    return fn
+
+
 for _t, _name in TYPE_NAMES.items():
-    builtin(_name, 0)(_constant(S(INT, _t)))
+    if _t in (DECIMAL32, DECIMAL64, DECIMAL128):
+        builtin(_name, 0, 1)(_decimal_type(_t))
+    else:
+        builtin(_name, 0)(_constant(S(INT, _t)))
 
 
 # ---- tables -------------------------------------------------------------------------------
-def empty_column(t, n=0):
+def empty_column(t, n=0, scale=0):
     if t >= ARRAY_BASE and t < 128:
-        return ArrayVector(t, np.zeros(n + 1, dtype=np.int64), Vector(t - ARRAY_BASE, np.empty(0, STORAGE_DTYPE.get(t - ARRAY_BASE, object))))
+        return ArrayVector(t, np.zeros(n + 1, dtype=np.int64),
+                           Vector(t - ARRAY_BASE, np.empty(0, STORAGE_DTYPE.get(t - ARRAY_BASE, object)), scale))
     if t in STORAGE_DTYPE:
-        return Vector(t, np.full(n, null_of(t), dtype=STORAGE_DTYPE[t]))
+        return Vector(t, np.full(n, null_of(t), dtype=STORAGE_DTYPE[t]), scale)
     if t == VOID:
         return Vector(VOID, None, length_=n)
     return V(t, [null_of(t)] * n)
@@ -53,11 +69,12 @@ def table(ctx, *args):
         capacity_size = int(args[0].data[1])
         names = strings_of(args[1])
         types = args[2]
-        tlist = [int(x) for x in types.data] if isinstance(types, Vector) and types.type != ANY else \
-            [int(x.value) if x.type == INT else TYPE_BY_NAME[(x.value or "").upper()] for x in types.data]
+        tlist = [(int(x), 0) for x in types.data] if isinstance(types, Vector) and types.type != ANY else \
+            [(int(x.value), x.scale) if x.type == INT else (TYPE_BY_NAME[(x.value or "").upper()], 0)
+             for x in types.data]
         if len(names) != len(tlist):
             raise ScriptError("The number of column names must match the number of column types")
-        return Table({n: empty_column(t, capacity_size) for n, t in zip(names, tlist)})
+        return Table({n: empty_column(t, capacity_size, scale) for n, (t, scale) in zip(names, tlist)})
     raise ScriptError("table() needs columns: table(v1 as a, v2 as b) or table(capacity:size, names, types)")
 
 
@@ -173,7 +190,7 @@ def append_(ctx, obj, new):
         obj.offsets, obj.values = grown.offsets, grown.values
         return obj
     if isinstance(obj, Vector) and obj.data is not None:
-        new = cast(new, obj.type) if new.type != obj.type else new
+        new = cast(new, obj.type, obj.scale) if (new.type, new.scale) != (obj.type, obj.scale) else new
         extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
         obj.data = np.concatenate([obj.data, extra])
         return obj
@@ -203,7 +220,8 @@ def array_vector_from_rows(rows, elem_type, scale=0) -> ArrayVector:
                        Vector(elem_type, np.empty(0, STORAGE_DTYPE.get(elem_type, object)), scale))
     parts, offsets = [], [0]
     for row in rows:
-        row = vector_of([row]) if isinstance(row, Scalar) else row
+        if isinstance(row, Scalar):     # a scalar row; a NULL row holds one NULL
+            row = Vector(VOID, None, length_=1) if row.type == VOID else vector_of([row])
         if not isinstance(row, Vector) or row.type == ANY:
             raise ScriptError("Each row of an array vector must be a vector of its element type")
         part = _elements_as(row, like).data
@@ -429,7 +447,7 @@ def norm(ctx, mean, std, n):
 
 @builtin("array", 1, 3)
 def array(ctx, t, n=None, capacity=None):
-    return empty_column(to_int(t), to_int(n) if n is not None else 0)
+    return empty_column(to_int(t), to_int(n) if n is not None else 0, t.scale if isinstance(t, Scalar) else 0)
 
 
 builtin("bigarray", 1, 3)(array)
@@ -531,9 +549,10 @@ def set_(ctx, x):
     return Vector(d.type, d.data, d.scale, form=SET)
 
 
-@builtin("pair", 2)
-def pair(ctx, a, b):
-    return make_pair(a, b)
+@builtin("pair", 0, 2)
+def pair(ctx, a=None, b=None):
+    """pair(a, b); an omitted element (pair(,)) is NULL."""
+    return make_pair(S(VOID, None) if a is None else a, S(VOID, None) if b is None else b)
 
 
 @builtin("matrix", 1, None)
@@ -545,8 +564,10 @@ def matrix(ctx, *args):
     return Matrix(t, np.column_stack([as_array(c) for c in cols]))
 
 
-@builtin("uuid", 1)
-def uuid_(ctx, x):
+@builtin("uuid", 0, 1)
+def uuid_(ctx, x=None):
+    if x is None:
+        return S(UUID, None)
     def parse(s):
         return _uuid.UUID(s).int if s else 0
     if isinstance(x, Scalar):
@@ -554,8 +575,10 @@ def uuid_(ctx, x):
     return make(UUID, np.array([parse(s) for s in x.data], dtype=object), False)
 
 
-@builtin("int128", 1)
-def int128(ctx, x):
+@builtin("int128", 0, 1)
+def int128(ctx, x=None):
+    if x is None:
+        return S(INT128, None)
     def parse(s):
         return int(s, 16) if s else 0
     if isinstance(x, Scalar):
@@ -563,9 +586,10 @@ def int128(ctx, x):
     return make(INT128, np.array([parse(s) for s in x.data], dtype=object), False)
 
 
-@builtin("ipaddr", 1)
-def ipaddr(ctx, x):
-
+@builtin("ipaddr", 0, 1)
+def ipaddr(ctx, x=None):
+    if x is None:
+        return S(IPADDR, None)
     def parse(s):
         if not s:
             return 0

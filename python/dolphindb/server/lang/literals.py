@@ -9,7 +9,7 @@ from ..model.columns import days_from_date
 TEMPORAL_PATTERNS = [   # a date and a time are joined by T or by one space (2024.01.01 01:00:00)
     (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})[T ](\d{2}):(\d{2}):(\d{2})\.(\d{1,9})"), "dt_frac"),
     (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})[T ](\d{2}):(\d{2}):(\d{2})"), "datetime"),
-    (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})T(\d{2})h"), "datehour"),
+    (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})T(\d{2})(?:h|(?![\d:.]))"), "datehour"),   # 2012.06.13T13
     (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})"), "date"),
     (re.compile(r"(\d{4})\.(\d{2})M"), "month"),
     (re.compile(r"(\d{2}):(\d{2}):(\d{2})\.(\d{1,9})"), "time_frac"),

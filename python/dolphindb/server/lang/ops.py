@@ -2,6 +2,8 @@
 null rules: arithmetic with a NULL gives NULL; comparisons order NULL below every value."""
 from __future__ import annotations
 
+import decimal
+
 import numpy as np
 
 from ..model.values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
@@ -142,9 +144,20 @@ def _comparable(v):
     return arr
 
 
+def char_as_string(v):
+    """A CHAR operand of a string comparison ('A' against a STRING column) as one-character strings."""
+    chars = [None if s.value is None else chr(s.value) for s in ([v] if is_scalar(v) else _scalars(v))]
+    return Scalar(STRING, chars[0]) if is_scalar(v) else make(STRING, np.array([c or "" for c in chars], dtype=object),
+                                                             False)
+
+
 def compare(name, a, b):
     _check_lengths(a, b)
     ta, tb = a.type, b.type
+    if ta == CHAR and tb in (STRING, SYMBOL):
+        a, ta = char_as_string(a), STRING
+    elif tb == CHAR and ta in (STRING, SYMBOL):
+        b, tb = char_as_string(b), STRING
     if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
         raise ScriptError(f"Incompatible type. {_tn(ta)} and {_tn(tb)} can't be compared")
     if VOID in (ta, tb) and ta != tb:
@@ -280,6 +293,11 @@ def cast(v, target, scale=0):
         return make(BLOB, np.array(vals, dtype=object)[0] if scalar else np.array(vals, dtype=object), scalar)
     if src in (STRING, SYMBOL):
         items = [v] if scalar else _scalars(v)
+        if target in DECIMALS:
+            parsed = [_parse_decimal(s.value or "", scale) for s in items]
+            data = np.array([null_of(target) if p is None else p for p in parsed],
+                            dtype=STORAGE_DTYPE.get(target, object))
+            return make(target, data if not scalar else data[0], scalar, scale)
         parsed = [parse_number_or_temporal(s.value or "", target) for s in items]
         data = np.array([null_of(target) if p is None else p for p in parsed])
         return make(target, data if not scalar else data[0], scalar)
@@ -335,7 +353,7 @@ def cast_builtin(ctx, v, t):
             raise ScriptError("The size of the vector doesn't match the dimensions")
         return Matrix(v.type, np.asarray(v.data).reshape((cols, rows)).T)
     if isinstance(t, Scalar) and t.type == INT:
-        return cast(v, t.value)
+        return cast(v, t.value, t.scale)
     raise ScriptError("The second argument of cast must be a data type")
 
 
@@ -345,7 +363,9 @@ for _t, _names in ((BOOL, ("bool",)), (CHAR, ("char",)), (SHORT, ("short",)), (I
                    (SECOND, ("second",)), (DATETIME, ("datetime",)), (TIMESTAMP, ("timestamp",)),
                    (NANOTIME, ("nanotime",)), (NANOTIMESTAMP, ("nanotimestamp",)), (DATEHOUR, ("datehour",)),
                    (BLOB, ("blob",))):
-    builtin(_names[0], 1)(lambda ctx, v, _t=_t: cast(v, _t))
+    # Without an argument each (but symbol) makes the NULL of its type: int() is 00i.
+    builtin(_names[0], 1 if _t == SYMBOL else 0, 1)(lambda ctx, v=None, _t=_t: Scalar(_t, None) if v is None
+                                                     else cast(v, _t))
 for _t, _name in ((DECIMAL32, "decimal32"), (DECIMAL64, "decimal64"), (DECIMAL128, "decimal128")):
     builtin(_name, 2)(lambda ctx, v, s, _t=_t: cast(v, _t, int(s.value)))
 
@@ -372,6 +392,17 @@ def parse_number_or_temporal(text: str, target: int):
     return None
 
 
+def _parse_decimal(text: str, scale: int):
+    """The raw value of a decimal string at `scale` (digits beyond it rounded half up); None if invalid."""
+    try:
+        d = decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
+        return None
+    if not d.is_finite():
+        return None
+    return int((d.scaleb(scale)).to_integral_value(rounding=decimal.ROUND_HALF_UP))
+
+
 def make_pair(a, b):
     if not (isinstance(a, Scalar) and isinstance(b, Scalar)):
         raise ScriptError("A pair needs two scalars")
@@ -382,4 +413,4 @@ def make_pair(a, b):
     v = vector_of([a, b]) if t != VOID else Vector(VOID, None, length_=2)
     if v.type != t and v.type != ANY:
         v = cast(v, t)
-    return Vector(v.type, v.data, v.scale, form=PAIR)
+    return Vector(v.type, v.data, v.scale, form=PAIR, length_=v.length_)
