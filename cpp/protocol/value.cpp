@@ -7,7 +7,6 @@
 #include <new>
 #include <vector>
 
-#include <sys/mman.h>
 
 #include "errors.h"
 
@@ -85,15 +84,14 @@ private:
     size_t retained_ = 0;
 };
 
-// A fresh large block is aligned to and sized in huge pages, which the kernel is asked to use:
-// filling it then takes one page fault per 2 MiB instead of one per 4 KiB.
+// A fresh large block is aligned to and sized in huge pages, so a kernel with transparent huge
+// pages "always" can back it by them. It is not madvise(MADV_HUGEPAGE)d: with the common
+// defrag=madvise setting that makes each fault compact memory directly, and filling fresh 80 MB
+// columns ran at 0.4 GB/s instead of 1.7 GB/s on our CI machines.
 uint8_t* freshLarge(size_t bytes, size_t* capacity) {
     size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
     void* p = std::aligned_alloc(kHugePage, rounded);
     if (!p) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-    ::madvise(p, rounded, MADV_HUGEPAGE);   // advice only: without huge pages the block still works
-#endif
     *capacity = rounded;
     return static_cast<uint8_t*>(p);
 }
