@@ -7,19 +7,21 @@ import numpy as np
 
 from ..model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
                             TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
-from . import library, script
+from . import script
 from .dfs import MetaCode, drop_statement
 from .sql import run_sql
 from .registry import BUILTINS, Builtin, lookup
 from ..errors import ScriptError
 from ..model.sizes import check_value_size
-from .ops import cast, make_pair
+from .builtins.arrays import ARRAY_ELEMENT_TYPES
+from .builtins.casts import cast
+from .builtins.forms import dict_set, make_pair
+from .builtins.tables import set_column, table_from_columns
 from ..model.columns import S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
-from .library import dict_set, set_column, table_from_columns
 
 MAX_DEPTH = 200
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
-ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in library.ARRAY_ELEMENT_TYPES}
+ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in ARRAY_ELEMENT_TYPES}
 
 # Expression nodes another front end adds, kind -> handler(interpreter, node): the Python parser's
 # py_* nodes (pyparser.py). They live here, not in a subclass, because a function defined in
