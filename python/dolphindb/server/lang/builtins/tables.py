@@ -145,6 +145,9 @@ def append_(ctx, obj, new):
         grown = concat_array_vectors(obj, rows_as_array_vector(new, obj, "append!"))
         obj.offsets, obj.values = grown.offsets, grown.values
         return obj
+    if isinstance(obj, Vector) and obj.type == ANY:
+        obj.data.extend(new.data if isinstance(new, Vector) and new.type == ANY else [new])
+        return obj
     if isinstance(obj, Vector) and obj.data is not None:
         new = cast(new, obj.type) if new.type != obj.type else new
         extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
