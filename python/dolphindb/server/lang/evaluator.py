@@ -16,8 +16,8 @@ from ..model.sizes import check_value_size
 from .builtins.arrays import ARRAY_ELEMENT_TYPES
 from .builtins.casts import cast
 from .builtins.forms import dict_set, make_pair
-from .builtins.tables import set_column, table_from_columns
-from ..model.columns import S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
+from .builtins.tables import keyed, set_column, table_from_columns
+from ..model.columns import INTEGRAL, S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
 
 MAX_DEPTH = 200
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
@@ -245,6 +245,8 @@ class Interpreter:
     def iterate(self, seq):
         if isinstance(seq, Scalar):
             return [seq]
+        if isinstance(seq, Vector) and seq.form == PAIR and seq.type in INTEGRAL:   # for (i in 0:n): 0 .. n-1
+            return [Scalar(seq.type, i) for i in range(int(seq.data[0]), int(seq.data[1]))]
         if isinstance(seq, (Vector, ArrayVector)):
             return [element(seq, i) for i in range(len(seq))]
         if isinstance(seq, Dictionary):
@@ -322,12 +324,14 @@ class Interpreter:
             return lookup(op).fn(self.ctx, a, b)
         if kind == "call":
             fexpr, arg_exprs = e[1], e[2]
-            if fexpr[0] == "var" and fexpr[1] in ("table", "streamTable") and not _is_schema_form(arg_exprs):
+            lead = TABLE_BUILDERS.get(fexpr[1]) if fexpr[0] == "var" else None
+            if lead is not None and not _is_schema_form(arg_exprs[lead:]):
                 named = []
-                for i, a in enumerate(arg_exprs):
+                for i, a in enumerate(arg_exprs[lead:]):
                     name = a[2] if a[0] == "alias" else a[1] if a[0] == "var" else f"col{i}"
                     named.append((name, self.eval(a)))
-                return table_from_columns(self.ctx, named)
+                t = table_from_columns(self.ctx, named)
+                return keyed(t, self.eval(arg_exprs[0])) if lead else t
             if fexpr[0] == "var":
                 fn = self.resolve_function(fexpr[1])
             else:
@@ -430,6 +434,11 @@ class Interpreter:
             container.data[sel] = v.data if isinstance(v, Vector) else _storage(v)
             return None
         raise ScriptError("The object doesn't support item assignment")
+
+
+# the built-ins taking columns as `v as name` (their names come from the expressions), and the
+# number of arguments before the columns (the key column names)
+TABLE_BUILDERS = {"table": 0, "streamTable": 0, "keyedTable": 1, "indexedTable": 1}
 
 
 def _is_schema_form(args):

@@ -96,7 +96,7 @@ def cast(v, target, scale=0):
         vals = [format_scalar(s) for s in ([v] if scalar else scalars(v))]
         return make(target, np.array(vals, dtype=object)[0] if scalar else np.array(vals, dtype=object), scalar)
     if target == BLOB:
-        vals = [(s.value or "").encode() if s.type in (STRING, SYMBOL) else (s.value or b"")
+        vals = [(s.value or "").encode("utf-8", "surrogateescape") if s.type in (STRING, SYMBOL) else (s.value or b"")
                 for s in ([v] if scalar else scalars(v))]
         return make(BLOB, np.array(vals, dtype=object)[0] if scalar else np.array(vals, dtype=object), scalar)
     if src in (STRING, SYMBOL):

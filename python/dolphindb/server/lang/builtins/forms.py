@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
-from ...model.columns import (NUMERIC, RANK, TEMPORAL, S, as_array, column_copy, is_scalar, scalar_storage, to_int,
+from ...model.columns import (NUMERIC, RANK, TEMPORAL, S, V, as_array, column_copy, is_scalar, scalar_storage, to_int,
                               vector_of)
 from ...model.values import (ANY, INT, MATRIX, PAIR, SCALAR, SET, STORAGE_DTYPE, STRING, TABLE, VECTOR, VOID,
-                             Dictionary, Matrix, Scalar, Table, Vector, type_name)
+                             ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, type_name)
 from ..registry import builtin
-from .casts import cast
+from .casts import DECIMALS, cast
 from .tables import append_
 from .vectors import distinct, empty_column
 
@@ -19,18 +19,22 @@ from .vectors import distinct, empty_column
 def typestr(ctx, x):
     if isinstance(x, Table):
         return S(STRING, "IN-MEMORY TABLE")
-    if isinstance(x, Dictionary):
-        return S(STRING, "DICTIONARY")
+    if isinstance(x, Dictionary):     # key->value: STRING->LONG DICTIONARY
+        return S(STRING, f"{type_name(x.keys.type)}->{type_name(x.values.type)} DICTIONARY")
     name = type_name(x.type)
     if isinstance(x, Scalar):
         return S(STRING, name)
     if isinstance(x, Vector) and x.form == PAIR:
         return S(STRING, name + " PAIR")
+    if isinstance(x, Vector) and x.form == SET:
+        return S(STRING, name + " SET")
     if isinstance(x, Matrix):
         return S(STRING, "FAST " + name + " MATRIX")
     if x.type == ANY:
         return S(STRING, "ANY VECTOR")
-    return S(STRING, ("FAST " if x.type in NUMERIC + TEMPORAL else "") + name + " VECTOR")
+    # fixed-width elements (numbers, temporals, decimals, and array vectors of them) are FAST
+    fast = isinstance(x, ArrayVector) or x.type in NUMERIC + TEMPORAL + DECIMALS
+    return S(STRING, ("FAST " if fast else "") + name + " VECTOR")
 
 
 @builtin("type", 1)
@@ -50,6 +54,26 @@ def dict_(ctx, a, b, ordered=None):
     if len(a) != len(b):
         raise ScriptError("The keys and values of a dictionary must have the same length")
     return Dictionary(column_copy(a), column_copy(b))
+
+
+@builtin("keys", 1)
+def keys(ctx, x):
+    """The keys of a dictionary, the column names of a table."""
+    if isinstance(x, Dictionary):
+        return column_copy(x.keys)
+    if isinstance(x, Table):
+        return V(STRING, list(x.columns))
+    raise ScriptError("keys applies to a dictionary or a table")
+
+
+@builtin("values", 1)
+def values(ctx, x):
+    """The values of a dictionary, the columns of a table (a tuple)."""
+    if isinstance(x, Dictionary):
+        return column_copy(x.values)
+    if isinstance(x, Table):
+        return Vector(ANY, list(x.columns.values()))
+    raise ScriptError("values applies to a dictionary or a table")
 
 
 def dict_set(d: Dictionary, key, value):
@@ -84,7 +108,11 @@ def pair(ctx, a, b):
 def matrix(ctx, *args):
     if len(args) == 3 and is_scalar(args[0]) and args[0].type == INT:
         return Matrix(args[0].value, np.zeros((to_int(args[1]), to_int(args[2])), dtype=STORAGE_DTYPE[args[0].value]))
-    cols = [a for a in args]
+    cols = list(args)
+    if len(cols) == 1 and isinstance(cols[0], Vector) and cols[0].type == ANY:     # matrix([col1, col2 ...])
+        cols = list(cols[0].data)
+    if not cols or not all(isinstance(c, Vector) for c in cols) or len({len(c) for c in cols}) != 1:
+        raise ScriptError("The columns of a matrix must be vectors of the same length")
     t = cols[0].type
     return Matrix(t, np.column_stack([as_array(c) for c in cols]))
 

@@ -6,9 +6,9 @@ import numpy as np
 
 from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, format_scalar, is_scalar,
-                              make, null_mask)
-from ...model.values import (BOOL, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL, VOID, Matrix,
-                             Scalar, Vector, null_of, type_name)
+                              length, make, null_mask)
+from ...model.values import (ANY, BLOB, BOOL, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL, VOID,
+                             Matrix, Scalar, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -140,6 +140,10 @@ def compare(name, a, b):
             b = Scalar(other, None) if is_scalar(b) else make(other, np.full(len(b), null_of(other)), False)
         ta = tb = other
     A, B = _comparable(a), _comparable(b)
+    if (ta == BLOB) != (tb == BLOB) and ta in LITERAL and tb in LITERAL:
+        A, B = _as_bytes(a, A), _as_bytes(b, B)       # a BLOB equals the string of its bytes
+    elif ta != tb and ta in NUMERIC and tb in NUMERIC:
+        A, B = _common_nulls(a, A, b, B)
     if ta in TEMPORAL and tb in TEMPORAL and ta != tb and ta in NS_PER and tb in NS_PER:
         A = np.where(null_mask(a), np.iinfo(np.int64).min, A.astype(np.int64) * NS_PER[ta])
         B = np.where(null_mask(b), np.iinfo(np.int64).min, B.astype(np.int64) * NS_PER[tb])
@@ -147,6 +151,24 @@ def compare(name, a, b):
           "ge": np.greater_equal}[name]
     r = op(A, B)
     return make(BOOL, np.asarray(r).astype(np.int8), _shape(a, b))
+
+
+def _as_bytes(v, arr):
+    if v.type == BLOB:
+        return arr
+    encode = np.frompyfunc(lambda s: s.encode("utf-8", "surrogateescape"), 1, 1)
+    return encode(np.asarray(arr, dtype=object))
+
+
+def _common_nulls(a, A, b, B):
+    """Numbers of two types compared: each side's NULL becomes the same lowest value, so a SHORT
+    NULL equals an INT NULL."""
+    if a.type in FLOATING or b.type in FLOATING:
+        return (np.where(null_mask(a), -np.inf, A.astype(np.float64)),
+                np.where(null_mask(b), -np.inf, B.astype(np.float64)))
+    lowest = np.iinfo(np.int64).min
+    return (np.where(null_mask(a), lowest, A.astype(np.int64)),
+            np.where(null_mask(b), lowest, B.astype(np.int64)))
 
 
 def _bools(v):
@@ -192,3 +214,27 @@ builtin("not", 1)(lambda ctx, a: logic("not", a))
 def neg(ctx, a):
     return arith("sub", Scalar(a.type if a.type in NUMERIC else INT, 0), a) if a.type in NUMERIC else \
         arith("mul", a, Scalar(INT, -1))
+
+
+@builtin("eqObj", 2, 3)
+def eq_obj(ctx, a, b, precision=None):
+    """Same form, type and values (NULLs equal); FLOAT/DOUBLE within 10^-precision when given."""
+    return Scalar(BOOL, int(_same_object(a, b, precision)))
+
+
+def _same_object(a, b, precision) -> bool:
+    if not isinstance(a, (Scalar, Vector, Matrix)):
+        raise ScriptError("eqObj compares scalars, pairs, vectors and matrices")
+    if type(a) is not type(b) or a.form != b.form or a.type != b.type or length(a) != length(b):
+        return False
+    if a.type == VOID:
+        return True
+    if a.type == ANY:                   # tuples: element by element
+        return all(_same_object(x, y, precision) for x, y in zip(a.data, b.data))
+    A, B = as_array(a), as_array(b)
+    null_a, null_b = np.asarray(null_mask(a)), np.asarray(null_mask(b))
+    if a.type in FLOATING and precision is not None:
+        close = np.abs(A.astype(np.float64) - B.astype(np.float64)) <= 10.0 ** -int(precision.value)
+    else:
+        close = np.asarray(A == B)
+    return bool(np.all((null_a == null_b) & (null_a | close)))

@@ -8,11 +8,11 @@ import threading
 import numpy as np
 
 from ...errors import ScriptError
-from ...model.columns import (S, V, as_array, column_copy, is_scalar, length, scalar_storage, strings_of, to_str,
-                              vector_of)
+from ...model.columns import (S, V, as_array, column_copy, is_scalar, length, scalar_storage, strings_of, take_rows,
+                              to_int, to_str, vector_of)
 from ...model.types import TYPE_BY_NAME
-from ...model.values import (ANY, DECIMAL128, DECIMAL32, DECIMAL64, INT, PAIR, STRING, SYMBOL, VOID, ArrayVector,
-                             Dictionary, Matrix, Scalar, Table, Vector, type_name)
+from ...model.values import (ANY, DECIMAL128, DECIMAL32, DECIMAL64, INT, PAIR, STRING, SYMBOL, VECTOR, VOID,
+                             ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, type_name)
 from ..registry import builtin
 from ..scope import broadcast
 from .arrays import concat_array_vectors, rows_as_array_vector
@@ -35,9 +35,14 @@ def table(ctx, *args):
 
 
 def table_from_columns(ctx, named):
+    """table(v1 as a, v2 as `b, ...): the alias is a name, or a symbol vector of one name."""
     cols = {}
     n = None
     for name, v in named:
+        if isinstance(name, (list, tuple)):
+            if len(name) != 1:
+                raise ScriptError("A column of table() takes one name")
+            name = name[0]
         if isinstance(v, Table):
             for k, c in v.columns.items():
                 cols[k] = column_copy(c)
@@ -60,8 +65,19 @@ def stream_table(ctx, *args):
 
 @builtin("keyedTable", 2, None)
 def keyed_table(ctx, keys, *args):
-    t = table(ctx, *args)
-    t.keys = strings_of(keys)
+    return keyed(table(ctx, *args), keys)
+
+
+builtin("indexedTable", 2, None)(keyed_table)
+
+
+def keyed(t: Table, keys) -> Table:
+    """`t` keyed by the columns named `keys` (keyedTable / indexedTable)."""
+    names = strings_of(keys)
+    missing = [n for n in names if n not in t.columns]
+    if missing:
+        raise ScriptError(f"The key column [{missing[0]}] doesn't exist in the table")
+    t.keys = names
     return t
 
 
@@ -204,7 +220,7 @@ def rows(ctx, t):
     return S(INT, length(t))
 
 
-@builtin("cols", 1)
+@builtin("cols", 1, aliases=("columns",))
 def cols(ctx, t):
     if isinstance(t, Table):
         return S(INT, len(t.columns))
@@ -228,3 +244,67 @@ def drop_columns(ctx, t, colNames):
         del t.columns[by_lower[name.lower()]]
     table_changed(ctx, t)
     return t
+
+
+@builtin("column", 2)
+def column(ctx, t, index):
+    """The column of table `t` at a position or with a name."""
+    if not isinstance(t, Table):
+        raise ScriptError("The first argument of column must be a table")
+    if index.type in (STRING, SYMBOL):
+        name = to_str(index)
+        if name not in t.columns:
+            raise ScriptError(f"Unrecognized column name {name}")
+        return t.columns[name]
+    i = to_int(index)
+    if not 0 <= i < len(t.columns):
+        raise ScriptError(f"The column index {i} is out of range")
+    return list(t.columns.values())[i]
+
+
+@builtin("clear!", 1)
+def clear(ctx, x):
+    """Removes every row of a table or element of a vector or dictionary; returns it."""
+    if isinstance(x, Table):
+        table_changing(ctx, x)
+        for name, c in list(x.columns.items()):
+            x.columns[name] = take_rows(c, np.arange(0))
+        table_changed(ctx, x)
+    elif isinstance(x, Dictionary):
+        x.keys, x.values = take_rows(x.keys, np.arange(0)), take_rows(x.values, np.arange(0))
+    elif isinstance(x, ArrayVector):
+        x.offsets, x.values = x.offsets[:1] - x.offsets[0], take_rows(x.values, np.arange(0))
+    elif isinstance(x, Vector) and x.form == VECTOR:
+        x.data = [] if x.type == ANY else x.data[:0]
+        x.length_ = 0 if x.data is None else None
+    else:
+        raise ScriptError("clear! applies to a vector, a dictionary or a table")
+    return x
+
+
+@builtin("rename!", 2, 3)
+def rename(ctx, x, a, b=None):
+    """rename!(table, [oldNames,] newNames); rename!(matrix, [rowLabels,] columnLabels)."""
+    if isinstance(x, Matrix):
+        rows, labels = (None, a) if b is None else (a, b)
+        for given, n in ((rows, x.data.shape[0]), (labels, x.data.shape[1])):
+            if given is not None and (not isinstance(given, Vector) or len(given) != n):
+                raise ScriptError("The labels of a matrix must be a vector as long as its rows / columns")
+        if rows is not None:
+            x.row_labels = column_copy(rows)
+        x.col_labels = column_copy(labels)
+        return x
+    if not isinstance(x, Table):
+        raise ScriptError("rename! applies to a table or a matrix")
+    old, new = (list(x.columns), strings_of(a)) if b is None else (strings_of(a), strings_of(b))
+    if len(old) != len(new):
+        raise ScriptError("The number of new column names must match the number of columns to rename")
+    missing = [n for n in old if n not in x.columns]
+    if missing:
+        raise ScriptError(f"The column [{missing[0]}] doesn't exist in the table")
+    table_changing(ctx, x)
+    mapping = dict(zip(old, new))
+    x.columns = {mapping.get(n, n): c for n, c in x.columns.items()}
+    table_changed(ctx, x)
+    return x
+

@@ -10,7 +10,7 @@ from ...model.columns import (FLOATING, INTEGRAL, RANK, TEMPORAL, S, V, as_array
 from ...model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, INT, LONG, STORAGE_DTYPE, VOID, ArrayVector, Dictionary,
                              Scalar, Table, Vector, null_of)
 from ..registry import builtin
-from .casts import cast
+from .casts import DECIMALS, cast
 
 
 def empty_column(t, n=0):
@@ -96,12 +96,27 @@ def norm(ctx, mean, std, n):
     return make(DOUBLE, np.random.default_rng().normal(mean.value, std.value, to_int(n)), False)
 
 
-@builtin("array", 1, 3)
-def array(ctx, t, n=None, capacity=None):
-    return empty_column(to_int(t), to_int(n) if n is not None else 0)
+@builtin("array", 1, 4)
+def array(ctx, dataType, initialSize=None, capacity=None, defaultValue=None):
+    """array(type or template vector, [initialSize], [capacity], [defaultValue]): a template
+    vector gives its type (and DECIMAL scale); the capacity is only a hint."""
+    n = to_int(initialSize) if initialSize is not None else 0
+    if n < 0:
+        raise ScriptError("The initial size of an array must be non-negative")
+    if isinstance(dataType, (Vector, ArrayVector)) and not is_scalar(dataType):
+        out = take_rows(dataType, np.arange(0)) if n == 0 else empty_column(dataType.type, n)
+        if isinstance(out, Vector) and out.type in DECIMALS:
+            out.scale = dataType.scale
+    else:
+        out = empty_column(to_int(dataType), n)
+    if defaultValue is not None and n:
+        if not isinstance(out, Vector) or out.type == ANY:
+            raise ScriptError("The default value of an array applies to a typed vector")
+        out.data[:] = scalar_storage(cast(defaultValue, out.type, out.scale))
+    return out
 
 
-builtin("bigarray", 1, 3)(array)
+builtin("bigarray", 1, 4)(array)
 
 
 @builtin("sort", 1, 2)
@@ -157,6 +172,18 @@ def null_fill(ctx, x, y):
     mask = null_mask(x)
     r = np.where(mask, scalar_storage(fill), as_array(x))
     return make(x.type, r, is_scalar(x))
+
+
+@builtin("isNanInf", 1, 2)
+def is_nan_inf(ctx, x, includeNull=None):
+    """True for NaN and +-inf elements; a NULL (stored as NaN here) counts only with includeNull."""
+    with_null = includeNull is not None and bool(includeNull.value)
+    if x.type in FLOATING:
+        arr = as_array(x).astype(np.float64)
+        r = np.isinf(arr) | (np.isnan(arr) & with_null)
+    else:
+        r = np.asarray(null_mask(x)) & with_null
+    return make(BOOL, np.asarray(r).astype(np.int8), is_scalar(x))
 
 
 @builtin("iif", 3)
