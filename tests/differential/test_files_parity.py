@@ -16,7 +16,8 @@ from support.official import assert_runs_like_the_official_client, describe
 
 OBJECTS = ["42", "3000000000l", "1.5 NULL 2.5", "`a`b`c", "2024.01.02 NULL", "[true, false]", "1:5",
            "set(3 3)", "dict(`a`b, 1.5 2.5)", "matrix(1 2, 3 4)", "(1, `x, 2.5)", "decimal64(-3.5, 3)",
-           "table(1 2 NULL as i, `x`y`z as s, 2024.01.01 2024.01.02 NULL as d)", "blob('bytes')"]
+           "table(1 2 NULL as i, `x`y`z as s, 2024.01.01 2024.01.02 NULL as d)", "blob('bytes')",
+           "NULL:NULL", "`a:`b", "1.5:NULL", "dict(`k, 1)"]
 
 WRITE = ";".join(f'f = file("obj{i}.bin", "w"); f.writeObject({expr}); f.close()' for i, expr in enumerate(OBJECTS))
 READ_BYTES = 'def fileBytes(name){ h = file(name); n = h.seek(0, TAIL); h.seek(0, HEAD); b = h.readBytes(n); h.close(); return b }'

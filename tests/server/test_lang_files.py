@@ -142,3 +142,14 @@ def test_without_a_data_directory_files_live_in_a_temporary_sandbox():
             np.testing.assert_array_equal(s.run('readObject("t.bin")'), [1, 2, 3])
         finally:
             s.close()
+
+
+@pytest.mark.parametrize("script", ["NULL:NULL", "1:2", "`a:`b", "2024.01.01:2024.01.02", "set(1 2)", "dict(`a, 1)",
+                                    "(1, `x, (2.5, NULL))", "matrix(1 2, 3 4)"])
+def test_objects_round_trip_through_a_file(session, script):
+    assert session.run(f'f = file("rt.bin", "w"); f.writeObject({script}); f.close(); '
+                       f'typestr(readObject("rt.bin")) == typestr({script})')
+    ours = session.run(script)
+    back = session.run('readObject("rt.bin")')
+    assert repr(back) == repr(ours)
+

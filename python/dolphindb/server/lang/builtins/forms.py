@@ -51,8 +51,10 @@ def form(ctx, x):
 def dict_(ctx, a, b, ordered=None):
     if isinstance(a, Scalar) and a.type == INT and isinstance(b, Scalar) and b.type == INT:
         return Dictionary(empty_column(a.value), empty_column(b.value))
-    if len(a) != len(b):
-        raise ScriptError("The keys and values of a dictionary must have the same length")
+    if is_scalar(a) and is_scalar(b):
+        a, b = vector_of([a]), vector_of([b])
+    if not isinstance(a, Vector) or not isinstance(b, Vector) or len(a) != len(b):
+        raise ScriptError("The keys and values of a dictionary must be vectors of the same length")
     return Dictionary(column_copy(a), column_copy(b))
 
 
@@ -127,4 +129,4 @@ def make_pair(a, b):
     v = vector_of([a, b]) if t != VOID else Vector(VOID, None, length_=2)
     if v.type != t and v.type != ANY:
         v = cast(v, t)
-    return Vector(v.type, v.data, v.scale, form=PAIR)
+    return Vector(v.type, v.data, v.scale, form=PAIR, length_=v.length_)     # NULL:NULL keeps its 2 rows
