@@ -150,3 +150,17 @@ def test_array_vector_tables_and_tables_in_lists_reach_the_client(server):
         assert s.run("t = table(1 2 as a, 3 4 as b); t.columns()") == 2
     finally:
         s.close()
+
+
+def test_decimals_from_text_are_exact(ctx):
+    assert run(ctx, 'decimal32("0", 3)').value == 0 and run(ctx, 'decimal32("0", 3)').scale == 3
+    assert run(ctx, 'decimal32("1.2345", 3)').value == 1235            # half away from zero
+    assert run(ctx, 'decimal64("-1.2345", 3)').value == -1235
+    big = run(ctx, 'decimal128("-12345678901234567890.123456789", 18)')
+    assert big.value == -12345678901234567890123456789 * 10**9 and big.scale == 18
+    v = run(ctx, 'decimal64(["-1.5", "", "x"], 2)')
+    assert v.data[0] == -150 and bools(run(ctx, 'isNull(decimal64(["-1.5", "", "x"], 2))')) == [False, True, True]
+    pair = run(ctx, 'decimal32("0", 3) : decimal32("0", 3)')
+    assert pair.data.tolist() == [0, 0] and pair.scale == 3
+    with pytest.raises(ScriptError, match="overflow"):
+        run(ctx, 'decimal32("99999999999", 2)')

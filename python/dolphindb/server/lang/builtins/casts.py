@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid as _uuid
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
 import numpy as np
 
@@ -56,6 +57,27 @@ DECIMALS = (DECIMAL32, DECIMAL64, DECIMAL128)
 _DECIMAL_MAX = {DECIMAL32: (1 << 31) - 1, DECIMAL64: (1 << 63) - 1, DECIMAL128: (1 << 127) - 1}
 
 
+def _decimal_from_text(v, target, scale, scalar):
+    """Decimal text as DECIMAL `target`(scale), exactly (digits past the scale round half away from
+    zero); empty or unparsable text is NULL."""
+    def one(text):
+        try:
+            d = Decimal((text or "").strip())
+        except InvalidOperation:
+            return null_of(target)
+        if not d.is_finite():
+            return null_of(target)
+        with localcontext(Context(prec=80)):          # DECIMAL128 has 38 digits: the default 28 is short
+            raw = int(d.scaleb(scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if abs(raw) > _DECIMAL_MAX[target]:
+            raise ScriptError(f"Decimal math overflow: {text} does not fit {type_name(target)}({scale})")
+        return raw
+
+    texts = [v.value] if scalar else list(v.data)
+    data = np.array([one(t) for t in texts], dtype=STORAGE_DTYPE.get(target, object))
+    return make(target, data[0] if scalar else data, scalar, scale)
+
+
 def _exact_decimal(v, target, scale, mask, scalar):
     """An integral or DECIMAL value as DECIMAL `target`(scale) in Python ints: no float rounding, so
     38-digit DECIMAL128 values and scale changes stay exact (dropped digits round half away from 0)."""
@@ -99,6 +121,8 @@ def cast(v, target, scale=0):
         vals = [(s.value or "").encode("utf-8", "surrogateescape") if s.type in (STRING, SYMBOL) else (s.value or b"")
                 for s in ([v] if scalar else scalars(v))]
         return make(BLOB, np.array(vals, dtype=object)[0] if scalar else np.array(vals, dtype=object), scalar)
+    if src in (STRING, SYMBOL) and target in DECIMALS:
+        return _decimal_from_text(v, target, scale, scalar)
     if src in (STRING, SYMBOL):
         items = [v] if scalar else scalars(v)
         parsed = [parse_number_or_temporal(s.value or "", target) for s in items]
