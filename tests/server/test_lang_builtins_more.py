@@ -164,3 +164,10 @@ def test_decimals_from_text_are_exact(ctx):
     assert pair.data.tolist() == [0, 0] and pair.scale == 3
     with pytest.raises(ScriptError, match="overflow"):
         run(ctx, 'decimal32("99999999999", 2)')
+
+
+def test_datehour_text(ctx):
+    assert run(ctx, "datehour('1970.01.01T00')").value == 0
+    assert run(ctx, "datehour('2024.01.02T13')").value == 19724 * 24 + 13
+    assert run(ctx, "date('2024.01.02T13')").value == 19724
+    assert run(ctx, "datehour('2024.01.02T24')").value is None

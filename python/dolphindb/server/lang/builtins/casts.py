@@ -4,6 +4,7 @@ DOUBLE ...). Temporal values convert through nanoseconds."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid as _uuid
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
@@ -195,12 +196,21 @@ for _t, _name in ((DECIMAL32, "decimal32"), (DECIMAL64, "decimal64"), (DECIMAL12
     builtin(_name, 2)(lambda ctx, v, s, _t=_t: cast(v, _t, int(s.value)))
 
 
+_DATE_HOUR = re.compile(r"(\d{4}\.\d{2}\.\d{2})T(\d{1,2})")
+
+
 def parse_number_or_temporal(text: str, target: int):
     """A string converted to `target` (string -> number/temporal casts); None when invalid."""
     text = text.strip()
     if not text:
         return None
     if target in (DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP, DATEHOUR):
+        hour = _DATE_HOUR.fullmatch(text)         # 2024.01.02T13: the DATEHOUR text form
+        if hour is not None:
+            hit = match_temporal(hour.group(1))
+            if hit is None or hit[0] != DATE or hit[2] != len(hour.group(1)) or int(hour.group(2)) > 23:
+                return None
+            return cast(Scalar(DATEHOUR, hit[1] * 24 + int(hour.group(2))), target).value
         hit = match_temporal(text)
         if hit is None or hit[2] != len(text):
             return None
