@@ -171,3 +171,18 @@ def test_datehour_text(ctx):
     assert run(ctx, "datehour('2024.01.02T13')").value == 19724 * 24 + 13
     assert run(ctx, "date('2024.01.02T13')").value == 19724
     assert run(ctx, "datehour('2024.01.02T24')").value is None
+
+
+def test_tables_compare_column_by_column(ctx):
+    r = run(ctx, "t = table([1, 3, 5] as a, [2, 4, 6] as b); t == table([1, 3, 5] as x, [2, 4, 7] as y)")
+    assert isinstance(r, Table) and list(r.columns) == ["a", "b"]
+    assert [bools(c) for c in r.columns.values()] == [[True] * 3, [True, True, False]]
+    assert [bools(c) for c in run(ctx, "t > 2").columns.values()] == [[False, True, True], [False, True, True]]
+    with pytest.raises(ScriptError, match="same number of columns and rows"):
+        run(ctx, "t == table(1 as a)")
+
+
+def test_keys_of_a_set(ctx):
+    k = run(ctx, "keys(set(1.5 2.5))")
+    assert isinstance(k, Vector) and sorted(k.data.tolist()) == [1.5, 2.5]
+    assert bools(run(ctx, "isNanInf(set(1.5 2.5).keys()) == false")) == [True, True]

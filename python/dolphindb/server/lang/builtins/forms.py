@@ -60,9 +60,11 @@ def dict_(ctx, a, b, ordered=None):
 
 @builtin("keys", 1)
 def keys(ctx, x):
-    """The keys of a dictionary, the column names of a table."""
+    """The keys of a dictionary, the elements of a set, the column names of a table."""
     if isinstance(x, Dictionary):
         return column_copy(x.keys)
+    if isinstance(x, Vector) and x.form == SET:
+        return Vector(x.type, x.data.copy(), x.scale)
     if isinstance(x, Table):
         return V(STRING, list(x.columns))
     raise ScriptError("keys applies to a dictionary or a table")

@@ -8,7 +8,7 @@ from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, format_scalar, is_scalar,
                               length, make, null_mask)
 from ...model.values import (ANY, BLOB, BOOL, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL, VOID,
-                             Matrix, Scalar, Vector, null_of, type_name)
+                             Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -127,6 +127,8 @@ def _comparable(v):
 
 
 def compare(name, a, b):
+    if isinstance(a, Table) or isinstance(b, Table):
+        return _compare_tables(name, a, b)
     _check_lengths(a, b)
     ta, tb = a.type, b.type
     if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
@@ -169,6 +171,21 @@ def _common_nulls(a, A, b, B):
     lowest = np.iinfo(np.int64).min
     return (np.where(null_mask(a), lowest, A.astype(np.int64)),
             np.where(null_mask(b), lowest, B.astype(np.int64)))
+
+
+def _compare_tables(name, a, b):
+    """Tables compare column by column (a table with a scalar: each column with it); the result
+    is a table of BOOL columns named as the left table's."""
+    left = a if isinstance(a, Table) else b
+    if isinstance(a, Table) and isinstance(b, Table):
+        if len(a.columns) != len(b.columns) or a.rows != b.rows:
+            raise ScriptError("The two tables must have the same number of columns and rows")
+        pairs = zip(a.columns.values(), b.columns.values())
+    elif isinstance(a, Table):
+        pairs = ((c, b) for c in a.columns.values())
+    else:
+        pairs = ((a, c) for c in b.columns.values())
+    return Table({n: compare(name, x, y) for n, (x, y) in zip(left.columns, pairs)})
 
 
 def _bools(v):
