@@ -53,7 +53,8 @@ def loads_of_file_bytes(s, io, describe, objects):
     s.run(READ_BYTES)
     out = []
     for i, expr in enumerate(objects):
-        raw = np.asarray(s.run(f'fileBytes("obj{i}.bin")'), dtype=np.int8).tobytes()
+        chars = s.run(f'fileBytes("obj{i}.bin")')       # a CHAR vector; its NULLs (byte 0x80) arrive as NaN
+        raw = np.nan_to_num(np.asarray(chars, dtype=np.float64), nan=-128).astype(np.int8).tobytes()
         out.append([describe(io.loads(raw)), describe(s.run(expr))])
     return out
 
