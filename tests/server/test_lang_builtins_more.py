@@ -186,3 +186,15 @@ def test_keys_of_a_set(ctx):
     k = run(ctx, "keys(set(1.5 2.5))")
     assert isinstance(k, Vector) and sorted(k.data.tolist()) == [1.5, 2.5]
     assert bools(run(ctx, "isNanInf(set(1.5 2.5).keys()) == false")) == [True, True]
+
+
+def test_dictionaries_compare_key_by_key(ctx):
+    r = run(ctx, "dict(1 2, 3 4) == dict(2 1, 4 5)")
+    assert dict(zip(r.keys.data.tolist(), bools(r.values))) == {1: False, 2: True}
+    r = run(ctx, "dict(`a`b, 1 2) > 1")
+    assert dict(zip(r.keys.data.tolist(), bools(r.values))) == {"a": False, "b": True}
+    r = run(ctx, "d = dict(INT, ANY); d[1] = dict([1], [1]); d[1] == dict([1], [1])")
+    assert bools(r.values) == [True]
+    assert bools(run(ctx, "dict(1 2, 3 4) == dict([3], [4])").values) == [False, False]   # keys missing on the right
+    with pytest.raises(ScriptError, match="dictionary or a scalar"):
+        run(ctx, "dict(1 2, 3 4) == 1 2")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
-from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, format_scalar, is_scalar,
-                              length, make, null_mask)
+from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
+                              is_scalar, length, make, null_mask, vector_of)
 from ...model.values import (ANY, BLOB, BOOL, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL, VOID,
-                             Matrix, Scalar, Table, Vector, null_of, type_name)
+                             Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -129,6 +129,8 @@ def _comparable(v):
 def compare(name, a, b):
     if isinstance(a, Table) or isinstance(b, Table):
         return _compare_tables(name, a, b)
+    if isinstance(a, Dictionary) or isinstance(b, Dictionary):
+        return _compare_dictionaries(name, a, b)
     _check_lengths(a, b)
     ta, tb = a.type, b.type
     if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
@@ -186,6 +188,25 @@ def _compare_tables(name, a, b):
     else:
         pairs = ((a, c) for c in b.columns.values())
     return Table({n: compare(name, x, y) for n, (x, y) in zip(left.columns, pairs)})
+
+
+def _compare_dictionaries(name, a, b):
+    """A dictionary compares key by key: with a scalar, each value; with a dictionary, the value
+    of the same key (NULL where the other has no such key). The result maps the left keys (the
+    dictionary's keys when the left side is a scalar) to BOOL."""
+    d = a if isinstance(a, Dictionary) else b
+    if not isinstance(a, Dictionary) or not isinstance(b, Dictionary):
+        other = b if d is a else a
+        if not is_scalar(other):
+            raise ScriptError("A dictionary is compared with a dictionary or a scalar")
+        values = d.values if d.values.type != ANY else vector_of(list(d.values.data))
+        return Dictionary(d.keys, compare(name, values, other) if d is a else compare(name, other, values))
+    position = {k: i for i, k in enumerate(np.asarray(b.keys.data).tolist())}
+    picks = [position.get(k, -1) for k in np.asarray(a.keys.data).tolist()]
+    right = [element(b.values, i) if i >= 0 else Scalar(VOID, None) for i in picks]
+    left = [element(a.values, i) for i in range(len(a.keys))]
+    return Dictionary(a.keys, make(BOOL, np.array([compare(name, x, y).value for x, y in zip(left, right)],
+                                                  dtype=np.int8), False))
 
 
 def _bools(v):
