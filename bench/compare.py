@@ -1,12 +1,16 @@
 """Side-by-side benchmark: our client vs the official client, same embedded server, one run.
 
     python bench/compare.py [--quick] [--save] [--plot bench/results/compare.png]
+    python bench/compare.py --server replay [--quick] [--save] [--only scalar,fanout,...] [--reuse-recording]
 
 Each workload (bench/workloads.py) runs in a fresh subprocess under our package and under the
 official client's venv (.venv-official, or $DDB_OFFICIAL_PYTHON). Figures are wall time and the
 client process's CPU time; the ratio is official / ours (> 1 means we are faster). Where our
 pure-Python server dominates the wall time (large downloads and uploads), the client CPU ratio is
 the meaningful one. The physical limits of this machine (loopback TCP, memcpy) are measured too.
+
+With `--server replay` the rows run against a replay server of recorded embedded-server replies,
+with a bare C client's figure as the limit (bench/replay_bench.py).
 """
 from __future__ import annotations
 
@@ -148,11 +152,22 @@ def main(argv=None):
     ap.add_argument("--save", action="store_true", help="write bench/results/<date>.json")
     ap.add_argument("--plot", help="write a PNG bar chart of the ratios (needs matplotlib)")
     ap.add_argument("--only", help="comma-separated workload names to run")
+    ap.add_argument("--server", choices=["embedded", "replay"], default="embedded",
+                    help="embedded: the pure-Python server (default); replay: recorded replies served from C, "
+                         "with a bare C client as the limit")
+    ap.add_argument("--reuse-recording", action="store_true",
+                    help="with --server replay: keep build/replay's recording from an earlier run")
     args = ap.parse_args(argv)
+    if args.server == "replay":
+        if args.plot:
+            ap.error("--plot is for the embedded-server comparison")
+        import replay_bench
+        return replay_bench.main(args)
 
     from dolphindb.server import Server
 
     rows = 200_000 if args.quick else 1_000_000
+    fanout_n = 2_000 if args.quick else 10_000
     (ours_py, ours_env), (off_py, off_env) = client_envs()
     results = []
     with Server(port=0, workers=8) as srv:
@@ -163,6 +178,8 @@ def main(argv=None):
             ("gather 100 tasks", "fanout", ["--n", "100"], "wall"),
             ("gather 1,000 tasks", "fanout", ["--n", "1000"], "wall"),
             ("gather 5,000 tasks", "fanout", ["--n", "5000"], "wall"),
+            (f"fan-out {fanout_n:,} tasks x16 (CPU/task)", "fanout", ["--n", str(fanout_n), "--threads", "16"],
+             "cpu_per_op_us"),
             (f"download {rows:,} rows x 5 cols", "download", ["--table", "bench_main", "--rows", str(rows)], "cpu"),
             ("4 parallel downloads (4-conn pool)", "parallel-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
             ("4 sequential downloads (Session)", "sequential-download", ["--table", "bench_main", "--rows", str(rows)], "wall"),
@@ -222,15 +239,17 @@ def print_row(r, rows):
     o, f = value(r["ours"], r["metric"]), value(r["official"], r["metric"])
     ow, fw = value(r["ours"], "wall"), value(r["official"], "wall")
     print(f"{r['label']:<42} ours {fmt(o, r)} official {fmt(f, r)}  ratio {fmt_ratio(o, f):>7}"
-          f"   (wall {fmt(ow, r)} / {fmt(fw, r)})", flush=True)
+          f"   (wall {fmt(ow, r, 'wall')} / {fmt(fw, r, 'wall')})", flush=True)
     for side in ("ours", "official"):
         if "error" in r[side]:
             print(f"    {side} failed: {r[side]['error']}")
 
 
-def fmt(v, r):
+def fmt(v, r, metric=None):
     if v is None:
         return "  error"
+    if (metric or r["metric"]).endswith("_us"):
+        return f"{v:8.1f}us"
     if r["metric"] == "per_op_ms" or r["workload"] == "shutdown-idle":
         v = v if r["metric"] == "per_op_ms" else v * 1000
         return f"{v:8.3f}ms"

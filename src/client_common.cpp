@@ -2,7 +2,6 @@
 
 #include <pybind11/stl.h>
 
-#include <limits>
 #include <map>
 #include <set>
 
@@ -49,52 +48,12 @@ std::vector<ddb::Value> valuesFromPython(const py::handle& objects, const py::ob
     return values;
 }
 
-ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user, const std::string& password,
-                                   int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool encryptLogin) {
-    ddb::ConnectOptions o;
-    o.host = host;
-    o.port = port;
-    o.user = user;
-    o.password = password;
-    o.sessionFlag = sessionFlag;
-    o.connectTimeoutMs = connectTimeoutMs;
-    o.readTimeoutMs = readTimeoutMs;
-    o.encryptLogin = encryptLogin;
-    return o;
-}
-
-std::shared_ptr<const ddb::TlsContext> tlsContext(const py::object& tls) {
-    if (tls.is_none()) return nullptr;
-    auto [caFile, verify] = tls.cast<std::pair<std::string, bool>>();
-    return std::make_shared<const ddb::TlsContext>(ddb::TlsOptions{caFile, verify});
-}
-
-ddb::ResilienceOptions resilienceOptions(bool highAvailability, const std::vector<std::string>& sites, bool reconnect,
-                                         int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName,
-                                         const std::string& startup) {
-    ddb::ResilienceOptions r;
-    r.highAvailability = highAvailability;
-    r.reconnect = reconnect;
-    for (const auto& site : sites) {
-        try {
-            r.sites.push_back(ddb::parseNode(site));
-        } catch (const ddb::Error& e) {
-            throw py::value_error(std::string("highAvailabilitySites: ") + e.what());
-        }
-    }
-    r.maxPasses = tryReconnectNums;
-    r.giveUpAfterMs = reconnectTimeoutMs < 0 ? std::numeric_limits<int>::max() : reconnectTimeoutMs;
-    r.usePublicName = usePublicName;
-    r.startup = startup;
-    return r;
-}
-
 ddb::ConnectionEventSink eventSink(py::object callback) {
     if (callback.is_none()) return {};
     auto cb = gilSafe(std::move(callback));
     return [cb](const ddb::ConnectionEvent& e) {
         static const char* kinds[] = {"reconnect", "failover", "resend", "give_up", "attempt_failed"};
-        py::gil_scoped_acquire gil;
+        NativeThreadGil gil;
         try {
             (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(), e.to.host.empty() ? "" : e.to.str(),
                   e.reason);

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "cluster/resilient_connection.h"
+#include "convert/py_common.h"   // gilSafe
+#include "gil.h"
 #include "net/connection.h"
 
 namespace py = pybind11;
@@ -20,30 +22,9 @@ namespace ddbpy {
 py::object pythonError(std::exception_ptr error);
 
 ddb::RequestOptions requestOptions(int flag, int priority, int parallelism, int fetchSize);
-ddb::ConnectOptions connectOptions(const std::string& host, int port, const std::string& user, const std::string& password,
-                                   int sessionFlag, int connectTimeoutMs, int readTimeoutMs, bool encryptLogin);
-
-// TLS from the facade's `tls` keyword: None (plaintext) or (ca_file, verify); ca_file "" means
-// the system's trusted CAs. Throws ddb::TlsError when the CA file cannot be loaded.
-std::shared_ptr<const ddb::TlsContext> tlsContext(const py::object& tls);
-
-// highAvailability / reconnect settings from the facade's keywords. `sites` are "host:port"
-// strings (a bad one raises ValueError); tryReconnectNums < 0 and reconnectTimeoutMs < 0 mean
-// "no bound of that kind" (at least one bound always applies: see the facade).
-ddb::ResilienceOptions resilienceOptions(bool highAvailability, const std::vector<std::string>& sites, bool reconnect,
-                                         int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName,
-                                         const std::string& startup);
 // Failover/reconnect events delivered to a Python callable(kind, from_node, to_node, reason)
 // under the GIL; None: no sink.
 ddb::ConnectionEventSink eventSink(py::object callback);
-
-// A Python object that may be dropped on a native thread: released under the GIL.
-inline std::shared_ptr<py::object> gilSafe(py::object obj) {
-    return std::shared_ptr<py::object>(new py::object(std::move(obj)), [](py::object* p) {
-        py::gil_scoped_acquire gil;
-        delete p;
-    });
-}
 
 }   // namespace ddbpy
 

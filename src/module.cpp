@@ -10,6 +10,7 @@ namespace py = pybind11;
 namespace ddbpy {
 void registerBlocking(py::module_& m);
 void registerCodec(py::module_& m);
+void registerOptions(py::module_& m);
 void registerSession(py::module_& m);
 void registerPool(py::module_& m);
 void registerWriters(py::module_& m);
@@ -24,6 +25,7 @@ PYBIND11_MODULE(_core, m) {
     ddbpy::registerErrors(m);
     ddbpy::registerBlocking(m);
     ddbpy::registerCodec(m);
+    ddbpy::registerOptions(m);
     ddbpy::registerSession(m);
     ddbpy::registerPool(m);
     ddbpy::registerWriters(m);

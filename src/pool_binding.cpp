@@ -1,14 +1,17 @@
 // dolphindb._core.PoolCore: the native pool as Python sees it. Tasks complete through a Python
-// callback invoked on the worker thread with the GIL taken only for conversion and the call;
-// the facade turns that into asyncio / concurrent.futures completion (no polling).
+// callback invoked on a pool thread with the GIL taken only for conversion and the call; the
+// facade turns that into asyncio / concurrent.futures completion (no polling).
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "blocking.h"
 #include "client_common.h"
 #include "errors.h"
+#include "gil.h"
 #include "pool/pool.h"
 
 namespace ddbpy {
@@ -39,23 +42,63 @@ void deliver(const py::object& callback, PreparedResult& prepared, std::exceptio
     }
 }
 
+// Finished tasks waiting for the GIL. The pool thread that finds nobody delivering takes the GIL
+// once and delivers every finished task, including those other threads add meanwhile; the others
+// go back to their connections instead of queueing for the GIL one by one.
+class Completions {
+public:
+    struct Finished {
+        std::shared_ptr<py::object> callback;
+        PreparedResult prepared;
+        std::exception_ptr error;
+    };
+
+    // On a pool thread, without the GIL; never throws (nothing may escape a pool thread).
+    void add(Finished&& finished) noexcept {
+        try {
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                pending_.push_back(std::move(finished));
+                if (delivering_) return;
+                delivering_ = true;
+            }
+            deliverAll();
+        } catch (...) {
+            // Only an allocation can fail here; the task's awaiter is then left waiting, as it
+            // would be if its process ran out of memory anywhere else.
+        }
+    }
+
+private:
+    void deliverAll() {
+        NativeThreadGil gil;
+        std::vector<Finished> batch;
+        for (;;) {
+            batch.clear();   // the previous batch's objects go with the GIL held
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                if (pending_.empty()) {
+                    delivering_ = false;
+                    return;
+                }
+                batch.swap(pending_);
+            }
+            for (Finished& f : batch) deliver(*f.callback, f.prepared, f.error);
+        }
+    }
+
+    std::mutex mu_;
+    std::vector<Finished> pending_;
+    bool delivering_ = false;
+};
+
 class PoolCore {
 public:
-    PoolCore(const std::string& host, int port, int size, const std::string& user, const std::string& password, int sessionFlag,
-             int connectTimeoutMs, int readTimeoutMs, bool loadBalance, bool highAvailability,
-             const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums, int reconnectTimeoutMs,
-             bool usePublicName, py::object onEvent, int ioThreads, const py::object& tls, bool encryptLogin) {
-        ddb::PoolOptions o;
-        o.connect = connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs, encryptLogin);
-        o.connect.tls = tlsContext(tls);
-        o.size = size;
-        o.loadBalance = loadBalance;
-        o.ioThreads = ioThreads;
-        o.resilience =
-            resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs, usePublicName, "");
-        o.onEvent = eventSink(std::move(onEvent));
+    // The options object is copied: the Python one stays the caller's to change.
+    PoolCore(ddb::PoolOptions options, py::object onEvent) {
+        options.onEvent = eventSink(std::move(onEvent));
         py::gil_scoped_release release;
-        pool_ = std::make_unique<ddb::Pool>(std::move(o));
+        pool_ = std::make_unique<ddb::Pool>(std::move(options));
     }
 
     ~PoolCore() {
@@ -87,9 +130,9 @@ public:
             task->kind = ddb::Task::Kind::Function;
             task->args = valuesFromPython(args, compressMethods);
         }
-        auto cb = gilSafe(std::move(callback));
-        task->done = [cb, tableToList](ddb::Result&& result, std::exception_ptr error) noexcept {
-            // On the worker thread, without the GIL: the GIL-free half of the conversion.
+        task->done = [cb = gilSafe(std::move(callback)), completions = completions_, tableToList](
+                         ddb::Result&& result, std::exception_ptr error) noexcept {
+            // On a pool thread, without the GIL: the GIL-free half of the conversion.
             PreparedResult prepared;
             if (!error) {
                 try {
@@ -98,14 +141,11 @@ public:
                     error = std::current_exception();
                 }
             }
-            py::gil_scoped_acquire gil;
-            deliver(*cb, prepared, error);
+            completions->add({cb, std::move(prepared), error});
         };
-        ddb::Pool& p = pool();
-        {
-            py::gil_scoped_release release;
-            p.submit(task);
-        }
+        // With the GIL held: queueing takes the pool's lock only briefly, and no pool thread ever
+        // waits for the GIL while holding it (Pool::submit).
+        pool().submit(task);
         return TaskHandle{task};
     }
 
@@ -153,6 +193,7 @@ private:
         return *pool_;
     }
 
+    std::shared_ptr<Completions> completions_ = std::make_shared<Completions>();
     std::unique_ptr<ddb::Pool> pool_;
 };
 
@@ -163,14 +204,7 @@ void registerPool(py::module_& m) {
         return h.task->state.load() == 2;
     });
     py::class_<PoolCore>(m, "PoolCore")
-        .def(py::init<const std::string&, int, int, const std::string&, const std::string&, int, int, int, bool, bool,
-                      const std::vector<std::string>&, bool, int, int, bool, py::object, int, const py::object&, bool>(),
-             py::arg("host"), py::arg("port"), py::arg("size"), py::arg("user"), py::arg("password"), py::arg("flag"),
-             py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"), py::arg("load_balance") = false,
-             py::arg("high_availability") = false, py::arg("sites") = std::vector<std::string>{}, py::arg("reconnect") = false,
-             py::arg("try_reconnect_nums") = -1, py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false,
-             py::arg("on_event") = py::none(), py::arg("io_threads") = 0, py::arg("tls") = py::none(),
-             py::arg("encrypt_login") = true)
+        .def(py::init<ddb::PoolOptions, py::object>(), py::arg("options"), py::arg("on_event") = py::none())
         .def("submit", &PoolCore::submit, py::arg("script"), py::arg("args"), py::arg("flag"), py::arg("priority"),
              py::arg("parallelism"), py::arg("timeout_ms"), py::arg("table_to_list"), py::arg("callback"),
              py::arg("compress_methods") = py::none())

@@ -54,15 +54,7 @@ private:
 
 class SessionCore {
 public:
-    bool connect(const std::string& host, int port, const std::string& user, const std::string& password, int sessionFlag,
-                 int connectTimeoutMs, int readTimeoutMs, bool highAvailability, const std::vector<std::string>& sites,
-                 bool reconnect, int tryReconnectNums, int reconnectTimeoutMs, bool usePublicName, const std::string& startup,
-                 py::object onEvent, const py::object& tls, bool encryptLogin) {
-        ddb::ConnectOptions o =
-            connectOptions(host, port, user, password, sessionFlag, connectTimeoutMs, readTimeoutMs, encryptLogin);
-        o.tls = tlsContext(tls);
-        ddb::ResilienceOptions r =
-            resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs, usePublicName, startup);
+    bool connect(ddb::ConnectOptions o, ddb::ResilienceOptions r, py::object onEvent) {   // copies: used without the GIL
         auto sink = eventSink(std::move(onEvent));
         waitWithoutGil(WaitOptions{}, [&] {
             Exclusive request(*this);
@@ -107,6 +99,47 @@ public:
         });
         messages.raiseIfFailed();
         return finish(prepared);
+    }
+
+    // A script (or, given args, a function call) whose result comes with the column types of a
+    // table: (result, {name: (type name, DECIMAL scale or None)}), or (result, None) for anything
+    // else. The request is DDB-encoded: a PICKLE table does not carry its columns' types.
+    py::tuple runWithSchema(const std::string& script, const py::list& args, int flag, int priority, int parallelism,
+                            bool tableToList, const py::object& onMessage, int timeoutMs) {
+        std::vector<ddb::Value> values = valuesFromPython(args, py::none());
+        auto options = requestOptions(flag, priority, parallelism, 0);
+        MessageSink messages(onMessage);
+        PreparedResult prepared;
+        struct ColumnType {
+            std::string name, type;
+            int scale;
+        };
+        std::optional<std::vector<ColumnType>> schema;
+        request(timeoutMs, [&](ddb::ResilientConnection& c) {
+            ddb::Result result = args.empty() ? c.run(script, options, messages.callback(), timeoutMeansDeadNode(c))
+                                              : c.call(script, values, options, messages.callback(), timeoutMeansDeadNode(c));
+            schema.reset();
+            if (result && result->form == ddb::Form::Table) {
+                schema.emplace();
+                for (size_t i = 0; i < result->columns.size(); ++i) {
+                    const ddb::Column& col = result->columns[i];
+                    bool array = ddb::isArrayType(col.rawType);
+                    ddb::Type elem = array ? ddb::elementTypeOf(col.rawType) : col.type();
+                    int scale = !ddb::isDecimal(elem) ? -1 : array && col.values ? col.values->scale : col.scale;
+                    schema->push_back({result->columnNames[i], ddb::typeName(col.rawType), scale});
+                }
+            }
+            prepared = prepareResult(std::move(result), tableToList);
+        });
+        messages.raiseIfFailed();
+        py::object types = py::none();
+        if (schema) {
+            py::dict d;
+            for (const auto& c : *schema)
+                d[py::str(c.name)] = py::make_tuple(c.type, c.scale < 0 ? py::object(py::none()) : py::object(py::int_(c.scale)));
+            types = d;
+        }
+        return py::make_tuple(finish(prepared), types);
     }
 
     void login(const std::string& user, const std::string& password, bool encrypted) {
@@ -238,16 +271,15 @@ private:
 void registerSession(py::module_& m) {
     py::class_<SessionCore>(m, "SessionCore")
         .def(py::init<>())
-        .def("connect", &SessionCore::connect, py::arg("host"), py::arg("port"), py::arg("user"), py::arg("password"),
-             py::arg("flag"), py::arg("connect_timeout_ms"), py::arg("read_timeout_ms"), py::arg("high_availability") = false,
-             py::arg("sites") = std::vector<std::string>{}, py::arg("reconnect") = false, py::arg("try_reconnect_nums") = -1,
-             py::arg("reconnect_timeout_ms") = 30000, py::arg("use_public_name") = false, py::arg("startup") = std::string(),
-             py::arg("on_event") = py::none(), py::arg("tls") = py::none(), py::arg("encrypt_login") = true)
+        .def("connect", &SessionCore::connect, py::arg("options"), py::arg("resilience"), py::arg("on_event") = py::none())
         .def("login", &SessionCore::login, py::arg("user"), py::arg("password"), py::arg("encrypted"))
         .def("run", &SessionCore::run, py::arg("script"), py::arg("flag"), py::arg("priority"), py::arg("parallelism"),
              py::arg("fetch_size"), py::arg("table_to_list"), py::arg("on_message"), py::arg("timeout_ms") = -1)
         .def("call", &SessionCore::call, py::arg("function"), py::arg("args"), py::arg("flag"), py::arg("priority"),
              py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"), py::arg("compress_methods") = py::none(),
+             py::arg("timeout_ms") = -1)
+        .def("run_with_schema", &SessionCore::runWithSchema, py::arg("script"), py::arg("args"), py::arg("flag"),
+             py::arg("priority"), py::arg("parallelism"), py::arg("table_to_list"), py::arg("on_message"),
              py::arg("timeout_ms") = -1)
         .def("upload", &SessionCore::upload, py::arg("names"), py::arg("objects"), py::arg("flag"),
              py::arg("compress_methods") = py::none())

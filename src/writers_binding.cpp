@@ -181,10 +181,10 @@ void appendCell(ColumnBuilder& b, PyObject* o) {
         case Category::Integral: {
             if (isNullCell(o)) return putNull(b);
             int64_t v = integerOf(o, raw);
-            switch (t) {
-                case Type::Char: return put<int8_t>(b, static_cast<int8_t>(v));
-                case Type::Short: return put<int16_t>(b, static_cast<int16_t>(v));
-                case Type::Int: return put<int32_t>(b, static_cast<int32_t>(v));
+            switch (b.width()) {
+                case 1: return put<int8_t>(b, static_cast<int8_t>(v));
+                case 2: return put<int16_t>(b, static_cast<int16_t>(v));
+                case 4: return put<int32_t>(b, static_cast<int32_t>(v));
                 default: return put<int64_t>(b, v);
             }
         }
@@ -306,20 +306,15 @@ py::object bucketsOf(py::handle obj, int n) {
 
 class TableWriterCore {
 public:
-    TableWriterCore(const std::string& host, int port, const std::string& user, const std::string& password, int connectTimeoutMs,
-                    bool highAvailability, const std::vector<std::string>& sites, bool reconnect, int tryReconnectNums,
-                    int reconnectTimeoutMs, bool usePublicName, const std::string& insertScript,
-                    const std::vector<std::string>& names, const std::vector<int>& types, const std::vector<int>& scales,
-                    const std::vector<int>& compress, int threadCount, int batchSize, int throttleMs, int routeColumn,
-                    py::object domain, py::object log, py::object onEvent, py::object errorInfoClass, const py::object& tls) {
+    TableWriterCore(ddb::ConnectOptions connect, ddb::ResilienceOptions resilience, py::object onEvent,
+                    const std::string& insertScript, const std::vector<std::string>& names, const std::vector<int>& types,
+                    const std::vector<int>& scales, const std::vector<int>& compress, int threadCount, int batchSize,
+                    int throttleMs, int routeColumn, py::object domain, py::object log, py::object errorInfoClass) {
         if (!PyDateTimeAPI) PyDateTime_IMPORT;
         TableWriterOptions o;
-        bool compressed = !compress.empty();
-        o.connect = connectOptions(host, port, user, password, ddb::flags::kApiClient | (compressed ? ddb::flags::kCompress : 0),
-                                   connectTimeoutMs, -1, /*encryptLogin=*/true);
-        o.connect.tls = tlsContext(tls);
-        o.resilience =
-            resilienceOptions(highAvailability, sites, reconnect, tryReconnectNums, reconnectTimeoutMs, usePublicName, "");
+        o.connect = std::move(connect);
+        if (!compress.empty()) o.connect.sessionFlag |= ddb::flags::kCompress;
+        o.resilience = std::move(resilience);
         o.onEvent = eventSink(std::move(onEvent));
         o.insertScript = insertScript;
         o.names = names;
@@ -335,7 +330,7 @@ public:
         if (!log.is_none()) {
             auto cb = gilSafe(std::move(log));
             o.log = [cb](const std::string& line) {
-                py::gil_scoped_acquire gil;
+                NativeThreadGil gil;
                 try {
                     (*cb)(line);
                 } catch (py::error_already_set& e) {
@@ -507,16 +502,12 @@ void registerWriters(py::module_& m) {
         }
     });
     py::class_<TableWriterCore>(m, "TableWriterCore")
-        .def(py::init<const std::string&, int, const std::string&, const std::string&, int, bool, const std::vector<std::string>&,
-                      bool, int, int, bool, const std::string&, const std::vector<std::string>&, const std::vector<int>&,
-                      const std::vector<int>&, const std::vector<int>&, int, int, int, int, py::object, py::object, py::object,
-                      py::object, const py::object&>(),
-             py::arg("host"), py::arg("port"), py::arg("user"), py::arg("password"), py::arg("connect_timeout_ms"),
-             py::arg("high_availability"), py::arg("sites"), py::arg("reconnect"), py::arg("try_reconnect_nums"),
-             py::arg("reconnect_timeout_ms"), py::arg("use_public_name"), py::arg("insert_script"), py::arg("names"),
+        .def(py::init<ddb::ConnectOptions, ddb::ResilienceOptions, py::object, const std::string&,
+                      const std::vector<std::string>&, const std::vector<int>&, const std::vector<int>&, const std::vector<int>&,
+                      int, int, int, int, py::object, py::object, py::object>(),
+             py::arg("connect"), py::arg("resilience"), py::arg("on_event"), py::arg("insert_script"), py::arg("names"),
              py::arg("types"), py::arg("scales"), py::arg("compress"), py::arg("thread_count"), py::arg("batch_size"),
-             py::arg("throttle_ms"), py::arg("route_column"), py::arg("domain"), py::arg("log"), py::arg("on_event"),
-             py::arg("error_info"), py::arg("tls") = py::none())
+             py::arg("throttle_ms"), py::arg("route_column"), py::arg("domain"), py::arg("log"), py::arg("error_info"))
         .def("insert", &TableWriterCore::insert)
         .def("insert_frame", &TableWriterCore::insertFrame)
         .def("status", &TableWriterCore::status)

@@ -37,6 +37,15 @@ struct ResilienceOptions {
     std::string startup;   // run on every new session (a reconnect loses session variables)
 
     bool enabled() const { return highAvailability || reconnect; }
+
+    // What a client sets (the backoff and resend bounds are the connection's own).
+    static constexpr auto fields() {
+        using O = ResilienceOptions;
+        return std::make_tuple(field("highAvailability", &O::highAvailability), field("reconnect", &O::reconnect),
+                               field("sites", &O::sites), field("usePublicName", &O::usePublicName),
+                               field("maxPasses", &O::maxPasses), field("giveUpAfterMs", &O::giveUpAfterMs),
+                               field("startup", &O::startup));
+    }
 };
 
 struct ConnectionEvent {

@@ -63,10 +63,11 @@ int checkHeader(const CompressedHeader& h) {
 int64_t minVariablePayload(const CompressedHeader& h) {
     const auto raw = static_cast<uint8_t>(h.dataType);
     if (raw >= kArrayTypeBase) return 0;
-    const Type t = static_cast<Type>(raw);
-    if (t == Type::Blob) return int64_t{4} * h.elementCount;
-    if (t == Type::String || t == Type::Symbol) return h.elementCount;
-    return 0;
+    switch (typeInfo(static_cast<Type>(raw)).elements) {
+        case Elements::Blob: return int64_t{4} * h.elementCount;
+        case Elements::Text: return h.elementCount;
+        default: return 0;
+    }
 }
 
 // Grows out's capacity ahead of appending `more` bytes without shrinking the doubling policy.
@@ -110,29 +111,7 @@ void writeBlocks(Sink& out, const CompressedHeader& header, int width, std::stri
 
 }   // namespace
 
-// Delta-of-delta is defined for integral, temporal and DECIMAL32/64 values (§6.1, §6.4).
-bool deltaType(uint8_t raw) {
-    if (raw >= kArrayTypeBase) return false;
-    switch (static_cast<Type>(raw)) {
-        case Type::Short:
-        case Type::Int:
-        case Type::Long:
-        case Type::Date:
-        case Type::Month:
-        case Type::Time:
-        case Type::Minute:
-        case Type::Second:
-        case Type::Datetime:
-        case Type::Timestamp:
-        case Type::Nanotime:
-        case Type::Nanotimestamp:
-        case Type::Datehour:
-        case Type::Dateminute:
-        case Type::Decimal32:
-        case Type::Decimal64: return true;
-        default: return false;
-    }
-}
+bool deltaType(uint8_t raw) { return raw < kArrayTypeBase && typeInfo(static_cast<Type>(raw)).deltaOfDelta; }
 
 std::string readCompressedPayload(Source& in, CompressedHeader& h) {
     uint8_t raw[kCompressedHeaderSize];
@@ -245,7 +224,8 @@ void writeCompressed(Sink& out, CompressedHeader header, std::string_view payloa
                             "unitLength = " + std::to_string(header.elementCount) + " x " + std::to_string(width) + " bytes");
 
     // Header first with byteSize 0, patched once the blocks are written.
-    const size_t headerAt = out.size();
+    const Sink::Mark start = out.mark();
+    const size_t headerAt = start.written;
     uint8_t* h = out.extend(kCompressedHeaderSize);
     storeLE<int32_t>(h + 0, 0);
     storeLE<int32_t>(h + 4, header.colCount);
@@ -263,16 +243,16 @@ void writeCompressed(Sink& out, CompressedHeader header, std::string_view payloa
     try {
         writeBlocks(out, header, width, payload);
     } catch (...) {
-        out.bytes().resize(headerAt);   // leave the sink as it was
+        out.rollback(start);   // leave the sink as it was
         throw;
     }
 
     const size_t byteSize = out.size() - headerAt - 8;
     if (byteSize > static_cast<size_t>(INT32_MAX)) {
-        out.bytes().resize(headerAt);
+        out.rollback(start);
         throw ProtocolError("Compressed vector of " + std::to_string(byteSize) + " bytes is too large");
     }
-    storeLE<int32_t>(out.bytes().data() + headerAt, static_cast<int32_t>(byteSize));
+    storeLE<int32_t>(out.data() + headerAt, static_cast<int32_t>(byteSize));
 }
 
 }   // namespace ddb

@@ -93,11 +93,16 @@ void Connection::ensureOpen(const std::string& context) const {
     if (!open_) throw NetworkError(context + kClosedText);
 }
 
-void Connection::send(const std::string& request, Pending pending) {
+void Connection::send(Pending pending) {
     pending_ = std::move(pending);
+    // Whatever happens, the request's references to the caller's buffers end here.
+    struct Release {
+        Sink& request;
+        ~Release() { request.clear(kKeptRequestBytes); }
+    } release{request_};
     ensureOpen(pending_.context);
     try {
-        transport().writeAll(request.data(), request.size());
+        transport().writeAll(request_.ranges());
     } catch (const NetworkError& e) {
         close();
         throw NetworkError(pending_.context + e.what());
@@ -136,9 +141,8 @@ Result Connection::receive(const MessageCallback& onMessage) {
     }
 }
 
-Result Connection::roundTrip(const std::string& request, const std::string& what, const std::string& context,
-                             const MessageCallback& onMessage) {
-    send(request, Pending{what, context});
+Result Connection::roundTrip(const std::string& what, const std::string& context, const MessageCallback& onMessage) {
+    send(Pending{what, context});
     return receive(onMessage);
 }
 
@@ -156,15 +160,17 @@ Result Connection::call(const std::string& function, const std::vector<Value>& a
 }
 
 void Connection::sendScript(const std::string& script, const RequestOptions& options) {
-    send(buildScriptRequest(sessionId_, script, options), Pending{script, errorPrefix("<Exception> in exec: ")});
+    request_.clear(kKeptRequestBytes);
+    writeScriptRequest(request_, sessionId_, script, options);
+    send(Pending{script, errorPrefix("<Exception> in exec: ")});
 }
 
 namespace {
 // A value the encoder refuses fails with the request's context, like the server's errors.
-template <class Build>
-std::string encodedRequest(const std::string& context, Build&& build) {
+template <class Write>
+void encodeRequest(const std::string& context, Write&& write) {
     try {
-        return build();
+        write();
     } catch (const ConversionError& e) {
         throw ConversionError(context + e.what());
     }
@@ -175,16 +181,18 @@ void Connection::sendCall(const std::string& function, const std::vector<Value>&
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
     std::string context = errorPrefix("<Exception> in call: ");
-    send(encodedRequest(context, [&] { return buildFunctionRequest(sessionId_, function, args, options, encode); }),
-         Pending{function, context});
+    request_.clear(kKeptRequestBytes);
+    encodeRequest(context, [&] { writeFunctionRequest(request_, sessionId_, function, args, options, encode); });
+    send(Pending{function, context});
 }
 
 void Connection::upload(const std::vector<std::string>& names, const std::vector<Value>& values, const RequestOptions& options) {
     EncodeOptions encode;
     encode.compressTables = (options.flag & flags::kCompress) != 0;
     std::string context = errorPrefix("<Exception> in upload: ");
-    send(encodedRequest(context, [&] { return buildVariableRequest(sessionId_, names, values, options, encode); }),
-         Pending{"upload", context});
+    request_.clear(kKeptRequestBytes);
+    encodeRequest(context, [&] { writeVariableRequest(request_, sessionId_, names, values, options, encode); });
+    send(Pending{"upload", context});
     if (!(options.flag & flags::kAsync)) receive({});
 }
 
@@ -195,11 +203,15 @@ RequestOptions Connection::internalOptions() const {
 }
 
 Result Connection::callInternal(const std::string& function, const std::vector<Value>& args) {
-    return roundTrip(buildFunctionRequest(sessionId_, function, args, internalOptions()), function, "", {});
+    request_.clear(kKeptRequestBytes);
+    writeFunctionRequest(request_, sessionId_, function, args, internalOptions());
+    return roundTrip(function, "", {});
 }
 
 Result Connection::runInternal(const std::string& script) {
-    return roundTrip(buildScriptRequest(sessionId_, script, internalOptions()), script, "", {});
+    request_.clear(kKeptRequestBytes);
+    writeScriptRequest(request_, sessionId_, script, internalOptions());
+    return roundTrip(script, "", {});
 }
 
 void Connection::close() {

@@ -7,10 +7,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "net/socket.h"
 #include "net/tls.h"
+#include "options.h"
 #include "protocol/framing.h"
 
 namespace ddb {
@@ -35,6 +37,16 @@ struct ConnectOptions {
     // getDynamicPublicKey, then login(..., true)), on every connect and reconnect; false: in
     // clear text inside the handshake, as the official Python client does.
     bool encryptLogin = true;
+
+    // What a client sets (errorContext is the pool's own choice).
+    static constexpr auto fields() {
+        using O = ConnectOptions;
+        return std::make_tuple(field("host", &O::host), field("port", &O::port), field("user", &O::user),
+                               field("password", &O::password), field("connectTimeoutMs", &O::connectTimeoutMs),
+                               field("readTimeoutMs", &O::readTimeoutMs), field("writeTimeoutMs", &O::writeTimeoutMs),
+                               field("sessionFlag", &O::sessionFlag), field("keepAlive", &O::keepAlive), field("tls", &O::tls),
+                               field("encryptLogin", &O::encryptLogin));
+    }
 };
 
 // What a reply gave back: nothing (void) or one object.
@@ -90,10 +102,10 @@ private:
         std::string what;   // the script or function name, for error texts
         std::string context;   // "<Exception> in exec: " ...
     };
-    void send(const std::string& request, Pending pending);
+    // Sends request_ (and empties it, whether or not the write succeeds).
+    void send(Pending pending);
     RequestOptions internalOptions() const;
-    Result roundTrip(const std::string& request, const std::string& what, const std::string& context,
-                     const MessageCallback& onMessage);
+    Result roundTrip(const std::string& what, const std::string& context, const MessageCallback& onMessage);
     void ensureOpen(const std::string& context) const;
     Response readConnectReply();
     Transport& transport() { return tls_ ? static_cast<Transport&>(*tls_) : socket_; }
@@ -106,6 +118,11 @@ private:
     std::string sessionId_ = "0";
     bool open_ = false;
     Pending pending_{"", ""};
+    // The request being sent: written here, sent by one gathered write from this buffer and the
+    // column buffers it references. Its memory serves the next request too, up to
+    // kKeptRequestBytes; a larger block goes back to Buffer's reuse of large blocks.
+    static constexpr size_t kKeptRequestBytes = 4 << 20;
+    Sink request_{true};
 };
 
 }   // namespace ddb

@@ -36,10 +36,10 @@ void Poller::watch(int fd, void* tag) {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
     ev.data.ptr = tag;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        if (errno == EEXIST && ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) == 0) return;
-        throw NetworkError(std::string("epoll_ctl failed: ") + std::strerror(errno));
-    }
+    // Mostly a re-arm of an fd that fired before (one system call); a new fd needs the ADD.
+    if (::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) == 0) return;
+    if (errno == ENOENT && ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) == 0) return;
+    throw NetworkError(std::string("epoll_ctl failed: ") + std::strerror(errno));
 }
 
 void Poller::unwatch(int fd) {

@@ -13,7 +13,9 @@ public:
     Poller(const Poller&) = delete;
     Poller& operator=(const Poller&) = delete;
 
-    // Reports `tag` once when `fd` becomes readable or hangs up (one-shot: watch again to re-arm).
+    // Reports `tag` once when `fd` becomes readable or hangs up (one-shot: watch again to re-arm,
+    // with the same or another tag). A fired fd stays registered, disarmed, until unwatched or
+    // closed: re-arming it is one epoll_ctl instead of two.
     void watch(int fd, void* tag);
     // Forgets `fd`; an fd closed meanwhile is fine.
     void unwatch(int fd);

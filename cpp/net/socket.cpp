@@ -7,11 +7,15 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 #include "errors.h"
 #include "net/wait_scope.h"
@@ -127,14 +131,25 @@ size_t Socket::readSome(void* dst, size_t n) {
     }
 }
 
-void Socket::writeAll(const void* data, size_t n) {
+void Socket::writeAll(std::span<const ByteRange> ranges) {
     if (fd_ < 0 || aborted_) throw NetworkError("Connection to " + peer_ + " is closed");
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-        ssize_t sent = ::send(fd_, p, n, MSG_NOSIGNAL);
+    std::vector<iovec> iov;
+    iov.reserve(ranges.size());
+    for (const ByteRange& r : ranges)
+        if (r.size) iov.push_back({const_cast<uint8_t*>(r.data), r.size});
+    size_t next = 0;   // the first range not sent completely
+    while (next < iov.size()) {
+        msghdr message{};
+        message.msg_iov = iov.data() + next;
+        message.msg_iovlen = std::min<size_t>(iov.size() - next, IOV_MAX);
+        ssize_t sent = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
         if (sent > 0) {
-            p += sent;
-            n -= static_cast<size_t>(sent);
+            auto left = static_cast<size_t>(sent);
+            while (left > 0 && left >= iov[next].iov_len) left -= iov[next++].iov_len;
+            if (left > 0) {
+                iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + left;
+                iov[next].iov_len -= left;
+            }
             continue;
         }
         if (sent < 0 && errno == EINTR) continue;

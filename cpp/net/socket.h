@@ -24,7 +24,9 @@ public:
     void connect(const std::string& host, int port, int timeoutMs, bool keepAlive);
     // Reads 1..n bytes; throws NetworkError on EOF/reset, TimeoutError after readTimeoutMs.
     size_t readSome(void* dst, size_t n) override;
-    void writeAll(const void* data, size_t n) override;
+    using Transport::writeAll;
+    // One sendmsg() per up to IOV_MAX ranges: column buffers go to the kernel without a copy here.
+    void writeAll(std::span<const ByteRange> ranges) override;
     // Wakes any blocked read/write; the socket is unusable afterwards. Thread-safe.
     void abort();
     void close();

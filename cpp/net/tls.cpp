@@ -162,16 +162,19 @@ size_t TlsStream::readSome(void* dst, size_t n) {
     }
 }
 
-void TlsStream::writeAll(const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-        int chunk = static_cast<int>(std::min(n, kWriteChunk));
-        ERR_clear_error();
-        int put = SSL_write(ssl_, p, chunk);   // into the memory BIO: all of it, or an error
-        if (put <= 0) fail("TLS write to " + socket_.peer() + " failed", put);
-        flushOutput();
-        p += put;
-        n -= static_cast<size_t>(put);
+void TlsStream::writeAll(std::span<const ByteRange> ranges) {
+    for (const ByteRange& range : ranges) {
+        const uint8_t* p = range.data;
+        size_t n = range.size;
+        while (n > 0) {
+            int chunk = static_cast<int>(std::min(n, kWriteChunk));
+            ERR_clear_error();
+            int put = SSL_write(ssl_, p, chunk);   // into the memory BIO: all of it, or an error
+            if (put <= 0) fail("TLS write to " + socket_.peer() + " failed", put);
+            flushOutput();
+            p += put;
+            n -= static_cast<size_t>(put);
+        }
     }
 }
 

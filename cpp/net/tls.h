@@ -54,7 +54,10 @@ public:
     // a peer that does not speak TLS or closes the connection), TimeoutError or NetworkError.
     void handshake(int timeoutMs);
     size_t readSome(void* dst, size_t n) override;
-    void writeAll(const void* data, size_t n) override;
+    using Transport::writeAll;
+    // Each range is encrypted from where it lies, a chunk at a time, so a request's column
+    // buffers are not first gathered into one plaintext copy.
+    void writeAll(std::span<const ByteRange> ranges) override;
     bool hasBuffered() const override;
     // "TLSv1.3 TLS_AES_256_GCM_SHA384" once the handshake is done.
     std::string describe() const;

@@ -361,8 +361,7 @@ void Pool::reactorLoop() {
 
 void Pool::completeReply(Worker* w) {
     std::shared_ptr<Task> task = w->current;
-    poller_->unwatch(w->watchedFd);
-    w->watchedFd = -1;
+    w->watchedFd = -1;   // it stays registered, disarmed (one-shot): the next request re-arms it
     Result result;
     std::exception_ptr error;
     receive(w, task, result, error);

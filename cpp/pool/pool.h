@@ -52,6 +52,12 @@ struct PoolOptions {
     int ioThreads = 0;   // 0: a thread per connection; > 0: epoll reactor + this many executors
     ResilienceOptions resilience;
     ConnectionEventSink onEvent;
+
+    static constexpr auto fields() {
+        using O = PoolOptions;
+        return std::make_tuple(field("connect", &O::connect), field("size", &O::size), field("loadBalance", &O::loadBalance),
+                               field("ioThreads", &O::ioThreads), field("resilience", &O::resilience));
+    }
 };
 
 struct PoolStats {
@@ -76,7 +82,9 @@ public:
     explicit Pool(PoolOptions options);
     ~Pool();
 
-    // Throws PoolClosedError after shutdown.
+    // Throws PoolClosedError after shutdown. Never blocks for long: the pool's lock is held only
+    // for queue updates, never while a task completes or is destroyed, so a caller may hold a
+    // lock its completion callbacks take (the binding calls it with the GIL held).
     void submit(const std::shared_ptr<Task>& task);
     // Queued: removed and failed with CancelledError. Running: its connection is aborted, the
     // server-side job is cancelled from a fresh connection, and the worker reconnects.

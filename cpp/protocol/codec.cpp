@@ -41,26 +41,15 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;   // far above any real vecto
 
 std::string tname(uint8_t t) { return typeName(t) + " (type id " + std::to_string(t) + ")"; }
 
-int maxDecimalScale(Type t) {
-    switch (t) {
-        case Type::Decimal32: return 9;
-        case Type::Decimal64: return 18;
-        case Type::Decimal128: return 38;
-        default: return 0;
-    }
-}
+int maxDecimalScale(Type t) { return typeInfo(t).maxScale; }
 
-// Byte-swaps `count` values in place for a big-endian peer. 16-byte values are swapped as a whole
-// (§4.2), except COMPLEX/POINT (two DOUBLEs) and DURATION (two INT32s), which are swapped per part.
-void swapUnits(uint8_t* p, size_t count, int unit) {
-    for (size_t i = 0; i < count; ++i, p += unit) std::reverse(p, p + unit);
-}
+// Byte-swaps `n` values in place for a big-endian peer, part by part: 16-byte values are swapped
+// as a whole (§4.2), COMPLEX/POINT (two DOUBLEs) and DURATION (two INT32s) per part.
 void swapValues(uint8_t* p, int64_t n, Type t) {
-    int w = fixedWidth(t);
-    if (w <= 1 || n <= 0) return;
-    if (t == Type::Duration) return swapUnits(p, static_cast<size_t>(n) * 2, 4);
-    if (t == Type::Complex || t == Type::Point) return swapUnits(p, static_cast<size_t>(n) * 2, 8);
-    swapUnits(p, static_cast<size_t>(n), w);
+    const TypeInfo& info = typeInfo(t);
+    if (info.swapUnit <= 1 || n <= 0) return;
+    const size_t parts = static_cast<size_t>(n) * (info.width / info.swapUnit);
+    for (size_t i = 0; i < parts; ++i, p += info.swapUnit) std::reverse(p, p + info.swapUnit);
 }
 
 template <class T>
@@ -72,22 +61,17 @@ T bswap(T v) {
     return v;
 }
 
-// Text-valued vector element types (NUL-terminated on the wire).
-bool isTextType(Type t) {
-    return t == Type::String || t == Type::Symbol || t == Type::Handle || t == Type::Code || t == Type::DataSource ||
-        t == Type::Resource;
-}
-
-// A Buffer that grows while bytes arrive.
+// A Buffer that grows while bytes arrive: geometrically, but never past `most` (the size the
+// stream announced), so a column read in steps ends in a block of its own size.
 struct Growing {
     std::shared_ptr<Buffer> buf;
     size_t used = 0;
 
-    void ensure(size_t need) {
+    void ensure(size_t need, size_t most = SIZE_MAX) {
         if (!buf) {
             buf = Buffer::allocate(need);
         } else if (need > buf->size()) {
-            buf->resize(std::max(need, buf->size() * 2));
+            buf->resize(std::min(std::max(need, buf->size() * 2), std::max(need, most)));
         }
     }
     uint8_t* tail() { return buf->data() + used; }
@@ -200,10 +184,13 @@ private:
             g.used += bytes;
             return;
         }
-        g.ensure(g.used + static_cast<size_t>(std::min<uint64_t>(bytes, kUpfront)));
+        const size_t announced = g.used + static_cast<size_t>(bytes);
+        const size_t upfront = g.used + static_cast<size_t>(std::min<uint64_t>(bytes, kUpfront));
+        if (!g.buf) g.buf = Buffer::allocate(upfront, announced);   // a kept block may hold it all
+        else g.ensure(upfront);
         while (bytes > 0) {
             size_t step = static_cast<size_t>(std::min<uint64_t>(bytes, kChunk));
-            g.ensure(g.used + step);
+            g.ensure(g.used + step, announced);
             in_.read(g.tail(), step);
             g.used += step;
             bytes -= step;
@@ -426,18 +413,13 @@ private:
             c.scale = scaleOverride ? *scaleOverride : decimalScale(t);
             if (c.scale < 0 || c.scale > maxDecimalScale(t)) fail("invalid decimal scale " + std::to_string(c.scale));
         }
-        if (fixedWidth(t) > 0) {
-            fixed(c, t, n);
-        } else if (isTextType(t)) {
-            strings(c, n);
-        } else if (t == Type::Blob) {
-            blobs(c, n);
-        } else if (t == Type::Any) {
-            anyItems(c, n, depth);
-        } else if (t == Type::Void) {
-            c.length = n;
-        } else {
-            fail("vector of " + tname(rawType) + " is not supported");
+        switch (typeInfo(t).elements) {
+            case Elements::Fixed: fixed(c, t, n); break;
+            case Elements::Text: strings(c, n); break;
+            case Elements::Blob: blobs(c, n); break;
+            case Elements::Any: anyItems(c, n, depth); break;
+            case Elements::Void: c.length = n; break;
+            case Elements::None: fail("vector of " + tname(rawType) + " is not supported");
         }
         return c;
     }
@@ -491,12 +473,12 @@ private:
         Type t = static_cast<Type>(rawType);
         if (isDecimal(t)) c.scale = decimalScale(t);
         if (t == Type::FunctionDef) c.scale = get<uint8_t>();
-        if (fixedWidth(t) > 0) {
+        const Elements elements = typeInfo(t).elements;
+        if (elements == Elements::Fixed) {
             fixed(c, t, 1);
-        } else if (t == Type::String || t == Type::Symbol || t == Type::FunctionDef || t == Type::Handle || t == Type::Code ||
-                   t == Type::DataSource || t == Type::Resource) {
+        } else if (elements == Elements::Text || t == Type::FunctionDef) {
             strings(c, 1);
-        } else if (t == Type::Blob) {
+        } else if (elements == Elements::Blob) {
             blobs(c, 1);
         } else if (t == Type::Void) {
             c.scale = get<uint8_t>();   // 0 = "nothing", 1 = explicit NULL (§5.4)
@@ -566,7 +548,7 @@ public:
         if (v.payload == Payload::Arrow) {
             if (!v.arrowStream) fail("cannot encode an ARROW result without its stream");
             flag(static_cast<Form>(static_cast<uint8_t>(v.form) | kPayloadFormBit), 0);
-            out_.write(v.arrowStream->data(), v.arrowStream->size());
+            out_.writeStable(v.arrowStream->data(), v.arrowStream->size());
             return;
         }
         if (v.payload == Payload::Pickle) fail("cannot re-encode a decoded PICKLE result");
@@ -648,9 +630,17 @@ private:
             for (int64_t i = 0; i < c.length; ++i)
                 if (static_cast<size_t>(o[i + 1] - o[i]) >= kMaxSentStringLength) throw ConversionError(kStringTooLongText);
         uint8_t* p = out_.extend(bytes + static_cast<size_t>(c.length));
+        const uint8_t* end = p + bytes + static_cast<size_t>(c.length);
+        const char* dataEnd = d + c.data->size();
+        constexpr size_t kShort = 16;   // copied as one fixed-size block: no memcpy call per string
         for (int64_t i = 0; i < c.length; ++i) {
             size_t n = static_cast<size_t>(o[i + 1] - o[i]);
-            if (n) std::memcpy(p, d + o[i], n);
+            const char* from = d + o[i];
+            // The bytes past n land where the next strings and terminators go: overwritten.
+            if (n <= kShort && dataEnd - from >= static_cast<std::ptrdiff_t>(kShort) &&
+                end - p >= static_cast<std::ptrdiff_t>(kShort))
+                std::memcpy(p, from, kShort);
+            else if (n) std::memcpy(p, from, n);
             p += n;
             *p++ = 0;
         }
@@ -663,7 +653,7 @@ private:
             int64_t n = o[i + 1] - o[i];
             if (n > std::numeric_limits<int32_t>::max()) fail("BLOB value longer than 2 GiB");
             out_.put<int32_t>(static_cast<int32_t>(n));
-            out_.write(c.data->data() + o[i], static_cast<size_t>(n));
+            out_.writeStable(c.data->data() + o[i], static_cast<size_t>(n));
         }
     }
 
@@ -696,7 +686,7 @@ private:
             const int32_t* idx = c.data->as<int32_t>();
             for (int64_t i = 0; i < c.length; ++i)
                 if (idx[i] < 0 || idx[i] >= c.symbols->strings.length) fail("cannot encode a symbol index out of its base");
-            out_.write(idx, static_cast<size_t>(c.length) * 4);
+            out_.writeStable(idx, static_cast<size_t>(c.length) * 4);
             return;
         }
         // Plain strings: build a base ("" first, then order of first appearance).
@@ -750,7 +740,7 @@ private:
                 p += cb;
             }
             int64_t from = o[start], to = o[start + rows];
-            if (to > from) out_.write(vals + from * w, static_cast<size_t>(to - from) * w);
+            if (to > from) out_.writeStable(vals + from * w, static_cast<size_t>(to - from) * w);
         }
     }
 
@@ -760,24 +750,25 @@ private:
         if (c.rawType >= 64) fail("cannot encode " + typeName(c.rawType));
         Type t = c.type();
         if (t == Type::Symbol && c.length > 0) return symbolElements(c);
-        if (fixedWidth(t) > 0) {
-            checkFixed(c, c.length);
-            if (c.length) out_.write(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
-        } else if (isTextType(t)) {
-            if (c.length == 0) return;   // e.g. an empty SYMBOL vector: plain type 17, no data
-            textElements(c);
-        } else if (t == Type::Blob) {
-            blobElements(c);
-        } else if (t == Type::Any) {
-            if (static_cast<int64_t>(c.items.size()) != c.length) fail("cannot encode ANY vector: items.size() != length");
-            auto saved = registry_;
-            registry_ = nullptr;
-            for (const Value& item : c.items) object(item);
-            registry_ = saved;
-        } else if (t == Type::Void) {
-            // no element bytes
-        } else {
-            fail("cannot encode a vector of " + typeName(c.rawType));
+        switch (typeInfo(t).elements) {
+            case Elements::Fixed:
+                checkFixed(c, c.length);
+                if (c.length) out_.writeStable(c.data->data(), static_cast<size_t>(c.length) * fixedWidth(t));
+                return;
+            case Elements::Text:
+                if (c.length == 0) return;   // e.g. an empty SYMBOL vector: plain type 17, no data
+                return textElements(c);
+            case Elements::Blob: return blobElements(c);
+            case Elements::Any: {
+                if (static_cast<int64_t>(c.items.size()) != c.length) fail("cannot encode ANY vector: items.size() != length");
+                auto saved = registry_;
+                registry_ = nullptr;
+                for (const Value& item : c.items) object(item);
+                registry_ = saved;
+                return;
+            }
+            case Elements::Void: return;   // no element bytes
+            case Elements::None: fail("cannot encode a vector of " + typeName(c.rawType));
         }
     }
 
@@ -818,12 +809,9 @@ private:
             if (explicitMethod) fail("delta-of-delta compression cannot encode a " + typeName(c.rawType) + " column");
             method = CompressMethod::Lz4;
         }
-        Sink payload;
-        {
-            Encoder inner(payload, opt_);
-            inner.elements(c);
-        }
-        if (method == CompressMethod::Auto) method = deltaOk ? smallerOnSample(payload.bytes(), w) : CompressMethod::Lz4;
+        Sink scratch;
+        std::string_view payload = compressionPayload(c, scratch);
+        if (method == CompressMethod::Auto) method = deltaOk ? smallerOnSample(payload, w) : CompressMethod::Lz4;
         CompressedHeader h;
         h.colCount = 1;
         h.version = 0;
@@ -837,7 +825,21 @@ private:
         h.elementCount = static_cast<int32_t>(c.length);
         h.checkSum = -1;
         flag(Form::Vector, static_cast<uint8_t>(Type::Compress));
-        writeCompressed(out_, h, payload.bytes());
+        writeCompressed(out_, h, payload);
+    }
+
+    // The bytes a compressed vector compresses: a fixed-width column's own buffer, else its
+    // elements encoded into `scratch`.
+    std::string_view compressionPayload(const Column& c, Sink& scratch) {
+        if (!c.isArrayVector() && c.rawType < 64 && fixedWidth(c.type()) > 0) {
+            checkFixed(c, c.length);
+            if (c.length == 0) return {};
+            return std::string_view(reinterpret_cast<const char*>(c.data->data()),
+                                    static_cast<size_t>(c.length) * fixedWidth(c.type()));
+        }
+        Encoder inner(scratch, opt_);
+        inner.elements(c);
+        return scratch.written();
     }
 
     // Encodes the first block's worth of values (64K values at most) both ways and keeps the
@@ -870,14 +872,15 @@ private:
         if (c.length != 1) fail("cannot encode a scalar column of length " + std::to_string(c.length));
         if (isDecimal(t)) out_.put<int32_t>(c.scale);
         if (t == Type::FunctionDef) out_.put<uint8_t>(static_cast<uint8_t>(c.scale));
-        if (fixedWidth(t) > 0) {
+        const Elements elements = typeInfo(t).elements;
+        if (elements == Elements::Fixed) {
             checkFixed(c, 1);
             out_.write(c.data->data(), static_cast<size_t>(fixedWidth(t)));
         } else if (t == Type::Symbol && c.symbols) {
             cstring(c.stringAt(0));
-        } else if (isTextType(t) || t == Type::FunctionDef) {
+        } else if (elements == Elements::Text || t == Type::FunctionDef) {
             textElements(c);
-        } else if (t == Type::Blob) {
+        } else if (elements == Elements::Blob) {
             blobElements(c);
         } else {
             fail("cannot encode a scalar of " + typeName(c.rawType));

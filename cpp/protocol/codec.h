@@ -41,7 +41,7 @@ void encodeObject(const Value& v, Sink& out, const EncodeOptions& options = {});
 inline std::string serialize(const Value& v, const EncodeOptions& options = {}) {
     Sink s;
     encodeObject(v, s, options);
-    return std::move(s.bytes());
+    return std::string(s.written());
 }
 inline Value deserialize(std::string_view bytes) {
     MemorySource src(bytes);

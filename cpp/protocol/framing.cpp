@@ -121,45 +121,74 @@ std::string buildConnectRequest(int flag, std::string_view user, std::string_vie
     return assemble("API", "0", body, formatConnectOptions(flag));
 }
 
+void writeScriptRequest(Sink& out, std::string_view sessionId, std::string_view script, const RequestOptions& options) {
+    constexpr std::string_view command = "script\n";
+    std::string header = formatRequestHeader("API2", sessionId, command.size() + script.size(), formatOptions(options));
+    out.write(header.data(), header.size());
+    out.write(command.data(), command.size());
+    out.write(script.data(), script.size());
+}
+
 std::string buildScriptRequest(std::string_view sessionId, std::string_view script, const RequestOptions& options) {
-    std::string body = "script\n";
-    body.append(script);
-    return assemble("API2", sessionId, body, formatOptions(options));
+    Sink sink;
+    writeScriptRequest(sink, sessionId, script, options);
+    return sink.str();
+}
+
+namespace {
+// "<command>\n<line>\n<count>\n<endian>" and the objects.
+void writeObjectRequest(Sink& out, std::string_view sessionId, std::string_view command, std::string_view line,
+                        const std::vector<Value>& objects, const RequestOptions& options, const EncodeOptions& encode) {
+    std::string body(command);
+    body += '\n';
+    body.append(line);
+    body += '\n';
+    body += std::to_string(objects.size());
+    body += '\n';
+    body += nativeEndianFlag();
+    std::string head = assemble("API2", sessionId, body, formatOptions(options));
+    const Sink::Mark start = out.mark();
+    try {
+        out.write(head.data(), head.size());
+        for (const Value& v : objects) encodeObject(v, out, encode);
+    } catch (...) {
+        out.rollback(start);
+        throw;
+    }
+}
+}   // namespace
+
+void writeFunctionRequest(Sink& out, std::string_view sessionId, std::string_view functionName, const std::vector<Value>& args,
+                          const RequestOptions& options, const EncodeOptions& encode) {
+    writeObjectRequest(out, sessionId, "function", functionName, args, options, encode);
 }
 
 std::string buildFunctionRequest(std::string_view sessionId, std::string_view functionName, const std::vector<Value>& args,
                                  const RequestOptions& options, const EncodeOptions& encode) {
-    std::string body = "function\n";
-    body.append(functionName);
-    body += '\n';
-    body += std::to_string(args.size());
-    body += '\n';
-    body += nativeEndianFlag();
     Sink sink;
-    sink.bytes() = assemble("API2", sessionId, body, formatOptions(options));
-    for (const Value& v : args) encodeObject(v, sink, encode);
-    return std::move(sink.bytes());
+    writeFunctionRequest(sink, sessionId, functionName, args, options, encode);
+    return sink.str();
 }
 
-std::string buildVariableRequest(std::string_view sessionId, const std::vector<std::string>& names,
-                                 const std::vector<Value>& values, const RequestOptions& options, const EncodeOptions& encode) {
+void writeVariableRequest(Sink& out, std::string_view sessionId, const std::vector<std::string>& names,
+                          const std::vector<Value>& values, const RequestOptions& options, const EncodeOptions& encode) {
     if (names.size() != values.size())
         throw ProtocolError("variable request: " + std::to_string(names.size()) + " names but " + std::to_string(values.size()) +
                             " values");
     if (names.empty()) throw ProtocolError("variable request: no variables");
-    std::string body = "variable\n";
+    std::string line;
     for (size_t i = 0; i < names.size(); ++i) {
-        if (i) body += ',';
-        body += names[i];
+        if (i) line += ',';
+        line += names[i];
     }
-    body += '\n';
-    body += std::to_string(values.size());
-    body += '\n';
-    body += nativeEndianFlag();
+    writeObjectRequest(out, sessionId, "variable", line, values, options, encode);
+}
+
+std::string buildVariableRequest(std::string_view sessionId, const std::vector<std::string>& names,
+                                 const std::vector<Value>& values, const RequestOptions& options, const EncodeOptions& encode) {
     Sink sink;
-    sink.bytes() = assemble("API2", sessionId, body, formatOptions(options));
-    for (const Value& v : values) encodeObject(v, sink, encode);
-    return std::move(sink.bytes());
+    writeVariableRequest(sink, sessionId, names, values, options, encode);
+    return sink.str();
 }
 
 // ---- responses ----
@@ -218,9 +247,9 @@ std::string buildResponse(std::string_view sessionId, const std::vector<Value>& 
     head += ' ';
     head += std::to_string(objects.size());
     head += " 1\nOK\n";
-    s.bytes() = std::move(head);
+    s.write(head.data(), head.size());
     for (const Value& v : objects) encodeObject(v, s);
-    return std::move(s.bytes());
+    return s.str();
 }
 
 std::string buildErrorResponse(std::string_view sessionId, std::string_view error) {

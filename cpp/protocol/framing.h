@@ -1,9 +1,10 @@
 // Request and response framing (PROTOCOL.md §1–§4): header lines, option strings, request
 // bodies, MSG frames, status lines. Objects inside are handled by codec.h.
 //
-// Client side:  build*Request() produce the complete bytes of a request (header line + body +
-//               serialized arguments); readResponse()/readResponseHead() parse a reply from a
-//               Source incrementally (never reading past what they need).
+// Client side:  write*Request() append a complete request (header line + body + serialized
+//               arguments) to a Sink, which may reference large column buffers instead of copying
+//               them; build*Request() return the bytes. readResponse()/readResponseHead() parse a
+//               reply from a Source incrementally (never reading past what they need).
 // Server side:  readRequest() parses a request (header line split rules of §2.1, options,
 //               body, argument objects); used by tests, the fuzzer and parity checks.
 #pragma once
@@ -73,11 +74,19 @@ std::string formatRequestHeader(std::string_view kind, std::string_view sessionI
 //   connect:  "connect\n"  or  "connect\nlogin\n<user>\n<password>\nfalse" when user is non-empty.
 std::string buildConnectRequest(int flag, std::string_view user = {}, std::string_view password = {});
 //   script:   "script\n<text>"
-std::string buildScriptRequest(std::string_view sessionId, std::string_view script, const RequestOptions& options);
 //   function: "function\n<name>\n<argc>\n<endian>" + serialized args
+//   variable: "variable\n<n1>,<n2>..\n<count>\n<endian>" + serialized values (names.size() == values.size())
+// write*Request append the request to `out` (nothing when they throw). Into a referencing Sink
+// the large buffers of the values are referenced, not copied: the values must then stay alive
+// and unchanged until out's ranges have been sent. build*Request return the bytes.
+void writeScriptRequest(Sink& out, std::string_view sessionId, std::string_view script, const RequestOptions& options);
+void writeFunctionRequest(Sink& out, std::string_view sessionId, std::string_view functionName, const std::vector<Value>& args,
+                          const RequestOptions& options, const EncodeOptions& encode = {});
+void writeVariableRequest(Sink& out, std::string_view sessionId, const std::vector<std::string>& names,
+                          const std::vector<Value>& values, const RequestOptions& options, const EncodeOptions& encode = {});
+std::string buildScriptRequest(std::string_view sessionId, std::string_view script, const RequestOptions& options);
 std::string buildFunctionRequest(std::string_view sessionId, std::string_view functionName, const std::vector<Value>& args,
                                  const RequestOptions& options, const EncodeOptions& encode = {});
-//   variable: "variable\n<n1>,<n2>..\n<count>\n<endian>" + serialized values (names.size() == values.size())
 std::string buildVariableRequest(std::string_view sessionId, const std::vector<std::string>& names,
                                  const std::vector<Value>& values, const RequestOptions& options,
                                  const EncodeOptions& encode = {});

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "errors.h"
+#include "protocol/utf8.h"
 #include "protocol/value.h"
 
 namespace ddb::pickle {
@@ -480,7 +481,8 @@ private:
             if (n) in_.read(buf->data(), static_cast<size_t>(n));
             return buf;
         }
-        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kUpfront)));
+        // A kept block of the announced size may hold it all (memory already committed).
+        auto buf = Buffer::allocate(static_cast<size_t>(std::min<uint64_t>(n, kUpfront)), static_cast<size_t>(n));
         size_t have = 0;
         while (have < n) {
             size_t take = static_cast<size_t>(std::min<uint64_t>(kChunk, n - have));
@@ -871,23 +873,6 @@ private:
         for (char c : s)
             if (static_cast<uint8_t>(c) >= 0x80) fail(std::string(what) + " holds non-ASCII bytes");
         return makeStr(std::move(s));
-    }
-    static void appendUtf8(std::string& out, uint32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        } else {
-            out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        }
     }
     static int hexDigit(char c) {
         if (c >= '0' && c <= '9') return c - '0';

@@ -31,27 +31,19 @@ void civilFromDays(int64_t z, int64_t* y, int64_t* m) {
 }
 
 int64_t temporalFromNanos(__int128 ns, Type t) {
-    auto timeOfDay = [&](int64_t unit) {
-        return floorDiv(ns - static_cast<__int128>(floorDiv(ns, kNsPerDay)) * kNsPerDay, unit);
-    };
-    switch (t) {
-        case Type::Date: return floorDiv(ns, kNsPerDay);
-        case Type::Month: {
+    const TypeInfo& info = typeInfo(t);
+    switch (info.temporal) {
+        case TemporalKind::Dated: return info.nsPerUnit == 1 ? static_cast<int64_t>(ns) : floorDiv(ns, info.nsPerUnit);
+        case TemporalKind::TimeOfDay:
+            return floorDiv(ns - static_cast<__int128>(floorDiv(ns, kNsPerDay)) * kNsPerDay, info.nsPerUnit);
+        case TemporalKind::Month: {
             int64_t y, m;
             civilFromDays(floorDiv(ns, kNsPerDay), &y, &m);
             return y * 12 + m - 1;
         }
-        case Type::Time: return timeOfDay(1000000);
-        case Type::Minute: return timeOfDay(60000000000LL);
-        case Type::Second: return timeOfDay(1000000000LL);
-        case Type::Nanotime: return timeOfDay(1);
-        case Type::Datetime: return floorDiv(ns, 1000000000LL);
-        case Type::Timestamp: return floorDiv(ns, 1000000LL);
-        case Type::Nanotimestamp: return static_cast<int64_t>(ns);
-        case Type::Datehour: return floorDiv(ns, 3600000000000LL);
-        case Type::Dateminute: return floorDiv(ns, 60000000000LL);
-        default: throw ConversionError("Cannot convert a temporal value to " + typeName(static_cast<uint8_t>(t)) + ".");
+        case TemporalKind::None: break;
     }
+    throw ConversionError("Cannot convert a temporal value to " + typeName(static_cast<uint8_t>(t)) + ".");
 }
 
 }   // namespace ddb

@@ -1,10 +1,13 @@
 #include "protocol/value.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <vector>
+
+#include <sys/mman.h>
 
 #include "errors.h"
 
@@ -12,6 +15,7 @@ namespace ddb {
 
 namespace {
 constexpr size_t kAlignment = 64;
+constexpr size_t kHugePage = 2 << 20;
 
 size_t roundUp(size_t bytes) {
     size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
@@ -33,19 +37,22 @@ public:
         return *blocks;
     }
 
-    // A block of at least `bytes` (its capacity in *capacity), or nullptr.
+    // A block of at least `bytes` (its capacity in *capacity), or nullptr. The smallest that
+    // fits, so a smaller request does not take the block a larger column needs; among equals
+    // the most recently freed (still in cache).
     uint8_t* take(size_t bytes, size_t* capacity) {
         std::lock_guard<std::mutex> lock(mu_);
-        for (size_t i = blocks_.size(); i-- > 0;) {   // most recently freed first: still in cache
-            Block b = blocks_[i];
-            if (b.capacity >= bytes && b.capacity / 2 <= bytes) {
-                blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(i));
-                retained_ -= b.capacity;
-                *capacity = b.capacity;
-                return b.data;
-            }
+        size_t best = blocks_.size();
+        for (size_t i = blocks_.size(); i-- > 0;) {
+            size_t c = blocks_[i].capacity;
+            if (c >= bytes && c / 2 <= bytes && (best == blocks_.size() || c < blocks_[best].capacity)) best = i;
         }
-        return nullptr;
+        if (best == blocks_.size()) return nullptr;
+        Block b = blocks_[best];
+        blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(best));
+        retained_ -= b.capacity;
+        *capacity = b.capacity;
+        return b.data;
     }
 
     size_t retained() {
@@ -78,10 +85,25 @@ private:
     size_t retained_ = 0;
 };
 
+// A fresh large block is aligned to and sized in huge pages, which the kernel is asked to use:
+// filling it then takes one page fault per 2 MiB instead of one per 4 KiB.
+uint8_t* freshLarge(size_t bytes, size_t* capacity) {
+    size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    void* p = std::aligned_alloc(kHugePage, rounded);
+    if (!p) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    ::madvise(p, rounded, MADV_HUGEPAGE);   // advice only: without huge pages the block still works
+#endif
+    *capacity = rounded;
+    return static_cast<uint8_t*>(p);
+}
+
 uint8_t* alignedAlloc(size_t bytes, size_t* capacity) {
     size_t rounded = roundUp(bytes);
-    if (rounded >= LargeBlocks::kLarge)
+    if (rounded >= LargeBlocks::kLarge) {
         if (uint8_t* kept = LargeBlocks::instance().take(rounded, capacity)) return kept;
+        return freshLarge(rounded, capacity);
+    }
     void* p = std::aligned_alloc(kAlignment, rounded);
     if (!p) throw std::bad_alloc();
     *capacity = rounded;
@@ -102,19 +124,45 @@ std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
     return b;
 }
 
-Buffer::~Buffer() { release(data_, capacity_); }
+std::shared_ptr<Buffer> Buffer::allocate(size_t bytes, size_t expected) {
+    if (expected > bytes && roundUp(expected) >= LargeBlocks::kLarge) {
+        size_t capacity;
+        if (uint8_t* kept = LargeBlocks::instance().take(roundUp(expected), &capacity)) {
+            std::shared_ptr<Buffer> b(new Buffer());
+            b->data_ = kept;
+            b->capacity_ = capacity;
+            b->size_ = bytes;
+            return b;
+        }
+    }
+    return allocate(bytes);
+}
+
+std::shared_ptr<Buffer> Buffer::borrow(const void* data, size_t bytes, std::shared_ptr<const void> owner) {
+    std::shared_ptr<Buffer> b(new Buffer());
+    b->data_ = static_cast<uint8_t*>(const_cast<void*>(data));
+    b->size_ = bytes;
+    b->capacity_ = bytes;
+    b->owner_ = owner ? std::move(owner) : std::make_shared<int>(0);
+    return b;
+}
+
+Buffer::~Buffer() {
+    if (!owner_) release(data_, capacity_);
+}
 
 size_t Buffer::keptBytes() { return LargeBlocks::instance().retained(); }
 
 void Buffer::resize(size_t bytes) {
-    if (bytes <= capacity_) {
+    if (bytes <= capacity_ && !owner_) {
         size_ = bytes;
         return;
     }
     size_t capacity;
     uint8_t* fresh = alignedAlloc(bytes, &capacity);
-    if (size_) std::memcpy(fresh, data_, size_);
-    release(data_, capacity_);
+    if (size_) std::memcpy(fresh, data_, std::min(size_, bytes));
+    if (owner_) owner_.reset();
+    else release(data_, capacity_);
     data_ = fresh;
     size_ = bytes;
     capacity_ = capacity;

@@ -17,9 +17,16 @@
 namespace ddb {
 
 // Owned, 64-byte aligned, uninitialised memory. Shared so a numpy array can keep it alive.
+// Or borrowed: memory of someone else's (a numpy array an upload sends in place), kept alive by
+// an owner reference for as long as the Buffer lives, never written through and never freed here.
 class Buffer {
 public:
     static std::shared_ptr<Buffer> allocate(size_t bytes);
+    // `bytes`, with room to grow to `expected` without moving when a kept large block that big
+    // is at hand (memory already committed, so a peer's claim of `expected` costs nothing).
+    static std::shared_ptr<Buffer> allocate(size_t bytes, size_t expected);
+    // `owner` keeps `data` alive and unchanged until it is released (with the Buffer).
+    static std::shared_ptr<Buffer> borrow(const void* data, size_t bytes, std::shared_ptr<const void> owner);
     ~Buffer();
     Buffer(const Buffer&) = delete;
     Buffer& operator=(const Buffer&) = delete;
@@ -27,7 +34,9 @@ public:
     uint8_t* data() { return data_; }
     const uint8_t* data() const { return data_; }
     size_t size() const { return size_; }
-    // Grows (or shrinks) keeping the first min(old, new) bytes.
+    // Borrowed memory is read-only: whoever would write into a buffer copies it first when this is true.
+    bool borrowed() const { return owner_ != nullptr; }
+    // Grows (or shrinks) keeping the first min(old, new) bytes; borrowed memory becomes an owned copy.
     void resize(size_t bytes);
     // Bytes of freed large blocks kept for reuse by the next large buffers (bounded).
     static size_t keptBytes();
@@ -45,6 +54,7 @@ private:
     uint8_t* data_ = nullptr;
     size_t size_ = 0;
     size_t capacity_ = 0;
+    std::shared_ptr<const void> owner_;   // set: data_ is borrowed
 };
 
 struct Value;

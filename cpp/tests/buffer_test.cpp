@@ -57,3 +57,34 @@ TEST(Buffer, KeptLargeBlocksAreBounded) {
     auto again = Buffer::allocate(16 << 20);
     EXPECT_LE(Buffer::keptBytes(), size_t(240) << 20);   // taken from what was kept
 }
+
+TEST(Buffer, ExpectedSizeComesOnlyFromAKeptBlock) {
+    const uint8_t* kept;
+    {
+        auto a = Buffer::allocate(20 << 20);
+        kept = a->data();
+    }
+    auto b = Buffer::allocate(1 << 20, 20 << 20);   // room for 20 MiB in the block already at hand
+    EXPECT_EQ(b->data(), kept);
+    EXPECT_EQ(b->size(), size_t(1) << 20);
+    b->resize(20 << 20);
+    EXPECT_EQ(b->data(), kept);
+    auto c = Buffer::allocate(1 << 20, 44 << 20);   // no kept block that large: just the 1 MiB
+    EXPECT_EQ(c->size(), size_t(1) << 20);
+    EXPECT_NE(c->data(), kept);
+}
+
+TEST(Buffer, TheSmallestKeptBlockThatFitsIsTaken) {
+    const uint8_t* fits;
+    {
+        auto small = Buffer::allocate(22 << 20);
+        auto large = Buffer::allocate(34 << 20);
+        fits = small->data();
+        small.reset();   // freed first: the larger block is the more recent one
+    }
+    auto b = Buffer::allocate(21 << 20);
+    EXPECT_EQ(b->data(), fits);
+    auto c = Buffer::allocate(30 << 20);   // the larger block is still there for a larger request
+    EXPECT_NE(c->data(), fits);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(c->data()) % (2 << 20), 0u);   // large blocks: huge-page aligned
+}

@@ -66,7 +66,7 @@ RequestOptions optionsOf(const ParsedOptions& o) {
 std::string encodeAll(const std::vector<Value>& values, const EncodeOptions& options = {}) {
     Sink s;
     for (auto& v : values) encodeObject(v, s, options);
-    return s.bytes();
+    return s.str();
 }
 
 }   // namespace

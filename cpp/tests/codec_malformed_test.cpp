@@ -152,6 +152,25 @@ TEST(Malformed, SocketSourceDecodesValidDataInChunks) {
     EXPECT_EQ(bl.column.stringAt(0).size(), size_t(3) << 20);
 }
 
+TEST(Malformed, ColumnsLargerThanTheUpfrontBlockEndInABlockOfTheirSize) {
+    // 68 MB of LONGs through a source without remaining(): read into 64 MiB, then grown to the
+    // announced size only. The next such column gets the freed block back whole.
+    std::vector<int64_t> longs(8500000);
+    for (size_t i = 0; i < longs.size(); ++i) longs[i] = static_cast<int64_t>(i) * 3;
+    std::string bytes = serialize(vectorOf(fixedCol<int64_t>(Type::Long, longs)));
+    const uint8_t* first;
+    {
+        StreamSource s(bytes);
+        Value v = decodeObject(s);
+        EXPECT_EQ(values<int64_t>(v.column), longs);
+        first = v.column.data->data();
+    }
+    StreamSource s(bytes);
+    Value again = decodeObject(s);
+    EXPECT_EQ(again.column.data->data(), first);
+    EXPECT_EQ(values<int64_t>(again.column), longs);
+}
+
 TEST(Malformed, UnknownAndUnsupportedIds) {
     expectProtocolError(unhex("2a 00 00"), "42");   // scalar type 42
     expectProtocolError(unhex("63 00 00"), "99");

@@ -376,7 +376,7 @@ TEST(RoundTrip, ArrayVectorLongRowFromTheCppWriter) {
     s.put<uint8_t>(2);
     s.put<int32_t>(-1);
     s.put<int32_t>(-2);
-    Value v = deserialize(s.bytes());
+    Value v = deserialize(s.str());
     ASSERT_EQ(v.column.length, 2);
     auto r0 = row<int32_t>(v.column, 0);
     ASSERT_EQ(r0.size(), 100000u);

@@ -370,7 +370,7 @@ TEST(SpecCompression, Lz4StringAndArrayAndDecimalPayloads) {
         s.put<int32_t>(-1);
         s.put<int32_t>(static_cast<int32_t>(block.size()));
         s.write(block.data(), block.size());
-        return s.bytes();
+        return s.str();
     };
     Value s = deserialize(frame(18, 0, 0, 0, 3, payload));
     EXPECT_EQ(strings(s.column), (std::vector<std::string>{"ab", "", "cde"}));

@@ -11,11 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "codec_helpers.h"
 #include "compression/compression.h"
 #include "protocol/io.h"
 #include "protocol/types.h"
 
 using namespace ddb;
+using ddbtest::hex;
+using ddbtest::unhex;
 
 namespace {
 
@@ -30,35 +33,6 @@ constexpr bool kSanitized = false;
 #else
 constexpr bool kSanitized = false;
 #endif
-
-std::string unhexBytes(std::string_view text) {
-    std::string out;
-    int hi = -1;
-    for (char ch : text) {
-        int v;
-        if (ch >= '0' && ch <= '9') v = ch - '0';
-        else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
-        else continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out.push_back(static_cast<char>(hi * 16 + v));
-            hi = -1;
-        }
-    }
-    return out;
-}
-
-std::string toHex(std::string_view bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        if (!out.empty()) out.push_back(' ');
-        out.push_back(digits[c >> 4]);
-        out.push_back(digits[c & 15]);
-    }
-    return out;
-}
 
 template <class T>
 std::string pack(const std::vector<T>& values) {
@@ -86,7 +60,7 @@ CompressedHeader header(int8_t method, Type type, int8_t unit, int32_t count) {
 std::string compress(CompressedHeader h, std::string_view payload) {
     Sink sink;
     writeCompressed(sink, h, payload);
-    return sink.bytes();
+    return sink.str();
 }
 
 std::string decompress(std::string_view stream, CompressedHeader* out = nullptr) {
@@ -171,9 +145,9 @@ const char* kDeltaInt12N45 =
 // ---------------------------------------------------------------- spec examples
 
 TEST(CompressionSpec, Lz4Int123DecodesAndEncodesExactly) {
-    const std::string stream = unhexBytes(kLz4Int123);
+    const std::string stream = unhex(kLz4Int123);
     CompressedHeader h;
-    EXPECT_EQ(toHex(decompress(stream, &h)), toHex(pack<int32_t>({1, 2, 3})));
+    EXPECT_EQ(hex(decompress(stream, &h)), hex(pack<int32_t>({1, 2, 3})));
     EXPECT_EQ(h.byteSize, 37);
     EXPECT_EQ(h.colCount, 1);
     EXPECT_EQ(h.flags, 1);
@@ -183,7 +157,7 @@ TEST(CompressionSpec, Lz4Int123DecodesAndEncodesExactly) {
     EXPECT_EQ(h.unitLength, 4);
     EXPECT_EQ(h.elementCount, 3);
     EXPECT_EQ(h.checkSum, -1);
-    EXPECT_EQ(toHex(compress(header(kLz4, Type::Int, 4, 3), pack<int32_t>({1, 2, 3}))), toHex(stream));
+    EXPECT_EQ(hex(compress(header(kLz4, Type::Int, 4, 3), pack<int32_t>({1, 2, 3}))), hex(stream));
 }
 
 TEST(CompressionSpec, Lz4StringVectorDecodes) {
@@ -191,37 +165,37 @@ TEST(CompressionSpec, Lz4StringVectorDecodes) {
     const std::string stream = compress(header(kLz4, Type::String, 0, 3), payload);
     EXPECT_EQ(decompress(stream), payload);
     // one literal-only block: token 0x80 (8 literals) + the bytes
-    EXPECT_EQ(toHex(stream.substr(28)), "09 00 00 00 80 61 62 00 00 63 64 65 00");
+    EXPECT_EQ(hex(stream.substr(28)), "09 00 00 00 80 61 62 00 00 63 64 65 00");
 }
 
 TEST(CompressionSpec, DeltaInt123DecodesAndEncodesExactly) {
-    const std::string stream = unhexBytes(kDeltaInt123);
+    const std::string stream = unhex(kDeltaInt123);
     CompressedHeader h;
-    EXPECT_EQ(toHex(decompress(stream, &h)), toHex(pack<int32_t>({1, 2, 3})));
+    EXPECT_EQ(hex(decompress(stream, &h)), hex(pack<int32_t>({1, 2, 3})));
     EXPECT_EQ(h.method, 2);
     EXPECT_EQ(h.byteSize, 48);
-    EXPECT_EQ(toHex(compress(header(kDelta, Type::Int, 4, 3), pack<int32_t>({1, 2, 3}))), toHex(stream));
+    EXPECT_EQ(hex(compress(header(kDelta, Type::Int, 4, 3), pack<int32_t>({1, 2, 3}))), hex(stream));
 }
 
 TEST(CompressionSpec, DeltaIntWithNullDecodesAndEncodesExactly) {
     const std::vector<int32_t> values = {1, 2, 4, kNullInt, 5};
-    const std::string stream = unhexBytes(kDeltaInt12N45);
-    EXPECT_EQ(toHex(decompress(stream)), toHex(pack(values)));
-    EXPECT_EQ(toHex(compress(header(kDelta, Type::Int, 4, 5), pack(values))), toHex(stream));
+    const std::string stream = unhex(kDeltaInt12N45);
+    EXPECT_EQ(hex(decompress(stream)), hex(pack(values)));
+    EXPECT_EQ(hex(compress(header(kDelta, Type::Int, 4, 5), pack(values))), hex(stream));
 }
 
 TEST(CompressionSpec, DeltaBuildingBlocksMatchTheSpecWords) {
-    EXPECT_EQ(toHex(deltaEncodeBlock(pack<int32_t>({1, 2, 3}), 4)),
+    EXPECT_EQ(hex(deltaEncodeBlock(pack<int32_t>({1, 2, 3}), 4)),
               "00 00 00 40 01 00 00 80 ff ff ff ff ff ff 7f 9f 00 00 00 00 00 00 80 ff");
     std::string out = "xy";   // appends
-    deltaDecodeBlock(unhexBytes("00 00 00 40 01 00 00 80 ff ff ff ff ff ff 7f 9f 00 00 00 00 00 00 80 ff"), 4, 100, out);
+    deltaDecodeBlock(unhex("00 00 00 40 01 00 00 80 ff ff ff ff ff ff 7f 9f 00 00 00 00 00 00 80 ff"), 4, 100, out);
     EXPECT_EQ(out, "xy" + pack<int32_t>({1, 2, 3}));
 }
 
 TEST(CompressionSpec, DeltaAllNullBlockLayout) {
     // `00` + end marker (111110, 64 ones, 0) = 73 bits = 2 words.
     const std::string block = deltaEncodeBlock(pack<int32_t>({kNullInt, kNullInt}), 4);
-    EXPECT_EQ(toHex(block), "ff ff ff ff ff ff ff 3e 00 00 00 00 00 00 00 ff");
+    EXPECT_EQ(hex(block), "ff ff ff ff ff ff ff 3e 00 00 00 00 00 00 00 ff");
     std::string out;
     deltaDecodeBlock(block, 4, 2, out);
     EXPECT_EQ(unpack<int32_t>(out), (std::vector<int32_t>{kNullInt, kNullInt}));
@@ -237,7 +211,7 @@ TEST(CompressionSpec, DeltaWordCountIncludesAFreshWordAfterAnExactFill) {
     values.push_back(7);
     const std::string block = deltaEncodeBlock(pack(values), 2);
     EXPECT_EQ(block.size(), 24u);   // 128 bits used, plus the started (empty) third word
-    EXPECT_EQ(toHex(block.substr(16)), "00 00 00 00 00 00 00 00");
+    EXPECT_EQ(hex(block.substr(16)), "00 00 00 00 00 00 00 00");
     std::string out;
     deltaDecodeBlock(block, 2, 1000, out);
     EXPECT_EQ(unpack<int16_t>(out), values);
@@ -383,7 +357,7 @@ TEST(CompressionRoundTrip, DeltaOutOfRangeIsRefused) {
         } catch (const ProtocolError& e) {
             EXPECT_STREQ(e.what(), "Delta out of range");
         }
-        EXPECT_EQ(sink.bytes(), "ab");   // nothing half-written
+        EXPECT_EQ(sink.str(), "ab");   // nothing half-written
         EXPECT_THROW(deltaEncodeBlock(pack(c), 8), ProtocolError);
         // LZ4 has no such limit.
         expectRoundTrip<int64_t>(Type::Long, c, kLz4);
@@ -469,7 +443,7 @@ TEST(CompressionRoundTrip, Lz4RandomBytesAndBlobs) {
 
 TEST(CompressionRoundTrip, Lz4ArrayVectorPayload) {
     // INT[] [[1,2],[],[3]] as the §5.7 block stream, extra = total values.
-    const std::string payload = unhexBytes("03 00 01 00 02 00 01 01 00 00 00 02 00 00 00 03 00 00 00");
+    const std::string payload = unhex("03 00 01 00 02 00 01 01 00 00 00 02 00 00 00 03 00 00 00");
     CompressedHeader h = header(kLz4, static_cast<Type>(68), 4, 3);
     h.extra = 3;
     CompressedHeader got;
@@ -505,7 +479,7 @@ void expectProtocolErrorWhere(const std::string& stream, F&& checkMessage) {
                 MemorySource src(stream);
                 readCompressedPayload(src, h);
             }
-            ADD_FAILURE() << "no error for " << toHex(stream.substr(0, 64)) << (sock ? " (socket)" : "");
+            ADD_FAILURE() << "no error for " << hex(stream.substr(0, 64)) << (sock ? " (socket)" : "");
         } catch (const ProtocolError& e) {
             checkMessage(std::string(e.what()));
         }
@@ -525,7 +499,7 @@ std::string withInt32(std::string s, size_t at, int32_t v) {
 }   // namespace
 
 TEST(CompressionMalformed, HeaderFields) {
-    const std::string good = unhexBytes(kLz4Int123);
+    const std::string good = unhex(kLz4Int123);
     expectProtocolError(good.substr(0, 20), "truncated");
     std::string m = good;
     m[11] = 3;
@@ -546,7 +520,7 @@ TEST(CompressionMalformed, HeaderFields) {
 }
 
 TEST(CompressionMalformed, ByteSizeAndBlockSizes) {
-    const std::string good = unhexBytes(kLz4Int123);
+    const std::string good = unhex(kLz4Int123);
     // byteSize larger than the stream.
     expectProtocolErrorWhere(withInt32(good, 0, 38),
                              [](const std::string& msg) { EXPECT_NE(msg.find("byteSize"), std::string::npos) << msg; });
@@ -565,7 +539,7 @@ TEST(CompressionMalformed, ByteSizeAndBlockSizes) {
         EXPECT_TRUE(msg.find("byteSize") != std::string::npos || msg.find("maximum") != std::string::npos) << msg;
     });
     // Oversized delta block.
-    std::string d = unhexBytes(kDeltaInt123);
+    std::string d = unhex(kDeltaInt123);
     d = withInt32(withInt32(d, 0, 0x7fffffff), 28, 1 << 20);
     expectProtocolErrorWhere(d, [](const std::string& msg) {
         EXPECT_TRUE(msg.find("byteSize") != std::string::npos || msg.find("maximum") != std::string::npos) << msg;
@@ -573,12 +547,12 @@ TEST(CompressionMalformed, ByteSizeAndBlockSizes) {
 }
 
 TEST(CompressionMalformed, TotalsMustMatchElementCount) {
-    const std::string good = unhexBytes(kLz4Int123);
+    const std::string good = unhex(kLz4Int123);
     expectProtocolError(withInt32(good, 20, 4), "decompressed to 12 bytes, expected elementCount x unitLength = 4 x 4");
     expectProtocolError(withInt32(good, 20, 2), "more than elementCount x unitLength = 8");
     // A lying count from a socket must not allocate count x width up front.
     expectProtocolError(withInt32(good, 20, 0x7fffffff), "expected elementCount");
-    const std::string delta = unhexBytes(kDeltaInt123);
+    const std::string delta = unhex(kDeltaInt123);
     expectProtocolError(withInt32(delta, 20, 4), "decompressed to 12 bytes");
     expectProtocolError(withInt32(delta, 20, 0x7fffffff), "decompressed to 12 bytes");
     // Fewer values than the block holds: decoding stops at elementCount, the total then matches.
@@ -593,7 +567,7 @@ TEST(CompressionMalformed, TotalsMustMatchElementCount) {
 }
 
 TEST(CompressionMalformed, CorruptLz4) {
-    const std::string good = unhexBytes(kLz4Int123);
+    const std::string good = unhex(kLz4Int123);
     std::string m = good;
     m[32] = static_cast<char>(0xf0);   // 15+ literals, length byte missing/overrunning
     expectProtocolError(m, "Corrupt LZ4 block");
@@ -601,7 +575,7 @@ TEST(CompressionMalformed, CorruptLz4) {
     const std::string raw(70000, 'q');
     std::string c(static_cast<size_t>(LZ4_compressBound(70000)), '\0');
     c.resize(static_cast<size_t>(LZ4_compress_default(raw.data(), c.data(), 70000, static_cast<int>(c.size()))));
-    std::string stream = unhexBytes("00 00 00 00 01 00 00 00 00 01 ff 01 02 01 00 00 00 00 00 00 70 11 01 00 ff ff ff ff");
+    std::string stream = unhex("00 00 00 00 01 00 00 00 00 01 ff 01 02 01 00 00 00 00 00 00 70 11 01 00 ff ff ff ff");
     stream = withInt32(stream, 0, static_cast<int32_t>(20 + 4 + c.size()));
     std::string sz(4, '\0');
     const auto n = static_cast<int32_t>(c.size());
@@ -620,7 +594,7 @@ TEST(CompressionMalformed, CorruptLz4) {
 }
 
 TEST(CompressionMalformed, TruncatedAndInvalidDeltaStreams) {
-    const std::string good = unhexBytes(kDeltaInt123);
+    const std::string good = unhex(kDeltaInt123);
     // Drop the last word: the end marker is cut. With elementCount 3 the third value is the last
     // one wanted, so decoding stops there (as the C++ reader does); with 4 it runs into the cut.
     std::string cut = withInt32(withInt32(good.substr(0, good.size() - 8), 0, 40), 28, 16);
@@ -648,7 +622,7 @@ TEST(CompressionMalformed, TruncatedAndInvalidDeltaStreams) {
     EXPECT_THROW(deltaDecodeBlock(std::string(8, '\0'), 3, 1, out), ProtocolError);
     EXPECT_THROW(deltaDecodeBlock("", 4, 1, out), ProtocolError);
     // A 64-bit delta-of-delta code whose value runs past the block.
-    EXPECT_THROW(deltaDecodeBlock(unhexBytes("00 00 00 40 01 00 00 80 ff ff ff ff ff ff ff bf"), 4, 100, out), ProtocolError);
+    EXPECT_THROW(deltaDecodeBlock(unhex("00 00 00 40 01 00 00 80 ff ff ff ff ff ff ff bf"), 4, 100, out), ProtocolError);
     EXPECT_TRUE(out.empty());
     // All-zero words are leading nulls, bounded by maxValues.
     deltaDecodeBlock(std::string(16, '\0'), 8, 5, out);
@@ -668,9 +642,9 @@ TEST(CompressionMalformed, WriterRejectsBadInput) {
 TEST(CompressionMalformed, RandomMutationsNeverCrash) {
     std::mt19937_64 rng(1234);
     std::vector<std::string> seeds = {
-        unhexBytes(kLz4Int123),
-        unhexBytes(kDeltaInt123),
-        unhexBytes(kDeltaInt12N45),
+        unhex(kLz4Int123),
+        unhex(kDeltaInt123),
+        unhex(kDeltaInt12N45),
         compress(header(kDelta, Type::Long, 8, 300), pack(randomValues<int64_t>(rng, 300, -5000, 5000, 0.2))),
         compress(header(kLz4, Type::String, 0, 3), std::string("ab\0\0cde\0", 8)),
         compress(header(kDelta, Type::Short, 2, 200), pack(randomValues<int16_t>(rng, 200, -300, 300, 0.1))),

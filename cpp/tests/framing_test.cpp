@@ -1,4 +1,6 @@
 // Request building and response/request parsing (PROTOCOL.md §1–§4).
+#include <algorithm>
+
 #include "codec_helpers.h"
 #include "protocol/framing.h"
 
@@ -60,6 +62,45 @@ TEST(Framing, ScriptFunctionVariableRequests) {
     eo.compressTables = true;
     std::string t = buildFunctionRequest("1", "tableInsert{t}", {tableOf({"a"}, {fixedCol<int32_t>(Type::Int, {1, 2})})}, o, eo);
     EXPECT_EQ(static_cast<uint8_t>(t[t.find("\n1\n1") + 4]), 8);
+}
+
+// A referencing Sink sends large column buffers from where they are: the ranges hold the same
+// bytes as the copied request, the columns' own memory among them; a failed request adds nothing.
+TEST(Framing, RequestsReferenceLargeColumnsInPlace) {
+    std::vector<int64_t> big(100000), small{1, 2, 3};
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<int64_t>(i * 7);
+    Value table = tableOf({"a", "b", "s"},
+                          {fixedCol<int64_t>(Type::Long, big), fixedCol<int64_t>(Type::Long, std::vector<int64_t>(big.size(), 5)),
+                           strCol(Type::String, std::vector<std::string>(big.size(), "x"))});
+    Value vector = vectorOf(fixedCol<int64_t>(Type::Long, small));
+    RequestOptions o;
+    std::string copied = buildFunctionRequest("1", "f", {table, vector}, o);
+    Sink sink(true);
+    writeFunctionRequest(sink, "1", "f", {table, vector}, o);
+    EXPECT_EQ(sink.str(), copied);
+    EXPECT_EQ(sink.totalSize(), copied.size());
+    std::vector<ByteRange> ranges = sink.ranges();
+    auto inPlace = [&](const Column& c) {
+        return std::any_of(ranges.begin(), ranges.end(), [&](const ByteRange& r) { return r.data == c.data->data(); });
+    };
+    EXPECT_TRUE(inPlace(table.columns[0]));
+    EXPECT_TRUE(inPlace(table.columns[1]));
+    EXPECT_FALSE(inPlace(vector.column));   // small: copied
+    EXPECT_LT(sink.size(), copied.size() - 2 * big.size() * 8 + 1);
+    // Compressed columns are encoded, not referenced.
+    EncodeOptions eo;
+    eo.compressTables = true;
+    Sink compressed(true);
+    writeFunctionRequest(compressed, "1", "f", {table}, o, eo);
+    EXPECT_EQ(compressed.str(), buildFunctionRequest("1", "f", {table}, o, eo));
+    EXPECT_EQ(compressed.ranges().size(), 1u);
+    // A value the encoder refuses leaves the sink as it was.
+    Value bad = table;
+    bad.columns[2].length = 3;
+    const size_t before = sink.totalSize();
+    EXPECT_THROW(writeFunctionRequest(sink, "1", "f", {bad}, o), ProtocolError);
+    EXPECT_EQ(sink.totalSize(), before);
+    EXPECT_EQ(sink.str(), copied);
 }
 
 TEST(Framing, ResponsesWithMessagesAndObjects) {

@@ -9,62 +9,17 @@
 namespace ddb::writers {
 
 Category categoryOf(Type t) {
-    switch (t) {
-        case Type::Void: return Category::Nothing;
-        case Type::Bool: return Category::Logical;
-        case Type::Char:
-        case Type::Short:
-        case Type::Int:
-        case Type::Long: return Category::Integral;
-        case Type::Float:
-        case Type::Double: return Category::Floating;
-        case Type::Date:
-        case Type::Month:
-        case Type::Time:
-        case Type::Minute:
-        case Type::Second:
-        case Type::Datetime:
-        case Type::Timestamp:
-        case Type::Nanotime:
-        case Type::Nanotimestamp:
-        case Type::Datehour:
-        case Type::Dateminute: return Category::Temporal;
-        case Type::Symbol:
-        case Type::String:
-        case Type::Blob: return Category::Literal;
-        case Type::Uuid:
-        case Type::IpAddr:
-        case Type::Int128: return Category::Binary;
-        case Type::Decimal32:
-        case Type::Decimal64:
-        case Type::Decimal128: return Category::Denary;
-        default: return Category::Other;
-    }
+    const Category c = typeInfo(t).category;
+    return c == Category::System ? Category::Other : c;   // the writers have no use for system types
 }
 
 namespace {
 
-// How a temporal type counts: nanoseconds per unit, and whether it carries a date.
-struct TemporalUnit {
-    enum Kind { Dated, Month, TimeOfDay } kind;
-    int64_t ns;
-};
-
-TemporalUnit unitOf(Type t) {
-    switch (t) {
-        case Type::Date: return {TemporalUnit::Dated, kNsPerDay};
-        case Type::Datehour: return {TemporalUnit::Dated, 3600LL * 1000000000LL};
-        case Type::Dateminute: return {TemporalUnit::Dated, 60LL * 1000000000LL};
-        case Type::Datetime: return {TemporalUnit::Dated, 1000000000LL};
-        case Type::Timestamp: return {TemporalUnit::Dated, 1000000LL};
-        case Type::Nanotimestamp: return {TemporalUnit::Dated, 1};
-        case Type::Month: return {TemporalUnit::Month, 0};
-        case Type::Minute: return {TemporalUnit::TimeOfDay, 60LL * 1000000000LL};
-        case Type::Second: return {TemporalUnit::TimeOfDay, 1000000000LL};
-        case Type::Time: return {TemporalUnit::TimeOfDay, 1000000LL};
-        case Type::Nanotime: return {TemporalUnit::TimeOfDay, 1};
-        default: throw ConversionError("castTemporal: " + typeName(static_cast<uint8_t>(t)) + " is not a temporal type");
-    }
+const TypeInfo& temporalInfo(Type t) {
+    const TypeInfo& info = typeInfo(t);
+    if (info.temporal == TemporalKind::None)
+        throw ConversionError("castTemporal: " + typeName(static_cast<uint8_t>(t)) + " is not a temporal type");
+    return info;
 }
 
 int64_t readAt(const Column& c, int64_t i, int width) { return width == 8 ? c.data->as<int64_t>()[i] : c.data->as<int32_t>()[i]; }
@@ -100,10 +55,10 @@ bool integerAt(const Column& c, int64_t i, int64_t* out) {
 Column castTemporal(const Column& c, Type target) {
     Type source = c.type();
     if (source == target) return c;
-    TemporalUnit from = unitOf(source), to = unitOf(target);
-    bool dateless = from.kind == TemporalUnit::TimeOfDay;
-    bool impossible = dateless ? to.kind != TemporalUnit::TimeOfDay
-                               : to.kind == TemporalUnit::TimeOfDay && (source == Type::Date || source == Type::Month);
+    const TypeInfo &from = temporalInfo(source), &to = temporalInfo(target);
+    bool dateless = from.temporal == TemporalKind::TimeOfDay;
+    bool impossible = dateless ? to.temporal != TemporalKind::TimeOfDay
+                               : to.temporal == TemporalKind::TimeOfDay && (source == Type::Date || source == Type::Month);
     if (impossible)
         throw ConversionError("castTemporal from " + typeName(c.rawType) + " to " + typeName(static_cast<uint8_t>(target)) +
                               " not supported ");
@@ -119,9 +74,9 @@ Column castTemporal(const Column& c, Type target) {
         if (null) {
             r = outWidth == 8 ? kNullLong : kNullInt;
         } else {
-            __int128 ns = from.kind == TemporalUnit::Month
+            __int128 ns = from.temporal == TemporalKind::Month
                 ? static_cast<__int128>(daysFromCivil(v / 12, v % 12 + 1, 1)) * kNsPerDay
-                : static_cast<__int128>(v) * from.ns;
+                : static_cast<__int128>(v) * from.nsPerUnit;
             r = temporalFromNanos(ns, target);
         }
         if (outWidth == 8) out.data->as<int64_t>()[i] = r;

@@ -13,8 +13,8 @@
 namespace ddb::writers {
 
 // DolphinDB's type categories (what `column [x], expect type T, got type U` compares).
-enum class Category { Nothing, Logical, Integral, Floating, Temporal, Literal, Binary, Denary, Other };
-Category categoryOf(Type t);
+using Category = TypeCategory;
+Category categoryOf(Type t);   // System types count as Other
 inline Category categoryOf(uint8_t rawType) {
     return isArrayType(rawType) ? Category::Other : categoryOf(static_cast<Type>(rawType));
 }

@@ -62,63 +62,27 @@ uint32_t murmur32x16(const uint8_t* p) {
     return finalize(h);
 }
 
-bool isHashable(Type t) {
-    switch (t) {
-        case Type::Char:
-        case Type::Short:
-        case Type::Int:
-        case Type::Long:
-        case Type::Date:
-        case Type::Month:
-        case Type::Time:
-        case Type::Minute:
-        case Type::Second:
-        case Type::Datetime:
-        case Type::Datehour:
-        case Type::Timestamp:
-        case Type::Nanotime:
-        case Type::Nanotimestamp:
-        case Type::String:
-        case Type::Symbol:
-        case Type::Blob:
-        case Type::Uuid:
-        case Type::Int128:
-        case Type::IpAddr: return true;
-        default: return false;
-    }
-}
+bool isHashable(Type t) { return typeInfo(t).hashable; }
 
 void hashBuckets(const Column& c, int64_t begin, int64_t end, uint32_t buckets, int32_t* out) {
-    switch (c.type()) {
-        case Type::Char: integral<int8_t, uint32_t>(c, begin, end, buckets, out); return;   // sign-extended to 32 bits
-        case Type::Short: integral<int16_t, uint32_t>(c, begin, end, buckets, out); return;
-        case Type::Int:
-        case Type::Date:
-        case Type::Month:
-        case Type::Time:
-        case Type::Minute:
-        case Type::Second:
-        case Type::Datetime:
-        case Type::Datehour: integral<int32_t, uint32_t>(c, begin, end, buckets, out); return;
-        case Type::Long:
-        case Type::Timestamp:
-        case Type::Nanotime:
-        case Type::Nanotimestamp: integral<int64_t, uint64_t>(c, begin, end, buckets, out); return;
-        case Type::String:
-        case Type::Symbol:
-        case Type::Blob:
-            for (int64_t i = begin; i < end; ++i) {
-                std::string_view s = c.stringAt(i);
-                out[i - begin] = s.empty() ? 0 : static_cast<int32_t>(murmur32(s) % buckets);
-            }
-            return;
-        case Type::Uuid:
-        case Type::Int128:
-        case Type::IpAddr:
+    const TypeInfo& info = typeInfo(c.type());
+    if (!info.hashable) throw ConversionError("Key must be integer, date/time, or string.");
+    if (info.elements != Elements::Fixed) {   // STRING, SYMBOL, BLOB
+        for (int64_t i = begin; i < end; ++i) {
+            std::string_view s = c.stringAt(i);
+            out[i - begin] = s.empty() ? 0 : static_cast<int32_t>(murmur32(s) % buckets);
+        }
+        return;
+    }
+    switch (info.width) {
+        case 1: return integral<int8_t, uint32_t>(c, begin, end, buckets, out);   // sign-extended to 32 bits
+        case 2: return integral<int16_t, uint32_t>(c, begin, end, buckets, out);
+        case 4: return integral<int32_t, uint32_t>(c, begin, end, buckets, out);
+        case 8: return integral<int64_t, uint64_t>(c, begin, end, buckets, out);
+        default:   // UUID, INT128, IPADDR
             for (int64_t i = begin; i < end; ++i)
                 out[i - begin] = static_cast<int32_t>(murmur32x16(c.data->data() + 16 * i) % buckets);
             return;
-        default: throw ConversionError("Key must be integer, date/time, or string.");
     }
 }
 

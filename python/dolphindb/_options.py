@@ -10,6 +10,7 @@ import logging
 import os
 from enum import Enum
 
+from . import _core
 from .logger import default_logger  # noqa: F401  (the client's stdout sink, as in the official client)
 
 PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW = 0, 1, 2, 3
@@ -37,10 +38,10 @@ COMPRESS_METHODS = {"none": 0, "lz4": 1, "delta": 2}
 def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
     """PROTOCOL_DEFAULT means PICKLE in this project. Compression is a DDB feature: PICKLE with
     compress=True talks DDB, as the official client does (its wire flag is 96, not 104)."""
+    if enable_pickle and protocol != PROTOCOL_DEFAULT:   # checked first, as the official client does
+        raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
     if protocol not in (PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW):
         raise RuntimeError(f"Protocol {protocol} is not supported. ")
-    if enable_pickle and protocol != PROTOCOL_DEFAULT:
-        raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
     if protocol == PROTOCOL_DEFAULT:
         protocol = PROTOCOL_DDB if enable_pickle is False else PROTOCOL_PICKLE
     if compress and protocol == PROTOCOL_ARROW:
@@ -195,7 +196,7 @@ def tls_setting(enable_ssl, ca_file, verify):
 RECONNECT_TIMEOUT = 30.0   # seconds: the longest one reconnect/failover episode may take
 
 
-def _log_connection_event(kind: str, source: str, target: str, reason: str) -> None:
+def log_connection_event(kind: str, source: str, target: str, reason: str) -> None:
     log = logging.getLogger("dolphindb")
     if kind == "resend":
         log.warning("Resending a request that failed on %s: %s", source, reason)
@@ -207,9 +208,9 @@ def _log_connection_event(kind: str, source: str, target: str, reason: str) -> N
         log.warning("%s from %s to %s: %s", kind.capitalize(), source, target, reason)
 
 
-def resilience_kwargs(*, high_availability, sites, reconnect, try_reconnect_nums, reconnect_timeout,
-                      use_public_name) -> dict:
-    """The core's keyword arguments for highAvailability / reconnect, validated."""
+def resilience_options(*, high_availability, sites, reconnect, try_reconnect_nums, reconnect_timeout,
+                       use_public_name, startup="") -> _core.ResilienceOptions:
+    """The core's highAvailability / reconnect options, validated."""
     if sites is None:
         sites = []
     if isinstance(sites, str) or not all(isinstance(s, str) for s in sites):
@@ -221,10 +222,12 @@ def resilience_kwargs(*, high_availability, sites, reconnect, try_reconnect_nums
     timeout = timeout_ms(RECONNECT_TIMEOUT if reconnect_timeout is None else reconnect_timeout, "reconnectTimeout")
     if timeout < 0:
         raise ValueError("The parameter 'reconnectTimeout' must be positive.")
-    return dict(high_availability=bool(high_availability), sites=list(sites), reconnect=bool(reconnect),
-                try_reconnect_nums=try_reconnect_nums if try_reconnect_nums >= 0 else -1,
-                reconnect_timeout_ms=timeout, use_public_name=bool(use_public_name),
-                on_event=_log_connection_event)
+    try:
+        return _core.ResilienceOptions(highAvailability=bool(high_availability), sites=list(sites),
+                                       reconnect=bool(reconnect), maxPasses=max(try_reconnect_nums, -1),
+                                       giveUpAfterMs=timeout, usePublicName=bool(use_public_name), startup=startup)
+    except ValueError as e:   # only a site can be malformed
+        raise ValueError(f"highAvailabilitySites: {e}") from None
 
 
 def io_threads(value, connections: int) -> int:

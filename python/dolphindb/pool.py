@@ -1,22 +1,43 @@
 """dolphindb.DBConnectionPool: the official API over a native pool with event-driven completion.
 
-A finished task resolves its future from the pool thread: asyncio futures through
-`loop.call_soon_threadsafe`, concurrent futures directly. Nothing polls. No callback holds a
-reference to the pool, so `del pool` releases every connection.
+A finished task resolves its future from the pool thread: concurrent futures directly, asyncio
+futures through their loop, woken once per batch of finished tasks (_LoopCompletions). Nothing
+polls. No callback holds a reference to the pool, so `del pool` releases every connection.
 """
 from __future__ import annotations
 
 import asyncio
+import atexit
+import collections
 import concurrent.futures
+import logging
+import os
 import threading
+import time
 import warnings
+import weakref
 
 from . import _core
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, io_threads, request_flag,
-                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
+                       log_connection_event, resilience_options, resolve_protocol, session_flag, timeout_ms,
+                       tls_setting,
                        validate_parallelism, validate_priority)
 
+log = logging.getLogger("dolphindb")
+
 SHUTDOWN_TIMEOUT = 5.0
+
+_live_pools: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _shut_down_live_pools():
+    """Pool threads end before the interpreter finalizes: one that finished a task later would
+    need the GIL of an interpreter that is going away, which ends the process with an abort.
+    Running tasks are cut, as by shutDown(0). A fork() child leaves its parent's pools alone."""
+    for pool in list(_live_pools):
+        if pool._pid == os.getpid():
+            pool.shutDown(0)
 
 
 def _closed_error():
@@ -38,6 +59,37 @@ def _resolve_asyncio(fut: asyncio.Future, result, exc):
         fut.set_exception(exc)
     else:
         fut.set_result(result)
+
+
+class _LoopCompletions:
+    """Results for one event loop's futures, handed over from pool threads. Only the first
+    result of a batch wakes the loop (call_soon_threadsafe writes to the loop's self-pipe);
+    the rest join the queue its drain empties. Runs with the GIL held on both sides: `add`
+    appends before it reads `scheduled`, and `drain` clears `scheduled` before it reads the
+    queue, so no result is left behind."""
+
+    __slots__ = ("loop", "results", "scheduled")
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.results = collections.deque()
+        self.scheduled = False
+
+    def add(self, fut, result, exc):
+        self.results.append((fut, result, exc))
+        if self.scheduled:
+            return
+        self.scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self.drain)
+        except RuntimeError:
+            self.results.clear()   # the awaiting loop is closed: nobody can receive these results
+
+    def drain(self):
+        self.scheduled = False
+        results = self.results
+        while results:
+            _resolve_asyncio(*results.popleft())
 
 
 class _AddedTask:
@@ -92,17 +144,37 @@ class DBConnectionPool:
         self.loop = None
         self.thread = None
         self._added = {}
-        self.pool = _core.PoolCore(host, port, threadNum, self.userid, self.password, self._flag,
-                                   timeout_ms(connectTimeout, "connectTimeout") if connectTimeout else 3000,
-                                   timeout_ms(readTimeout, "readTimeout"), load_balance=bool(loadBalance),
-                                   **resilience_kwargs(high_availability=highAvailability,
-                                                       sites=highAvailabilitySites, reconnect=self.reConnect,
-                                                       try_reconnect_nums=tryReconnectNums,
-                                                       reconnect_timeout=reconnectTimeout,
-                                                       use_public_name=usePublicName),
-                                   io_threads=io_threads(ioThreads, threadNum), tls=tls,
-                                   encrypt_login=bool(enableEncryption))
+        self._completions = None
+        connect = _core.ConnectOptions(host=host, port=port, user=self.userid, password=self.password,
+                                       sessionFlag=self._flag,
+                                       connectTimeoutMs=timeout_ms(connectTimeout, "connectTimeout")
+                                       if connectTimeout else 3000,
+                                       readTimeoutMs=timeout_ms(readTimeout, "readTimeout"), tls=tls,
+                                       encryptLogin=bool(enableEncryption))
+        resilience = resilience_options(high_availability=highAvailability, sites=highAvailabilitySites,
+                                        reconnect=self.reConnect, try_reconnect_nums=tryReconnectNums,
+                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
+        options = _core.PoolOptions(connect=connect, resilience=resilience, size=threadNum,
+                                    loadBalance=bool(loadBalance), ioThreads=io_threads(ioThreads, threadNum))
+
+        # With reConnect and tryReconnectNums, a server that does not answer yet is tried that many
+        # times, one second apart, each failure logged (and printed) as the official client does.
+        attempts = tryReconnectNums if self.reConnect and isinstance(tryReconnectNums, int) and tryReconnectNums > 0 else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self.pool = _core.PoolCore(options, on_event=log_connection_event)
+                break
+            except _core.NetworkError as e:
+                if attempts == 1:
+                    raise
+                log.error("Failed to connect to %s:%s: %s", host, port, str(e).rsplit(": ", 1)[-1])
+                if attempt == attempts:
+                    log.error("Connect to %s:%s failed after %d reconnect attempts.", host, port, attempts)
+                    raise
+                time.sleep(1)
         self._shutdown = False
+        self._pid = os.getpid()
+        _live_pools.add(self)
 
     # -- submission ------------------------------------------------------------------------
     def _core(self):
@@ -133,13 +205,12 @@ class DBConnectionPool:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         task_id = self._next_id()
+        completions = self._completions
+        if completions is None or completions.loop is not loop:   # a pool is mostly used from one loop
+            completions = self._completions = _LoopCompletions(loop)
 
         def done(result, exc):
-            try:
-                loop.call_soon_threadsafe(_resolve_asyncio, fut, result,
-                                          None if exc is None else _task_error(task_id, exc))
-            except RuntimeError:
-                pass  # the awaiting loop is closed: nobody can receive the result any more
+            completions.add(fut, result, None if exc is None else _task_error(task_id, exc))
 
         handle = self._submit(script, args, done, clearMemory=True if clearMemory is None else clearMemory,
                               pickleTableToList=pickleTableToList, priority=priority, parallelism=parallelism,

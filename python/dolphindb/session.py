@@ -9,7 +9,7 @@ from typing import Callable, Optional
 from . import _core
 from .catalog import CatalogMethods
 from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, ddb_flag, request_flag,
-                       resilience_kwargs, resolve_protocol, session_flag, timeout_ms, tls_setting,
+                       log_connection_event, resilience_options, resolve_protocol, session_flag, timeout_ms, tls_setting,
                        validate_parallelism, validate_priority)
 
 log = logging.getLogger("dolphindb")
@@ -77,6 +77,7 @@ class Session(CatalogMethods):
         self.host, self.port, self.userid, self.password = host, port, userid, password
         self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         self._startup = ""
+        self._redial = None
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
 
@@ -100,21 +101,39 @@ class Session(CatalogMethods):
         self.host, self.port = host, port
         self.userid = userid if userid is not None else self.userid or ""
         self.password = password if password is not None else self.password or ""
-        resilience = resilience_kwargs(high_availability=highAvailability, sites=highAvailabilitySites,
-                                       reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
-                                       reconnect_timeout=reconnectTimeout, use_public_name=usePublicName)
+        resilience = resilience_options(high_availability=highAvailability, sites=highAvailabilitySites,
+                                        reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
+                                        reconnect_timeout=reconnectTimeout, use_public_name=usePublicName,
+                                        startup=startup or "")
         self._startup = startup or ""
+        options = _core.ConnectOptions(host=host, port=port, user=self.userid, password=self.password,
+                                       sessionFlag=self._flag, connectTimeoutMs=connect_ms if connect_ms > 0 else 3000,
+                                       readTimeoutMs=read_ms, tls=self._tls, encryptLogin=self._encrypt_login)
+        dial = (options, resilience)
+        # A reconnecting session that could not connect tries again on its next request, as the
+        # official client does (another tryReconnectNums attempts), instead of failing at once.
+        self._redial = dial if (reconnect or highAvailability) else None
         try:
-            self._core.connect(host, port, self.userid, self.password, self._flag,
-                               connect_ms if connect_ms > 0 else 3000, read_ms, startup=self._startup, tls=self._tls,
-                               encrypt_login=self._encrypt_login, **resilience)
+            self._core.connect(*dial, on_event=log_connection_event)
         except RuntimeError as e:
             self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)
             return False
+        self._redial = None
         self._closed = False
         self.last_error = None
         return True
+
+    def _connect_again(self) -> None:
+        if self._redial is None or self._core.is_open():
+            return
+        try:
+            self._core.connect(*self._redial, on_event=log_connection_event)
+        except RuntimeError as e:
+            raise type(e)(f"<Exception> in exec: {e}") from None
+        self._redial = None
+        self._closed = False
+        self.last_error = None
 
     @property
     def node(self) -> str:
@@ -188,6 +207,7 @@ class Session(CatalogMethods):
         the job the same way and raises KeyboardInterrupt; the session stays usable."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
+        self._connect_again()
         self._free_temporaries()
         to_list = bool(pickleTableToList)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
@@ -213,6 +233,20 @@ class Session(CatalogMethods):
         else:
             result = self._core.run(script, flag, priority, parallelism, 0, to_list, self._emit, deadline_ms)
         return None if self._async else result
+
+    def _run_with_table_schema(self, script, *args, clearMemory=None, pickleTableToList=None, priority=None,
+                               parallelism=None, disableDecimal=None):
+        """(result, schema) as the official client's: schema maps each column of a table result to
+        (type name, DECIMAL scale or None), e.g. ('DECIMAL32', 2), ('BOOL[]', None); None otherwise."""
+        priority = validate_priority(priority)
+        parallelism = validate_parallelism(parallelism)
+        self._connect_again()
+        self._free_temporaries()
+        flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
+                            table_to_list=bool(pickleTableToList))
+        result, schema = self._core.run_with_schema(script, list(args), ddb_flag(flag), priority, parallelism,
+                                                    bool(pickleTableToList), self._emit)
+        return result, schema
 
     def exec(self, script, *, clear_memory=None, table_to_list=None, priority=None, parallelism=None,
              fetch_size=None, disable_decimal=None):
@@ -241,6 +275,7 @@ class Session(CatalogMethods):
             return -1
         methods = compress_methods(compressMethods, self._compress)
         objects = list(nameObjectDict.values())
+        self._connect_again()
         self._free_temporaries()
         check_arrow_uploads(objects, self.protocol)
         self._core.upload(names, objects, ddb_flag(self._flag), methods)

@@ -355,7 +355,7 @@ class MultithreadedTableWriter:
         only that bound. A batch whose connection cannot be re-established within it fails
         (errorCode A5) and its rows are returned by getUnwrittenData(). With `useSSL=True` every
         connection of the writer is TLS, verified as a Session's (`sslCAFile`, `sslVerify`)."""
-        from ._options import resilience_kwargs, tls_setting
+        from ._options import log_connection_event, resilience_options, tls_setting
         from .session import Session
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, not {type(port).__name__}")
@@ -412,14 +412,13 @@ class MultithreadedTableWriter:
             insert = f'tableInsert{{loadTable("{dbPath}","{tableName}")}}' if dbPath else f"tableInsert{{{tableName}}}"
         self._names = names
         self._core = _core.TableWriterCore(
-            host, port, userId or "", password or "", 3000,
-            **resilience_kwargs(high_availability=enableHighAvailability, sites=highAvailabilitySites,
-                                reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
-                                reconnect_timeout=reconnectTimeout, use_public_name=usePublicName),
-            insert_script=insert, names=names, types=types, scales=scales, compress=methods,
+            _core.ConnectOptions(host=host, port=port, user=userId or "", password=password or "", tls=tls),
+            resilience_options(high_availability=enableHighAvailability, sites=highAvailabilitySites,
+                               reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
+                               reconnect_timeout=reconnectTimeout, use_public_name=usePublicName),
+            log_connection_event, insert_script=insert, names=names, types=types, scales=scales, compress=methods,
             thread_count=threadCount, batch_size=batchSize, throttle_ms=int(throttle * 1000),
-            route_column=route, domain=domain, log=log.error,
-            error_info=ErrorCodeInfo, tls=tls)
+            route_column=route, domain=domain, log=log.error, error_info=ErrorCodeInfo)
         # The hot path goes straight to the native method: no Python frame per row.
         self.insert = self._core.insert
 

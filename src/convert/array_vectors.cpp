@@ -24,7 +24,7 @@ std::string arrayTypeName(Type elem) {
 
 // DolphinDB array vectors hold fixed-width elements only (no STRING[], SYMBOL[], BLOB[], ANY[]).
 void checkElementType(Type elem) {
-    if (ddb::fixedWidth(elem) <= 0) throw ddb::ConversionError("Not allowed to create a vector with type " + arrayTypeName(elem));
+    if (ddb::fixedWidth(elem) <= 0) throw FinalText("Not allowed to create a vector with type " + arrayTypeName(elem));
 }
 
 Column assemble(std::shared_ptr<ddb::Buffer> offsets, int64_t rows, Column values) {
@@ -106,6 +106,28 @@ Flat flatten(const std::vector<PyObject*>& cells) {
     return f;
 }
 
+// Every element of a forced array vector must be one its element type takes (the official rule);
+// a DECIMAL array vector names no row.
+// A typed ndarray / Series cell is cast as numpy would, as a typed column is (ForcedSource::TypedArray).
+void checkForcedCells(const Flat& f, const std::vector<PyObject*>& cells, Type elem) {
+    const int64_t* off = f.offsets->as<int64_t>();
+    auto category = ddb::typeInfo(elem).category;
+    bool numeric = category == ddb::TypeCategory::Logical || category == ddb::TypeCategory::Integral ||
+        category == ddb::TypeCategory::Floating || category == ddb::TypeCategory::Temporal;
+    for (size_t r = 0; r < cells.size(); ++r) {
+        if (numeric && (isNdarray(cells[r]) || isPandasObject(cells[r], "Series")) &&
+            py::handle(cells[r]).attr("dtype").attr("kind").cast<char>() != 'O')
+            continue;
+        for (int64_t i = off[r]; i < off[r + 1]; ++i) {
+            PyObject* o = f.items[static_cast<size_t>(i)];
+            if (forcedCellAccepted(o, elem, false, true)) continue;
+            if (ddb::isDecimal(elem)) throw FinalText("Cannot convert object with ANY type to an ArrayVector.");
+            throw BadCell(py::str(cells[r]).cast<std::string>(), static_cast<int64_t>(r), arrayTypeName(elem),
+                          Py_TYPE(o)->tp_name);
+        }
+    }
+}
+
 }   // namespace
 
 Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec& forced) {
@@ -134,16 +156,25 @@ Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec&
         }
         elem = e.type == Type::Void ? Type::Double : e.type;   // only NULLs and empty cells: DOUBLE[]
         scale = e.scale;
-    } else if (ddb::isDecimal(elem) && scale < 0) {
-        scale = 0;
-        for (PyObject* o : f.items) scale = std::max(scale, decimalScaleOf(o));
+    } else {
+        checkForcedCells(f, cells, elem);
+        if (ddb::isDecimal(elem) && scale < 0) {
+            scale = 0;
+            for (PyObject* o : f.items) scale = std::max(scale, decimalScaleOf(o));
+        }
     }
     if (f.badRow >= 0)
         throw BadCell(py::str(cells[f.badRow]).cast<std::string>(), f.badRow,
                       isForced ? arrayTypeName(elem) : ddb::typeName(static_cast<uint8_t>(elem)));
     checkElementType(elem);
-    Column values =
-        ddb::isDecimal(elem) && !isForced ? decimalColumnWidening(f.items, elem, scale) : columnOf(f.items, elem, scale);
+    Column values;
+    try {
+        values = ddb::isDecimal(elem) && !isForced ? decimalColumnWidening(f.items, elem, scale) : columnOf(f.items, elem, scale);
+    } catch (const BadCell& e) {   // names an element: name its cell (row) instead
+        const int64_t* off = f.offsets->as<int64_t>();
+        int64_t row = std::upper_bound(off, off + rows + 1, e.row) - off - 1;
+        throw BadCell(py::str(cells[row]).cast<std::string>(), row, arrayTypeName(elem), e.pyType);
+    }
     return assemble(std::move(f.offsets), rows, std::move(values));
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/io.h"
 #include "protocol/value.h"
 
 namespace ddbpy::build {
@@ -26,17 +27,18 @@ public:
         offsets_->as<int64_t>()[0] = 0;
     }
     void add(std::string_view s) {
-        bytes_.append(s.data(), s.size());
+        bytes_.write(s.data(), s.size());
         offsets_->as<int64_t>()[++i_] = static_cast<int64_t>(bytes_.size());
     }
+    // Room for `more` bytes of the elements still to come (when the source knows their total).
+    void reserve(size_t more) { bytes_.reserve(more); }
     ddb::Column take() {
         while (i_ < n_) add({});
         ddb::Column c;
         c.rawType = static_cast<uint8_t>(type_);
         c.length = n_;
         c.offsets = offsets_;
-        c.data = ddb::Buffer::allocate(bytes_.size());
-        if (!bytes_.empty()) std::memcpy(c.data->data(), bytes_.data(), bytes_.size());
+        c.data = bytes_.takeWritten();
         return c;
     }
 
@@ -45,7 +47,7 @@ private:
     int64_t n_;
     int64_t i_ = 0;
     std::shared_ptr<ddb::Buffer> offsets_;
-    std::string bytes_;
+    ddb::Sink bytes_;   // grows in place; take() hands its buffer over without a copy
 };
 
 inline ddb::Value scalar(ddb::Column c) {

@@ -13,15 +13,9 @@ namespace {
 using U128 = unsigned __int128;
 
 // The largest magnitude each type stores; -(max + 1) is the type's NULL sentinel.
-U128 maxMagnitude(Type t) {
-    switch (t) {
-        case Type::Decimal32: return 0x7FFFFFFFu;
-        case Type::Decimal64: return 0x7FFFFFFFFFFFFFFFull;
-        default: return (static_cast<U128>(1) << 127) - 1;
-    }
-}
+U128 maxMagnitude(Type t) { return (static_cast<U128>(1) << (8 * ddb::fixedWidth(t) - 1)) - 1; }
 
-int maxScale(Type t) { return t == Type::Decimal32 ? 9 : t == Type::Decimal64 ? 18 : 38; }
+int maxScale(Type t) { return ddb::typeInfo(t).maxScale; }
 
 // sign, digits and exponent of a finite Decimal (as Decimal.as_tuple() gives them).
 struct Parts {

@@ -53,24 +53,16 @@ py::object steal(PyObject* p) {
 }
 
 py::object str(std::string_view s) { return steal(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")); }
-py::object bytes(std::string_view s) { return steal(PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()))); }
 
-const char* scalarUnit(Type t) {
-    switch (t) {
-        case Type::Date: return "D";
-        case Type::Month: return "M";
-        case Type::Time:
-        case Type::Timestamp: return "ms";
-        case Type::Minute:
-        case Type::Dateminute: return "m";
-        case Type::Second:
-        case Type::Datetime: return "s";
-        case Type::Datehour: return "h";
-        case Type::Nanotime:
-        case Type::Nanotimestamp: return "ns";
-        default: return nullptr;
-    }
+// A str of bytes known to be ASCII: the object filled directly, without the UTF-8 decoder's
+// per-call setup (most of the cost of the short strings of a text column).
+PyObject* asciiStr(std::string_view s) {
+    PyObject* o = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
+    if (!o) throw py::error_already_set();
+    std::memcpy(PyUnicode_1BYTE_DATA(o), s.data(), s.size());
+    return o;
 }
+py::object bytes(std::string_view s) { return steal(PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()))); }
 
 template <class T>
 T at(const Column& c, int64_t i) {
@@ -96,77 +88,38 @@ py::object scalarAt(const Column& c, int64_t i) {
         return t == Type::Blob ? bytes(s) : str(s);
     }
     checkFixed(c, i);
-    switch (t) {
-        case Type::Bool: {
-            int8_t v = at<int8_t>(c, i);
-            if (v == ddb::kNullChar) return py::none();
-            return py::bool_(v != 0);
-        }
-        case Type::Char: {
-            auto v = at<int8_t>(c, i);
-            return v == ddb::kNullChar ? py::object(py::none()) : py::int_(v);
-        }
-        case Type::Short: {
-            auto v = at<int16_t>(c, i);
-            return v == ddb::kNullShort ? py::object(py::none()) : py::int_(v);
-        }
-        case Type::Int: {
-            auto v = at<int32_t>(c, i);
-            return v == ddb::kNullInt ? py::object(py::none()) : py::int_(v);
-        }
-        case Type::Long: {
-            auto v = at<int64_t>(c, i);
-            return v == ddb::kNullLong ? py::object(py::none()) : py::int_(v);
-        }
-        case Type::Float: {
-            float v = at<float>(c, i);
-            if (v == ddb::kNullFloat || std::isnan(v)) return py::none();
-            return py::float_(static_cast<double>(v));
-        }
-        case Type::Double: {
+    const ddb::TypeInfo& info = ddb::typeInfo(t);
+    switch (info.category) {
+        case ddb::TypeCategory::Floating: {
+            if (info.width == 4) {
+                float v = at<float>(c, i);
+                if (v == ddb::kNullFloat || std::isnan(v)) return py::none();
+                return py::float_(static_cast<double>(v));
+            }
             double v = at<double>(c, i);
             if (v == ddb::kNullDouble || std::isnan(v)) return py::none();
             return py::float_(v);
         }
-        case Type::Uuid:
-        case Type::IpAddr:
-        case Type::Int128: {
+        case ddb::TypeCategory::Binary: {
             const uint8_t* p = c.data->data() + 16 * i;
             if (text::allZero(p)) return py::none();
-            return str(t == Type::Uuid ? text::uuid(p) : t == Type::IpAddr ? text::ipaddr(p) : text::int128(p));
+            return str(text::wide(t, p));
         }
-        case Type::Decimal32:
-        case Type::Decimal64:
-        case Type::Decimal128: {
-            __int128 raw;
+        case ddb::TypeCategory::Logical:
+        case ddb::TypeCategory::Integral:
+        case ddb::TypeCategory::Temporal:
+        case ddb::TypeCategory::Denary: {
             bool null;
-            if (t == Type::Decimal32) {
-                raw = at<int32_t>(c, i);
-                null = raw == ddb::kNullInt;
-            } else if (t == Type::Decimal64) {
-                raw = at<int64_t>(c, i);
-                null = raw == ddb::kNullLong;
-            } else {
-                std::memcpy(&raw, c.data->data() + 16 * i, 16);
-                null = raw == static_cast<__int128>(static_cast<unsigned __int128>(1) << 127);
-            }
+            __int128 v = text::signedAt(c.data->data(), info.width, i, &null);
             if (null) return py::none();
-            return pyc::decimalType()(str(text::decimal(raw, c.scale)));
+            if (info.category == ddb::TypeCategory::Logical) return py::bool_(v != 0);
+            if (info.category == ddb::TypeCategory::Integral) return py::int_(static_cast<int64_t>(v));
+            if (info.category == ddb::TypeCategory::Denary) return pyc::decimalType()(str(text::decimal(v, c.scale)));
+            int64_t count = static_cast<int64_t>(v) - (info.temporal == ddb::TemporalKind::Month ? 1970 * 12 : 0);
+            static auto* datetime64 = new py::object(pyc::numpy().attr("datetime64"));
+            return (*datetime64)(count, info.numpyUnit);
         }
         default: break;
-    }
-    if (const char* unit = scalarUnit(t)) {
-        int64_t v;
-        if (ddb::fixedWidth(t) == 8) {
-            v = at<int64_t>(c, i);
-            if (v == ddb::kNullLong) return py::none();
-        } else {
-            int32_t x = at<int32_t>(c, i);
-            if (x == ddb::kNullInt) return py::none();
-            v = t == Type::Month ? static_cast<int64_t>(x) - 1970 * 12 : x;
-        }
-        static auto* datetime64 = new py::object(pyc::numpy().attr("datetime64"));
-        return (*datetime64)(v, unit);
     }
     throw ddb::ConversionError("Cannot convert a scalar of type " + ddb::typeName(c.rawType) + " to Python");
 }
@@ -177,8 +130,7 @@ py::object dictKeyAt(const Column& c, int64_t i) {
     Type t = c.type();
     if (ddb::isStringLike(t) && t != Type::Blob) return str(c.stringAt(i));
     py::object key = scalarAt(c, i);
-    bool integral = t == Type::Char || t == Type::Short || t == Type::Int || t == Type::Long;
-    if (integral && key.is_none()) return py::int_(ddb::kNullLong);
+    if (ddb::typeInfo(t).category == ddb::TypeCategory::Integral && key.is_none()) return py::int_(ddb::kNullLong);
     return key;
 }
 
@@ -236,9 +188,14 @@ py::array objectArray(const Node& node) {
                 break;
             }
             py::object empty = noneForEmpty ? py::object(py::none()) : str("");
+            bool ascii = false;
+            if (n > 0 && c.data) {
+                const int64_t* o = c.offsets->as<int64_t>();
+                ascii = text::isAscii(c.data->data() + o[0], static_cast<size_t>(o[n] - o[0]));
+            }
             for (int64_t i = 0; i < n; ++i) {
                 auto s = c.stringAt(i);
-                put(slots, i, s.empty() ? py::object(empty).release().ptr() : str(s).release().ptr());
+                put(slots, i, s.empty() ? py::object(empty).release().ptr() : ascii ? asciiStr(s) : str(s).release().ptr());
             }
             break;
         }
@@ -306,10 +263,13 @@ public:
     // valid UTF-8 (the object path then decodes them with replacement characters).
     py::object array(const Column& c) const {
         std::shared_ptr<ddb::Buffer> offsets, bytes;
+        auto take = [&] { return c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes); };
         bool valid;
-        {
+        if (c.length >= kReleaseGilRows) {
             py::gil_scoped_release nogil;
-            valid = c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes);
+            valid = take();
+        } else {   // handing the GIL to another thread and back costs more than a short column
+            valid = take();
         }
         if (!valid) return {};
         py::list buffers;
@@ -323,6 +283,8 @@ public:
     }
 
 private:
+    static constexpr int64_t kReleaseGilRows = 65536;
+
     static const ArrowTextColumns* probe() {
         try {
             py::array sample = newObjectArray(1);
@@ -410,11 +372,14 @@ py::object tableColumn(Node& node) {
 }
 
 py::object dataFrame(Node& node) {
-    py::dict data;
-    for (size_t i = 0; i < node.children.size(); ++i) data[str(node.names[i])] = tableColumn(node.children[i]);
-    static auto* DataFrame = new py::object(pyc::pandas().attr("DataFrame"));
-    if (node.children.empty()) return (*DataFrame)();
-    return (*DataFrame)(data, py::arg("copy") = false);
+    if (node.children.empty()) return pyc::pandas().attr("DataFrame")();
+    py::tuple names(node.children.size());
+    std::vector<py::object> columns(node.children.size());
+    for (size_t i = 0; i < node.children.size(); ++i) {
+        names[i] = str(node.names[i]);
+        columns[i] = tableColumn(node.children[i]);
+    }
+    return dataFrameOf(names, columns);
 }
 
 py::object build(Node& node) {

@@ -298,20 +298,25 @@ void fillFixed(const ColumnType& t, const ArrowArray& a, int64_t from, int64_t n
     }
 }
 
+// Offset i of a (large) string or binary array.
+int64_t textOffset(const ColumnType::Read read, const ArrowArray& a, int64_t i) {
+    if (read == ColumnType::Text) return static_cast<const int32_t*>(a.buffers[1])[a.offset + i];
+    return static_cast<const int64_t*>(a.buffers[1])[a.offset + i];
+}
+
 std::string_view textAt(const ColumnType::Read read, const ArrowArray& a, int64_t i) {
     const uint8_t* data = static_cast<const uint8_t*>(a.buffers[2]);
-    int64_t begin, end;
-    if (read == ColumnType::Text) {
-        const int32_t* o = static_cast<const int32_t*>(a.buffers[1]) + a.offset;
-        begin = o[i];
-        end = o[i + 1];
-    } else {
-        const int64_t* o = static_cast<const int64_t*>(a.buffers[1]) + a.offset;
-        begin = o[i];
-        end = o[i + 1];
-    }
+    int64_t begin = textOffset(read, a, i), end = textOffset(read, a, i + 1);
     if (!data || end <= begin) return {};
     return std::string_view(reinterpret_cast<const char*>(data) + begin, static_cast<size_t>(end - begin));
+}
+
+// The bytes elements [from, from + n) span: what they add to a text column at most (nulls add
+// none), so it grows once per batch.
+size_t textBytes(const ColumnType::Read read, const ArrowArray& a, int64_t from, int64_t n) {
+    if (n <= 0 || !a.buffers[1]) return 0;
+    int64_t begin = textOffset(read, a, from), end = textOffset(read, a, from + n);
+    return end > begin ? static_cast<size_t>(end - begin) : 0;
 }
 
 int64_t indexAt(const ArrowArray& a, int64_t i, int width) {
@@ -338,6 +343,7 @@ void appendBatch(Target& t, const ArrowArray& a, int64_t from, int64_t n) {
     switch (t.type.read) {
         case ColumnType::Text:
         case ColumnType::LargeText:
+            t.text->reserve(textBytes(t.type.read, a, from, n));
             for (int64_t i = from; i < from + n; ++i) t.text->add(valid(a, i) ? textAt(t.type.read, a, i) : std::string_view());
             return;
         case ColumnType::Dictionary: {

@@ -1,12 +1,19 @@
-// numpy -> ddb::Value: typed 1-D arrays by dtype (one memcpy or one conversion pass, NaN/NaT
-// -> the null sentinels), object arrays scanned like lists, 2-D arrays as matrices, scalars.
+// numpy -> ddb::Value: typed 1-D arrays by dtype (sent from the array's own memory when the bytes
+// are already DolphinDB's, else one conversion pass: NaN -> the null sentinels, units), object
+// arrays scanned like lists, 2-D arrays as matrices, scalars.
 #include <cmath>
 #include <cstring>
 
 #include "convert/build.h"
 #include "convert/upload.h"
+#include "protocol/io.h"
+#include "protocol/utf8.h"
 
 namespace ddbpy::up {
+
+std::string datetimeUnit(const py::dtype& dt) {
+    return pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
+}
 
 namespace {
 
@@ -16,42 +23,38 @@ std::string dtypeName(const py::dtype& dt) { return py::str(dt).cast<std::string
     throw ddb::ConversionError("Cannot convert from numpy dtype " + dtypeName(dt) + ".");
 }
 
-std::string datetimeUnit(const py::dtype& dt) {
-    return pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
-}
-
-template <class T>
-Column copyFixed(Type t, const py::array& a) {
-    Column c = build::fixed(t, a.size());
-    if (a.size()) std::memcpy(c.data->data(), a.data(), static_cast<size_t>(a.size()) * sizeof(T));
-    return c;
-}
-
-template <class T>
-Column copyFloats(Type t, const py::array& a, T sentinel) {
-    Column c = copyFixed<T>(t, a);
-    T* p = c.data->as<T>();
-    for (int64_t i = 0; i < c.length; ++i)
-        if (!std::isfinite(p[i])) p[i] = sentinel;   // the official: NaN and +-inf are NULL
-    return c;
-}
-
-void appendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+// The array's own memory as the column's buffer (`a` is contiguous and native-endian): an upload
+// sends it from there without a copy. The buffer holds a reference to the array until it is
+// released, under the GIL, so the memory stays valid while the request is encoded and sent
+// without the GIL; it is read-only (Buffer::borrowed), so the array is never written to. Small
+// arrays are copied: a request copies them anyway (ddb::Sink::kReferencedSpan), and a copy
+// needs no GIL to be released.
+Column borrowFixed(Type t, const py::array& a) {
+    const auto bytes = static_cast<size_t>(a.nbytes());
+    if (bytes < ddb::Sink::kReferencedSpan) {
+        Column c = build::fixed(t, a.size());
+        if (bytes) std::memcpy(c.data->data(), a.data(), bytes);
+        return c;
     }
+    Column c;
+    c.rawType = static_cast<uint8_t>(t);
+    c.length = a.size();
+    c.data = ddb::Buffer::borrow(a.data(), bytes, gilSafe(a));
+    return c;
+}
+
+// NaN and +-inf are NULL, as in the official client: sent in place when there are none.
+template <class T>
+Column floats(Type t, const py::array& a, T sentinel) {
+    const T* src = static_cast<const T*>(a.data());
+    const int64_t n = a.size();
+    bool finite = true;
+    for (int64_t i = 0; i < n; ++i) finite &= std::isfinite(src[i]);
+    if (finite) return borrowFixed(t, a);
+    Column c = build::fixed(t, n);
+    T* p = c.data->as<T>();
+    for (int64_t i = 0; i < n; ++i) p[i] = std::isfinite(src[i]) ? src[i] : sentinel;
+    return c;
 }
 
 // Fixed-width numpy 'U' (UCS-4, NUL padded) -> STRING.
@@ -65,7 +68,7 @@ Column unicodeColumn(const py::array& a) {
         size_t len = chars;
         while (len && p[len - 1] == 0) --len;
         s.clear();
-        for (size_t k = 0; k < len; ++k) appendUtf8(s, p[k]);
+        for (size_t k = 0; k < len; ++k) ddb::appendUtf8(s, p[k]);
         b.add(s);
     }
     return b.take();
@@ -117,20 +120,22 @@ Column columnFromArray(py::array arr) {
     if (!supported) unsupportedDtype(dt);
     arr = contiguous(arr);
     switch (kind) {
-        case 'b': return copyFixed<int8_t>(Type::Bool, arr);
+        case 'b': return borrowFixed(Type::Bool, arr);
         case 'i':
             switch (size) {
-                case 1: return copyFixed<int8_t>(Type::Char, arr);
-                case 2: return copyFixed<int16_t>(Type::Short, arr);
-                case 4: return copyFixed<int32_t>(Type::Int, arr);
-                default: return copyFixed<int64_t>(Type::Long, arr);
+                case 1: return borrowFixed(Type::Char, arr);
+                case 2: return borrowFixed(Type::Short, arr);
+                case 4: return borrowFixed(Type::Int, arr);
+                default: return borrowFixed(Type::Long, arr);
             }
         case 'f':
-            if (size == 4) return copyFloats<float>(Type::Float, arr, ddb::kNullFloat);
-            return copyFloats<double>(Type::Double, arr, ddb::kNullDouble);
+            if (size == 4) return floats<float>(Type::Float, arr, ddb::kNullFloat);
+            return floats<double>(Type::Double, arr, ddb::kNullDouble);
         case 'M': {
             std::string unit = datetimeUnit(dt);
             Type t = typeOfDatetimeUnit(unit);
+            // The same counts in the same unit, and NaT is INT64_MIN, the null of both.
+            if ((unit == "ms" && t == Type::Timestamp) || (unit == "ns" && t == Type::Nanotimestamp)) return borrowFixed(t, arr);
             Column c = build::fixed(t, arr.size());
             convertTemporal(static_cast<const int64_t*>(arr.data()), arr.size(), unit, t, c);
             return c;
@@ -155,9 +160,13 @@ Column columnFromArrayForced(py::array arr, const TypeSpec& spec) {
     if (kind != 'O' && kind != 'M' && !ddb::isArrayType(raw)) {
         Column natural = columnFromArray(arr);
         if (natural.rawType == raw && !ddb::isDecimal(t)) return natural;
+        // Numbers in a typed array are not counts of days or milliseconds (the official client
+        // refuses them; integers in object cells are taken as such counts).
+        if (ddb::isTemporal(t))
+            throw ddb::ConversionError("Cannot convert numpy dtype " + dtypeName(dt) + " to " + ddb::typeName(raw) + ".");
     }
     py::list objects = arr.attr("tolist")();
-    return forcedColumn(itemsOf(objects), spec);
+    return forcedColumn(itemsOf(objects), spec, kind == 'O' ? ForcedSource::Cells : ForcedSource::TypedArray);
 }
 
 Value matrixFromArray(py::array arr) {

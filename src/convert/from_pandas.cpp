@@ -96,15 +96,13 @@ Column columnFromSeries(py::handle series, const TypeSpec& spec, bool tableColum
         return seriesColumn(series, spec, tableColumn);
     } catch (const BadCell&) {
         throw;   // names its row; tableFromFrame adds the column
-    } catch (const DecimalOverflow&) {
-        throw;   // names the value and the type it does not fit
+    } catch (const FinalText&) {
+        throw;   // e.g. a Decimal that does not fit its type
     } catch (const ddb::ConversionError&) {
         // The official text for a forced column type the values cannot take.
         std::string dtype = py::str(series.attr("dtype")).cast<std::string>();
         Type t = static_cast<Type>(spec.type);
-        bool temporal = ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) && t != Type::Bool && t != Type::Char && t != Type::Short &&
-            t != Type::Int && t != Type::Long && t != Type::Float && t != Type::Double && t != Type::Uuid && t != Type::IpAddr &&
-            t != Type::Int128;
+        bool temporal = ddb::isTemporal(t);
         throw ddb::ConversionError("Cannot convert pandas dtype " + dtype + " to " +
                                    ddb::typeName(static_cast<uint8_t>(spec.type)) + (temporal ? "" : "."));
     }
@@ -119,9 +117,20 @@ Column seriesColumn(py::handle series, const TypeSpec& spec, bool tableColumn) {
         std::string name = py::str(dtype).cast<std::string>();
         if (name == "category") unsupportedExtension(name);
         if (spec.forced()) {
+            // An extension column is refused as a whole, in the dtype's name: also when text is
+            // asked of a boolean / Int64 / Float64 column (only string columns become text).
+            std::string refused =
+                "Cannot convert pandas dtype " + name + " to " + ddb::typeName(static_cast<uint8_t>(spec.type)) + ".";
+            Type forcedType = static_cast<Type>(spec.type);
+            bool textTarget = forcedType == Type::String || forcedType == Type::Symbol || forcedType == Type::Blob;
+            if (textTarget && name.rfind("str", 0) != 0) throw FinalText(refused);
             py::array a = pyc::numpy().attr("ascontiguousarray")(objectsWithNone(series));
             PyObject* const* p = static_cast<PyObject* const*>(a.data());
-            return forcedColumn(std::vector<PyObject*>(p, p + a.size()), spec);
+            try {
+                return forcedColumn(std::vector<PyObject*>(p, p + a.size()), spec, ForcedSource::Cells);
+            } catch (const BadCell&) {
+                throw FinalText(refused);
+            }
         }
         return extensionColumn(series, name, tableColumn);
     }

@@ -48,9 +48,23 @@ bool isInstance(PyObject* o, const py::object& cls) {
 
 bool isDecimal(PyObject* o) { return isInstance(o, cached().Decimal); }
 bool isNumpyScalar(PyObject* o) { return isInstance(o, cached().generic); }
+char numpyKind(PyObject* o) { return isNumpyScalar(o) ? py::handle(o).attr("dtype").attr("kind").cast<char>() : 0; }
+bool isTimeOfDay(Type t) { return t == Type::Time || t == Type::Minute || t == Type::Second || t == Type::Nanotime; }
+// A Python int (not a bool) or a numpy integer scalar.
+bool isInteger(PyObject* o) {
+    if (PyLong_Check(o)) return !PyBool_Check(o);
+    char kind = numpyKind(o);
+    return kind == 'i' || kind == 'u';
+}
 
 int64_t asInt64(PyObject* o) {
     if (PyFloat_Check(o)) return static_cast<int64_t>(PyFloat_AsDouble(o));
+    if (numpyKind(o) == 'b') return PyObject_IsTrue(o);   // numpy bools have no __index__
+    if (isDecimal(o)) {   // truncated toward zero, as the official client does
+        py::object whole = py::reinterpret_steal<py::object>(PyNumber_Long(o));
+        if (!whole) throw py::error_already_set();
+        return asInt64(whole.ptr());
+    }
     py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(o));
     if (!idx) {
         PyErr_Clear();
@@ -149,7 +163,7 @@ Elem classify(PyObject* o) {
         }
         if (kind == 'M') {
             if (pyc::numpy().attr("isnat")(py::handle(o)).cast<bool>()) return {Elem::Null, Type::Nanotimestamp, 0};
-            std::string unit = pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
+            std::string unit = datetimeUnit(dt);
             return {Elem::Typed, typeOfDatetimeUnit(unit), 0};
         }
         return {Elem::Unknown, Type::Any, 0};
@@ -284,10 +298,10 @@ Type typeOfDatetimeUnit(const std::string& unit) {
 }
 
 void convertTemporal(const int64_t* src, int64_t n, const std::string& unit, Type t, Column& out) {
-    int w = ddb::fixedWidth(t);
-    bool same = (unit == "D" && t == Type::Date) || (unit == "h" && t == Type::Datehour) ||
-        (unit == "s" && t == Type::Datetime) || (unit == "ms" && t == Type::Timestamp) ||
-        (unit == "ns" && t == Type::Nanotimestamp);
+    const ddb::TypeInfo& info = ddb::typeInfo(t);
+    int w = info.width;
+    // Counts of t's own unit since the epoch are t's values already.
+    bool same = info.temporal == ddb::TemporalKind::Dated && info.numpyUnit == unit;
     for (int64_t i = 0; i < n; ++i) {
         int64_t v = src[i];
         int64_t r;
@@ -314,7 +328,7 @@ bool temporalValue(PyObject* o, Type t, int64_t* out) {
         py::handle h(o);
         py::dtype dt = h.attr("dtype");
         if (dt.kind() != 'M') return false;
-        std::string unit = pyc::numpy().attr("datetime_data")(dt).cast<py::tuple>()[0].cast<std::string>();
+        std::string unit = datetimeUnit(dt);
         int64_t count = h.attr("astype")("int64").cast<int64_t>();
         if (unit == "M" && t == Type::Month) {
             *out = count + 1970 * 12;
@@ -413,20 +427,20 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
             case Type::IpAddr:
             case Type::Int128: {
                 std::string s = null ? std::string() : utf8(o);
-                bool ok = t == Type::Uuid ? text::parseUuid(s, p)
-                    : t == Type::IpAddr   ? text::parseIpaddr(s, p)
-                                          : text::parseInt128(s, p);
-                if (!ok)
-                    throw ddb::ConversionError("Cannot convert " + typeNameShort(o) + " to " +
-                                               ddb::typeName(static_cast<uint8_t>(t)) + ".");
+                if (!text::parseWide(t, s, p))
+                    throw BadCell(py::str(o).cast<std::string>(), i, ddb::typeName(static_cast<uint8_t>(t)), typeNameShort(o));
                 break;
             }
             default: {
                 int64_t v;
                 if (null) v = w == 8 ? ddb::kNullLong : ddb::kNullInt;
-                else if (!temporalValue(o, t, &v))
+                else if (temporalValue(o, t, &v)) {
+                } else if (isInteger(o)) {
+                    v = asInt64(o);   // the type's raw count since 1970, as the official client takes it
+                } else {
                     throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to " +
                                                ddb::typeName(static_cast<uint8_t>(t)) + ".");
+                }
                 if (w == 8) std::memcpy(p, &v, 8);
                 else {
                     int32_t x = static_cast<int32_t>(v);
@@ -447,10 +461,47 @@ Column sequenceColumn(const std::vector<PyObject*>& items) {
     return columnOf(items, s.type, s.scale);
 }
 
-Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec) {
+bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayElement) {
+    if (t == Type::String || t == Type::Symbol || t == Type::Any || isNull(o)) return true;
+    if (t == Type::Blob) return PyUnicode_Check(o) || PyBytes_Check(o);
+    if (t == Type::Uuid || t == Type::IpAddr || t == Type::Int128) return PyUnicode_Check(o);
+    bool decimal = isDecimal(o);
+    char kind = numpyKind(o);
+    bool integer = isInteger(o);
+    if (ddb::isDecimal(t)) {
+        bool number = integer || PyFloat_Check(o) || kind == 'f';
+        return decimal || (numbersAsDecimal && !arrayElement && number);
+    }
+    bool boolean = PyBool_Check(o) || kind == 'b';
+    switch (t) {
+        case Type::Bool: return integer || boolean || (decimal && !arrayElement);
+        case Type::Char:
+        case Type::Short:
+        case Type::Int:
+        case Type::Long: return integer || (!arrayElement && (boolean || decimal));
+        case Type::Float:
+        case Type::Double: return integer || decimal || PyFloat_Check(o) || kind == 'f' || (!arrayElement && boolean);
+        default:   // the temporal types; a time of day is not taken from a datetime64 of whole days
+            if (kind == 'M' && isTimeOfDay(t))
+                return datetimeUnit(py::handle(o).attr("dtype")).find_first_of("YMWD") == std::string::npos;
+            return integer || kind == 'M' || PyDateTime_Check(o) || PyDate_Check(o) || PyTime_Check(o);
+    }
+}
+
+Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec, ForcedSource source) {
     uint8_t raw = static_cast<uint8_t>(spec.type);
     if (ddb::isArrayType(raw)) return arrayVectorFromCells(items, spec);
     Type t = static_cast<Type>(raw);
+    bool numericTarget =
+        ddb::fixedWidth(t) > 0 && !ddb::isDecimal(t) && t != Type::Uuid && t != Type::IpAddr && t != Type::Int128;
+    // Numbers become a DECIMAL given its scale, except from the cells of an object column.
+    bool numbersAsDecimal = spec.scale >= 0 && source != ForcedSource::Cells;
+    if (!(source == ForcedSource::TypedArray && numericTarget)) {
+        for (size_t i = 0; i < items.size(); ++i)
+            if (!forcedCellAccepted(items[i], t, numbersAsDecimal, false))
+                throw BadCell(py::str(items[i]).cast<std::string>(), static_cast<int64_t>(i), ddb::typeName(raw),
+                              typeNameShort(items[i]));
+    }
     int scale = spec.scale;
     if (ddb::isDecimal(t) && scale < 0) {
         scale = 0;
@@ -548,14 +599,18 @@ Value fromPython(py::handle obj, const FromPythonOptions& options) {
     PyObject* o = obj.ptr();
     const TypeSpec& spec = options.type;
     auto& k = cached();
-    if (spec.forced()) {
-        if (PyList_Check(o) || PyTuple_Check(o)) return build::vector(forcedColumn(itemsOf(obj), spec));
-        if (isNdarray(o) && py::reinterpret_borrow<py::array>(obj).ndim() == 1)
-            return build::vector(columnFromArrayForced(py::reinterpret_borrow<py::array>(obj), spec));
-        if (isPandasObject(o, "Series") || isPandasObject(o, "Index")) return build::vector(columnFromSeries(obj, spec, false));
-        if (PyAnySet_CheckExact(o)) return setValue(obj, spec);
-        if (!PyDict_Check(o) && !isPandasObject(o, "DataFrame") && !isNdarray(o)) return forcedScalar(obj, spec);
-    }
+    if (spec.forced()) try {
+            if (PyList_Check(o) || PyTuple_Check(o)) return build::vector(forcedColumn(itemsOf(obj), spec));
+            if (isNdarray(o) && py::reinterpret_borrow<py::array>(obj).ndim() == 1)
+                return build::vector(columnFromArrayForced(py::reinterpret_borrow<py::array>(obj), spec));
+            if (isPandasObject(o, "Series") || isPandasObject(o, "Index"))
+                return build::vector(columnFromSeries(obj, spec, false));
+            if (PyAnySet_CheckExact(o)) return setValue(obj, spec);
+            if (!PyDict_Check(o) && !isPandasObject(o, "DataFrame") && !isNdarray(o)) return forcedScalar(obj, spec);
+        } catch (const BadCell& e) {
+            if (ddb::isArrayType(static_cast<uint8_t>(spec.type))) throw;   // names the row of the list
+            throw ddb::ConversionError(e.outsideTable());
+        }
     if (o == Py_None || o == k.pdNA.ptr()) return voidScalar();
     if (o == k.pdNaT.ptr()) return fixedScalar<int64_t>(Type::Nanotimestamp, ddb::kNullLong);
     if (PyBool_Check(o)) return fixedScalar<int8_t>(Type::Bool, o == Py_True ? 1 : 0);

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <vector>
 
 #include "protocol/pickle.h"
 #include "protocol/value.h"
@@ -28,6 +29,10 @@ py::object arrowTable(py::object stream);
 // itself would make of its strs (pandas 3: an Arrow-backed `str` array over the same bytes), or
 // a null object when pandas keeps object columns or the bytes are not valid UTF-8. (finish.cpp)
 py::object pandasTextArray(const ddb::Column& column);
+
+// pandas.DataFrame(dict(zip(names, columns)), copy=False), the same frame made without the
+// dict constructor's inference where pandas allows it (frames.cpp).
+py::object dataFrameOf(const py::tuple& names, const std::vector<py::object>& columns);
 
 // "TypeName: message" of a Python exception (no traceback), for the messages of the errors above.
 std::string describe(const py::error_already_set& e);

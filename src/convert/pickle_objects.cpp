@@ -195,7 +195,7 @@ private:
         const bool noCopyNeeded = copyFree(o);
         if (noCopyNeeded &&
             (isGlobal(o.items[0], "pandas", "DataFrame") || isGlobal(o.items[0], "pandas.core.frame", "DataFrame")))
-            return frame(callable, *o.items[1]->items[0], depth);
+            return frame(*o.items[1]->items[0], depth);
         py::tuple args = argsTuple(o.items[1], depth);
         return steal(PyObject_Call(callable.ptr(), args.ptr(), noCopyNeeded ? noCopy().ptr() : nullptr));
     }
@@ -204,15 +204,15 @@ private:
     // array of one packed string run goes to pandas the way the DDB path sends text: as the
     // array pandas itself would make of those strs (pandas 3: Arrow-backed `str` over the
     // run's bytes), without making a str per cell.
-    py::object frame(const py::object& dataFrame, const Object& data, int depth) {
-        py::dict columns;
+    py::object frame(const Object& data, int depth) {
+        py::tuple names(data.items.size() / 2);
+        std::vector<py::object> columns(data.items.size() / 2);
         for (size_t i = 0; i + 1 < data.items.size(); i += 2) {
-            py::object key = build(data.items[i], depth + 2);
+            names[i / 2] = build(data.items[i], depth + 2);
             py::object value = packedTextColumn(data.items[i + 1], depth + 2);
-            if (!value) value = build(data.items[i + 1], depth + 2);
-            columns[key] = value;
+            columns[i / 2] = value ? value : build(data.items[i + 1], depth + 2);
         }
-        return dataFrame(columns, py::arg("copy") = false);
+        return dataFrameOf(names, columns);
     }
 
     py::object packedTextColumn(const Ref& r, int depth) {

@@ -28,52 +28,6 @@ namespace {
 
 enum class Ctx { Vector, Table, TableList };
 
-bool isTemporal(Type t) {
-    switch (t) {
-        case Type::Date:
-        case Type::Month:
-        case Type::Time:
-        case Type::Minute:
-        case Type::Second:
-        case Type::Datetime:
-        case Type::Timestamp:
-        case Type::Nanotime:
-        case Type::Nanotimestamp:
-        case Type::Datehour:
-        case Type::Dateminute: return true;
-        default: return false;
-    }
-}
-
-const char* vectorUnitDtype(Type t) {
-    switch (t) {
-        case Type::Date: return "datetime64[D]";
-        case Type::Month: return "datetime64[M]";
-        case Type::Time:
-        case Type::Timestamp: return "datetime64[ms]";
-        case Type::Minute:
-        case Type::Dateminute: return "datetime64[m]";
-        case Type::Second:
-        case Type::Datetime: return "datetime64[s]";
-        case Type::Datehour: return "datetime64[h]";
-        default: return "datetime64[ns]";
-    }
-}
-
-int64_t nanosPerUnit(Type t) {
-    switch (t) {
-        case Type::Date: return 86400000000000LL;
-        case Type::Time:
-        case Type::Timestamp: return 1000000LL;
-        case Type::Minute:
-        case Type::Dateminute: return 60000000000LL;
-        case Type::Second:
-        case Type::Datetime: return 1000000000LL;
-        case Type::Datehour: return 3600000000000LL;
-        default: return 1;
-    }
-}
-
 // Days from 1970-01-01 to the first day of `month` months after 1970-01 (civil calendar).
 int64_t daysOfMonth(int64_t months) {
     int64_t y = 1970 + (months >= 0 ? months / 12 : (months - 11) / 12);
@@ -91,6 +45,13 @@ std::shared_ptr<Buffer> allocate(int64_t n, int width) {
 }
 
 Node numericView(std::shared_ptr<Buffer> buf, size_t offset, int64_t n, const char* dtype) {
+    if (n > 0 && buf->borrowed()) {
+        // An uploaded value's memory belongs to the caller's array (read-only, maybe): an array
+        // made from it gets its own copy instead of an alias.
+        auto copy = Buffer::allocate(buf->size());
+        std::memcpy(copy->data(), buf->data(), buf->size());
+        buf = std::move(copy);
+    }
     Node node;
     node.kind = Kind::Numeric;
     node.buffer = n > 0 ? std::move(buf) : allocate(0, 1);
@@ -137,13 +98,14 @@ Node floating(std::shared_ptr<Buffer> buf, size_t off, int64_t n, T sentinel, co
 }
 
 Node temporal(const std::shared_ptr<Buffer>& buf, size_t off, int64_t n, Type t, bool nanos) {
-    const char* dtype = nanos ? "datetime64[ns]" : vectorUnitDtype(t);
-    int width = ddb::fixedWidth(t);
-    if (width == 8 && (!nanos || nanosPerUnit(t) == 1)) return numericView(buf, off, n, dtype);   // NaT == null
+    const ddb::TypeInfo& info = ddb::typeInfo(t);
+    const char* dtype = nanos ? "datetime64[ns]" : info.numpyDtype;
+    int width = info.width;
+    if (width == 8 && (!nanos || info.nsPerUnit == 1)) return numericView(buf, off, n, dtype);   // NaT == null
     auto out = allocate(n, 8);
     int64_t* d = out->as<int64_t>();
     const uint8_t* src = buf ? buf->data() + off : nullptr;
-    int64_t scale = nanos ? nanosPerUnit(t) : 1;
+    int64_t scale = nanos ? info.nsPerUnit : 1;   // MONTH (no fixed unit) is converted apart
     if (width == 8) {
         const int64_t* p = reinterpret_cast<const int64_t*>(src);
         for (int64_t i = 0; i < n; ++i) d[i] = p[i] == ddb::kNullLong ? ddb::kNullLong : p[i] * scale;
@@ -190,35 +152,17 @@ Column wideText(const uint8_t* p, int64_t n, Type t, bool emptyNulls) {
     TextBuilder b(n);
     for (int64_t i = 0; i < n; ++i, p += 16) {
         if (emptyNulls && text::allZero(p)) b.add(i, std::string());
-        else b.add(i, t == Type::Uuid ? text::uuid(p) : t == Type::IpAddr ? text::ipaddr(p) : text::int128(p));
+        else b.add(i, text::wide(t, p));
     }
     return b.column(Type::String);
 }
 
-__int128 decimalRaw(const uint8_t* p, Type t, int64_t i, bool* null) {
-    if (t == Type::Decimal32) {
-        int32_t v;
-        std::memcpy(&v, p + 4 * i, 4);
-        *null = v == ddb::kNullInt;
-        return v;
-    }
-    if (t == Type::Decimal64) {
-        int64_t v;
-        std::memcpy(&v, p + 8 * i, 8);
-        *null = v == ddb::kNullLong;
-        return v;
-    }
-    __int128 v;
-    std::memcpy(&v, p + 16 * i, 16);
-    *null = v == static_cast<__int128>(static_cast<unsigned __int128>(1) << 127);
-    return v;
-}
-
 Column decimalText(const uint8_t* p, int64_t n, Type t, int scale) {
     TextBuilder b(n);
+    const int width = ddb::fixedWidth(t);
     for (int64_t i = 0; i < n; ++i) {
         bool null;
-        __int128 raw = decimalRaw(p, t, i, &null);
+        __int128 raw = text::signedAt(p, width, i, &null);
         b.add(i, null ? std::string() : text::decimal(raw, scale));
     }
     return b.column(Type::String);
@@ -285,30 +229,32 @@ Node fixedVector(const Column& c, int64_t from, int64_t n, Ctx ctx, bool owned) 
     if (n > 0 && (!c.data || c.data->size() < off + static_cast<size_t>(n) * w))
         throw ddb::ConversionError("malformed " + ddb::typeName(c.rawType) + " column: data shorter than its length");
     bool nanos = ctx != Ctx::Vector;
-    switch (t) {
-        case Type::Bool: {
+    const char* dtype = ddb::typeInfo(t).numpyDtype;
+    switch (ddb::typeInfo(t).category) {
+        case ddb::TypeCategory::Logical: {
             const int8_t* p = c.data ? reinterpret_cast<const int8_t*>(c.data->data() + off) : nullptr;
-            if (n == 0 || !anyEqual<int8_t>(p, n, ddb::kNullChar)) return numericView(c.data, off, n, "bool");
+            if (n == 0 || !anyEqual<int8_t>(p, n, ddb::kNullChar)) return numericView(c.data, off, n, dtype);
             return objects(from == 0 && n == c.length ? c : fixedSlice(c, from, n), ObjectKind::Bool);
         }
-        case Type::Char: return integral<int8_t>(c.data, off, n, ddb::kNullChar, "int8");
-        case Type::Short: return integral<int16_t>(c.data, off, n, ddb::kNullShort, "int16");
-        case Type::Int: return integral<int32_t>(c.data, off, n, ddb::kNullInt, "int32");
-        case Type::Long: return integral<int64_t>(c.data, off, n, ddb::kNullLong, "int64");
-        case Type::Float: return floating<float>(c.data, off, n, ddb::kNullFloat, "float32", owned);
-        case Type::Double: return floating<double>(c.data, off, n, ddb::kNullDouble, "float64", owned);
-        case Type::Uuid:
-        case Type::IpAddr:
-        case Type::Int128: return objects(wideText(c.data ? c.data->data() + off : nullptr, n, t, false), ObjectKind::Str);
-        case Type::Decimal32:
-        case Type::Decimal64:
-        case Type::Decimal128: {
+        case ddb::TypeCategory::Integral:
+            switch (w) {
+                case 1: return integral<int8_t>(c.data, off, n, ddb::kNullChar, dtype);
+                case 2: return integral<int16_t>(c.data, off, n, ddb::kNullShort, dtype);
+                case 4: return integral<int32_t>(c.data, off, n, ddb::kNullInt, dtype);
+                default: return integral<int64_t>(c.data, off, n, ddb::kNullLong, dtype);
+            }
+        case ddb::TypeCategory::Floating:
+            if (w == 4) return floating<float>(c.data, off, n, ddb::kNullFloat, dtype, owned);
+            return floating<double>(c.data, off, n, ddb::kNullDouble, dtype, owned);
+        case ddb::TypeCategory::Binary:
+            return objects(wideText(c.data ? c.data->data() + off : nullptr, n, t, false), ObjectKind::Str);
+        case ddb::TypeCategory::Denary: {
             const uint8_t* p = c.data ? c.data->data() + off : nullptr;
             return objects(decimalText(p, n, t, c.scale), ObjectKind::Decimal);
         }
+        case ddb::TypeCategory::Temporal: return temporal(c.data, off, n, t, nanos);
         default: break;
     }
-    if (isTemporal(t)) return temporal(c.data, off, n, t, nanos);
     throw ddb::ConversionError("Cannot convert a vector of type " + ddb::typeName(c.rawType) + " to Python");
 }
 
@@ -344,16 +290,9 @@ Node prepareColumn(Column&& c, Ctx ctx, bool owned) {
     checkColumn(c);
     if (c.isArrayVector()) return arrayVector(std::move(c), ctx);
     Type t = c.type();
+    if (ddb::isStringLike(t)) return objects(std::move(c), t == Type::Blob ? ObjectKind::Bytes : ObjectKind::Str);
     switch (t) {
         case Type::Void: return objects(std::move(c), ObjectKind::Scalars);
-        case Type::String:
-        case Type::Symbol:
-        case Type::FunctionDef:
-        case Type::Handle:
-        case Type::Code:
-        case Type::DataSource:
-        case Type::Resource: return objects(std::move(c), ObjectKind::Str);
-        case Type::Blob: return objects(std::move(c), ObjectKind::Bytes);
         case Type::Any: {
             Node node;
             node.kind = ctx == Ctx::Vector ? Kind::List : Kind::ObjectArray;
@@ -366,7 +305,7 @@ Node prepareColumn(Column&& c, Ctx ctx, bool owned) {
     return fixedVector(c, 0, c.length, ctx, owned);
 }
 
-bool ownedData(const Column& c) { return c.data && c.data.use_count() == 1; }
+bool ownedData(const Column& c) { return c.data && c.data.use_count() == 1 && !c.data->borrowed(); }
 
 // Values of pairs, sets and dictionaries: converted as scalars, in finish().
 Node scalars(Kind kind, Column&& c) {
@@ -416,8 +355,7 @@ Node prepareValue(Value&& v, Ctx anyCtx, bool tableToList) {
         case Form::Chart: {
             Type kt = v.column.type();
             if (kt == Type::Bool) throw ddb::ConversionError("Not allowed to create Dictionary for the key type BOOL");
-            bool ok = kt == Type::String || kt == Type::Symbol || kt == Type::Char || kt == Type::Short || kt == Type::Int ||
-                kt == Type::Long;
+            bool ok = kt == Type::String || kt == Type::Symbol || ddb::typeInfo(kt).category == ddb::TypeCategory::Integral;
             if (!ok || v.column.isArrayVector())
                 throw ddb::ConversionError("Only dictionary with string, symbol or integral keys can be converted to dict.");
             if (!v.dictValues) throw ddb::ConversionError("malformed dictionary: no values");
@@ -439,7 +377,7 @@ Node prepareValue(Value&& v, Ctx anyCtx, bool tableToList) {
         }
         case Form::Matrix: {
             Type t = v.column.type();
-            if (t == Type::Uuid || t == Type::IpAddr || t == Type::Int128 || t == Type::Symbol || v.column.isArrayVector())
+            if (ddb::typeInfo(t).category == ddb::TypeCategory::Binary || t == Type::Symbol || v.column.isArrayVector())
                 throw ddb::ConversionError("Not allowed to create a matrix with type " + ddb::typeName(v.column.rawType));
             if (static_cast<int64_t>(v.rows) * v.cols != v.column.length || v.rows < 0 || v.cols < 0)
                 throw ddb::ConversionError("malformed matrix: rows * cols != number of values");

@@ -1,11 +1,26 @@
 // Cached Python objects shared by the conversion files (GIL held). Intentionally leaked: they
-// live as long as the interpreter and must not be released after it finalizes.
+// live as long as the interpreter and must not be released after it finalizes. And gilSafe(),
+// for references that native threads may drop.
 #pragma once
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <memory>
+
+#include "gil.h"
+
 namespace py = pybind11;
+
+namespace ddbpy {
+// A Python object that may be dropped on a native thread: released under the GIL.
+inline std::shared_ptr<py::object> gilSafe(py::object obj) {
+    return std::shared_ptr<py::object>(new py::object(std::move(obj)), [](py::object* p) {
+        NativeThreadGil gil;
+        delete p;
+    });
+}
+}   // namespace ddbpy
 
 namespace ddbpy::pyc {
 

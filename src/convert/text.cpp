@@ -42,6 +42,18 @@ bool allZero(const uint8_t* p) {
     return true;
 }
 
+bool isAscii(const uint8_t* p, size_t n) {
+    uint64_t high = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t word;
+        std::memcpy(&word, p + i, 8);
+        high |= word;
+    }
+    for (; i < n; ++i) high |= p[i];
+    return !(high & 0x8080808080808080ULL);
+}
+
 bool validUtf8(const uint8_t* p, size_t n) {
     size_t i = 0;
     while (i < n) {
@@ -235,6 +247,14 @@ bool parseIpaddr(std::string_view s, uint8_t* out) {
         out[14 - 2 * g] = static_cast<uint8_t>(groups[g] & 0xff);
     }
     return true;
+}
+
+std::string wide(ddb::Type t, const uint8_t* p) {
+    return t == ddb::Type::Uuid ? uuid(p) : t == ddb::Type::IpAddr ? ipaddr(p) : int128(p);
+}
+
+bool parseWide(ddb::Type t, std::string_view s, uint8_t* out) {
+    return t == ddb::Type::Uuid ? parseUuid(s, out) : t == ddb::Type::IpAddr ? parseIpaddr(s, out) : parseInt128(s, out);
 }
 
 }   // namespace ddbpy::text

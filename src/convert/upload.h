@@ -68,12 +68,18 @@ Column columnFromArrow(py::handle data, const std::string& name);
 bool temporalValue(PyObject* o, Type t, int64_t* out);
 // Array of datetime64 int64 counts in `unit` (numpy unit string) converted to t.
 void convertTemporal(const int64_t* src, int64_t n, const std::string& unit, Type t, Column& out);
+std::string datetimeUnit(const py::dtype& dt);   // "ns", "D" ... of a datetime64 dtype
 Type typeOfDatetimeUnit(const std::string& unit);   // D->DATE ... throws for unsupported units
 
 // decimal.Decimal (decimals.cpp). NaN / sNaN / +-Infinity are NULL, as in the official client.
 // A value that does not fit its type is a DecimalOverflow (a ConversionError with the official text).
-struct DecimalOverflow : ddb::ConversionError {
+// An error whose text is already the official one for the whole upload: the column and table
+// wrappers pass it on unchanged instead of naming the column's dtype.
+struct FinalText : ddb::ConversionError {
     using ddb::ConversionError::ConversionError;
+};
+struct DecimalOverflow : FinalText {
+    using FinalText::FinalText;
 };
 struct DecimalChoice {
     Type type;
@@ -93,7 +99,21 @@ Column decimalColumn(const std::vector<PyObject*>& items, Type t, int scale);
 // (uploads that choose the type themselves; a forced type never widens).
 Column decimalColumnWidening(const std::vector<PyObject*>& items, Type t, int scale);
 
-Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec);
+// Values given a type (`__DolphinDB_Type__`, `types=`). Each value must be one the official client
+// takes for that type (forcedCellAccepted), else a BadCell: a float is not silently truncated into
+// INT, nor a bool spelled into BLOB. Where the values come from changes what is taken:
+enum class ForcedSource {
+    Cells,   // an object column / object ndarray: each value by its kind
+    TypedArray,   // a typed numpy array: numeric and temporal types cast it, as numpy would
+    Values,   // a list, tuple or scalar: by kind, but numbers become a DECIMAL given its scale
+};
+Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec, ForcedSource source = ForcedSource::Values);
+// The official client's rule: None / NaN / NaT always; BOOL and the integers take integers (and,
+// outside array vectors, bools and Decimals); FLOAT/DOUBLE also floats; temporal types take
+// integers (the type's raw count since 1970), datetimes, dates and datetime64; STRING/SYMBOL take
+// anything, BLOB only str/bytes, DECIMAL only Decimal (also numbers when `numbersAsDecimal`),
+// UUID/IPADDR/INT128 only str.
+bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayElement);
 
 // Array vectors from cells (array_vectors.cpp): each cell a list / tuple / 1-D ndarray / Series
 // becomes one row; an empty cell one NULL element. `forced`: an array type (scale < 0: the
@@ -104,12 +124,15 @@ Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec&
 // names the row, and tableFromFrame adds the column: `The value None (column "a", row 1) must be
 // of LONG type.` (the official text).
 struct BadCell : ddb::ConversionError {
-    BadCell(const std::string& cellText, int64_t cellRow, const std::string& typeText)
+    BadCell(const std::string& cellText, int64_t cellRow, const std::string& typeText, std::string valueType = {})
         : ddb::ConversionError("The value " + cellText + " (row " + std::to_string(cellRow) + ") must be of " + typeText +
                                " type."),
           value(cellText),
           row(cellRow),
-          type(typeText) {}
+          type(typeText),
+          pyType(std::move(valueType)) {}
+    // Outside a table (a forced list or scalar) the official text names the Python type instead.
+    std::string outsideTable() const { return "Cannot convert " + pyType + " to " + type + "."; }
     std::string inColumn(const std::string& column) const {
         return "The value " + value + " (column \"" + column + "\", row " + std::to_string(row) + ") must be of " + type +
             " type.";
@@ -117,6 +140,7 @@ struct BadCell : ddb::ConversionError {
     std::string value;
     int64_t row;
     std::string type;
+    std::string pyType;   // "float", "str" ...
 };
 std::string typeNameOf(py::handle o);   // "<class 'X'>"
 

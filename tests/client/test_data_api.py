@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -348,22 +350,50 @@ def test_load_text_equals_pandas(logged, frame, tmp_path):
     s.dropDatabase("dfs://data_api_text")
 
 
-def test_collecting_tables_never_waits_for_a_busy_session(logged, frame, prompt_freeing):
+def _running_job(server, session_id: str):
+    """The job `server` runs for the session, once it holds a worker (the generous 30 s bound only
+    catches a request that never starts)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with server.lock:
+            jobs = [j for j in server.jobs.values() if j.session.session_id == session_id and j.running]
+        if jobs:
+            return jobs[0]
+        time.sleep(0.01)
+    raise AssertionError(f"no job of session {session_id} started")
+
+
+def test_collecting_tables_never_waits_for_a_busy_session(server, logged, frame, prompt_freeing):
     """Finalizers only queue names: collecting Tables while another thread holds the session in a
-    long request returns at once, and the names are freed after that request."""
-    import threading
-    import time
+    request returns while that request still runs, and the names are freed after it. No
+    wall-clock bound: the request runs until the test cancels it, so a finalizer that waited for
+    the session would still be blocked when the (generous) join gives up."""
     s, texts = logged
     tables = [s.table(data=frame) for _ in range(5)]
     names = [t.tableName() for t in tables]
-    busy = threading.Thread(target=s.run, args=("sleep(600)",))
+    ended = []
+
+    def hold_the_session():
+        try:
+            s.run("sleep(600000)")
+        except RuntimeError as e:
+            ended.append(e)
+
+    def collect():
+        tables.clear()
+        gc.collect()
+
+    busy = threading.Thread(target=hold_the_session)
     busy.start()
-    time.sleep(0.1)
-    started = time.monotonic()
-    del tables
-    gc.collect()
-    assert time.monotonic() - started < 0.3
-    busy.join()
+    job = _running_job(server, str(s.getSessionId()))
+    collector = threading.Thread(target=collect)
+    collector.start()
+    collector.join(30)
+    assert not collector.is_alive()
+    assert busy.is_alive() and job.job_id in server.jobs       # collected while the request ran
+    assert server.cancel_jobs([job.job_id]) == 1
+    busy.join(30)
+    assert not busy.is_alive() and ended
     assert s.run("2") == 2
     assert not any(_defined(s, n) for n in names)
 

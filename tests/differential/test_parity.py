@@ -213,6 +213,61 @@ print("connected", ddb.Session().connect("127.0.0.1", 1, "{USER}", "{PASSWORD}",
         assert "Connect to 127.0.0.1:1 failed after 3 reconnect attempts." in out, out
 
 
+def test_a_request_after_a_failed_reconnecting_connect_tries_again_like_the_official_client(server, official, capsys):
+    # The official client keeps the address: each request tries tryReconnectNums more connects
+    # (one "Failed to connect" line each) and then raises; once the server answers, it works.
+    script = """
+import dolphindb as ddb
+s = ddb.Session()
+print("connected", s.connect("127.0.0.1", 1, "admin", "123456", reconnect=True, tryReconnectNums=2))
+try:
+    s.run("1+1")
+except RuntimeError as e:
+    print("raised", e)
+"""
+    theirs = official(script)
+    s = ddb.Session()
+    assert s.connect("127.0.0.1", 1, USER, PASSWORD, reconnect=True, tryReconnectNums=2) is False
+    with pytest.raises(RuntimeError) as info:
+        s.run("1+1")
+    ours = capsys.readouterr().out + f"raised {info.value}\n"
+    for out in (theirs, ours):
+        assert out.count("Failed to connect") == 4, out
+        assert "raised <Exception> in exec: Connect to 127.0.0.1:1 failed after 2 reconnect attempts." in out, out
+
+
+def test_a_reconnecting_session_that_could_not_connect_works_once_its_server_is_up():
+    import socket
+
+    from dolphindb.server import Server
+    with socket.socket() as probe:   # a port nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    s = ddb.Session()
+    assert s.connect("127.0.0.1", port, USER, PASSWORD, reconnect=True, tryReconnectNums=1) is False
+    with Server(port=port, workers=2):
+        assert s.run("1+1") == 2 and not s.isClosed()
+        assert s.run("2+2") == 4
+
+
+def test_enable_pickle_with_any_protocol_raises_first_like_the_official_client(official):
+    theirs = official("""
+import dolphindb as ddb
+for protocol in (None, 3, 99):
+    try:
+        ddb.Session(enablePickle=True, protocol=protocol)
+    except Exception as e:
+        print(e)
+""").splitlines()
+    ours = []
+    for protocol in (None, 3, 99):
+        with pytest.raises(RuntimeError) as info:
+            ddb.Session(enablePickle=True, protocol=protocol)
+        ours.append(str(info.value))
+    assert [line for line in theirs if "enablePickle" in line] == ours
+    assert ours == ["When enablePickle=true, the parameter protocol must not be specified. "] * 3
+
+
 def test_the_logger_api_routes_client_messages_to_sinks_and_can_silence_stdout(capsys, tmp_path):
     from dolphindb.logger import Level, LogMessage, Sink, default_logger
 
@@ -389,3 +444,38 @@ def test_dbconnection_is_busy_while_another_thread_runs_a_request(server):
     worker.join(30)
     assert not worker.is_alive() and conn.is_busy is False
     conn.close()
+
+
+def test_run_with_table_schema_gives_the_official_column_types(server, official):
+    scripts = ["1", "[1]", "1..6$2:3", "set(1..3)", "dict(1..3, 1..3)", "x=1",
+               "table(1 2 as i, `a`b as s, [2024.01.01, 2024.01.02] as d, decimal32([1.5, 2.25], 2) as d32, "
+               "array(INT[], 0, 2).append!([1 2, 3 4]) as av, symbol(`p`q) as sym)"]
+    theirs = json.loads(official(f"""
+import json, dolphindb as ddb
+s = ddb.Session("127.0.0.1", {server.port}, "{USER}", "{PASSWORD}")
+print(json.dumps([s._run_with_table_schema(script)[1] for script in {scripts!r}]))
+""").strip().splitlines()[-1])
+    s = ddb.Session("127.0.0.1", server.port, USER, PASSWORD)
+    ours = [s._run_with_table_schema(script) for script in scripts]
+    assert [json.loads(json.dumps(schema)) for _, schema in ours] == theirs
+    assert theirs[-1]["d32"] == ["DECIMAL32", 2] and theirs[-1]["av"] == ["INT[]", None] and theirs[0] is None
+    result, _ = ours[-1]
+    assert result["i"].tolist() == [1, 2] and result["s"].tolist() == ["a", "b"]
+    assert s._run_with_table_schema("add", 1, 2) == (3, None)
+
+
+def test_a_reconnecting_pool_tries_the_server_try_reconnect_nums_times_like_the_official_client(official, capsys):
+    script = """
+import dolphindb as ddb
+try:
+    ddb.DBConnectionPool("127.0.0.1", 1, 2, reConnect=True, tryReconnectNums=2)
+except RuntimeError as e:
+    print("raised")
+"""
+    theirs = official(script)
+    with pytest.raises(RuntimeError, match="Failed to connect to 127.0.0.1:1"):
+        ddb.DBConnectionPool("127.0.0.1", 1, 2, reConnect=True, tryReconnectNums=2)
+    ours = capsys.readouterr().out + "raised\n"
+    for out in (theirs, ours):
+        assert out.count("Failed") == 2 and "raised" in out, out
+        assert "Connect to 127.0.0.1:1 failed after 2 reconnect attempts." in out, out

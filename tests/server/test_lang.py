@@ -28,7 +28,7 @@ def values(v):
 
 @pytest.mark.parametrize("text,type_,value", [
     ("42", INT, 42), ("3000000000", LONG, 3000000000), ("7h", SHORT, 7), ("5l", LONG, 5), ("1.5", DOUBLE, 1.5),
-    ("2.5f", FLOAT, 2.5), ("'x'", STRING, "x"), ('"y"', STRING, "y"), ("true", BOOL, 1), ("false", BOOL, 0),
+    ("2.5f", FLOAT, 2.5), ("'xy'", STRING, "xy"), ('"y"', STRING, "y"), ("true", BOOL, 1), ("false", BOOL, 0),
     ("2024.01.02", DATE, 19724), ("2024.01M", MONTH, 2024 * 12), ("12:30:00", SECOND, 45000),
     ("12:30:00.123", TIME, 45000123), ("12:30m", MINUTE, 750), ("2024.01.02T12:30:00", DATETIME, 19724 * 86400 + 45000),
     ("2024.01.02T12:30:00.123", TIMESTAMP, (19724 * 86400 + 45000) * 1000 + 123),
@@ -64,7 +64,7 @@ def test_arithmetic_follows_dolphindb_semantics(ctx):
     assert run(ctx, "1 + NULL").value is None
     assert values(run(ctx, "1 NULL 3 + 1")) == [2, -2**31, 4]
     assert run(ctx, "2024.01.31 + 1").value == run(ctx, "2024.02.01").value
-    assert run(ctx, "'a' + 'b'").value == "ab"
+    assert run(ctx, '"a" + "b"').value == "ab"
     with pytest.raises(ScriptError, match="length of the vector"):
         run(ctx, "1 2 + 1 2 3")
 
@@ -182,7 +182,7 @@ def test_casts_temporal_and_special_types(ctx):
     d = run(ctx, "decimal32(3.14159, 2)")
     assert d.type == DECIMAL32 and (d.value, d.scale) == (314, 2)
     assert run(ctx, "1 2 3 $ DOUBLE").type == DOUBLE
-    assert run(ctx, "'5' $ INT").value == 5
+    assert run(ctx, '"5" $ INT').value == 5
     assert run(ctx, "symbol(`a`b)").type == SYMBOL
     assert run(ctx, "uuid('5d212a78-cc48-e3b1-4235-b4d91473ee87')").value == int("5d212a78cc48e3b14235b4d91473ee87", 16)
     assert run(ctx, "ipaddr('1.2.3.4')").value == 0x01020304

@@ -198,3 +198,10 @@ def test_dictionaries_compare_key_by_key(ctx):
     assert bools(run(ctx, "dict(1 2, 3 4) == dict([3], [4])").values) == [False, False]   # keys missing on the right
     with pytest.raises(ScriptError, match="dictionary or a scalar"):
         run(ctx, "dict(1 2, 3 4) == 1 2")
+
+
+def test_a_char_joins_a_string_as_its_character(ctx):
+    assert run(ctx, "\"a\" + ' '").value == "a "
+    assert run(ctx, "\"n\" + 97c").value == "na"
+    assert run(ctx, "'x' + \"y\"").value == "xy"
+    assert run(ctx, "\"a\" + ['b', 'c']").data.tolist() == ["ab", "ac"]

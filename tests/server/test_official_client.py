@@ -40,7 +40,7 @@ CORPUS = {  # script -> repr() the official client must return
     "uuid('5d212a78-cc48-e3b1-4235-b4d91473ee87')": "'5d212a78-cc48-e3b1-4235-b4d91473ee87'",
     "ipaddr('192.168.1.13')": "'192.168.1.13'",
     "int128('e1671797c52e15f763380b45e841ec32')": "'e1671797c52e15f763380b45e841ec32'",
-    "blob('a')": "b'a'",
+    'blob("a")': "b'a'",
     "x = 1": "None",
 }
 

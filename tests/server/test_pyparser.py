@@ -22,13 +22,13 @@ CASES = [  # (Python syntax, the DolphinDB script with the same result)
     ("42", "42"), ("3000000000", "3000000000"), ("-5", "-5"), ("1.5", "1.5"), ("'héllo'", "'héllo'"),
     ("True", "true"), ("False", "false"), ("None", "NULL"),
     # lists, tuples, dicts
-    ("[1, 2, 3]", "[1, 2, 3]"), ("[1.5, 2]", "[1.5, 2]"), ("['a', 'b']", "['a', 'b']"), ("[]", "[]"),
-    ("(1, 'x', 2.5)", "(1, 'x', 2.5)"), ("{'a': 1, 'b': 2}", "dict(['a', 'b'], [1, 2])"),
-    ("{1: 'x', 2: 'y'}", "dict([1, 2], ['x', 'y'])"),
+    ("[1, 2, 3]", "[1, 2, 3]"), ("[1.5, 2]", "[1.5, 2]"), ("['a', 'b']", '["a", "b"]'), ("[]", "[]"),
+    ("(1, 'x', 2.5)", '(1, "x", 2.5)'), ("{'a': 1, 'b': 2}", 'dict(["a", "b"], [1, 2])'),
+    ("{1: 'x', 2: 'y'}", 'dict([1, 2], ["x", "y"])'),
     # arithmetic (`/` is true division, `//` floor division, as in Python)
     ("1 + 2 * 3", "1 + 2 * 3"), ("(1 + 2) * 3", "(1 + 2) * 3"), ("7 / 2", "7 \\ 2"), ("7 // 2", "7 / 2"),
     ("-7 // 2", "-7 / 2"), ("7.5 // 2", "floor(7.5 / 2)"), ("-7 % 3", "-7 % 3"), ("2 ** 10", "pow(2, 10)"),
-    ("[1, 2, 3] * 2", "[1, 2, 3] * 2"), ("'a' + 'b'", "'a' + 'b'"), ("-(3 - 5)", "-(3 - 5)"),
+    ("[1, 2, 3] * 2", "[1, 2, 3] * 2"), ("'a' + 'b'", '"a" + "b"'), ("-(3 - 5)", "-(3 - 5)"),
     ("6 & 3 | 8", "(6 & 3) | 8"), ("1 << 4", "1 << 4"),
     # comparisons and boolean logic
     ("1 < 2", "1 < 2"), ("[1, 2, 3] > 2", "[1, 2, 3] > 2"), ("1 < 2 < 3", "1 < 2 && 2 < 3"),
@@ -41,7 +41,7 @@ CASES = [  # (Python syntax, the DolphinDB script with the same result)
     ("x = 5\nx", "x = 5\nx"), ("a, b = 1, 2\na * 10 + b", "a, b = 1, 2\na * 10 + b"),
     ("x = 1\nx += 4\nx *= 3\nx -= 1\nx", "x = 1\nx = x + 4\nx = x * 3\nx = x - 1\nx"),
     ("a = b = 7\na + b", "a = 7\nb = 7\na + b"), ("v = [1, 2, 3]\nv[0] = 10\nv", "v = [1, 2, 3]\nv[0] = 10\nv"),
-    ("d = {'a': 1}\nd['b'] = 2\nd", "d = dict(['a'], [1])\nd['b'] = 2\nd"), ("x = 9", "x = 9"),
+    ("d = {'a': 1}\nd['b'] = 2\nd", "d = dict([`a], [1])\nd[`b] = 2\nd"), ("x = 9", "x = 9"),
     # def, return, if / elif / else
     ("def f(x, y):\n    return x * y + 1\nf(6, 7)", "def f(x, y) { return x * y + 1 }\nf(6, 7)"),
     ("def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\nfib(15)",
@@ -67,9 +67,9 @@ CASES = [  # (Python syntax, the DolphinDB script with the same result)
     ("x = [1, 2, 3]\nx.sum()", "x = [1, 2, 3]\nsum(x)"), ("[1, 5, 3].max()", "max([1, 5, 3])"),
     ("'abc'.upper()", "upper('abc')"), ("v = [5, 6, 7, 8]\nv[1:3]", "v = [5, 6, 7, 8]\nv[1:3]"),
     ("v = [5, 6, 7, 8]\nv[-1]", "8"), ("v = [5, 6, 7, 8]\nv[::2]", "[5, 7]"), ("'abcdef'[1:4]", "'bcd'"),
-    ("n = 3\nf'n={n}!'", "n = 3\n'n=' + string(n) + '!'"), ("g = lambda x: x * 3\ng(2)", "g = x -> x * 3\ng(2)"),
+    ("n = 3\nf'n={n}!'", "n = 3\n'n=' + string(n) + \"!\""), ("g = lambda x: x * 3\ng(2)", "g = x -> x * 3\ng(2)"),
     ("each(lambda x: x + 1, [1, 2])", "each(x -> x + 1, [1, 2])"),
-    ("a = [1, 2]\nb = ['x', 'y']\nt = table(a, b)\nt", "a = [1, 2]\nb = ['x', 'y']\nt = table(a, b)\nt"),
+    ("a = [1, 2]\nb = ['x', 'y']\nt = table(a, b)\nt", "a = [1, 2]\nb = [`x, `y]\nt = table(a, b)\nt"),
     ("a = [1, 2, 3]\nt = table(a)\nt.a", "[1, 2, 3]"), ("a = [1, 2, 3]\nt = table(a)\nt[1:]", "a = 2 3\ntable(a)"),
     ("a = [1, 2, 3]\nt = table(a)\nt.rows()", "3"),
 ]
@@ -138,7 +138,7 @@ def test_one_session_shares_variables_and_functions_between_the_parsers():
     run_script(ctx, "def evens(n):\n    return [i for i in range(n) if i % 2 == 0 and i is not None]")
     ctx.python_syntax = False
     assert run_script(ctx, "inc(y)").value == 13
-    assert run_script(ctx, "evens(5)").data.tolist() == [0, 2, 4]     # py_* nodes run from DolphinDB syntax
+    assert run_script(ctx, "evens(5)").data.tolist() == [0, 2, 4]     # Py* nodes run from DolphinDB syntax
 
 
 def test_print_and_cancellation_use_the_session():

@@ -314,3 +314,40 @@ OBJECTS = {
     "df_long": "pd.DataFrame({'x': np.arange(1000)})",
     "series": "pd.Series([1.0, 2.0])",
 }
+
+
+# Forced column types on object cells (`__DolphinDB_Type__`): every value kind against every type,
+# in a plain column and in an array vector. The official client takes or refuses each value by its
+# Python kind (a float is not truncated into INT, a bool not spelled into BLOB, an int is a count
+# of days / milliseconds for the temporal types); ours must take and refuse the same, with the same
+# texts. UUID / IPADDR / INT128 columns are left out: there the official text names `<NULL>` one
+# row past the end (tests/io/test_uploads.py covers ours).
+FORCED_KINDS = {"int": "3", "float": "1.5", "bool": "True", "str": "'x'", "bytes": "b'x'", "dec": "D('1.25')",
+                "datetime": "datetime.datetime(2020, 1, 1, 1, 2, 3)", "date": "datetime.date(2020, 1, 1)",
+                "npint": "np.int32(3)", "npfloat": "np.float64(1.5)", "npdt": "np.datetime64('2020-01-01')",
+                "nan": "float('nan')"}
+FORCED_TYPES = ["BOOL", "CHAR", "SHORT", "INT", "LONG", "FLOAT", "DOUBLE", "DATE", "MONTH", "TIME", "MINUTE", "SECOND",
+                "DATETIME", "TIMESTAMP", "NANOTIME", "NANOTIMESTAMP", "DATEHOUR", "STRING", "SYMBOL", "BLOB", "DECIMAL32"]
+FORCED_ARRAY_TYPES = [t for t in FORCED_TYPES if t not in ("SYMBOL", "BLOB")]
+CORPUS += [(f"forced_{t.lower()}_{kind}", f"typed(pd.DataFrame({{'a': [{value}, None]}}, dtype=object), {{'a': S.DT_{t}}})", None)
+           for t in FORCED_TYPES for kind, value in FORCED_KINDS.items()]
+CORPUS += [(f"forced_{t.lower()}_array_{kind}",
+            f"typed(pd.DataFrame({{'a': [[{value}, None], [{value}]]}}, dtype=object), {{'a': S.DT_{t}_ARRAY}})", None)
+           for t in FORCED_ARRAY_TYPES for kind, value in FORCED_KINDS.items()]
+CORPUS += [
+    ("forced_dec_scaled_float", "typed(pd.DataFrame({'a': [1.5, None]}, dtype=object), {'a': [S.DT_DECIMAL64, 2]})", None),
+    ("forced_dec_scaled_npfloat", "typed(pd.DataFrame({'a': np.array([1.5, 2.25])}), {'a': [S.DT_DECIMAL32, 2]})", None),
+    ("forced_ext_bool_blob", "typed(pd.DataFrame({'a': [True, None]}, dtype='boolean'), {'a': S.DT_BLOB})", None),
+    ("forced_ext_int_string", "typed(pd.DataFrame({'a': [1, None]}, dtype='Int64'), {'a': S.DT_STRING})", None),
+    ("forced_ext_float_symbol", "typed(pd.DataFrame({'a': [1.5, None]}, dtype='Float64'), {'a': S.DT_SYMBOL})", None),
+    ("forced_ext_string_blob", "typed(pd.DataFrame({'a': ['x', None]}, dtype='string'), {'a': S.DT_BLOB})", None),
+    ("forced_np_bool_blob", "typed(pd.DataFrame({'a': [True, False]}), {'a': S.DT_BLOB})", None),
+    ("forced_np_int_date", "typed(pd.DataFrame({'a': [1, 2]}), {'a': S.DT_DATE})", None),
+    ("forced_np_float_int", "typed(pd.DataFrame({'a': [1.5, 2.0]}), {'a': S.DT_INT})", None),
+    ("forced_ndarray_cells_char", "typed(pd.DataFrame({'a': [np.array([1.0, 2.0]), np.array([3.0])]}), {'a': S.DT_CHAR_ARRAY})", None),
+    ("forced_ndarray_cells_date", "typed(pd.DataFrame({'a': [np.array([1, 2]), np.array([3])]}), {'a': S.DT_DATE_ARRAY})", None),
+    ("forced_list_float_int", "[1.5, 2]", "S.DT_INT"),
+    ("forced_list_str_bool", "['x']", "S.DT_BOOL"),
+    ("forced_list_int_date", "[3, None]", "S.DT_DATE"),
+    ("forced_scalar_bool_blob", "True", "S.DT_BLOB"),
+]

@@ -12,17 +12,19 @@ import numpy as np
 from .. import storage
 from ..storage import (COMPO, HASH, KIND_NAMES, LIST, RANGE, SEQ, VALUE, ColumnDef, Engine, HashLevel, ListLevel,
                        NotHashable, PartitionError, RangeLevel, StorageError, ValueLevel)
-from ..model.values import (ANY, ARRAY_BASE, BOOL, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
+from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Scalar, Table, Vector,
                             type_name)
 from .builtins.arrays import rows_as_array_vector
 from .builtins.tables import APPEND_LOCK, table_changed
 from .builtins.vectors import empty_column
+from .nodes import Binary, Var, walk
 from .scope import eval_on, where_mask
 from .registry import BUILTINS, builtin, constant
 from ..errors import ScriptError
 from ..model.columns import INTEGRAL, S, TEMPORAL, V, as_array, element, null_mask, scalar_storage, to_str, vector_of
 from .builtins.casts import cast
+from .builtins.operators import char_as_string
 
 # ---- values ------------------------------------------------------------------------------------
 
@@ -177,6 +179,9 @@ def database(ctx, directory=None, partitionType=None, partitionScheme=None, loca
             raise ScriptError("The partition scheme of a COMPO domain must be a vector of 2 or 3 database handles.")
         levels = [lv for h in partitionScheme.data for lv in h.db.levels]
     else:
+        if kind == VALUE and isinstance(partitionScheme, Vector) and partitionScheme.type == CHAR:
+            # ['A', 'B']: how both clients write a Python list of one-letter names; they are names
+            partitionScheme = char_as_string(partitionScheme)
         levels = [_level(kind, partitionScheme)]
     engine_name = (to_str(engine) if engine is not None else "OLAP").upper()
     atomic_name = (to_str(atomic) if atomic is not None else "TRANS").upper()
@@ -620,20 +625,14 @@ _MIRROR = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq"}
 
 def _conjuncts(conds):
     for c in conds:
-        if c[0] == "bin" and c[1] == "and":
-            yield from _conjuncts([c[2], c[3]])
+        if isinstance(c, Binary) and c.op == "and":
+            yield from _conjuncts([c.left, c.right])
         else:
             yield c
 
 
 def _mentions_column(e, names):
-    if isinstance(e, tuple):
-        if len(e) == 2 and e[0] == "var" and e[1] in names:
-            return True
-        return any(_mentions_column(x, names) for x in e[1:])
-    if isinstance(e, list):
-        return any(_mentions_column(x, names) for x in e)
-    return False
+    return any(isinstance(x, Var) and x.name in names for x in walk(e))
 
 
 def prune(interp, t: DfsTable, conds):
@@ -645,17 +644,17 @@ def prune(interp, t: DfsTable, conds):
     allowed = [None] * len(db.levels)
     names = set(meta.names)
     for c in _conjuncts(conds):
-        if c[0] != "bin" or c[1] not in _COMPARISONS:
+        if not isinstance(c, Binary) or c.op not in _COMPARISONS:
             continue
-        op, left, right = c[1], c[2], c[3]
-        if not (left[0] == "var" and left[1] in meta.partition_columns):
-            if op != "in" and right[0] == "var" and right[1] in meta.partition_columns:
+        op, left, right = c.op, c.left, c.right
+        if not (isinstance(left, Var) and left.name in meta.partition_columns):
+            if op != "in" and isinstance(right, Var) and right.name in meta.partition_columns:
                 left, right, op = right, left, _MIRROR[op]
             else:
                 continue
         if _mentions_column(right, names):
             continue
-        level_no = meta.partition_columns.index(left[1])
+        level_no = meta.partition_columns.index(left.name)
         level = db.levels[level_no]
         try:
             value = interp.eval(right)
@@ -721,7 +720,7 @@ def update(interp, t: DfsTable, sets, where):
 
 def drop_statement(interp, e):
     """`drop database [if exists] "dfs://x"` / `drop table [if exists] "dfs://x"."t"`."""
-    _, what, db_expr, table_expr, if_exists = e
+    what, db_expr, table_expr, if_exists = e.what, e.path, e.table, e.if_exists
     ctx = interp.ctx
     eng = engine_of(ctx)
     path = _text(interp.eval(db_expr), "The database")

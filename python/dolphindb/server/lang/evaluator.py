@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import inspect
+from collections import defaultdict
 
 import numpy as np
 
-from ..model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, FLOAT, FUNCTIONDEF, INT, LONG, PAIR, STRING, SYMBOL,
+from ..model.values import (ANY, ARRAY_BASE, BOOL, FUNCTIONDEF, INT, PAIR, STRING, SYMBOL,
                             TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
-from . import script
+from . import nodes
+from .lexer import syntax_error
+from .parser import parse, parse_expression
 from .dfs import MetaCode, drop_statement
 from .sql import run_sql
 from .registry import BUILTINS, Builtin, lookup
 from ..errors import ScriptError
 from ..model.sizes import check_value_size
 from .builtins.arrays import ARRAY_ELEMENT_TYPES
-from .builtins.casts import cast
+from .builtins.casts import ScaledType, cast
 from .builtins.forms import dict_set, make_pair
 from .builtins.tables import keyed, set_column, table_from_columns
 from ..model.columns import INTEGRAL, S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
@@ -22,11 +25,6 @@ from ..model.columns import INTEGRAL, S, element, scalar_storage, table_rows, ta
 MAX_DEPTH = 200
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
 ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in ARRAY_ELEMENT_TYPES}
-
-# Expression nodes another front end adds, kind -> handler(interpreter, node): the Python parser's
-# py_* nodes (pyparser.py). They live here, not in a subclass, because a function defined in
-# Python syntax stays callable from DolphinDB scripts and `function` requests.
-EXTENSIONS = {}
 
 
 class FunctionValue(Value):
@@ -73,7 +71,7 @@ class _Continue(Exception):
 
 def run_script(ctx, text):
     ctx.check_cancelled()
-    program = script.parse(text)
+    program = parse(text)
     return Interpreter(ctx).run(program)
 
 
@@ -85,7 +83,7 @@ def call_function(ctx, name, args):
         fn = BuiltinRef(BUILTINS[name])
     else:
         try:
-            fn = interp.eval(script.parse_expression(name))
+            fn = interp.eval(parse_expression(name))
         except ScriptError:
             raise ScriptError(f"Can't recognize function name {name}") from None
     return apply(ctx, fn, list(args), interp)
@@ -145,102 +143,115 @@ class Interpreter:
         return result
 
     def exec(self, stmt):
-        kind = stmt[0]
-        if kind == "at":
-            self.line = stmt[1]
-            return self.exec(stmt[2])
-        if kind == "expr":
-            return self.eval(stmt[1])
-        if kind == "assign":
-            targets, exprs = stmt[1], stmt[2]
-            values = [self.eval(e) for e in exprs]
-            if len(targets) > 1 and len(values) == 1:
-                v = values[0]
-                if not (isinstance(v, Vector) and v.type == ANY and len(v) == len(targets)):
-                    if isinstance(v, Vector) and len(v) == len(targets):
-                        values = [element(v, i) for i in range(len(v))]
-                    else:
-                        raise ScriptError("The number of values doesn't match the number of variables")
+        return EXEC[stmt.__class__](self, stmt)
+
+    def exec_line(self, stmt: nodes.Line):
+        self.line = stmt.number
+        return self.exec(stmt.stmt)
+
+    def exec_expr(self, stmt: nodes.ExprStmt):
+        return self.eval(stmt.expr)
+
+    def exec_assign(self, stmt: nodes.Assign):
+        targets = stmt.targets
+        values = [self.eval(e) for e in stmt.values]
+        if len(targets) > 1 and len(values) == 1:
+            v = values[0]
+            if not (isinstance(v, Vector) and v.type == ANY and len(v) == len(targets)):
+                if isinstance(v, Vector) and len(v) == len(targets):
+                    values = [element(v, i) for i in range(len(v))]
                 else:
-                    values = list(v.data)
-            if len(values) != len(targets):
-                raise ScriptError("The number of values doesn't match the number of variables")
-            for name, v in zip(targets, values):
-                self.assign(name, v)
-            return None
-        if kind == "setitem":
-            return self.set_item(stmt[1], self.eval(stmt[2]))
-        if kind == "def":
-            self.ctx.functions[stmt[1]] = FunctionValue(stmt[1], stmt[2], stmt[3])
-            return None
-        if kind == "block":
-            result = None
-            for s in stmt[1]:
-                result = self.exec(s)
-            return result
-        if kind == "if":
-            if truthy(self.eval(stmt[1])):
-                self.exec(stmt[2])
-            elif stmt[3] is not None:
-                self.exec(stmt[3])
-            return None
-        if kind == "for":
-            seq = self.eval(stmt[2])
-            items = self.iterate(seq)
-            for item in items:
-                self.ctx.check_cancelled()
-                self.assign(stmt[1], item)
-                try:
-                    self.exec(stmt[3])
-                except _Break:
-                    break
-                except _Continue:
-                    continue
-            return None
-        if kind == "while":
-            while truthy(self.eval(stmt[1])):
-                self.ctx.check_cancelled()
-                try:
-                    self.exec(stmt[2])
-                except _Break:
-                    break
-                except _Continue:
-                    continue
-            return None
-        if kind == "do":
-            while True:
-                self.ctx.check_cancelled()
-                try:
-                    self.exec(stmt[1])
-                except _Break:
-                    break
-                except _Continue:
-                    pass
-                if not truthy(self.eval(stmt[2])):
-                    break
-            return None
-        if kind == "return":
-            raise _Return(None if stmt[1] is None else self.eval(stmt[1]))
-        if kind == "break":
-            raise _Break()
-        if kind == "continue":
-            raise _Continue()
-        if kind == "share":
-            value = self.eval(stmt[1])
-            if not isinstance(value, Table):
-                raise ScriptError("Only a table can be shared")
-            if self.ctx.server is not None:
-                self.ctx.server.share(stmt[2], value, self.ctx.user)
+                    raise ScriptError("The number of values doesn't match the number of variables")
             else:
-                self.ctx.variables[stmt[2]] = value
-            return None
-        if kind == "undefall":
-            self.ctx.variables.clear()
-            self.ctx.functions.clear()
-            return None
-        if kind == "void":
-            return None
-        raise ScriptError(f"Unsupported statement {kind}")
+                values = list(v.data)
+        if len(values) != len(targets):
+            raise ScriptError("The number of values doesn't match the number of variables")
+        for name, v in zip(targets, values):
+            self.assign(name, v)
+        return None
+
+    def exec_set_item(self, stmt: nodes.SetItem):
+        return self.set_item(stmt.target, self.eval(stmt.value))
+
+    def exec_def(self, stmt: nodes.FunctionDef):
+        self.ctx.functions[stmt.name] = FunctionValue(stmt.name, stmt.params, stmt.body)
+        return None
+
+    def exec_block(self, stmt: nodes.Block):
+        result = None
+        for s in stmt.stmts:
+            result = self.exec(s)
+        return result
+
+    def exec_if(self, stmt: nodes.If):
+        if truthy(self.eval(stmt.cond)):
+            self.exec(stmt.body)
+        elif stmt.other is not None:
+            self.exec(stmt.other)
+        return None
+
+    def exec_for(self, stmt: nodes.For):
+        for item in self.iterate(self.eval(stmt.seq)):
+            self.ctx.check_cancelled()
+            self.assign(stmt.var, item)
+            try:
+                self.exec(stmt.body)
+            except _Break:
+                break
+            except _Continue:
+                continue
+        return None
+
+    def exec_while(self, stmt: nodes.While):
+        while truthy(self.eval(stmt.cond)):
+            self.ctx.check_cancelled()
+            try:
+                self.exec(stmt.body)
+            except _Break:
+                break
+            except _Continue:
+                continue
+        return None
+
+    def exec_do_while(self, stmt: nodes.DoWhile):
+        while True:
+            self.ctx.check_cancelled()
+            try:
+                self.exec(stmt.body)
+            except _Break:
+                break
+            except _Continue:
+                pass
+            if not truthy(self.eval(stmt.cond)):
+                break
+        return None
+
+    def exec_return(self, stmt: nodes.Return):
+        raise _Return(None if stmt.value is None else self.eval(stmt.value))
+
+    def exec_break(self, stmt):
+        raise _Break()
+
+    def exec_continue(self, stmt):
+        raise _Continue()
+
+    def exec_share(self, stmt: nodes.Share):
+        value = self.eval(stmt.value)
+        if not isinstance(value, Table):
+            raise ScriptError("Only a table can be shared")
+        if self.ctx.server is not None:
+            self.ctx.server.share(stmt.name, value, self.ctx.user)
+        else:
+            self.ctx.variables[stmt.name] = value
+        return None
+
+    def exec_undef_all(self, stmt):
+        self.ctx.variables.clear()
+        self.ctx.functions.clear()
+        return None
+
+    def exec_void(self, stmt):
+        return None
 
     def iterate(self, seq):
         if isinstance(seq, Scalar):
@@ -274,10 +285,10 @@ class Interpreter:
             return self.ctx.functions[name]
         if name in BUILTINS:
             b = BUILTINS[name]
-            if b.min_args == 0 and b.max_args == 0 and getattr(b.fn, "is_constant", False):
+            if b.min_args == 0 and getattr(b.fn, "is_constant", False):
                 return b.fn(self.ctx)
             return BuiltinRef(b)
-        raise script.syntax_error(self.line, f"Cannot recognize the token {name}")
+        raise syntax_error(self.line, f"Cannot recognize the token {name}")
 
     def resolve_function(self, name):
         if self.frames and name in self.frames[-1] and not isinstance(self.frames[-1][name], (Scalar, Vector, Table)):
@@ -310,85 +321,125 @@ class Interpreter:
 
     # -- expressions -------------------------------------------------------------------------
     def eval(self, e):
-        kind = e[0]
-        if kind == "lit":
-            return literal(e)
-        if kind == "var":
-            return self.lookup_var(e[1])
-        if kind == "bin":
-            op, left, right = e[1], e[2], e[3]
-            a = self.eval(left)
-            b = self.eval(right)
-            if op == "pair":
-                return make_pair(a, b)
-            return lookup(op).fn(self.ctx, a, b)
-        if kind == "call":
-            fexpr, arg_exprs = e[1], e[2]
-            lead = TABLE_BUILDERS.get(fexpr[1]) if fexpr[0] == "var" else None
+        return EVAL[e.__class__](self, e)
+
+    def eval_literal(self, e: nodes.Literal):
+        return Scalar(e.type, e.value, e.scale)
+
+    def eval_var(self, e: nodes.Var):
+        return self.lookup_var(e.name)
+
+    def eval_binary(self, e: nodes.Binary):
+        a = self.eval(e.left)
+        b = self.eval(e.right)
+        if e.op == "pair":
+            return make_pair(a, b)
+        return lookup(e.op).fn(self.ctx, a, b)
+
+    def eval_call(self, e: nodes.Call):
+        fexpr, arg_exprs = e.fn, e.args
+        if isinstance(fexpr, nodes.Var):
+            lead = TABLE_BUILDERS.get(fexpr.name)
             if lead is not None and not _is_schema_form(arg_exprs[lead:]):
                 named = []
                 for i, a in enumerate(arg_exprs[lead:]):
-                    name = a[2] if a[0] == "alias" else a[1] if a[0] == "var" else f"col{i}"
+                    name = a.name if isinstance(a, (nodes.Alias, nodes.Var)) else f"col{i}"
                     named.append((name, self.eval(a)))
                 t = table_from_columns(self.ctx, named)
                 return keyed(t, self.eval(arg_exprs[0])) if lead else t
-            if fexpr[0] == "var":
-                fn = self.resolve_function(fexpr[1])
-            else:
-                fn = self.eval(fexpr)
-            args, kwargs = self.eval_args(arg_exprs)
-            return apply(self.ctx, fn, args, self, kwargs)
-        if kind == "partial":
-            fn = self.resolve_function(e[1][1]) if e[1][0] == "var" else self.eval(e[1])
-            args, kwargs = self.eval_args([("empty",) if a is None else a for a in e[2]])
-            return Partial(fn, args, kwargs)
-        if kind == "lambda":
-            return FunctionValue(None, e[1], e[2])
-        if kind == "vec":
-            return vector_of([self.eval(a) for a in e[1]])
-        if kind == "tuple":
-            return Vector(ANY, [self.eval(a) for a in e[1]])
-        if kind == "numvec":
-            return vector_of([literal(x) for x in e[1]])
-        if kind == "symbols":
-            if len(e[1]) == 1:
-                return S(STRING, e[1][0])
-            return Vector(STRING, np.array(e[1], dtype=object))
-        if kind == "index":
-            if e[2] is None and e[1][0] == "var" and e[1][1] in ARRAY_TYPE_IDS:   # INT[], DECIMAL64[] ...
-                return Scalar(INT, ARRAY_TYPE_IDS[e[1][1]])
-            return self.index(self.eval(e[1]), None if e[2] is None else self.eval(e[2]))
-        if kind == "member":
-            return member(self.eval(e[1]), e[2])
-        if kind == "alias":
-            return self.eval(e[1])
-        if kind in ("select", "update", "delete", "insert"):
-            return run_sql(self, e)
-        if kind == "drop":
-            return drop_statement(self, e)
-        if kind == "meta":
-            return MetaCode(e[1])
-        if kind == "star":
-            raise ScriptError("* is only allowed in select and count(*)")
-        handler = EXTENSIONS.get(kind)
-        if handler is not None:
-            return handler(self, e)
-        raise ScriptError(f"Unsupported expression {kind}")
+            fn = self.resolve_function(fexpr.name)
+        else:
+            fn = self.eval(fexpr)
+        args, kwargs = self.eval_args(arg_exprs)
+        return apply(self.ctx, fn, args, self, kwargs)
+
+    def eval_partial(self, e: nodes.PartialApp):
+        fn = self.resolve_function(e.fn.name) if isinstance(e.fn, nodes.Var) else self.eval(e.fn)
+        args, kwargs = self.eval_args([EMPTY if a is None else a for a in e.parts])
+        return Partial(fn, args, kwargs)
+
+    def eval_lambda(self, e: nodes.Lambda):
+        return FunctionValue(None, e.params, e.body)
+
+    def eval_vector(self, e: nodes.VectorLit):
+        return vector_of([self.eval(a) for a in e.items])
+
+    def eval_tuple(self, e: nodes.TupleLit):
+        return Vector(ANY, [self.eval(a) for a in e.items])
+
+    def eval_space_vector(self, e: nodes.SpaceVector):
+        return vector_of([self.eval(x) for x in e.items])
+
+    def eval_symbols(self, e: nodes.Symbols):
+        if len(e.names) == 1:
+            return S(STRING, e.names[0])
+        return Vector(STRING, np.array(e.names, dtype=object))
+
+    def eval_index(self, e: nodes.Index):
+        if e.index is None:
+            if isinstance(e.obj, nodes.Var) and e.obj.name in ARRAY_TYPE_IDS:   # INT[] ...
+                return Scalar(INT, ARRAY_TYPE_IDS[e.obj.name])
+            fn = e.obj.fn if isinstance(e.obj, nodes.Call) else None
+            if isinstance(fn, nodes.Var) and fn.name in ARRAY_TYPE_IDS:        # DECIMAL64(10)[]
+                return ScaledType(INT, ARRAY_TYPE_IDS[fn.name], self.eval(e.obj).scale)
+        return self.index(self.eval(e.obj), None if e.index is None else self.eval(e.index))
+
+    def eval_member(self, e: nodes.Member):
+        return member(self.eval(e.obj), e.name)
+
+    def eval_alias(self, e: nodes.Alias):
+        return self.eval(e.expr)
+
+    def eval_sql(self, e):
+        return run_sql(self, e)
+
+    def eval_drop(self, e: nodes.Drop):
+        return drop_statement(self, e)
+
+    def eval_meta(self, e: nodes.Meta):
+        return MetaCode(e.body)
+
+    def eval_empty(self, e):
+        return Scalar(VOID, None, 1)
+
+    def eval_rows_columns(self, e: nodes.RowsColumns):
+        obj = self.eval(e.obj)
+        rows = None if e.rows is None else self.eval(e.rows)
+        columns = None if e.columns is None else self.eval(e.columns)
+        if isinstance(obj, Matrix):
+            nrows, ncols = obj.data.shape
+            r = np.arange(nrows) if rows is None else _in_range(row_selector(rows, nrows), nrows)
+            c = np.arange(ncols) if columns is None else _in_range(row_selector(columns, ncols), ncols)
+            if isinstance(rows, Scalar) and isinstance(columns, Scalar):
+                return element(Vector(obj.type, obj.data[:, c[0]], obj.scale), int(r[0]))
+            return Matrix(obj.type, obj.data[np.ix_(r, c)], obj.scale)
+        if columns is not None:
+            raise ScriptError("Only a matrix can be indexed by rows and columns")
+        if rows is None:
+            return obj
+        if isinstance(obj, Table):
+            return table_rows(obj, _in_range(row_selector(rows, obj.rows), obj.rows))
+        if isinstance(obj, (Vector, ArrayVector)):
+            return take_rows(obj, _in_range(row_selector(rows, len(obj)), len(obj)))
+        raise ScriptError("The object can't be indexed")
+
+    def eval_star(self, e):
+        raise ScriptError("* is only allowed in select and count(*)")
 
     def eval_args(self, arg_exprs):
         """Positional values (None for an empty argument) and keyword values of a call."""
         args, kwargs = [], {}
         for a in arg_exprs:
-            if a[0] == "kwarg":
-                kwargs[a[1]] = self.eval(a[2])
+            if isinstance(a, nodes.KwArg):
+                kwargs[a.name] = self.eval(a.value)
             elif kwargs:
                 raise ScriptError("A positional argument can't follow a keyword argument.")
             else:
-                args.append(None if a[0] == "empty" else self.eval_arg(a))
+                args.append(None if isinstance(a, nodes.Empty) else self.eval_arg(a))
         return args, kwargs
 
     def eval_arg(self, a):
-        if a[0] == "star":   # count(*) inside a query counts the rows of the current table
+        if isinstance(a, nodes.Star):   # count(*) inside a query counts the rows of the current table
             frame = self.frames[-1] if self.frames else None
             table = getattr(frame, "table", None)
             return table if table is not None else S(VOID, None)
@@ -418,13 +469,13 @@ class Interpreter:
         raise ScriptError("The object can't be indexed")
 
     def set_item(self, target, value):
-        container = self.eval(target[1])
-        if target[0] == "member":
+        container = self.eval(target.obj)
+        if isinstance(target, nodes.Member):
             if not isinstance(container, Table):
                 raise ScriptError("Only table columns can be assigned with '.'")
-            set_column(container, target[2], value)
+            set_column(container, target.name, value)
             return None
-        idx = self.eval(target[2])
+        idx = self.eval(target.index)
         if isinstance(container, Dictionary):
             dict_set(container, idx, value)
             return None
@@ -443,7 +494,14 @@ TABLE_BUILDERS = {"table": 0, "streamTable": 0, "keyedTable": 1, "indexedTable":
 
 def _is_schema_form(args):
     """table(capacity:size, names, types) as opposed to table(col1, col2 as name ...)."""
-    return len(args) == 3 and args[0][0] == "bin" and args[0][1] == "pair"
+    return len(args) == 3 and isinstance(args[0], nodes.Binary) and args[0].op == "pair"
+
+
+def _in_range(selector, n):
+    """An index array or boolean mask of x[rows, columns], refused when an index is outside 0..n-1."""
+    if selector.dtype != bool and ((selector < 0) | (selector >= n)).any():
+        raise ScriptError("Index out of range")
+    return selector
 
 
 def _storage(s):
@@ -489,23 +547,40 @@ def dict_get(d: Dictionary, key):
     return S(d.values.type if d.values.type != ANY else VOID, None)
 
 
-def literal(e):
-    value, kind = e[1], e[2]
-    if kind == "int":
-        text, suffix = value
-        n = int(text)
-        t = {"h": 3, "l": LONG, "c": 2}.get(suffix, INT if -2**31 < n < 2**31 else LONG)
-        return S(t, n)
-    if kind == "float":
-        text, suffix = value
-        return S(FLOAT if suffix == "f" else DOUBLE, float(text))
-    if kind == "temporal":
-        return S(value[0], value[1])
-    if kind == "string":
-        return S(STRING, value)
-    if kind == "bool":
-        return S(BOOL, 1 if value else 0)
-    if kind == "null":
-        return S(VOID, None, 1)
-    raise ScriptError("bad literal")
+EMPTY = nodes.Empty()
+
+
+def _unsupported(kind):
+    def fail(interp, node):
+        raise ScriptError(f"Unsupported {kind} {type(node).__name__}")
+    return fail
+
+
+# Node class -> interpreter method. Another front end adds its own expression nodes with
+# register_expression (the Python parser's Py* nodes): a function defined in Python syntax stays
+# callable from DolphinDB scripts and `function` requests, so they share one interpreter.
+EXEC = defaultdict(lambda: _unsupported("statement"), {
+    nodes.Line: Interpreter.exec_line, nodes.ExprStmt: Interpreter.exec_expr, nodes.Assign: Interpreter.exec_assign,
+    nodes.SetItem: Interpreter.exec_set_item, nodes.FunctionDef: Interpreter.exec_def,
+    nodes.Block: Interpreter.exec_block, nodes.If: Interpreter.exec_if, nodes.For: Interpreter.exec_for,
+    nodes.While: Interpreter.exec_while, nodes.DoWhile: Interpreter.exec_do_while,
+    nodes.Return: Interpreter.exec_return, nodes.Break: Interpreter.exec_break,
+    nodes.Continue: Interpreter.exec_continue, nodes.Share: Interpreter.exec_share,
+    nodes.UndefAll: Interpreter.exec_undef_all, nodes.Void: Interpreter.exec_void})
+EVAL = defaultdict(lambda: _unsupported("expression"), {
+    nodes.Literal: Interpreter.eval_literal, nodes.Var: Interpreter.eval_var, nodes.Binary: Interpreter.eval_binary,
+    nodes.Call: Interpreter.eval_call, nodes.PartialApp: Interpreter.eval_partial,
+    nodes.Lambda: Interpreter.eval_lambda, nodes.VectorLit: Interpreter.eval_vector,
+    nodes.TupleLit: Interpreter.eval_tuple, nodes.SpaceVector: Interpreter.eval_space_vector,
+    nodes.Symbols: Interpreter.eval_symbols, nodes.Index: Interpreter.eval_index,
+    nodes.Member: Interpreter.eval_member, nodes.Alias: Interpreter.eval_alias,
+    nodes.Select: Interpreter.eval_sql, nodes.Update: Interpreter.eval_sql, nodes.Delete: Interpreter.eval_sql,
+    nodes.Insert: Interpreter.eval_sql, nodes.Drop: Interpreter.eval_drop, nodes.Meta: Interpreter.eval_meta,
+    nodes.Star: Interpreter.eval_star, nodes.Empty: Interpreter.eval_empty,
+    nodes.RowsColumns: Interpreter.eval_rows_columns})
+
+
+def register_expression(node_class, handler):
+    """handler(interpreter, node) evaluates node_class."""
+    EVAL[node_class] = handler
 

@@ -9,7 +9,7 @@ from ..model.columns import days_from_date
 TEMPORAL_PATTERNS = [   # a date and a time are joined by T or by one space (2024.01.01 01:00:00)
     (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})[T ](\d{2}):(\d{2}):(\d{2})\.(\d{1,9})"), "dt_frac"),
     (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})[T ](\d{2}):(\d{2}):(\d{2})"), "datetime"),
-    (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})T(\d{2})h"), "datehour"),
+    (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})T(\d{2})(?:h|(?![\d:.]))"), "datehour"),   # 2012.06.13T13
     (re.compile(r"(\d{4})\.(\d{2})\.(\d{2})"), "date"),
     (re.compile(r"(\d{4})\.(\d{2})M"), "month"),
     (re.compile(r"(\d{2}):(\d{2}):(\d{2})\.(\d{1,9})"), "time_frac"),
@@ -35,7 +35,7 @@ def match_temporal(text: str, pos: int = 0):
         if kind == "month":
             return MONTH, g[0] * 12 + g[1] - 1, m.end()
         if kind == "datehour":
-            return DATEHOUR, days * 24 + g[3], m.end()
+            return (DATEHOUR, days * 24 + g[3], m.end()) if g[3] < 24 else None
         if kind == "datetime":
             return DATETIME, days * 86400 + g[3] * 3600 + g[4] * 60 + g[5], m.end()
         if kind == "dt_frac":

@@ -1,12 +1,12 @@
 """The Python parser (request flag 2048): a Python-syntax script runs on the DolphinDB interpreter.
 
 Python's own ``ast`` module parses the text (nothing is ever compiled to code or evaluated by
-Python). ``Translator`` turns the Python syntax tree into the tuple tree of ``script.py``, so the
+Python). ``Translator`` turns the Python syntax tree into the nodes of ``nodes.py``, so the
 existing ``Interpreter`` runs it with the same Values, operators, built-ins and session state as
-DolphinDB syntax: ``a + b`` becomes ``("bin", "add", a, b)``, ``x.sum()`` becomes the DolphinDB
+DolphinDB syntax: ``a + b`` becomes ``Binary("add", a, b)``, ``x.sum()`` becomes the DolphinDB
 method-call sugar ``sum(x)``. The few constructs whose Python meaning has no DolphinDB node
 (short-circuit ``and``/``or``, chained comparisons, ``a if c else b``, ``//``, slices, list
-comprehensions) get ``py_*`` nodes, registered in the interpreter's ``EXTENSIONS`` and evaluated
+comprehensions) get ``Py*`` nodes, registered with the interpreter and evaluated
 by calling the same operator built-ins; a function defined in Python syntax therefore also runs
 when DolphinDB syntax or a `function` request calls it. ``len``, ``range`` and ``str`` are the
 only Python-only functions (a session's own definitions of those names win).
@@ -20,11 +20,14 @@ import ast
 
 import numpy as np
 
-from ..model.values import BOOL, INT, LONG, STRING, ArrayVector, Scalar, Table, Vector
-from .evaluator import EXTENSIONS, BuiltinRef, Interpreter
+from ..model.values import BOOL, DOUBLE, INT, LONG, STRING, VOID, ArrayVector, Scalar, Table, Vector
+from .evaluator import BuiltinRef, Interpreter, register_expression
 from .registry import BUILTINS, Builtin, lookup
 from ..errors import ScriptError
-from .script import syntax_error
+from .lexer import syntax_error
+from .nodes import (Assign, Binary, Block, Break, Call, Continue, ExprStmt, For, FunctionDef, If, Index, Lambda,
+                    Line, Literal, Member, PyBoolOp, PyCompare, PyFloorDiv, PyIfExp, PyListComp, PyName, PySlice,
+                    Return, SetItem, TupleLit, Var, VectorLit, While)
 from ..model.columns import FLOATING, S, length, make, table_rows, take_rows, to_int, truthy, vector_of
 
 BINARY_OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "ratio", ast.Mod: "mod",
@@ -48,7 +51,7 @@ def run_script(ctx, text):
 
 
 def parse(text: str):
-    """Python source -> the statement list of ``script.parse`` (with ``py_*`` expression nodes)."""
+    """Python source -> the statement list of ``parser.parse`` (with ``Py*`` expression nodes)."""
     try:
         module = ast.parse(text, mode="exec")
         return [Translator().statement(s) for s in module.body]
@@ -84,10 +87,10 @@ PYTHON_FUNCTIONS = {b.name: b for b in (
 def _and_or(interp, e):
     """Python's short-circuit: a scalar that decides the result stops the evaluation; values
     combine as DolphinDB's and/or (element-wise for vectors, BOOL results)."""
-    is_and = e[0] == "py_and"
+    is_and = e.is_and
     op = lookup("and" if is_and else "or")
-    result = interp.eval(e[1][0])
-    for operand in e[1][1:]:
+    result = interp.eval(e.operands[0])
+    for operand in e.operands[1:]:
         if isinstance(result, Scalar) and truthy(result) != is_and:
             return S(BOOL, 0 if is_and else 1)
         result = op.fn(interp.ctx, result, interp.eval(operand))
@@ -97,8 +100,8 @@ def _and_or(interp, e):
 def _compare(interp, e):
     """a < b < c: each operand evaluated once, results and-ed, stopping at a scalar false."""
     ctx = interp.ctx
-    left, result = interp.eval(e[1]), None
-    for negate, name, right_expr in e[2]:
+    left, result = interp.eval(e.left), None
+    for negate, name, right_expr in e.chain:
         right = interp.eval(right_expr)
         step = lookup("isNull").fn(ctx, left) if name == "isNull" else lookup(name).fn(ctx, left, right)
         if negate:
@@ -111,17 +114,17 @@ def _compare(interp, e):
 
 
 def _if_expression(interp, e):
-    return interp.eval(e[2]) if truthy(interp.eval(e[1])) else interp.eval(e[3])
+    return interp.eval(e.body) if truthy(interp.eval(e.cond)) else interp.eval(e.other)
 
 
 def _floor_division(interp, e):
-    quotient = lookup("div").fn(interp.ctx, interp.eval(e[1]), interp.eval(e[2]))
+    quotient = lookup("div").fn(interp.ctx, interp.eval(e.left), interp.eval(e.right))
     return lookup("floor").fn(interp.ctx, quotient) if quotient.type in FLOATING else quotient
 
 
 def _slice(interp, e):
-    obj = interp.eval(e[1])
-    bounds = slice(*(None if b is None else to_int(interp.eval(b), "slice bound") for b in e[2:]))
+    obj = interp.eval(e.obj)
+    bounds = slice(*(None if b is None else to_int(interp.eval(b), "slice bound") for b in (e.lower, e.upper, e.step)))
     if isinstance(obj, Scalar) and obj.type == STRING:
         return S(STRING, (obj.value or "")[bounds])
     if isinstance(obj, Table):
@@ -134,7 +137,7 @@ def _slice(interp, e):
 def _list_comprehension(interp, e):
     """[elt for name in seq if cond ...]: the loop variables are bound only while the
     comprehension runs, as in Python 3."""
-    element_expr, generators = e[1], e[2]
+    element_expr, generators = e.element, e.generators
     scope = interp.frames[-1] if interp.frames else interp.ctx.variables
     names = [g[0] for g in generators]
     saved = {n: scope[n] for n in names if n in scope}
@@ -162,14 +165,15 @@ def _list_comprehension(interp, e):
 def _python_name(interp, e):
     """len / range / str: the session's own definitions and DolphinDB's built-ins come first."""
     try:
-        return interp.lookup_var(e[1])
+        return interp.lookup_var(e.name)
     except ScriptError:
-        return BuiltinRef(PYTHON_FUNCTIONS[e[1]])
+        return BuiltinRef(PYTHON_FUNCTIONS[e.name])
 
 
-EXTENSIONS.update({"py_and": _and_or, "py_or": _and_or, "py_compare": _compare, "py_ifexp": _if_expression,
-                   "py_floordiv": _floor_division, "py_slice": _slice, "py_listcomp": _list_comprehension,
-                   "py_name": _python_name})
+for _node_class, _handler in ((PyBoolOp, _and_or), (PyCompare, _compare), (PyIfExp, _if_expression),
+                              (PyFloorDiv, _floor_division), (PySlice, _slice), (PyListComp, _list_comprehension),
+                              (PyName, _python_name)):
+    register_expression(_node_class, _handler)
 
 
 # ---- Python syntax tree -> interpreter tree ---------------------------------------------------
@@ -186,17 +190,17 @@ class Translator:
     # -- statements ----------------------------------------------------------------------------
     def statement(self, node):
         self.line = node.lineno
-        return ("at", node.lineno, self._statement(node))
+        return Line(node.lineno, self._statement(node))
 
-    def body(self, nodes):
-        return ("block", [self.statement(s) for s in nodes])
+    def body(self, statements):
+        return Block([self.statement(s) for s in statements])
 
     def _statement(self, node):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             raise syntax_error(node.lineno, "import is not supported: the Python parser of this server "
                                             "has no modules, only DolphinDB's built-in functions")
         if isinstance(node, ast.Expr):
-            return ("expr", self.expr(node.value))
+            return ExprStmt(self.expr(node.value))
         if isinstance(node, ast.Assign):
             value = self.expr(node.value)
             if len(node.targets) == 1:
@@ -204,11 +208,11 @@ class Translator:
             # a = b = e: e once into the first target, the others copy it
             first = node.targets[0]
             stmts = [self.assign(first, value)] + [self.assign(t, self.expr(first)) for t in node.targets[1:]]
-            return ("block", stmts)
+            return Block(stmts)
         if isinstance(node, ast.AugAssign):
             if type(node.op) not in BINARY_OPERATORS and not isinstance(node.op, ast.FloorDiv):
                 raise self.unsupported(node.op)
-            current = self.expr(node.target) if not isinstance(node.target, ast.Name) else ("var", node.target.id)
+            current = self.expr(node.target) if not isinstance(node.target, ast.Name) else Var(node.target.id)
             return self.assign(node.target, self.binary(node.op, current, self.expr(node.value)))
         if isinstance(node, ast.AnnAssign) and node.value is not None:
             return self.assign(node.target, self.expr(node.value))
@@ -217,26 +221,26 @@ class Translator:
             if node.decorator_list or args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs \
                     or args.defaults:
                 raise self.unsupported(node, "a def with decorators, defaults, *args or keyword-only arguments")
-            return ("def", node.name, [a.arg for a in args.args], self.body(node.body))
+            return FunctionDef(node.name, [a.arg for a in args.args], self.body(node.body))
         if isinstance(node, ast.Return):
-            return ("return", None if node.value is None else self.expr(node.value))
+            return Return(None if node.value is None else self.expr(node.value))
         if isinstance(node, ast.If):
             other = self.body(node.orelse) if node.orelse else None
-            return ("if", self.expr(node.test), self.body(node.body), other)
+            return If(self.expr(node.test), self.body(node.body), other)
         if isinstance(node, ast.For):
             if node.orelse:
                 raise self.unsupported(node, "for ... else")
-            return ("for", self.target_name(node.target), self.expr(node.iter), self.body(node.body))
+            return For(self.target_name(node.target), self.expr(node.iter), self.body(node.body))
         if isinstance(node, ast.While):
             if node.orelse:
                 raise self.unsupported(node, "while ... else")
-            return ("while", self.expr(node.test), self.body(node.body))
+            return While(self.expr(node.test), self.body(node.body))
         if isinstance(node, ast.Pass):
-            return ("block", [])
+            return Block([])
         if isinstance(node, ast.Break):
-            return ("break",)
+            return Break()
         if isinstance(node, ast.Continue):
-            return ("continue",)
+            return Continue()
         raise self.unsupported(node)
 
     def target_name(self, node):
@@ -246,15 +250,15 @@ class Translator:
 
     def assign(self, target, value):
         if isinstance(target, ast.Name):
-            return ("assign", [target.id], [value])
+            return Assign([target.id], [value])
         if isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(t, ast.Name) for t in target.elts):
             names = [t.id for t in target.elts]
-            values = value[1] if value[0] == "tuple" and len(value[1]) == len(names) else [value]
-            return ("assign", names, values)
+            values = value.items if isinstance(value, TupleLit) and len(value.items) == len(names) else [value]
+            return Assign(names, values)
         if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
-            return ("setitem", ("index", self.expr(target.value), self.expr(target.slice)), value)
+            return SetItem(Index(self.expr(target.value), self.expr(target.slice)), value)
         if isinstance(target, ast.Attribute):
-            return ("setitem", ("member", self.expr(target.value), target.attr), value)
+            return SetItem(Member(self.expr(target.value), target.attr), value)
         raise self.unsupported(target, "this assignment target")
 
     # -- expressions ---------------------------------------------------------------------------
@@ -267,61 +271,62 @@ class Translator:
     def expr_Constant(self, node):
         v = node.value
         if v is None:
-            return ("lit", None, "null")
+            return Literal(VOID, None, 1)
         if isinstance(v, bool):
-            return ("lit", v, "bool")
+            return Literal(BOOL, int(v))
         if isinstance(v, int):
             if not -2**63 < v < 2**63:
                 raise self.unsupported(node, "an integer beyond 64 bits")
-            return ("lit", (str(v), ""), "int")
+            return Literal(INT if -2**31 < v < 2**31 else LONG, v)
         if isinstance(v, float):
-            return ("lit", (repr(v), ""), "float")
+            return Literal(DOUBLE, v)
         if isinstance(v, str):
-            return ("lit", v, "string")
+            return Literal(STRING, v)
         raise self.unsupported(node, f"a literal of type {type(v).__name__}")
 
     def expr_Name(self, node):
-        return ("py_name" if node.id in PYTHON_FUNCTIONS else "var", node.id)
+        return (PyName if node.id in PYTHON_FUNCTIONS else Var)(node.id)
 
     def expr_List(self, node):
-        return ("vec", [self.expr(e) for e in node.elts])
+        return VectorLit([self.expr(e) for e in node.elts])
 
     def expr_Tuple(self, node):
-        return ("tuple", [self.expr(e) for e in node.elts])
+        return TupleLit([self.expr(e) for e in node.elts])
 
     def expr_Dict(self, node):
         if not node.keys:
             raise self.unsupported(node, "an empty dict literal (its key type is unknown; use dict(STRING, ANY))")
         if any(k is None for k in node.keys):
             raise self.unsupported(node, "** in a dict literal")
-        keys = ("vec", [self.expr(k) for k in node.keys])
-        return ("call", ("var", "dict"), [keys, ("vec", [self.expr(v) for v in node.values])])
+        keys = VectorLit([self.expr(k) for k in node.keys])
+        return Call(Var("dict"), [keys, VectorLit([self.expr(v) for v in node.values])])
 
     def expr_BinOp(self, node):
         return self.binary(node.op, self.expr(node.left), self.expr(node.right))
 
     def binary(self, op, left, right):
         if isinstance(op, ast.FloorDiv):
-            return ("py_floordiv", left, right)
+            return PyFloorDiv(left, right)
         name = BINARY_OPERATORS.get(type(op))
         if name is None:
             raise self.unsupported(op)
-        return ("bin", name, left, right)
+        return Binary(name, left, right)
 
     def expr_UnaryOp(self, node):
         operand = self.expr(node.operand)
         if isinstance(node.op, ast.USub):
-            if operand[0] == "lit" and operand[2] in ("int", "float") and not operand[1][0].startswith("-"):
-                return ("lit", ("-" + operand[1][0], ""), operand[2])
-            return ("call", ("var", "neg"), [operand])
+            if isinstance(node.operand, ast.Constant) and isinstance(operand, Literal) \
+                    and operand.type in (INT, LONG, DOUBLE):
+                return Literal(operand.type, -operand.value)
+            return Call(Var("neg"), [operand])
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(node.op, ast.Not):
-            return ("call", ("var", "not"), [operand])
+            return Call(Var("not"), [operand])
         raise self.unsupported(node.op)
 
     def expr_BoolOp(self, node):
-        return ("py_and" if isinstance(node.op, ast.And) else "py_or", [self.expr(v) for v in node.values])
+        return PyBoolOp(isinstance(node.op, ast.And), [self.expr(v) for v in node.values])
 
     def expr_Compare(self, node):
         chain = []
@@ -336,35 +341,35 @@ class Translator:
                 chain.append((False, COMPARISONS[type(op)], self.expr(right)))
         left = self.expr(node.left)
         if len(chain) == 1 and chain[0][1] != "isNull" and not chain[0][0]:
-            return ("bin", chain[0][1], left, chain[0][2])
-        return ("py_compare", left, chain)
+            return Binary(chain[0][1], left, chain[0][2])
+        return PyCompare(left, chain)
 
     def expr_IfExp(self, node):
-        return ("py_ifexp", self.expr(node.test), self.expr(node.body), self.expr(node.orelse))
+        return PyIfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse))
 
     def expr_Call(self, node):
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.unsupported(node, "a call with keyword or * arguments")
         args = [self.expr(a) for a in node.args]
         if isinstance(node.func, ast.Attribute):       # x.f(a) is DolphinDB's method-call sugar f(x, a)
-            return ("call", ("var", node.func.attr), [self.expr(node.func.value)] + args)
-        return ("call", self.expr(node.func), args)
+            return Call(Var(node.func.attr), [self.expr(node.func.value)] + args)
+        return Call(self.expr(node.func), args)
 
     def expr_Attribute(self, node):
-        return ("member", self.expr(node.value), node.attr)
+        return Member(self.expr(node.value), node.attr)
 
     def expr_Subscript(self, node):
         obj = self.expr(node.value)
         s = node.slice
         if isinstance(s, ast.Slice):
-            return ("py_slice", obj, *(None if b is None else self.expr(b) for b in (s.lower, s.upper, s.step)))
-        return ("index", obj, self.expr(s))
+            return PySlice(obj, *(None if b is None else self.expr(b) for b in (s.lower, s.upper, s.step)))
+        return Index(obj, self.expr(s))
 
     def expr_Lambda(self, node):
         args = node.args
         if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
             raise self.unsupported(node, "a lambda with defaults, *args or keyword-only arguments")
-        return ("lambda", [a.arg for a in args.args], ("return", self.expr(node.body)))
+        return Lambda([a.arg for a in args.args], Return(self.expr(node.body)))
 
     def expr_ListComp(self, node):
         generators = []
@@ -372,19 +377,19 @@ class Translator:
             if g.is_async:
                 raise self.unsupported(node, "async comprehensions")
             generators.append((self.target_name(g.target), self.expr(g.iter), [self.expr(c) for c in g.ifs]))
-        return ("py_listcomp", self.expr(node.elt), generators)
+        return PyListComp(self.expr(node.elt), generators)
 
     def expr_JoinedStr(self, node):
         """f"a{x}b" -> "a" + string(x) + "b"."""
         parts = []
         for v in node.values:
             if isinstance(v, ast.Constant):
-                parts.append(("lit", v.value, "string"))
+                parts.append(Literal(STRING, v.value))
             elif v.format_spec is not None or v.conversion not in (-1, ord("s")):
                 raise self.unsupported(node, "an f-string format spec or conversion")
             else:
-                parts.append(("call", ("var", "string"), [self.expr(v.value)]))
-        result = ("lit", "", "string")
+                parts.append(Call(Var("string"), [self.expr(v.value)]))
+        result = Literal(STRING, "")
         for p in parts:
-            result = ("bin", "add", result, p)
+            result = Binary("add", result, p)
         return result

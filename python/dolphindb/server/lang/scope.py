@@ -7,6 +7,7 @@ import numpy as np
 from ..errors import ScriptError
 from ..model.columns import take_rows, truthy, vector_of
 from ..model.values import BOOL, VOID, Scalar, Vector
+from .nodes import Call, Star, Var
 
 
 class RowScope:
@@ -63,15 +64,16 @@ def where_mask(interp, table, conds):
 
 
 def default_name(e, i):
-    if e[0] == "var":
-        return e[1]
-    if e[0] == "call" and e[1][0] == "var":
-        args = e[2]
-        if len(args) == 1 and args[0][0] == "star":
-            return e[1][1]
-        if args and args[0][0] == "var":
-            return f"{e[1][1]}_{args[0][1]}"
-        return e[1][1]
+    """The column name of an unnamed select item: x, sum_x, count ..."""
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, Call) and isinstance(e.fn, Var):
+        args = e.args
+        if len(args) == 1 and isinstance(args[0], Star):
+            return e.fn.name
+        if args and isinstance(args[0], Var):
+            return f"{e.fn.name}_{args[0].name}"
+        return e.fn.name
     return f"col{i}"
 
 

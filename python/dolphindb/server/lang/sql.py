@@ -12,6 +12,7 @@ from ..model.columns import (TEMPORAL, as_array, column_copy, element, format_va
 from .scope import RowScope, broadcast, default_name, eval_on, where_mask  # noqa: F401  (default_name: joins)
 from .builtins.tables import append_columns, set_column, table_changed, table_changing, table_insert_columns
 from .builtins.casts import cast
+from .nodes import Call, Delete, Select, SelectItem, Star, Update, Var
 
 FAST_AGGREGATES = {"sum", "avg", "mean", "count", "max", "min", "first", "last", "size"}
 
@@ -24,62 +25,61 @@ def source_table(interp, e):
 
 
 def run_sql(interp, e):
-    kind = e[0]
-    if kind == "select":
-        return select(interp, e[1])
-    if kind == "update":
-        return update(interp, e[1], e[2], e[3])
-    if kind == "delete":
-        return delete(interp, e[1], e[2])
-    return insert(interp, e[1], e[2], e[3])
+    if isinstance(e, Select):
+        return select(interp, e)
+    if isinstance(e, Update):
+        return update(interp, e.table, e.sets, e.where)
+    if isinstance(e, Delete):
+        return delete(interp, e.table, e.where)
+    return insert(interp, e.table, e.columns, e.values)
 
 
-def select(interp, q):
-    if q["from"] is None:
+def select(interp, q: Select):
+    if q.source is None:
         table = Table({"_": Vector(INT, np.zeros(1, dtype=np.int32))})
     else:
-        table = source_table(interp, q["from"])
+        table = source_table(interp, q.source)
         if isinstance(table, dfs.DfsTable):      # reads only the partitions the where clause can touch
-            table = dfs.scan(interp, table, q["where"])
-    if q["where"]:
-        table = table_rows(table, where_mask(interp, table, q["where"]))
+            table = dfs.scan(interp, table, q.where)
+    if q.where:
+        table = table_rows(table, where_mask(interp, table, q.where))
     items = []
-    for item in q["items"]:
-        if item[0] == "star":
-            items.extend(("item", ("var", name), name) for name in table.columns)
+    for item in q.items:
+        if isinstance(item, Star):
+            items.extend(SelectItem(Var(name), name) for name in table.columns)
         else:
             items.append(item)
     source_rows = table
     limit = _limit(interp, q)
-    if q.get("pivot"):
-        result = pivot_by(interp, table, q["pivot"], items)
-    elif q["group"]:
-        result = group_by(interp, table, q["group"], items, q["having"])
-    elif q["context"]:
+    if q.pivot:
+        result = pivot_by(interp, table, q.pivot, items)
+    elif q.group:
+        result = group_by(interp, table, q.group, items, q.having)
+    elif q.context:
         # csort orders, having filters and top/limit cut each group, not the whole result
-        result = context_by(interp, table, q["context"], items, q.get("csort"), q["having"], limit)
+        result = context_by(interp, table, q.context, items, q.csort, q.having, limit)
         limit = None
     else:
         cols, names = [], []
-        for i, (_, expr, name) in enumerate(items):
-            cols.append(eval_on(interp, table, expr))
-            names.append(name or default_name(expr, i))
+        for i, item in enumerate(items):
+            cols.append(eval_on(interp, table, item.expr))
+            names.append(item_name(item, i))
         if cols and all(isinstance(c, Scalar) for c in cols):
             n = 1
         else:
             n = table.rows
         result = Table({nm: broadcast(c, n) for nm, c in zip(unique_names(names), cols)})
-    if q["order"]:
+    if q.order:
         # Without grouping, result row i is source row i: order keys may name unselected columns.
-        scope = source_rows if not (q["group"] or q["context"]) and result.rows == source_rows.rows else result
-        result = table_rows(result, sort_order(interp, scope, q["order"]))
+        scope = source_rows if not (q.group or q.context) and result.rows == source_rows.rows else result
+        result = table_rows(result, sort_order(interp, scope, q.order))
     if limit is not None:
         result = apply_limit(result, limit)
-    if q["kind"] == "exec":
+    if q.kind == "exec":
         cols = list(result.columns.values())
         if len(cols) == 1:
             col = cols[0]
-            if result.rows == 1 and (q["group"] is None and all(_is_aggregate(it[1]) for it in items)):
+            if result.rows == 1 and (q.group is None and all(_is_aggregate(it.expr) for it in items)):
                 return element(col, 0)
             return col
         return result
@@ -88,11 +88,11 @@ def select(interp, q):
 
 def _limit(interp, q):
     """(start, count) of the top or limit clause, or None."""
-    if q["top"] is not None:
-        return 0, interp.eval(q["top"]).value
-    if q["limit"] is not None:
-        start = 0 if q["limit"][0] is None else interp.eval(q["limit"][0]).value
-        return start, interp.eval(q["limit"][1]).value
+    if q.top is not None:
+        return 0, interp.eval(q.top).value
+    if q.limit is not None:
+        start = 0 if q.limit[0] is None else interp.eval(q.limit[0]).value
+        return start, interp.eval(q.limit[1]).value
     return None
 
 
@@ -120,7 +120,12 @@ def group_passes(interp, table, having) -> bool:
 
 
 def _is_aggregate(expr):
-    return expr[0] == "call" and expr[1][0] == "var" and expr[1][1] in BUILTINS and BUILTINS[expr[1][1]].aggregate
+    return isinstance(expr, Call) and isinstance(expr.fn, Var) and expr.fn.name in BUILTINS and \
+        BUILTINS[expr.fn.name].aggregate
+
+
+def item_name(item: SelectItem, i: int) -> str:
+    return item.name or default_name(item.expr, i)
 
 
 def unique_names(names):
@@ -157,8 +162,9 @@ def group_by(interp, table, exprs, items, having=None):
     out_cols = [take_rows(k, first_rows) for k in keys]
     order = np.argsort(gid, kind="stable")
     bounds = np.searchsorted(gid[order], np.arange(ngroups + 1))
-    for i, (_, expr, name) in enumerate(items):
-        if expr[0] == "var" and expr[1] in key_names:
+    for i, item in enumerate(items):
+        expr = item.expr
+        if isinstance(expr, Var) and expr.name in key_names:
             continue
         fast = fast_aggregate(interp, table, expr, gid, order, bounds, ngroups)
         if fast is not None:
@@ -172,7 +178,7 @@ def group_by(interp, table, exprs, items, having=None):
                     raise ScriptError("An expression in a group by query must produce one value per group")
                 values.append(v)
             col = vector_of(values)
-        out_names.append(name or default_name(expr, i))
+        out_names.append(item_name(item, i))
         out_cols.append(col)
     result = Table(dict(zip(unique_names(out_names), out_cols)))
     if having:
@@ -184,14 +190,15 @@ def group_by(interp, table, exprs, items, having=None):
 
 def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
     """numpy reduceat for sum/avg/count/min/max/first/last of a plain column."""
-    if expr[0] != "call" or expr[1][0] != "var" or expr[1][1] not in FAST_AGGREGATES or len(expr[2]) != 1:
+    if not (isinstance(expr, Call) and isinstance(expr.fn, Var)) or expr.fn.name not in FAST_AGGREGATES \
+            or len(expr.args) != 1:
         return None
-    fn, arg = expr[1][1], expr[2][0]
-    if fn in ("count", "size") and arg[0] == "star":
+    fn, arg = expr.fn.name, expr.args[0]
+    if fn in ("count", "size") and isinstance(arg, Star):
         return Vector(INT, np.diff(bounds).astype(np.int32))
-    if arg[0] != "var" or arg[1] not in table.columns:
+    if not isinstance(arg, Var) or arg.name not in table.columns:
         return None
-    col = table.columns[arg[1]]
+    col = table.columns[arg.name]
     if isinstance(col, ArrayVector) or col.data is None or col.data.dtype == object or ngroups == 0:
         return None
     data = col.data[order]
@@ -244,7 +251,7 @@ def pivot_by(interp, table, exprs, items):
     label_of = {c: element(eval_on(interp, table, exprs[-1]), int(np.flatnonzero(cid == c)[0]))
                 for c in range(len(values))}
     out = {name: take_rows(k, first_rows) for name, k in zip(key_names, keys)}
-    expr = items[0][1]
+    expr = items[0].expr
     for c in range(len(values)):
         cells = []
         for g in range(ngroups):
@@ -277,12 +284,12 @@ def context_by(interp, table, exprs, items, csort=None, having=None, limit=None)
         if having and not group_passes(interp, sub, having):
             continue
         cols = {}
-        for i, (_, expr, name) in enumerate(items):
-            cols[name or default_name(expr, i)] = broadcast(eval_on(interp, sub, expr), sub.rows)
+        for i, item in enumerate(items):
+            cols[item_name(item, i)] = broadcast(eval_on(interp, sub, item.expr), sub.rows)
         part = Table(cols)
         parts.append(apply_limit(part, limit) if limit is not None else part)
-    return concat_tables(parts) if parts else Table({name or default_name(expr, i): Vector(VOID, None, length_=0)
-                                                     for i, (_, expr, name) in enumerate(items)})
+    return concat_tables(parts) if parts else Table({item_name(item, i): Vector(VOID, None, length_=0)
+                                                     for i, item in enumerate(items)})
 
 
 def concat_tables(parts):

@@ -1,10 +1,11 @@
 """The one table of facts about each DolphinDB type (PROTOCOL.md §5.3), read by every layer.
 
 A row says: the type id and name, its category, how wide one element is on the wire, the numpy
-dtype a vector of it is stored in, the storage-level null, and for temporal types how many
-nanoseconds one unit is. Everything else (name lookups, storage dtypes, null sentinels, the
-category sets the interpreter and the result protocols use) is derived from these rows, so a new
-fixed-width type is one row here.
+dtype a vector of it is stored in, the storage-level null, for temporal types how many
+nanoseconds one unit is and for DECIMALs the largest scale. The type id constants are defined
+here, once, and re-exported by ``values.py``. Everything else (name lookups, storage dtypes, null
+sentinels, the codec's widths, the category sets the interpreter and the result protocols use) is
+derived from these rows, so a new fixed-width type is an id and one row here.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Category(enum.Enum):
     DENARY = "DENARY"            # the DECIMALs
     SYSTEM = "SYSTEM"            # FUNCTIONDEF HANDLE CODE DATASOURCE RESOURCE COMPRESS DICTIONARY
     MIXED = "MIXED"              # ANY
+    OTHER = "OTHER"              # COMPLEX POINT DURATION: the server carries their elements as raw wire bytes
 
 
 @dataclass(frozen=True)
@@ -38,58 +40,71 @@ class TypeInfo:
     dtype: Optional[np.dtype] = None      # numpy storage of a vector; None = object array / other
     null: Any = None                      # what a null element of a vector holds
     ns_per_unit: Optional[int] = None     # temporal types with a fixed unit (MONTH has none)
+    max_scale: Optional[int] = None       # DECIMALs: the largest scale the width holds
 
+
+# ---- type ids (PROTOCOL.md §5.3): each number is written here once, the rows below name them ---
+VOID, BOOL, CHAR, SHORT, INT, LONG = 0, 1, 2, 3, 4, 5
+DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP = range(6, 15)
+FLOAT, DOUBLE, SYMBOL, STRING, UUID, FUNCTIONDEF, HANDLE, CODE, DATASOURCE, RESOURCE = range(15, 25)
+ANY, COMPRESS, DICTIONARY_T, DATEHOUR, DATEMINUTE, IPADDR, INT128, BLOB = range(25, 33)   # DICTIONARY is a form
+COMPLEX, POINT, DURATION, DECIMAL32, DECIMAL64, DECIMAL128 = range(34, 40)
+ARRAY_BASE = 64                          # T[] (an array vector of T) is ARRAY_BASE + T
 
 _I32_MIN, _I64_MIN, INT128_MIN = -(1 << 31), -(1 << 63), -(1 << 127)
 _DAY_NS = 86_400 * 10**9
 _C = Category
 
 
-def _fixed(id_, name, category, dtype, null, ns=None):
-    return TypeInfo(id_, name, category, np.dtype(dtype).itemsize, np.dtype(dtype), null, ns)
+def _fixed(id_, name, category, dtype, null, ns=None, max_scale=None):
+    return TypeInfo(id_, name, category, np.dtype(dtype).itemsize, np.dtype(dtype), null, ns, max_scale)
 
 
 TYPES: Tuple[TypeInfo, ...] = (
-    TypeInfo(0, "VOID", _C.NOTHING),
-    _fixed(1, "BOOL", _C.LOGICAL, np.int8, -128),
-    _fixed(2, "CHAR", _C.INTEGRAL, np.int8, -128),
-    _fixed(3, "SHORT", _C.INTEGRAL, np.int16, -(1 << 15)),
-    _fixed(4, "INT", _C.INTEGRAL, np.int32, _I32_MIN),
-    _fixed(5, "LONG", _C.INTEGRAL, np.int64, _I64_MIN),
-    _fixed(6, "DATE", _C.TEMPORAL, np.int32, _I32_MIN, _DAY_NS),
-    _fixed(7, "MONTH", _C.TEMPORAL, np.int32, _I32_MIN),
-    _fixed(8, "TIME", _C.TEMPORAL, np.int32, _I32_MIN, 10**6),
-    _fixed(9, "MINUTE", _C.TEMPORAL, np.int32, _I32_MIN, 60 * 10**9),
-    _fixed(10, "SECOND", _C.TEMPORAL, np.int32, _I32_MIN, 10**9),
-    _fixed(11, "DATETIME", _C.TEMPORAL, np.int32, _I32_MIN, 10**9),
-    _fixed(12, "TIMESTAMP", _C.TEMPORAL, np.int64, _I64_MIN, 10**6),
-    _fixed(13, "NANOTIME", _C.TEMPORAL, np.int64, _I64_MIN, 1),
-    _fixed(14, "NANOTIMESTAMP", _C.TEMPORAL, np.int64, _I64_MIN, 1),
-    _fixed(15, "FLOAT", _C.FLOATING, np.float32, np.nan),
-    _fixed(16, "DOUBLE", _C.FLOATING, np.float64, np.nan),
-    TypeInfo(17, "SYMBOL", _C.LITERAL, null=""),
-    TypeInfo(18, "STRING", _C.LITERAL, null=""),
-    TypeInfo(19, "UUID", _C.BINARY, 16, null=0),
-    TypeInfo(20, "FUNCTIONDEF", _C.SYSTEM),
-    TypeInfo(21, "HANDLE", _C.SYSTEM),
-    TypeInfo(22, "CODE", _C.SYSTEM),
-    TypeInfo(23, "DATASOURCE", _C.SYSTEM),
-    TypeInfo(24, "RESOURCE", _C.SYSTEM),
-    TypeInfo(25, "ANY", _C.MIXED),
-    TypeInfo(26, "COMPRESS", _C.SYSTEM),
-    TypeInfo(27, "DICTIONARY", _C.SYSTEM),
-    _fixed(28, "DATEHOUR", _C.TEMPORAL, np.int32, _I32_MIN, 3_600 * 10**9),
-    _fixed(29, "DATEMINUTE", _C.TEMPORAL, np.int32, _I32_MIN, 60 * 10**9),
-    TypeInfo(30, "IPADDR", _C.BINARY, 16, null=0),
-    TypeInfo(31, "INT128", _C.BINARY, 16, null=0),
-    TypeInfo(32, "BLOB", _C.LITERAL, null=b""),
-    _fixed(37, "DECIMAL32", _C.DENARY, np.int32, _I32_MIN),
-    _fixed(38, "DECIMAL64", _C.DENARY, np.int64, _I64_MIN),
-    TypeInfo(39, "DECIMAL128", _C.DENARY, 16, null=INT128_MIN),
+    TypeInfo(VOID, "VOID", _C.NOTHING),
+    _fixed(BOOL, "BOOL", _C.LOGICAL, np.int8, -128),
+    _fixed(CHAR, "CHAR", _C.INTEGRAL, np.int8, -128),
+    _fixed(SHORT, "SHORT", _C.INTEGRAL, np.int16, -(1 << 15)),
+    _fixed(INT, "INT", _C.INTEGRAL, np.int32, _I32_MIN),
+    _fixed(LONG, "LONG", _C.INTEGRAL, np.int64, _I64_MIN),
+    _fixed(DATE, "DATE", _C.TEMPORAL, np.int32, _I32_MIN, _DAY_NS),
+    _fixed(MONTH, "MONTH", _C.TEMPORAL, np.int32, _I32_MIN),
+    _fixed(TIME, "TIME", _C.TEMPORAL, np.int32, _I32_MIN, 10**6),
+    _fixed(MINUTE, "MINUTE", _C.TEMPORAL, np.int32, _I32_MIN, 60 * 10**9),
+    _fixed(SECOND, "SECOND", _C.TEMPORAL, np.int32, _I32_MIN, 10**9),
+    _fixed(DATETIME, "DATETIME", _C.TEMPORAL, np.int32, _I32_MIN, 10**9),
+    _fixed(TIMESTAMP, "TIMESTAMP", _C.TEMPORAL, np.int64, _I64_MIN, 10**6),
+    _fixed(NANOTIME, "NANOTIME", _C.TEMPORAL, np.int64, _I64_MIN, 1),
+    _fixed(NANOTIMESTAMP, "NANOTIMESTAMP", _C.TEMPORAL, np.int64, _I64_MIN, 1),
+    _fixed(FLOAT, "FLOAT", _C.FLOATING, np.float32, np.nan),
+    _fixed(DOUBLE, "DOUBLE", _C.FLOATING, np.float64, np.nan),
+    TypeInfo(SYMBOL, "SYMBOL", _C.LITERAL, null=""),
+    TypeInfo(STRING, "STRING", _C.LITERAL, null=""),
+    TypeInfo(UUID, "UUID", _C.BINARY, 16, null=0),
+    TypeInfo(FUNCTIONDEF, "FUNCTIONDEF", _C.SYSTEM),
+    TypeInfo(HANDLE, "HANDLE", _C.SYSTEM),
+    TypeInfo(CODE, "CODE", _C.SYSTEM),
+    TypeInfo(DATASOURCE, "DATASOURCE", _C.SYSTEM),
+    TypeInfo(RESOURCE, "RESOURCE", _C.SYSTEM),
+    TypeInfo(ANY, "ANY", _C.MIXED),
+    TypeInfo(COMPRESS, "COMPRESS", _C.SYSTEM),
+    TypeInfo(DICTIONARY_T, "DICTIONARY", _C.SYSTEM),
+    _fixed(DATEHOUR, "DATEHOUR", _C.TEMPORAL, np.int32, _I32_MIN, 3_600 * 10**9),
+    _fixed(DATEMINUTE, "DATEMINUTE", _C.TEMPORAL, np.int32, _I32_MIN, 60 * 10**9),
+    TypeInfo(IPADDR, "IPADDR", _C.BINARY, 16, null=0),
+    TypeInfo(INT128, "INT128", _C.BINARY, 16, null=0),
+    TypeInfo(BLOB, "BLOB", _C.LITERAL, null=b""),
+    TypeInfo(COMPLEX, "COMPLEX", _C.OTHER, 16),
+    TypeInfo(POINT, "POINT", _C.OTHER, 16),
+    TypeInfo(DURATION, "DURATION", _C.OTHER, 8),
+    _fixed(DECIMAL32, "DECIMAL32", _C.DENARY, np.int32, _I32_MIN, max_scale=9),
+    _fixed(DECIMAL64, "DECIMAL64", _C.DENARY, np.int64, _I64_MIN, max_scale=18),
+    TypeInfo(DECIMAL128, "DECIMAL128", _C.DENARY, 16, null=INT128_MIN, max_scale=38),
 )
 
 TYPE_INFO: Dict[int, TypeInfo] = {t.id: t for t in TYPES}
 TYPE_BY_NAME: Dict[str, int] = {t.name: t.id for t in TYPES}
+assert len(TYPE_INFO) == len(TYPES), "two rows of the type table share an id"
 
 
 def types_in(*categories: Category) -> Tuple[int, ...]:
@@ -105,3 +120,5 @@ OBJECT_TYPES = frozenset(t.id for t in TYPES if t.dtype is None and t.category i
 NULL_INT = {t.id: t.null for t in TYPES if t.dtype is not None and t.dtype.kind == "i"}
 # nanoseconds per unit of each temporal type with a fixed unit (MONTH is calendar arithmetic)
 NS_PER_UNIT = {t.id: t.ns_per_unit for t in TYPES if t.ns_per_unit is not None}
+# the types carried as raw wire bytes (a scalar is the bytes, a vector an object array of them)
+RAW_WIDTH = {t.id: t.width for t in TYPES if t.category is _C.OTHER}

@@ -38,15 +38,12 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .types import INT128_MIN, NULL_INT, OBJECT_TYPES, STORAGE_DTYPE, TYPE_INFO, TYPES  # noqa: F401  (re-exported)
-
-# ---- type ids (PROTOCOL.md §5.3) -------------------------------------------------------------
-VOID, BOOL, CHAR, SHORT, INT, LONG = 0, 1, 2, 3, 4, 5
-DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP = range(6, 15)
-FLOAT, DOUBLE, SYMBOL, STRING, UUID, FUNCTIONDEF, HANDLE, CODE, DATASOURCE, RESOURCE = range(15, 25)
-ANY, COMPRESS, DICTIONARY_T, DATEHOUR, DATEMINUTE, IPADDR, INT128, BLOB = range(25, 33)
-DECIMAL32, DECIMAL64, DECIMAL128 = 37, 38, 39
-ARRAY_BASE = 64
+# the type ids and the derived tables live in types.py; the server imports them from here with the value classes
+from .types import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CODE, COMPLEX, COMPRESS, DATASOURCE,  # noqa: F401
+                    DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL32, DECIMAL64, DECIMAL128, DICTIONARY_T,
+                    DOUBLE, DURATION, FLOAT, FUNCTIONDEF, HANDLE, INT, INT128, INT128_MIN, IPADDR, LONG,
+                    MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT, OBJECT_TYPES, POINT, RESOURCE, SECOND,
+                    SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, TYPE_INFO, TYPES, UUID, VOID)
 
 # ---- forms -----------------------------------------------------------------------------------
 SCALAR, VECTOR, PAIR, MATRIX, SET, DICTIONARY, TABLE, CHART, CHUNK = range(9)

@@ -27,7 +27,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .. import lang
 from ..wire import arrow, codec, framing, pickle
-from . import sysfuncs  # noqa: F401  (registers the system built-ins)
 from .dedup import Outcome, RequestLog, request_key
 from ..lang.context import SessionContext
 from ..errors import (BAD_LOGIN, CANCELLED, INVALID_SESSION, AccessDenied, CancelledJob, CodecError,

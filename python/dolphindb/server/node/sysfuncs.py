@@ -18,13 +18,16 @@ from .users import GUEST, PRIVILEGES, privilege_name
 from ..model.values import ANY, BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, Scalar, Table, Vector
 from ..lang.context import SessionContext
 from ..lang import evaluator
+from .server import Server
 
 VERSION = "3.00.2.0 2024.01.01 LINUX x86_64"
 REQUIRED_API_VERSION = 300
 
 
-def _server(ctx):
-    if ctx.server is None:
+def _server(ctx: SessionContext) -> Server:
+    """The node the session runs in (the language sees it only as a ``Host``; these functions
+    are the node's own and reach all of it). A bare interpreter has none."""
+    if not isinstance(ctx.server, Server):
         raise ScriptError("This function requires a running server")
     return ctx.server
 
@@ -210,7 +213,7 @@ def node_perf_rows(nodes):
     return Table(cols)
 
 
-def _cluster_nodes(srv, include_controller=True):
+def _cluster_nodes(srv: Server, include_controller=True):
     cluster = srv.cluster
     return cluster.perf_nodes(include_controller) if cluster is not None else [srv]
 

@@ -43,14 +43,15 @@ import numpy as np
 
 from . import compression
 from .arrow import read_arrow_upload
-from ..model.values import (ANY, ARRAY_BASE, BLOB, CHART, CHUNK, CODE, COMPRESS, DATASOURCE, DECIMAL128, DECIMAL32,
-                            DECIMAL64, DICTIONARY, DOUBLE, FLOAT, FORM_NAMES, FUNCTIONDEF, HANDLE, INT128, IPADDR,
-                            MATRIX, NULL_INT, PAIR, RESOURCE, SCALAR, SET, STORAGE_DTYPE, STRING, SYMBOL, TABLE,
-                            UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Opaque, Scalar, Table, Value,
-                            Vector, type_name)
+from ..model.types import RAW_WIDTH, TYPE_INFO, TYPES, Category, types_in
+# COMPLEX POINT DURATION are unused here: the tests name the raw-byte types through the codec
+from ..model.values import (ANY, ARRAY_BASE, BLOB, CHART, CHUNK, CODE, COMPLEX, COMPRESS, DATASOURCE, DECIMAL128,  # noqa: F401
+                            DICTIONARY, DOUBLE, DURATION, FLOAT, FORM_NAMES, FUNCTIONDEF, HANDLE, INT128,
+                            IPADDR, MATRIX, NULL_INT, PAIR, POINT, RESOURCE, SCALAR, SET, STORAGE_DTYPE, STRING,
+                            SYMBOL, TABLE, UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Opaque, Scalar,
+                            Table, Value, Vector, type_name)
 from ..errors import CodecError
 
-COMPLEX, POINT, DURATION = 34, 35, 36
 SYMBOL_WITH_BASE = 145
 MAX_DEPTH = 100                  # nesting of ANY vectors / dictionaries / tables
 MAX_STRING = 64 << 20            # one STRING/SYMBOL/CODE... value
@@ -61,9 +62,9 @@ READ_CHUNK = 8 << 20             # bulk reads are split into pieces of at most t
 FLOAT_NULL = np.float32(-3.4028234663852886e38)
 DOUBLE_NULL = np.float64(-1.7976931348623157e308)
 TEXT_TYPES = frozenset({STRING, SYMBOL, FUNCTIONDEF, HANDLE, CODE, DATASOURCE, RESOURCE})
-WIDE_TYPES = frozenset({UUID, IPADDR, INT128, DECIMAL128})
-RAW_WIDTH = {DURATION: 8, COMPLEX: 16, POINT: 16}
-DECIMALS = {DECIMAL32: (4, 9), DECIMAL64: (8, 18), DECIMAL128: (16, 38)}   # width, max scale
+# the 128-bit integers, held as Python ints (UUID IPADDR INT128 unsigned, DECIMAL128 signed)
+WIDE_TYPES = frozenset(t.id for t in TYPES if t.width == 16 and t.category in (Category.BINARY, Category.DENARY))
+DECIMALS = {t: TYPE_INFO[t] for t in types_in(Category.DENARY)}    # .width, .max_scale
 DELTA_TYPES = frozenset(t for t, d in STORAGE_DTYPE.items()
                         if np.dtype(d).itemsize in (2, 4, 8) and t not in (FLOAT, DOUBLE))
 _LE = {t: np.dtype(d).newbyteorder("<") for t, d in STORAGE_DTYPE.items()}
@@ -299,10 +300,10 @@ def _decode_scalar(r, t: int) -> Scalar:
     if t == VOID:
         return Scalar(VOID, None, r.read_exact(1)[0])
     if t in DECIMALS:
-        width, _ = DECIMALS[t]
+        info = DECIMALS[t]
         scale = _scale(r, t)
-        raw = int.from_bytes(r.read_exact(width), "little", signed=True)
-        return Scalar(t, None if raw == -(1 << (8 * width - 1)) else raw, scale)
+        raw = int.from_bytes(r.read_exact(info.width), "little", signed=True)
+        return Scalar(t, None if raw == info.null else raw, scale)
     if t == FUNCTIONDEF:
         kind = r.read_exact(1)[0]
         return Scalar(t, _text(r.read_cstring(MAX_STRING)), kind)
@@ -323,7 +324,7 @@ def _decode_scalar(r, t: int) -> Scalar:
 
 def _scale(r, t: int) -> int:
     scale = _i32(r)
-    if not 0 <= scale <= DECIMALS[t][1]:
+    if not 0 <= scale <= DECIMALS[t].max_scale:
         raise CodecError(f"invalid {type_name(t)} scale {scale}")
     return scale
 
@@ -460,7 +461,7 @@ def _decode_compressed(r, depth: int):
         v = Vector(SYMBOL, _decode_symbols(inner, n, None))
     else:
         scale = h.reserved if dt in DECIMALS else 0
-        if dt in DECIMALS and not 0 <= scale <= DECIMALS[dt][1]:
+        if dt in DECIMALS and not 0 <= scale <= DECIMALS[dt].max_scale:
             raise CodecError(f"invalid {type_name(dt)} scale {scale}")
         v = _decode_elements(inner, dt, n, depth, scale)
     if inner.remaining():
@@ -469,12 +470,8 @@ def _decode_compressed(r, depth: int):
 
 
 def _fixed_width(t: int) -> int:
-    d = STORAGE_DTYPE.get(t)
-    if d is not None:
-        return np.dtype(d).itemsize
-    if t in WIDE_TYPES:
-        return 16
-    return RAW_WIDTH.get(t, 0)
+    info = TYPE_INFO.get(t)
+    return 0 if info is None else info.width
 
 
 def _decode_matrix(r, depth: int) -> Matrix:
@@ -619,11 +616,11 @@ def _encode_scalar(v: Scalar, out: bytearray) -> None:
     elif t == VOID:
         out.append(int(v.scale) & 0xFF)
     elif t in DECIMALS:
-        width, max_scale = DECIMALS[t]
-        if not 0 <= v.scale <= max_scale:
+        info = DECIMALS[t]
+        if not 0 <= v.scale <= info.max_scale:
             raise CodecError(f"invalid {type_name(t)} scale {v.scale}")
         out += _I32.pack(v.scale)
-        out += (-(1 << (8 * width - 1)) if x is None else int(x)).to_bytes(width, "little", signed=True)
+        out += (info.null if x is None else int(x)).to_bytes(info.width, "little", signed=True)
     elif t == FUNCTIONDEF:
         out.append(int(v.scale) & 0xFF)
         _cstr(x, out)
@@ -739,7 +736,7 @@ def _elements(t: int, data, out: bytearray, depth: int) -> None:
     elif t in TEXT_TYPES:
         _text_elements(data, out)
     elif t in WIDE_TYPES:
-        out += _wide_bytes(data, t == DECIMAL128, -(1 << 127) if t == DECIMAL128 else 0)
+        out += _wide_bytes(data, t == DECIMAL128, TYPE_INFO[t].null)
     elif t == VOID:
         return
     elif t == ANY:

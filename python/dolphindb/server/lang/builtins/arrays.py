@@ -8,8 +8,8 @@ from ...errors import ScriptError
 from ...model.columns import column_copy, make, null_mask, vector_of
 from ...model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128, DECIMAL32,
                              DECIMAL64, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
-                             NANOTIMESTAMP, SECOND, SHORT, STORAGE_DTYPE, TIME, TIMESTAMP, UUID, VECTOR, ArrayVector,
-                             Scalar, Vector, type_name)
+                             NANOTIMESTAMP, SECOND, SHORT, STORAGE_DTYPE, TIME, TIMESTAMP, UUID, VECTOR, VOID,
+                             ArrayVector, Scalar, Vector, type_name)
 from ..registry import builtin
 from .casts import cast
 
@@ -36,7 +36,8 @@ def array_vector_from_rows(rows, elem_type, scale=0) -> ArrayVector:
                        Vector(elem_type, np.empty(0, STORAGE_DTYPE.get(elem_type, object)), scale))
     parts, offsets = [], [0]
     for row in rows:
-        row = vector_of([row]) if isinstance(row, Scalar) else row
+        if isinstance(row, Scalar):     # a scalar row; a NULL row holds one NULL
+            row = Vector(VOID, None, length_=1) if row.type == VOID else vector_of([row])
         if not isinstance(row, Vector) or row.type == ANY:
             raise ScriptError("Each row of an array vector must be a vector of its element type")
         part = _elements_as(row, like).data

@@ -4,7 +4,6 @@ DOUBLE ...). Temporal values convert through nanoseconds."""
 from __future__ import annotations
 
 import ipaddress
-import re
 import uuid as _uuid
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
@@ -12,7 +11,7 @@ import numpy as np
 
 from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, NUMERIC, TEMPORAL, S, as_array, element, format_scalar, is_scalar,
-                              make, null_mask, vector_of)
+                              make, null_mask, to_int, vector_of)
 from ...model.types import NS_PER_UNIT, TYPE_BY_NAME
 from ...model.values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
                              DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, PAIR,
@@ -26,8 +25,25 @@ NS_PER = NS_PER_UNIT
 TIME_OF_DAY = (TIME, MINUTE, SECOND, NANOTIME)
 DAY_NS = 86400 * 10**9
 
+
+
+class ScaledType(Scalar):
+    """A DECIMAL type with its scale as a type argument: DECIMAL32(2), DECIMAL64(10)[]. Not a plain
+    Scalar, so a list of types holding one stays a tuple and keeps each scale."""
+
+
+def _decimal_type(t):
+    def fn(ctx, scale=None):
+        return S(INT, t) if scale is None else ScaledType(INT, t, to_int(scale))
+    fn.is_constant = True
+    return fn
+
+
 for _t, _name in TYPE_NAMES.items():
-    builtin(_name, 0)(constant(S(INT, _t)))
+    if _t in (DECIMAL32, DECIMAL64, DECIMAL128):
+        builtin(_name, 0, 1)(_decimal_type(_t))
+    else:
+        builtin(_name, 0)(constant(S(INT, _t)))
 
 
 def scalars(v):
@@ -181,7 +197,7 @@ def cast_builtin(ctx, v, t):
             raise ScriptError("The size of the vector doesn't match the dimensions")
         return Matrix(v.type, np.asarray(v.data).reshape((cols, rows)).T)
     if isinstance(t, Scalar) and t.type == INT:
-        return cast(v, t.value)
+        return cast(v, t.value, t.scale)
     raise ScriptError("The second argument of cast must be a data type")
 
 
@@ -191,12 +207,13 @@ for _t, _names in ((BOOL, ("bool",)), (CHAR, ("char",)), (SHORT, ("short",)), (I
                    (SECOND, ("second",)), (DATETIME, ("datetime",)), (TIMESTAMP, ("timestamp",)),
                    (NANOTIME, ("nanotime",)), (NANOTIMESTAMP, ("nanotimestamp",)), (DATEHOUR, ("datehour",)),
                    (BLOB, ("blob",))):
-    builtin(_names[0], 1)(lambda ctx, v, _t=_t: cast(v, _t))
+    # Without an argument each (but symbol) makes the NULL of its type: int() is 00i.
+    builtin(_names[0], 1 if _t == SYMBOL else 0, 1)(lambda ctx, v=None, _t=_t: Scalar(_t, None) if v is None
+                                                     else cast(v, _t))
 for _t, _name in ((DECIMAL32, "decimal32"), (DECIMAL64, "decimal64"), (DECIMAL128, "decimal128")):
     builtin(_name, 2)(lambda ctx, v, s, _t=_t: cast(v, _t, int(s.value)))
 
 
-_DATE_HOUR = re.compile(r"(\d{4}\.\d{2}\.\d{2})T(\d{1,2})")
 
 
 def parse_number_or_temporal(text: str, target: int):
@@ -205,12 +222,6 @@ def parse_number_or_temporal(text: str, target: int):
     if not text:
         return None
     if target in (DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME, NANOTIMESTAMP, DATEHOUR):
-        hour = _DATE_HOUR.fullmatch(text)         # 2024.01.02T13: the DATEHOUR text form
-        if hour is not None:
-            hit = match_temporal(hour.group(1))
-            if hit is None or hit[0] != DATE or hit[2] != len(hour.group(1)) or int(hour.group(2)) > 23:
-                return None
-            return cast(Scalar(DATEHOUR, hit[1] * 24 + int(hour.group(2))), target).value
         hit = match_temporal(text)
         if hit is None or hit[2] != len(text):
             return None
@@ -227,32 +238,18 @@ def parse_number_or_temporal(text: str, target: int):
     return None
 
 
-@builtin("uuid", 1)
-def uuid_(ctx, x):
-    def parse(s):
-        return _uuid.UUID(s).int if s else 0
-    if isinstance(x, Scalar):
-        return S(UUID, parse(x.value) or None)
-    return make(UUID, np.array([parse(s) for s in x.data], dtype=object), False)
+def _binary_from_text(target, parse):
+    """uuid / int128 / ipaddr: text (a scalar or a vector) parsed to the 128-bit value; empty text
+    is NULL, and without an argument the NULL of the type."""
+    def fn(ctx, x=None):
+        if x is None:
+            return S(target, None)
+        if isinstance(x, Scalar):
+            return S(target, (parse(x.value) if x.value else 0) or None)
+        return make(target, np.array([parse(s) if s else 0 for s in x.data], dtype=object), False)
+    return fn
 
 
-@builtin("int128", 1)
-def int128(ctx, x):
-    def parse(s):
-        return int(s, 16) if s else 0
-    if isinstance(x, Scalar):
-        return S(INT128, parse(x.value) or None)
-    return make(INT128, np.array([parse(s) for s in x.data], dtype=object), False)
-
-
-@builtin("ipaddr", 1)
-def ipaddr(ctx, x):
-
-    def parse(s):
-        if not s:
-            return 0
-        a = ipaddress.ip_address(s)
-        return int(a)
-    if isinstance(x, Scalar):
-        return S(IPADDR, parse(x.value) or None)
-    return make(IPADDR, np.array([parse(s) for s in x.data], dtype=object), False)
+builtin("uuid", 0, 1)(_binary_from_text(UUID, lambda s: _uuid.UUID(s).int))
+builtin("int128", 0, 1)(_binary_from_text(INT128, lambda s: int(s, 16)))
+builtin("ipaddr", 0, 1)(_binary_from_text(IPADDR, lambda s: int(ipaddress.ip_address(s))))

@@ -6,12 +6,13 @@ from ...errors import ScriptError
 from ...model.values import Table
 from ..dfs import MetaCode, engine_of
 from ..evaluator import Interpreter
+from ..nodes import Select
 from ..registry import builtin
 
 
 @builtin("loadTableBySQL", 1)
 def load_table_by_sql(ctx, sql):
-    if not isinstance(sql, MetaCode) or sql.expr[0] != "select":
+    if not isinstance(sql, MetaCode) or not isinstance(sql.expr, Select):
         raise ScriptError("loadTableBySQL expects meta code of a SELECT statement, e.g. <select * from pt>")
     result = Interpreter(ctx).eval(sql.expr)
     if not isinstance(result, Table):

@@ -103,9 +103,10 @@ def set_(ctx, x):
     return Vector(d.type, d.data, d.scale, form=SET)
 
 
-@builtin("pair", 2)
-def pair(ctx, a, b):
-    return make_pair(a, b)
+@builtin("pair", 0, 2)
+def pair(ctx, a=None, b=None):
+    """pair(a, b); an omitted element (pair(,)) is NULL."""
+    return make_pair(S(VOID, None) if a is None else a, S(VOID, None) if b is None else b)
 
 
 @builtin("matrix", 1, None)

@@ -15,6 +15,7 @@ from ...model.values import VOID, ArrayVector, Scalar, Table, Vector, null_of
 from ...errors import ScriptError
 from ..dfs import MetaCode
 from ..evaluator import Interpreter
+from ..nodes import VectorLit
 from ..scope import default_name, eval_on
 from ..registry import builtin
 from ...model.columns import strings_of, take_rows, vector_of
@@ -158,7 +159,7 @@ def _window_join(ctx, leftTable, rightTable, window, aggs, matchingCols, rightMa
     lo, hi = (int(x) for x in np.asarray(window.data))
     if not isinstance(aggs, MetaCode):
         raise ScriptError("The aggregates of a window join must be meta code, e.g. <[avg(price), max(qty)]>")
-    exprs = aggs.expr[1] if aggs.expr[0] == "vec" else [aggs.expr]
+    exprs = aggs.expr.items if isinstance(aggs.expr, VectorLit) else [aggs.expr]
     groups = defaultdict(list)
     for j, k in enumerate(_keys(right, rcols[:-1])):
         groups[k].append(j)

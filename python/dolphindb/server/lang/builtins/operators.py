@@ -7,8 +7,8 @@ import numpy as np
 from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
-from ...model.values import (ANY, BLOB, BOOL, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL, VOID,
-                             Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
+from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
+                             VOID, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -102,6 +102,9 @@ def _matrix_arith(name, a, b):
 
 
 def _concat(a, b):
+    # a CHAR joins a string as its character ("a" + ' ' is "a "), as it compares as one
+    a, b = (char_as_string(v) if v.type == CHAR else v for v in (a, b))
+
     def strs(v):
         if is_scalar(v):
             return np.asarray(format_scalar(v) if v.type not in (STRING, SYMBOL) else (v.value or ""), dtype=object)
@@ -126,6 +129,13 @@ def _comparable(v):
     return arr
 
 
+def char_as_string(v):
+    """A CHAR operand of a string comparison ('A' against a STRING column) as one-character strings."""
+    chars = [None if s.value is None else chr(s.value) for s in ([v] if is_scalar(v) else scalars(v))]
+    return Scalar(STRING, chars[0]) if is_scalar(v) else make(STRING, np.array([c or "" for c in chars], dtype=object),
+                                                             False)
+
+
 def compare(name, a, b):
     if isinstance(a, Table) or isinstance(b, Table):
         return _compare_tables(name, a, b)
@@ -133,6 +143,10 @@ def compare(name, a, b):
         return _compare_dictionaries(name, a, b)
     _check_lengths(a, b)
     ta, tb = a.type, b.type
+    if ta == CHAR and tb in (STRING, SYMBOL):
+        a, ta = char_as_string(a), STRING
+    elif tb == CHAR and ta in (STRING, SYMBOL):
+        b, tb = char_as_string(b), STRING
     if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
         raise ScriptError(f"Incompatible type. {type_name(ta)} and {type_name(tb)} can't be compared")
     if VOID in (ta, tb) and ta != tb:

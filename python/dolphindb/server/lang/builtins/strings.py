@@ -7,18 +7,25 @@ import fnmatch
 import numpy as np
 
 from ...errors import ScriptError
-from ...model.values import BOOL, INT, STRING, SYMBOL, Scalar, Vector
+from ...model.values import BOOL, CHAR, INT, STRING, SYMBOL, Scalar, Vector
 from ..registry import builtin
 from ...model.columns import S, V, make, to_int, to_str
+
+
+def _separator(sep):
+    """A separator argument: a STRING or a CHAR ('-')."""
+    if sep.type == CHAR:
+        return "" if sep.value is None else chr(sep.value)
+    return sep.value or ""
 
 
 @builtin("concat", 1, 2)
 def concat(ctx, x, sep=None):
     if sep is not None and isinstance(x, Vector):
-        return S(STRING, (sep.value or "").join(str(s) for s in x.data))
+        return S(STRING, _separator(sep).join(str(s) for s in x.data))
     if sep is None and isinstance(x, Vector):
         return S(STRING, "".join(str(s) for s in x.data))
-    return S(STRING, (x.value or "") + ("" if sep is None else sep.value or ""))
+    return S(STRING, (x.value or "") + ("" if sep is None else _separator(sep)))
 
 
 def _string_map(name, fn, rt=STRING):
@@ -46,7 +53,7 @@ def substr(ctx, x, start, n=None):
 
 @builtin("split", 1, 2)
 def split(ctx, x, sep=None):
-    d = None if sep is None else sep.value
+    d = None if sep is None else _separator(sep)
     return V(STRING, (x.value or "").split(d))
 
 

@@ -26,11 +26,12 @@ def table(ctx, *args):
         capacity_size = int(args[0].data[1])
         names = strings_of(args[1])
         types = args[2]
-        tlist = [int(x) for x in types.data] if isinstance(types, Vector) and types.type != ANY else \
-            [int(x.value) if x.type == INT else TYPE_BY_NAME[(x.value or "").upper()] for x in types.data]
+        tlist = [(int(x), 0) for x in types.data] if isinstance(types, Vector) and types.type != ANY else \
+            [(int(x.value), x.scale) if x.type == INT else (TYPE_BY_NAME[(x.value or "").upper()], 0)
+             for x in types.data]
         if len(names) != len(tlist):
             raise ScriptError("The number of column names must match the number of column types")
-        return Table({n: empty_column(t, capacity_size) for n, t in zip(names, tlist)})
+        return Table({n: empty_column(t, capacity_size, scale) for n, (t, scale) in zip(names, tlist)})
     raise ScriptError("table() needs columns: table(v1 as a, v2 as b) or table(capacity:size, names, types)")
 
 
@@ -165,7 +166,7 @@ def append_(ctx, obj, new):
         obj.data.extend(new.data if isinstance(new, Vector) and new.type == ANY else [new])
         return obj
     if isinstance(obj, Vector) and obj.data is not None:
-        new = cast(new, obj.type) if new.type != obj.type else new
+        new = cast(new, obj.type, obj.scale) if (new.type, new.scale) != (obj.type, obj.scale) else new
         extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
         obj.data = np.concatenate([obj.data, extra])
         return obj

@@ -13,11 +13,12 @@ from ..registry import builtin
 from .casts import DECIMALS, cast
 
 
-def empty_column(t, n=0):
+def empty_column(t, n=0, scale=0):
     if t >= ARRAY_BASE and t < 128:
-        return ArrayVector(t, np.zeros(n + 1, dtype=np.int64), Vector(t - ARRAY_BASE, np.empty(0, STORAGE_DTYPE.get(t - ARRAY_BASE, object))))
+        return ArrayVector(t, np.zeros(n + 1, dtype=np.int64),
+                           Vector(t - ARRAY_BASE, np.empty(0, STORAGE_DTYPE.get(t - ARRAY_BASE, object)), scale))
     if t in STORAGE_DTYPE:
-        return Vector(t, np.full(n, null_of(t), dtype=STORAGE_DTYPE[t]))
+        return Vector(t, np.full(n, null_of(t), dtype=STORAGE_DTYPE[t]), scale)
     if t == VOID:
         return Vector(VOID, None, length_=n)
     return V(t, [null_of(t)] * n)
@@ -108,7 +109,7 @@ def array(ctx, dataType, initialSize=None, capacity=None, defaultValue=None):
         if isinstance(out, Vector) and out.type in DECIMALS:
             out.scale = dataType.scale
     else:
-        out = empty_column(to_int(dataType), n)
+        out = empty_column(to_int(dataType), n, dataType.scale if isinstance(dataType, Scalar) else 0)
     if defaultValue is not None and n:
         if not isinstance(out, Vector) or out.type == ANY:
             raise ScriptError("The default value of an array applies to a typed vector")

@@ -1,123 +1,16 @@
-"""Lexer and recursive-descent parser for the DolphinDB script subset. The AST is tuples:
-("kind", ...); statements and expressions carry no positions except ("line", n) markers that the
-evaluator uses for error texts."""
+"""Recursive-descent parser for the DolphinDB script language: tokens (lexer.py) to the nodes of
+nodes.py."""
 from __future__ import annotations
 
-import re
-
-from .literals import match_temporal
 from ..errors import ScriptError
-
-KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", "continue", "share", "as",
-            "select", "exec", "from", "where", "group", "by", "context", "order", "asc", "desc", "top",
-            "limit", "update", "set", "delete", "insert", "into", "values", "and", "or", "not", "true",
-            "false", "NULL", "go", "having", "csort", "pivot"}
-OPERATORS = ["..", "->", "<-", "==", "!=", "<>", "<=", ">=", "&&", "||", "<<", ">>", "**",
-             "+", "-", "*", "/", "\\", "%", "<", ">", "!", "&", "|", "^", "$", ":", "=", ",", ";",
-             "(", ")", "[", "]", "{", "}", "."]
-NUMBER = re.compile(r"(\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)([hlcfHLCF]?)(?![A-Za-z_])")
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_!]*")
-
-
-class Token:
-    __slots__ = ("kind", "value", "line")
-
-    def __init__(self, kind, value, line):
-        self.kind, self.value, self.line = kind, value, line
-
-    def __repr__(self):
-        return f"{self.kind}:{self.value!r}"
-
-
-def syntax_error(line, message):
-    return ScriptError(f"Syntax Error: [line #{line}] {message}")
-
-
-def tokenize(text: str):
-    tokens = []
-    i, line, depth = 0, 1, []
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            if not depth or depth[-1] == "{":
-                tokens.append(Token("nl", None, line))
-            line += 1
-            i += 1
-            continue
-        if c in " \t\r":
-            i += 1
-            continue
-        if text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            if j < 0:
-                raise syntax_error(line, "unterminated comment")
-            line += text.count("\n", i, j)
-            i = j + 2
-            continue
-        if c.isdigit():
-            hit = match_temporal(text, i)
-            if hit is not None:
-                tokens.append(Token("temporal", hit[:2], line))
-                i = hit[2]
-                continue
-            m = NUMBER.match(text, i)
-            if m:
-                tokens.append(Token("number", (m.group(1), m.group(2).lower()), line))
-                i = m.end()
-                continue
-        quoted_name = c == "_" and text.startswith('"', i + 1)    # _"any name": a column or variable
-        if quoted_name:
-            i += 1
-            c = '"'
-        if c in "'\"":
-            j, buf = i + 1, []
-            while j < n and text[j] != c:
-                if text[j] == "\\" and j + 1 < n:
-                    buf.append({"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(text[j + 1], text[j + 1]))
-                    j += 2
-                    continue
-                if text[j] == "\n":
-                    line += 1
-                buf.append(text[j])
-                j += 1
-            if j >= n:
-                raise syntax_error(line, "unterminated string")
-            tokens.append(Token("ident" if quoted_name else "string", "".join(buf), line))
-            i = j + 1
-            continue
-        if c == "`":
-            names = []
-            while i < n and text[i] == "`":
-                m = re.compile(r"[A-Za-z0-9_.]*").match(text, i + 1)
-                names.append(m.group(0))
-                i = m.end()
-            tokens.append(Token("symbols", names, line))
-            continue
-        m = IDENT.match(text, i)
-        if m:
-            word = m.group(0)
-            tokens.append(Token("kw" if word in KEYWORDS else "ident", word, line))
-            i = m.end()
-            continue
-        for op in OPERATORS:
-            if text.startswith(op, i):
-                if op in "([{":
-                    depth.append(op)
-                elif op in ")]}" and depth:
-                    depth.pop()
-                tokens.append(Token("op", op, line))
-                i += len(op)
-                break
-        else:
-            raise syntax_error(line, f"Cannot recognize the token {c}")
-    tokens.append(Token("eof", None, line))
-    return tokens
-
+from ..model.values import BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, SHORT, STRING, VOID, Scalar
+from .lexer import Token, syntax_error, tokenize
+from .builtins.casts import cast
+from .registry import BUILTINS
+from .nodes import (Alias, Assign, Binary, Block, Break, Call, Continue, Delete, DoWhile, Drop, Empty, ExprStmt,
+                    For, FunctionDef, If, Index, Insert, KwArg, Lambda, Line, Literal, Member, Meta, PartialApp,
+                    Return, RowsColumns, Select, SelectItem, SetItem, Share, SpaceVector, Star, Symbols, TupleLit,
+                    UndefAll, Update, Var, VectorLit, Void, While)
 
 BINARY = [  # lowest precedence first: the operator table of the DolphinDB reference
     ({"||", "or"}, "or"),                              # 1
@@ -136,6 +29,9 @@ OP_NAMES = {"||": "or", "or": "or", "&&": "and", "and": "and", "==": "eq", "!=":
             "<=": "le", ">": "gt", ">=": "ge", "in": "in", "|": "bitOr", "^": "bitXor", "&": "bitAnd",
             "<<": "lshift", ">>": "rshift", ":": "pair", "..": "seq", "+": "add", "-": "sub", "*": "mul",
             "/": "div", "\\": "ratio", "%": "mod", "$": "cast", "**": "pow", "<-": "join"}
+LITERAL_TOKENS = {"number", "temporal", "string", "char", "null"}
+INTEGER_SUFFIXES = {"b": BOOL, "c": CHAR, "h": SHORT, "i": INT, "l": LONG}
+COMMAND_ARGUMENT_TOKENS = {"ident", "symbols"}
 CLAUSES = {"from", "where", "group", "context", "order", "limit", "having", "csort", "pivot"}
 
 
@@ -183,7 +79,7 @@ class Parser:
     def error(self, message=None):
         t = self.tok
         if message is None:
-            message = f"Cannot recognize the token {t.value if t.value is not None else 'end of script'}"
+            message = f"Cannot recognize the token {t.text or 'end of script'}"
         return syntax_error(t.line, message)
 
     def closes_meta(self):
@@ -210,7 +106,7 @@ class Parser:
             if not (self.at("nl") or self.at_op(";") or self.at("eof") or self.at_op("}")):
                 raise self.error()
             if self.at_op(";") and self.peek().kind == "eof":
-                stmts.append(("void",))
+                stmts.append(Void())
             self.skip_nl()
         return stmts
 
@@ -225,13 +121,13 @@ class Parser:
                 stmts.append(self.statement())
                 self.skip_nl()
             self.next()
-            return ("block", stmts)
+            return Block(stmts)
         return self.statement()
 
     def statement(self):
         line = self.tok.line
         stmt = self._statement()
-        return ("at", line, stmt)
+        return Line(line, stmt)
 
     def _statement(self):
         t = self.tok
@@ -241,7 +137,7 @@ class Parser:
                 name = self.next().value
                 params = self.params()
                 self.skip_nl()
-                return ("def", name, params, self.block())
+                return FunctionDef(name, params, self.block())
             if t.value == "if":
                 self.next()
                 self.expect_op("(")
@@ -257,7 +153,7 @@ class Parser:
                     self.i = j + 1
                     self.skip_nl()
                     other = self.block()
-                return ("if", cond, body, other)
+                return If(cond, body, other)
             if t.value == "for":
                 self.next()
                 self.expect_op("(")
@@ -266,14 +162,14 @@ class Parser:
                 seq = self.expr()
                 self.expect_op(")")
                 self.skip_nl()
-                return ("for", var, seq, self.block())
+                return For(var, seq, self.block())
             if t.value == "while":
                 self.next()
                 self.expect_op("(")
                 cond = self.expr()
                 self.expect_op(")")
                 self.skip_nl()
-                return ("while", cond, self.block())
+                return While(cond, self.block())
             if t.value == "do":
                 self.next()
                 self.skip_nl()
@@ -283,29 +179,29 @@ class Parser:
                 self.expect_op("(")
                 cond = self.expr()
                 self.expect_op(")")
-                return ("do", body, cond)
+                return DoWhile(body, cond)
             if t.value == "return":
                 self.next()
                 if self.at("nl") or self.at_op(";", "}") or self.at("eof"):
-                    return ("return", None)
-                return ("return", self.expr())
+                    return Return(None)
+                return Return(self.expr())
             if t.value in ("break", "continue"):
                 self.next()
-                return (t.value,)
+                return Break() if t.value == "break" else Continue()
             if t.value == "share":
                 self.next()
                 value = self.expr()
                 self.expect_kw("as")
-                return ("share", value, self.next().value)
+                return Share(value, self.next().value)
             if t.value == "go":
                 self.next()
-                return ("void",)
+                return Void()
         if t.kind == "ident" and t.value == "drop" and self.peek().kind == "ident" and \
                 self.peek().value in ("database", "table"):
             return self.drop()
         if t.kind == "ident" and t.value == "undef" and self.peek().kind == "ident" and self.peek().value == "all":
             self.next(), self.next()
-            return ("undefall",)
+            return UndefAll()
         if self.at_op("{"):
             return self.block()
         # assignment: a = e ; a, b = e ; a[i] = e ; a.col = e
@@ -321,15 +217,15 @@ class Parser:
                 while self.at_op(","):
                     self.next()
                     values.append(self.expr())
-                return ("assign", targets, values)
+                return Assign(targets, values)
             self.i = start
         e = self.expr()
-        if self.at_op("=") and e[0] in ("index", "member"):
+        if self.at_op("=") and isinstance(e, (Index, Member)):
             self.next()
-            return ("setitem", e, self.expr())
-        if e[0] == "bin" and e[1] == "join":      # `x <- y` as a statement appends to x in place
-            return ("expr", ("call", ("var", "append!"), [e[2], e[3]]))
-        return ("expr", e)
+            return SetItem(e, self.expr())
+        if isinstance(e, Binary) and e.op == "join":      # `x <- y` as a statement appends to x in place
+            return ExprStmt(Call(Var("append!"), [e.left, e.right]))
+        return ExprStmt(e)
 
     def drop(self):
         """drop database [if exists] <path> | drop table [if exists] <path>.<name>"""
@@ -347,10 +243,10 @@ class Parser:
         if what == "table":
             self.expect_op(".")
             t = self.next()
-            table = ("lit", t.value, "string") if t.kind in ("string", "ident") else None
-            if table is None:
+            if t.kind not in ("string", "ident"):
                 raise self.error("Expected a table name")
-        return ("expr", ("drop", what, path, table, if_exists))
+            table = Literal(STRING, t.value)
+        return ExprStmt(Drop(what, path, table, if_exists))
 
     def params(self):
         self.expect_op("(")
@@ -382,38 +278,45 @@ class Parser:
             op = self.next().value
             op = "==" if op == "=" else op
             right = self.binary(level + 1)
-            left = ("bin", OP_NAMES[op], left, right)
+            left = Binary(OP_NAMES[op], left, right)
         return left
 
     def unary(self):
         if self.at_op("-"):
             self.next()
+            negative_number = self.at("number")
             operand = self.unary()
-            if operand[0] == "lit" and operand[2] in ("int", "float"):
-                return ("lit", ("-" + operand[1][0], operand[1][1]), operand[2])
-            return ("call", ("var", "neg"), [operand])
+            if negative_number and isinstance(operand, Literal):
+                return Literal(operand.type, None if operand.value is None else -operand.value, operand.scale)
+            return Call(Var("neg"), [operand])
         if self.at_op("!") or self.at_kw("not"):
             self.next()
-            return ("call", ("var", "not"), [self.unary()])
+            return Call(Var("not"), [self.unary()])
         return self.postfix(self.primary())
 
     def postfix(self, e):
         while True:
             if self.at_op("("):
-                e = ("call", e, self.args(")"))
-            elif self.at_op("[") :
+                e = Call(e, self.args(")"))
+            elif self.at_op("["):
                 self.next()
-                idx = self.expr() if not self.at_op("]") else None
-                self.expect_op("]")
-                e = ("index", e, idx)
+                idx = self.expr() if not self.at_op("]", ",") else None
+                if self.at_op(","):           # x[rows, columns], x[i,]: a slice of rows and columns
+                    self.next()
+                    columns = self.expr() if not self.at_op("]") else None
+                    self.expect_op("]")
+                    e = RowsColumns(e, idx, columns)
+                else:
+                    self.expect_op("]")
+                    e = Index(e, idx)
             elif self.at_op(".") and self.peek().kind in ("ident", "kw"):
                 self.next()
                 name = self.next().value
                 if self.at_op("("):
-                    e = ("call", ("var", name), [e] + self.args(")"))
+                    e = Call(Var(name), [e] + self.args(")"))
                 else:
-                    e = ("member", e, name)
-            elif self.at_op("{") and e[0] in ("var", "lambda"):
+                    e = Member(e, name)
+            elif self.at_op("{") and isinstance(e, (Var, Lambda)):
                 self.next()
                 parts = []
                 while not self.at_op("}"):
@@ -427,7 +330,7 @@ class Parser:
                         if self.at_op("}"):
                             parts.append(None)
                 self.next()
-                e = ("partial", e, parts)
+                e = PartialApp(e, parts)
             else:
                 return e
 
@@ -436,28 +339,28 @@ class Parser:
         out = []
         expect_value = False
         while not self.at_op(close):
-            if self.at_op(",") and close == ")":      # f(a, , b): an empty argument
-                out.append(("empty",))
+            if self.at_op(","):      # f(a, , b), [0, , 1]: an empty argument is NULL
+                out.append(Empty())
                 self.next()
                 expect_value = True
                 continue
             expect_value = False
             if self.at_op("*") and self.peek().kind == "op" and self.peek().value in (close, ","):
                 self.next()
-                out.append(("star",))
+                out.append(Star())
             else:
                 a = self.argument()
                 if self.at_kw("as"):
                     self.next()
-                    a = ("alias", a, self.next().value)
+                    a = Alias(a, self.next().value)
                 out.append(a)
             if self.at_op(","):
                 self.next()
                 expect_value = True
             elif not self.at_op(close):
                 raise self.error()
-        if expect_value and close == ")" and out:
-            out.append(("empty",))
+        if expect_value and out:
+            out.append(Empty())
         self.next()
         return out
 
@@ -467,50 +370,38 @@ class Parser:
                 and not self.sql_conditions:
             name = self.next().value
             self.next()
-            return ("kwarg", name, self.expr())
+            return KwArg(name, self.expr())
         return self.expr()
 
     def primary(self):
         t = self.tok
-        if t.kind == "number":
-            items = [self.number(self.next())]
-            while self.at("number") or self.at_kw("NULL"):
-                items.append(self.number(self.next()) if self.at("number") else (self.next(), ("lit", None, "null"))[1])
-            return items[0] if len(items) == 1 else ("numvec", items)
-        if t.kind == "temporal":
-            self.next()
-            items = [("lit", t.value, "temporal")]
-            while self.at("temporal") or self.at_kw("NULL"):
-                t2 = self.next()
-                items.append(("lit", t2.value, "temporal") if t2.kind == "temporal" else ("lit", None, "null"))
-            return items[0] if len(items) == 1 else ("numvec", items)
-        if t.kind == "string":
-            self.next()
-            return ("lit", t.value, "string")
+        if self.at_literal():
+            items = [self.literal()]
+            while self.at_literal():          # 1 NULL 3, true false, "a" "b": one vector
+                items.append(self.literal())
+            if len(items) == 1:
+                return items[0]
+            return SpaceVector(_chars_among_strings(items))
         if t.kind == "symbols":
             self.next()
-            return ("symbols", t.value)
+            names = list(t.value)
+            while self.tok.kind in ("symbols", "string", "char"):     # `a`b"c d": more elements
+                more = self.next()
+                names.extend(more.value if more.kind == "symbols" else
+                             [chr(more.value) if more.kind == "char" else more.value])
+            return Symbols(names)
         if t.kind == "kw" and t.value in ("set", "values", "top", "limit", "asc", "desc", "go", "pivot") \
                 and self.peek().kind == "op" and self.peek().value == "(":
             self.next()
-            return ("var", t.value)        # a function whose name is also an SQL word: set(...)
+            return Var(t.value)        # a function whose name is also an SQL word: set(...)
         if t.kind == "kw":
-            if t.value in ("true", "false"):
-                self.next()
-                items = [("lit", t.value == "true", "bool")]
-                while self.at_kw("true", "false"):
-                    items.append(("lit", self.next().value == "true", "bool"))
-                return items[0] if len(items) == 1 else ("numvec", items)
-            if t.value == "NULL":
-                self.next()
-                return ("lit", None, "null")
             if t.value == "def":
                 self.next()
                 params = self.params()
                 if self.at_op(":"):
                     self.next()
-                    return ("lambda", params, ("return", self.expr()))
-                return ("lambda", params, self.block())
+                    return Lambda(params, Return(self.expr()))
+                return Lambda(params, self.block())
             if t.value in ("select", "exec"):
                 return self.select()
             if t.value == "update":
@@ -523,25 +414,31 @@ class Parser:
             self.next()
             if self.at_op("->"):
                 self.next()
-                return ("lambda", [t.value], ("return", self.expr()))
-            return ("var", t.value)
+                return Lambda([t.value], Return(self.expr()))
+            if t.value in BUILTINS and self.tok.line == t.line and (
+                    self.tok.kind in COMMAND_ARGUMENT_TOKENS or self.at_literal()):
+                return Call(Var(t.value), [self.expr()])     # command-call syntax: typestr x, print "a"
+            return Var(t.value)
         if self.at_op("("):
             self.next()
             if self.at_op(")"):
                 self.next()
-                return ("vec", [])
-            e = self.expr()
+                return VectorLit([])
             if self.at_op(","):
+                items = [Empty()]
+            else:
+                e = self.expr()
+                if not self.at_op(","):
+                    self.expect_op(")")
+                    return e
                 items = [e]
-                while self.at_op(","):
-                    self.next()
-                    items.append(self.expr())
-                self.expect_op(")")
-                return ("tuple", items)
+            while self.at_op(","):            # (a, b), (, , ): an omitted element is NULL
+                self.next()
+                items.append(Empty() if self.at_op(",", ")") else self.expr())
             self.expect_op(")")
-            return e
+            return TupleLit(items)
         if self.at_op("["):
-            return ("vec", self.args("]"))
+            return VectorLit(_chars_among_strings(self.args("]")))
         if self.at_op("<"):                         # <expression>: meta code
             self.next()
             self.meta_depth += 1
@@ -550,16 +447,16 @@ class Parser:
             finally:
                 self.meta_depth -= 1
             self.expect_op(">")
-            return ("meta", body)
+            return Meta(body)
         if self.at_op("{"):                         # {key: value, ...}: a dictionary
             self.next()
             keys, values = [], []
             while not self.at_op("}"):
                 k = self.next()
                 if k.kind in ("ident", "kw", "string"):
-                    keys.append(("lit", k.value, "string"))
+                    keys.append(Literal(STRING, k.value))
                 elif k.kind == "symbols" and len(k.value) == 1:
-                    keys.append(("lit", k.value[0], "string"))
+                    keys.append(Literal(STRING, k.value[0]))
                 else:
                     self.i -= 1
                     keys.append(self.unary())
@@ -572,13 +469,45 @@ class Parser:
                 if self.at_op(","):
                     self.next()
             self.next()
-            return ("call", ("var", "dict"), [("vec", keys), ("tuple", values), ("lit", True, "bool")])
+            return Call(Var("dict"), [VectorLit(keys), TupleLit(values), Literal(BOOL, 1)])
         raise self.error()
 
-    def number(self, t):
+    def at_literal(self):
+        t = self.tok
+        return t.kind in LITERAL_TOKENS or (t.kind == "kw" and t.value in ("true", "false", "NULL"))
+
+    def literal(self):
+        t = self.next()
+        kind = t.kind
+        if kind == "number":
+            return self.number(t)
+        if kind == "temporal":
+            natural, raw, target = t.value
+            if target is None or target == natural:
+                return Literal(natural, raw)
+            s = cast(Scalar(natural, raw), target)
+            return Literal(s.type, s.value)
+        if kind == "string":
+            return Literal(STRING, t.value)
+        if kind == "char":
+            return Literal(CHAR, t.value)
+        if kind == "null":
+            return Literal(t.value, None)
+        if t.value == "NULL":
+            return Literal(VOID, None, 1)
+        return Literal(BOOL, int(t.value == "true"))
+
+    def number(self, t: Token):
         text, suffix = t.value
-        is_float = any(ch in text for ch in ".eE") or suffix == "f"
-        return ("lit", (text, suffix), "float" if is_float else "int")
+        if suffix in ("f", "F") or any(ch in text for ch in ".eE"):
+            if suffix not in ("", "f", "F"):
+                raise self.error(f"Cannot recognize the token {t.text}")
+            return Literal(FLOAT if suffix == "f" else DOUBLE, float(text))
+        n = int(text)
+        if suffix:
+            t = INTEGER_SUFFIXES[suffix]
+            return Literal(t, int(n != 0) if t == BOOL else n)
+        return Literal(INT if -2**31 < n < 2**31 else LONG, n)
 
     # -- SQL ---------------------------------------------------------------------------------
     def select_items(self):
@@ -586,14 +515,14 @@ class Parser:
         while True:
             if self.at_op("*"):
                 self.next()
-                items.append(("star",))
+                items.append(Star())
             else:
                 e = self.expr()
                 name = None
                 if self.at_kw("as"):
                     self.next()
                     name = self.next().value
-                items.append(("item", e, name))
+                items.append(SelectItem(e, name))
             if not self.at_op(","):
                 return items
             self.next()
@@ -621,8 +550,7 @@ class Parser:
         if self.at_kw("from"):
             self.next()
             source = self.postfix(self.primary())
-        q = {"kind": kind, "items": items, "from": source, "where": [], "group": None, "context": None,
-             "order": [], "limit": None, "top": top, "having": None, "csort": [], "pivot": None}
+        q = {"where": [], "order": [], "csort": []}
         while True:
             self.skip_nl_before(CLAUSES)
             if self.at_kw("where"):
@@ -657,7 +585,7 @@ class Parser:
                 else:
                     q["limit"] = (None, first)
             else:
-                return ("select", q)
+                return Select(kind, items, source, top=top, **q)
 
     def update(self):
         self.next()
@@ -676,7 +604,7 @@ class Parser:
         if self.at_kw("where"):
             self.next()
             where = self.conditions()
-        return ("update", table, sets, where)
+        return Update(table, sets, where)
 
     def delete(self):
         self.next()
@@ -687,17 +615,33 @@ class Parser:
         if self.at_kw("where"):
             self.next()
             where = self.conditions()
-        return ("delete", table, where)
+        return Delete(table, where)
 
     def insert(self):
         self.next()
         self.expect_kw("into")
-        table = ("var", self.next().value)
+        table = Var(self.next().value)
         cols = None
         if self.at_op("("):
-            cols = [a[1] for a in self.args(")")]
+            cols = [_column_name(a) for a in self.args(")")]
         self.expect_kw("values")
-        return ("insert", table, cols, self.args(")") if self.at_op("(") else [])
+        return Insert(table, cols, self.args(")") if self.at_op("(") else [])
+
+
+def _chars_among_strings(items):
+    """'a' next to string literals ('a' 'bc', ['a', '', 'ccc']) is a one-letter string."""
+    if not any(isinstance(x, Literal) and x.type == STRING for x in items):
+        return items
+    return [Literal(STRING, "" if x.value is None else chr(x.value)) if isinstance(x, Literal) and x.type == CHAR
+            else x for x in items]
+
+
+def _column_name(e):
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, Literal) and e.type == STRING:
+        return e.value
+    raise ScriptError("The columns of an insert statement must be names")
 
 
 def parse(text: str):
