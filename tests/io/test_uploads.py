@@ -77,7 +77,7 @@ def test_list_cells_upload_as_array_vectors(session, name):
     df = corpus.tables(keys)[name]
     expected_type, expected_rows = ARRAY_COLUMNS[name]
     session.upload({"x": df})
-    assert session.run("typestr(x.a)") == f"{expected_type} VECTOR"
+    assert session.run("typestr(x.a)") == f"FAST {expected_type} VECTOR"
     assert session.run("schema(x).colDefs")["typeString"].tolist()[0] == expected_type
     assert rows(session.run("x")["a"]) == expected_rows
     got = session.run("rowSize(x.a)").tolist()
@@ -94,7 +94,7 @@ def test_array_vectors_through_function_calls_and_the_pool(server, session):
     back = session.run("select * from t where k >= 2")
     assert back["k"].tolist() == [2, 3]
     assert rows(back["a"]) == [[3], [None]] and rows(back["d"]) == [[2.5], [3.5, 4.5]]
-    assert session.run("typestr(t.a)") == "INT[] VECTOR"
+    assert session.run("typestr(t.a)") == "FAST INT[] VECTOR"
     name = "pool_av_" + str(server.port)
     session.run(f"share table(1:0, `k`a, [INT, DOUBLE[]]) as {name}")
     pool = ddb.DBConnectionPool("127.0.0.1", server.port, 2, "admin", "123456")
@@ -113,13 +113,13 @@ def test_many_ndarray_cells_take_the_typed_path_and_keep_every_value(session):
     rng = np.random.default_rng(7)
     cells = [rng.random(int(n)) for n in rng.integers(1, 8, 20_000)]
     session.upload({"big": pd.DataFrame({"a": cells})})
-    assert session.run("typestr(big.a)") == "DOUBLE[] VECTOR"
+    assert session.run("typestr(big.a)") == "FAST DOUBLE[] VECTOR"
     back = session.run("big")["a"]
     assert len(back) == len(cells) and all(np.array_equal(a, b) for a, b in zip(back, cells))
     # The same cells forced to FLOAT[] leave the typed path and are converted element by element.
     forced = corpus.typed(pd.DataFrame({"a": cells[:100]}), {"a": keys.DT_FLOAT_ARRAY})
     session.upload({"small": forced})
-    assert session.run("typestr(small.a)") == "FLOAT[] VECTOR"
+    assert session.run("typestr(small.a)") == "FAST FLOAT[] VECTOR"
     assert all(np.allclose(a, b) for a, b in zip(session.run("small")["a"], cells[:100]))
 
 
@@ -141,7 +141,7 @@ def test_choices_beyond_the_official_client(session):
     }
     for name, (df, expected_type, expected) in cases.items():
         session.upload({"x": df})
-        assert session.run("typestr(x.a)") == f"{expected_type} VECTOR", name
+        assert session.run("typestr(x.a)") == f"FAST {expected_type} VECTOR", name
         column = session.run("x")["a"]
         got = rows(column) if expected_type.endswith("[]") else list(column)
         assert got == expected and [str(v) for v in got] == [str(v) for v in expected], name
@@ -171,14 +171,14 @@ def test_decimal_scalars_keep_every_digit(session, value, server_type, text):
 
 def test_decimal_sequences_and_nulls(session):
     session.upload({"v": [D("1.123456789012345678"), D("NaN"), D("-2.000000000000000001")]})
-    assert session.run("typestr(v)") == "DECIMAL128 VECTOR"
+    assert session.run("typestr(v)") == "FAST DECIMAL128 VECTOR"
     assert session.run("v").tolist() == [D("1.123456789012345678"), None, D("-2.000000000000000001")]
     for null in (D("NaN"), D("sNaN"), D("Infinity"), D("-Infinity")):
         session.upload({"n": null})
         assert session.run("typestr(n)") == "DECIMAL64" and session.run("isNull(n)") is True
     # a list whose values need more digits than DECIMAL64 at the list's scale widens to DECIMAL128
     session.upload({"w": [D("123456789012345678"), D("0.12")]})
-    assert session.run("typestr(w)") == "DECIMAL128 VECTOR"
+    assert session.run("typestr(w)") == "FAST DECIMAL128 VECTOR"
     assert [str(x) for x in session.run("w")] == ["123456789012345678.00", "0.12"]
 
 
@@ -235,7 +235,7 @@ def test_forced_array_type_on_a_plain_list_names_the_row():
 
 def test_server_array_vector_functions(session):
     assert rows(session.run("arrayVector(2 3 4, [1,2,3,4])")) == [[1, 2], [3], [4]]
-    assert session.run("typestr(arrayVector(1 4 7, [1.0,2.1,4.1,6.8,0.5,2.2,2]))") == "DOUBLE[] VECTOR"
+    assert session.run("typestr(arrayVector(1 4 7, [1.0,2.1,4.1,6.8,0.5,2.2,2]))") == "FAST DOUBLE[] VECTOR"
     assert rows(session.run("arrayVector(1 3, 2022.01.01 + 0 1 2 3 4)")) == [["2022-01-01"], ["2022-01-02", "2022-01-03"]]
     assert session.run("rowSize(arrayVector(2 3 4, [1,2,3,4]))").tolist() == [2, 1, 1]
     assert session.run("flatten(arrayVector(2 3, 1 2 3 4))").tolist() == [1, 2, 3]
@@ -286,7 +286,7 @@ def test_integers_in_object_cells_are_raw_counts_of_a_forced_temporal_type(sessi
                       {"d": keys.DT_DATE, "ts": keys.DT_TIMESTAMP, "av": keys.DT_DATE_ARRAY})
     session.upload({"t": df})
     assert session.run("typestr(t.d) + ' ' + typestr(t.ts) + ' ' + typestr(t.av)") == \
-        "FAST DATE VECTOR FAST TIMESTAMP VECTOR DATE[] VECTOR"
+        "FAST DATE VECTOR FAST TIMESTAMP VECTOR FAST DATE[] VECTOR"
     assert session.run("string(t.d)").tolist() == ["1970.01.04", ""]
     assert session.run("string(t.ts)").tolist() == ["1970.01.01T00:00:00.003", "1970.01.01T00:00:00.001"]
     assert session.run("string(flatten(t.av))").tolist() == ["1970.01.04", "", "1970.01.02"]

@@ -11,7 +11,9 @@ runs on the same interpreter, values and session state.
 Both raise ``ScriptError`` whose text is what the real server puts in the status line.
 """
 from ..errors import CancelledJob, ScriptError
-from . import builtins  # noqa: F401  (registers the built-ins above the interpreter)
+from .builtins import (aggregates, arrays, casts, dfs as dfs_builtins, files, forms, higher_order,  # noqa: F401
+                       joins, operators, session, strings, tables, temporal, textfiles,
+                       vectors)   # (registration)
 from . import evaluator, pyparser
 from .context import Host, SessionContext
 from .registry import BUILTINS, builtin, lookup

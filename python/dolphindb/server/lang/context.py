@@ -2,14 +2,16 @@
 
 The server core creates one ``SessionContext`` per connection; the interpreter reads and writes
 ``variables``, calls ``emit`` for ``print`` output and ``check_cancelled`` in loops and sleeps.
-The language sees the node it runs in only through ``Host``: shared tables and the DFS engine.
+The language sees the node it runs in only through ``Host``: shared tables, the DFS engine, the
+object serialization (``writeObject`` / ``readObject``) and the directory its files live in.
 The system built-ins of ``node/sysfuncs.py`` are registered by the node and reach the whole
 server; the language's own built-ins never do.
 """
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, List, Optional, Protocol
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 from ..errors import CANCELLED, CancelledJob
 from ..storage import Engine
@@ -26,6 +28,12 @@ class Host(Protocol):
 
     def read_shared(self, name: str, user: str) -> Any: ...    # a shared table, privilege-checked; None if absent
 
+    def serialize(self, value: Any) -> bytes: ...             # the object as the wire carries it
+
+    def deserialize(self, data: bytes) -> Tuple[Any, int]: ...  # the object at the start of data, bytes used
+
+    def file_sandbox(self) -> Path: ...                        # the directory `file(name)` resolves in
+
 
 class SessionContext:
     def __init__(self, server: Optional[Host] = None, session_id: int = 0, user: str = "guest",
@@ -41,6 +49,7 @@ class SessionContext:
         self.python_syntax = False           # request flag 2048
         self.output: List[str] = []          # print output when no emitter is attached
         self.max_value_bytes = 0             # the largest value a variable may hold (0 = no limit)
+        self.files: List[Any] = []           # the file handles the session holds open (builtins/files.py)
 
     def emit(self, text: str) -> None:
         """Print output of the running job (an API2 MSG frame)."""
@@ -48,6 +57,12 @@ class SessionContext:
             self._emit(text)
         else:
             self.output.append(text)
+
+    def close(self) -> None:
+        """The session ended: closes the files it still holds."""
+        files, self.files = self.files, []
+        for handle in files:
+            handle.close()
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():

@@ -15,13 +15,16 @@ from ..storage import (COMPO, HASH, KIND_NAMES, LIST, RANGE, SEQ, VALUE, ColumnD
 from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Scalar, Table, Vector,
                             type_name)
-from . import library
+from .builtins.arrays import rows_as_array_vector
+from .builtins.tables import APPEND_LOCK, table_changed
+from .builtins.vectors import empty_column
 from .nodes import Binary, Var, walk
 from .scope import eval_on, where_mask
-from .registry import BUILTINS, builtin
+from .registry import BUILTINS, builtin, constant
 from ..errors import ScriptError
 from ..model.columns import INTEGRAL, S, TEMPORAL, V, as_array, element, null_mask, scalar_storage, to_str, vector_of
-from .ops import cast, char_as_string
+from .builtins.casts import cast
+from .builtins.operators import char_as_string
 
 # ---- values ------------------------------------------------------------------------------------
 
@@ -112,9 +115,9 @@ def _database(ctx, v) -> storage.Database:
 # ---- database(...) -------------------------------------------------------------------------
 PARTITION_TYPE_CONSTANTS = {"SEQ": SEQ, "VALUE": VALUE, "RANGE": RANGE, "LIST": LIST, "COMPO": COMPO, "HASH": HASH}
 for _name, _kind in PARTITION_TYPE_CONSTANTS.items():
-    builtin(_name, 0)(library._constant(S(INT, _kind)))
+    builtin(_name, 0)(constant(S(INT, _kind)))
 for _name in ("ALL", "FIRST", "LAST"):
-    builtin(_name, 0)(library._constant(S(STRING, _name)))
+    builtin(_name, 0)(constant(S(STRING, _name)))
 
 SCHEME_TYPES = storage.domains.SCHEME_TYPES
 
@@ -336,12 +339,12 @@ def _cast_column(col, cdef: ColumnDef, name):
     if isinstance(col, Scalar):
         col = vector_of([col])
     if cdef.type >= ARRAY_BASE and cdef.type < 128:
-        like = library.empty_column(cdef.type)
+        like = empty_column(cdef.type)
         like.values.scale = cdef.scale
-        return library.rows_as_array_vector(col, like, name) if not (
+        return rows_as_array_vector(col, like, name) if not (
             isinstance(col, ArrayVector) and col.type == cdef.type) else col
     if col.type == VOID:
-        return library.empty_column(cdef.type, len(col))
+        return empty_column(cdef.type, len(col))
     if col.type != cdef.type or (cdef.type in (DECIMAL32, DECIMAL64, DECIMAL128) and col.scale != cdef.scale):
         if col.type in (STRING, SYMBOL) and cdef.type in (STRING, SYMBOL):
             return Vector(cdef.type, col.data)
@@ -466,9 +469,9 @@ def _upsert(ctx, obj, newData, ignoreNull, keyColNames):
         new = [_cast_column(c, d, d.name) for c, d in zip(_table_columns(newData, len(names)), meta_cols)]
         merged, inserted, updated = upsert_columns(list(obj.columns.values()), new,
                                                    [names.index(k) for k in keys], ignore)
-        with library._APPEND_LOCK:
+        with APPEND_LOCK:
             obj.columns.update(zip(names, merged))
-        library.table_changed(ctx, obj)
+        table_changed(ctx, obj)
         return inserted, updated
     raise ScriptError("upsert! needs a keyed table, an indexed table or a DFS table.")
 

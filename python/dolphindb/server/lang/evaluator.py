@@ -6,9 +6,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..model.values import (ANY, ARRAY_BASE, BOOL, FUNCTIONDEF, INT, PAIR, STRING, SYMBOL, TYPE_NAMES, VOID,
-                            ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
-from . import library, nodes
+from ..model.values import (ANY, ARRAY_BASE, BOOL, FUNCTIONDEF, INT, PAIR, STRING, SYMBOL,
+                            TYPE_NAMES, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector)
+from . import nodes
 from .lexer import syntax_error
 from .parser import parse, parse_expression
 from .dfs import MetaCode, drop_statement
@@ -16,13 +16,15 @@ from .sql import run_sql
 from .registry import BUILTINS, Builtin, lookup
 from ..errors import ScriptError
 from ..model.sizes import check_value_size
-from .ops import cast, make_pair
-from ..model.columns import S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
-from .library import ScaledType, dict_set, set_column, table_from_columns
+from .builtins.arrays import ARRAY_ELEMENT_TYPES
+from .builtins.casts import ScaledType, cast
+from .builtins.forms import dict_set, make_pair
+from .builtins.tables import keyed, set_column, table_from_columns
+from ..model.columns import INTEGRAL, S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
 
 MAX_DEPTH = 200
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
-ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in library.ARRAY_ELEMENT_TYPES}
+ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in ARRAY_ELEMENT_TYPES}
 
 
 class FunctionValue(Value):
@@ -254,6 +256,8 @@ class Interpreter:
     def iterate(self, seq):
         if isinstance(seq, Scalar):
             return [seq]
+        if isinstance(seq, Vector) and seq.form == PAIR and seq.type in INTEGRAL:   # for (i in 0:n): 0 .. n-1
+            return [Scalar(seq.type, i) for i in range(int(seq.data[0]), int(seq.data[1]))]
         if isinstance(seq, (Vector, ArrayVector)):
             return [element(seq, i) for i in range(len(seq))]
         if isinstance(seq, Dictionary):
@@ -335,12 +339,14 @@ class Interpreter:
     def eval_call(self, e: nodes.Call):
         fexpr, arg_exprs = e.fn, e.args
         if isinstance(fexpr, nodes.Var):
-            if fexpr.name in ("table", "streamTable") and not _is_schema_form(arg_exprs):
+            lead = TABLE_BUILDERS.get(fexpr.name)
+            if lead is not None and not _is_schema_form(arg_exprs[lead:]):
                 named = []
-                for i, a in enumerate(arg_exprs):
+                for i, a in enumerate(arg_exprs[lead:]):
                     name = a.name if isinstance(a, (nodes.Alias, nodes.Var)) else f"col{i}"
                     named.append((name, self.eval(a)))
-                return table_from_columns(self.ctx, named)
+                t = table_from_columns(self.ctx, named)
+                return keyed(t, self.eval(arg_exprs[0])) if lead else t
             fn = self.resolve_function(fexpr.name)
         else:
             fn = self.eval(fexpr)
@@ -479,6 +485,11 @@ class Interpreter:
             container.data[sel] = v.data if isinstance(v, Vector) else _storage(v)
             return None
         raise ScriptError("The object doesn't support item assignment")
+
+
+# the built-ins taking columns as `v as name` (their names come from the expressions), and the
+# number of arguments before the columns (the key column names)
+TABLE_BUILDERS = {"table": 0, "streamTable": 0, "keyedTable": 1, "indexedTable": 1}
 
 
 def _is_schema_form(args):

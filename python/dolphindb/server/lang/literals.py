@@ -35,7 +35,7 @@ def match_temporal(text: str, pos: int = 0):
         if kind == "month":
             return MONTH, g[0] * 12 + g[1] - 1, m.end()
         if kind == "datehour":
-            return DATEHOUR, days * 24 + g[3], m.end()
+            return (DATEHOUR, days * 24 + g[3], m.end()) if g[3] < 24 else None
         if kind == "datetime":
             return DATETIME, days * 86400 + g[3] * 3600 + g[4] * 60 + g[5], m.end()
         if kind == "dt_frac":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ScriptError
 from ..model.values import BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, SHORT, STRING, VOID, Scalar
 from .lexer import Token, syntax_error, tokenize
-from .ops import cast
+from .builtins.casts import cast
 from .registry import BUILTINS
 from .nodes import (Alias, Assign, Binary, Block, Break, Call, Continue, Delete, DoWhile, Drop, Empty, ExprStmt,
                     For, FunctionDef, If, Index, Insert, KwArg, Lambda, Line, Literal, Member, Meta, PartialApp,

@@ -56,6 +56,15 @@ def builtin(name: str, min_args: int, max_args: Optional[int] = -1, *, aggregate
     return register
 
 
+def constant(value) -> Callable:
+    """A built-in of no arguments returning `value` (type names, VAR / SHARED, partition kinds);
+    the interpreter reads a bare name of one as its value."""
+    def fn(ctx):
+        return value
+    fn.is_constant = True
+    return fn
+
+
 def lookup(name: str) -> Builtin:
     b = BUILTINS.get(name)
     if b is None:

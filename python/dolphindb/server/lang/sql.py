@@ -10,9 +10,9 @@ from ..errors import ScriptError
 from ..model.columns import (TEMPORAL, as_array, column_copy, element, format_value, make, scalar_storage,
                              table_rows, take_rows, truthy, vector_of)
 from .scope import RowScope, broadcast, default_name, eval_on, where_mask  # noqa: F401  (default_name: joins)
-from .library import append_columns, set_column, table_changed, table_changing, table_insert_columns
+from .builtins.tables import append_columns, set_column, table_changed, table_changing, table_insert_columns
+from .builtins.casts import cast
 from .nodes import Call, Delete, Select, SelectItem, Star, Update, Var
-from .ops import cast
 
 FAST_AGGREGATES = {"sum", "avg", "mean", "count", "max", "min", "first", "last", "size"}
 

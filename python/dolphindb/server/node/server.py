@@ -16,10 +16,12 @@ import logging
 import random
 import socket
 import ssl
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from pathlib import Path
+from typing import Dict, Optional, Tuple
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -115,6 +117,10 @@ class ServerState:
         self.requests = RequestLog()
         self.persistence = None
         self.dfs = Engine.in_data_dir(data_dir)     # DFS databases: one catalog for every node of a cluster
+        # file(name) resolves in <data_dir>/files; without a data directory, in a temporary one
+        # removed with the server (a real server's relative names resolve in its home directory).
+        self._files_dir = None if data_dir is None else Path(data_dir) / "files"
+        self._files_tmp: Optional[tempfile.TemporaryDirectory] = None
         if data_dir is not None:
             self.persistence = TableStore(data_dir)
             self.shared.update(self.persistence.load_all())
@@ -140,6 +146,14 @@ class ServerState:
     def get_shared(self, name: str):
         with self.lock:
             return self.shared.get(name)
+
+    def file_sandbox(self) -> Path:
+        with self.lock:
+            if self._files_dir is None:
+                self._files_tmp = tempfile.TemporaryDirectory(prefix="ddb-files-")
+                self._files_dir = Path(self._files_tmp.name)
+            self._files_dir.mkdir(parents=True, exist_ok=True)
+            return self._files_dir
 
     def read_shared(self, name: str, user: str):
         """The shared table `name` as `user` may see it (None if there is none)."""
@@ -481,18 +495,22 @@ class Server:
         ctx = SessionContext(server=self, session_id=int(sid), user="guest", remote=f"{addr[0]}:{addr[1]}")
         ctx.max_value_bytes = self.max_value_bytes
         s = Session(sid, ctx, addr, sock=c.sock)
+        replaced = c.session
         with self.lock:
-            if c.session is not None:
-                self.sessions.pop(c.session.session_id, None)
+            if replaced is not None:
+                self.sessions.pop(replaced.session_id, None)
             c.session = s
             if not c.dropped:
                 self.sessions[sid] = s
+        if replaced is not None:
+            replaced.ctx.close()
         return s
 
     def _close_session(self, s: Session) -> None:
         s.ctx.cancel_event.set()
         with self.lock:
             self.sessions.pop(s.session_id, None)
+        s.ctx.close()
 
     # -- requests ------------------------------------------------------------------------
     def _handle(self, s: Session, req: framing.Request, reader, c: Connection) -> Optional[bytes]:
@@ -661,6 +679,23 @@ class Server:
     @property
     def dfs(self) -> Engine:
         return self.state.dfs
+
+    def file_sandbox(self) -> Path:
+        return self.state.file_sandbox()
+
+    def serialize(self, value) -> bytes:
+        try:
+            return codec.encode(value)
+        except CodecError as e:
+            raise ScriptError(f"The object can't be serialized: {e}") from None
+
+    def deserialize(self, data: bytes) -> Tuple[object, int]:
+        reader = codec.BytesReader(data)
+        try:
+            value = codec.decode(reader)
+        except CodecError as e:
+            raise ScriptError(f"The file doesn't hold a serialized object: {e}") from None
+        return value, reader.pos
 
 
 def _urgent(req: framing.Request) -> bool:

@@ -12,9 +12,8 @@ import numpy as np
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from ..lang.library import _constant
 from ..errors import ScriptError
-from ..lang.registry import builtin
+from ..lang.registry import builtin, constant
 from .users import GUEST, PRIVILEGES, privilege_name
 from ..model.values import ANY, BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, Scalar, Table, Vector
 from ..lang.context import SessionContext
@@ -325,7 +324,7 @@ def timestamp_now(ctx):
 
 # -- users and privileges (users.py holds the rules) ---------------------------------------------
 for _name, _value in PRIVILEGES.items():
-    builtin(_name, 0)(_constant(Scalar(INT, _value)))
+    builtin(_name, 0)(constant(Scalar(INT, _value)))
 
 
 def _user_call(ctx, name: str, action):

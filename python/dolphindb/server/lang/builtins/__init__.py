@@ -1,4 +1,4 @@
-"""The built-ins by theme, outside the interpreter's core: importing the package registers them.
-The core library the interpreter itself needs (``lang/library.py``: tables, array vectors,
-vectors, forms; ``lang/ops.py``: operators and casts) registers its own when imported."""
-from . import aggregates, dfs, higher_order, joins, strings, tables, temporal, textfiles  # noqa: F401  (registration)
+"""The built-in functions by theme. ``lang/__init__.py`` imports every theme, which registers its
+built-ins; the interpreter, SQL and the DFS layer import the building blocks they share (cast,
+table appends, array vectors, empty columns) from the themes that don't import the interpreter
+(casts, operators, arrays, vectors, tables, forms, session)."""

@@ -3,12 +3,14 @@ math (log, sqrt, abs, round ...)."""
 from __future__ import annotations
 
 
+import math
+
 import numpy as np
 
 from ...model.values import (DOUBLE, INT, LONG, VOID, Scalar,
                             Vector)
 from ...errors import ScriptError
-from ..registry import builtin
+from ..registry import builtin, constant
 from ...model.columns import (FLOATING, NUMERIC, S, TEMPORAL, as_array, element,
                              is_scalar, length, make, null_mask, to_int, vector_of)
 
@@ -123,3 +125,7 @@ def round_(ctx, x, digits=None):
     d = 0 if digits is None else to_int(digits)
     r = np.round(as_array(x).astype(np.float64), d)
     return make(DOUBLE, r, is_scalar(x))
+
+
+builtin("pi", 0)(constant(S(DOUBLE, math.pi)))
+

@@ -1,5 +1,5 @@
-"""Higher-order built-ins: each, loop, reduce, accumulate, call. They call function values, so
-they sit above the interpreter."""
+"""Higher-order built-ins: each, loop, reduce, accumulate, call, pnodeRun. They call function
+values, so they sit above the interpreter."""
 from __future__ import annotations
 
 from ...model.columns import element, vector_of
@@ -58,3 +58,15 @@ def call(ctx, f, *args):
 
 
 # ---- session -------------------------------------------------------------------------------
+
+
+@builtin("pnodeRun", 1, 3, system=True)
+def pnode_run(ctx, function, args=None, addNodeAlias=None):
+    """Runs a function on every data node: this server is the only one."""
+    if args is None:
+        arguments = []
+    elif isinstance(args, Vector) and args.type == ANY:
+        arguments = list(args.data)
+    else:
+        arguments = [args]
+    return apply(ctx, function, arguments)

@@ -1,13 +1,15 @@
-"""String built-ins: concat, substr, split, strReplace, startsWith, like, upper/lower/trim ..."""
+"""String built-ins: concat, substr, split, strReplace, startsWith, like, upper/lower/trim,
+fromUTF8/toUTF8 ..."""
 from __future__ import annotations
 
 import fnmatch
 
 import numpy as np
 
-from ...model.values import BOOL, CHAR, INT, STRING, Scalar, Vector
+from ...errors import ScriptError
+from ...model.values import BOOL, CHAR, INT, STRING, SYMBOL, Scalar, Vector
 from ..registry import builtin
-from ...model.columns import (S, V, make, to_int)
+from ...model.columns import S, V, make, to_int, to_str
 
 
 def _separator(sep):
@@ -76,3 +78,31 @@ def like(ctx, x, p):
     if isinstance(x, Scalar):
         return S(BOOL, int(fnmatch.fnmatchcase(x.value or "", pat)))
     return make(BOOL, np.array([fnmatch.fnmatchcase(s, pat) for s in x.data], dtype=np.int8), False)
+
+
+def _recode(name, convert):
+    """A built-in re-encoding strings (their bytes: a STRING holds any bytes, see the codec)."""
+    @builtin(name, 2)
+    def f(ctx, x, encoding):
+        codec = to_str(encoding)
+        try:
+            "".encode(codec)
+        except LookupError:
+            raise ScriptError(f"Unsupported encoding [{codec}]") from None
+
+        def one(s):
+            try:
+                return convert(s, codec)
+            except UnicodeError:
+                raise ScriptError(f"The string can't be converted with the encoding [{codec}]") from None
+        if isinstance(x, Scalar) and x.type in (STRING, SYMBOL):
+            return S(x.type, None if x.value is None else one(x.value))
+        if isinstance(x, Vector) and x.type in (STRING, SYMBOL):
+            return make(x.type, np.array([one(s) for s in x.data], dtype=object), False)
+        raise ScriptError(f"The first argument of {name} must be a string or a string vector")
+
+
+# fromUTF8: UTF-8 text to the bytes of `encoding`; toUTF8: the reverse
+_recode("fromUTF8", lambda s, codec: s.encode("utf-8", "surrogateescape").decode("utf-8").encode(codec)
+        .decode("utf-8", "surrogateescape"))
+_recode("toUTF8", lambda s, codec: s.encode("utf-8", "surrogateescape").decode(codec))

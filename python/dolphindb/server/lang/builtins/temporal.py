@@ -7,7 +7,7 @@ import numpy as np
 
 from ...model.values import (DATE, INT, MONTH, NANOTIMESTAMP, TIMESTAMP, null_of)
 from ...errors import ScriptError
-from ..ops import NS_PER, cast, from_ns, to_ns
+from .casts import NS_PER, cast, from_ns, to_ns
 from ..registry import builtin
 from ...model.columns import (S, as_array, is_scalar, make, null_mask, to_int, to_str)
 

@@ -1,0 +1,102 @@
+"""Array vectors (columns whose rows are vectors): arrayVector, rowSize, flatten, and the
+building blocks appends and DFS writes share."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ScriptError
+from ...model.columns import column_copy, make, null_mask, vector_of
+from ...model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128, DECIMAL32,
+                             DECIMAL64, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
+                             NANOTIMESTAMP, SECOND, SHORT, STORAGE_DTYPE, TIME, TIMESTAMP, UUID, VECTOR, VOID,
+                             ArrayVector, Scalar, Vector, type_name)
+from ..registry import builtin
+from .casts import cast
+
+
+# Element types an array vector holds (fixed width; no STRING / SYMBOL / BLOB / ANY).
+ARRAY_ELEMENT_TYPES = frozenset({BOOL, CHAR, SHORT, INT, LONG, DATE, MONTH, TIME, MINUTE, SECOND, DATETIME,
+                                 TIMESTAMP, NANOTIME, NANOTIMESTAMP, DATEHOUR, DATEMINUTE, FLOAT, DOUBLE,
+                                 DECIMAL32, DECIMAL64, DECIMAL128, UUID, IPADDR, INT128})
+
+
+def _elements_as(values: Vector, like: ArrayVector) -> Vector:
+    """Elements converted to `like`'s element type and DECIMAL scale."""
+    t, scale = like.values.type, like.values.scale
+    if values.type == t and values.scale == scale:
+        return values
+    return cast(values, t, scale)
+
+
+def array_vector_from_rows(rows, elem_type, scale=0) -> ArrayVector:
+    """An array vector whose row i is rows[i] (a Vector or a Scalar) cast to elem_type."""
+    if elem_type not in ARRAY_ELEMENT_TYPES:
+        raise ScriptError(f"Not allowed to create a vector with type {type_name(elem_type + ARRAY_BASE)}")
+    like = ArrayVector(elem_type + ARRAY_BASE, np.zeros(1, dtype=np.int64),
+                       Vector(elem_type, np.empty(0, STORAGE_DTYPE.get(elem_type, object)), scale))
+    parts, offsets = [], [0]
+    for row in rows:
+        if isinstance(row, Scalar):     # a scalar row; a NULL row holds one NULL
+            row = Vector(VOID, None, length_=1) if row.type == VOID else vector_of([row])
+        if not isinstance(row, Vector) or row.type == ANY:
+            raise ScriptError("Each row of an array vector must be a vector of its element type")
+        part = _elements_as(row, like).data
+        parts.append(np.asarray(part, dtype=like.values.data.dtype))
+        offsets.append(offsets[-1] + len(part))
+    data = np.concatenate(parts) if parts else like.values.data
+    return ArrayVector(like.type, np.array(offsets, dtype=np.int64), Vector(elem_type, data, scale))
+
+
+def rows_as_array_vector(new, like: ArrayVector, what) -> ArrayVector:
+    """What an append to `like` gives: an array vector, a tuple/ANY vector of rows, or one row."""
+    if isinstance(new, ArrayVector):
+        return ArrayVector(like.type, new.offsets, _elements_as(new.values, like))
+    if isinstance(new, Vector) and new.type == ANY:
+        return array_vector_from_rows(new.data, like.values.type, like.values.scale)
+    if isinstance(new, (Vector, Scalar)):
+        return array_vector_from_rows([new], like.values.type, like.values.scale)
+    raise ScriptError(f"{what} expects an array vector")
+
+
+def concat_array_vectors(a: ArrayVector, b: ArrayVector) -> ArrayVector:
+    offsets = np.concatenate([a.offsets, b.offsets[1:] - b.offsets[0] + a.offsets[-1]])
+    tail = b.values.data[b.offsets[0]:b.offsets[-1]]
+    values = np.concatenate([a.values.data, np.asarray(tail, dtype=a.values.data.dtype)])
+    return ArrayVector(a.type, offsets, Vector(a.values.type, values, a.values.scale))
+
+
+@builtin("arrayVector", 2)
+def array_vector(ctx, index, value):
+    """arrayVector(index, value): row i ends at position index[i] of value (1-based, strictly
+    increasing, at most size(value))."""
+    if not isinstance(value, Vector) or value.form != VECTOR or value.data is None:
+        raise ScriptError("The argument 'value' of arrayVector must be a typed vector")
+    if value.type not in ARRAY_ELEMENT_TYPES:
+        raise ScriptError(f"Not allowed to create a vector with type {type_name(value.type + ARRAY_BASE)}")
+    if not isinstance(index, Vector) or index.type not in (CHAR, SHORT, INT, LONG):
+        raise ScriptError("The argument 'index' of arrayVector must be an integral vector")
+    ends = np.asarray(index.data, dtype=np.int64)
+    if null_mask(index).any() or (ends <= 0).any() or (np.diff(ends) <= 0).any():
+        raise ScriptError("The argument 'index' of arrayVector must be strictly increasing positive integers")
+    if len(ends) and ends[-1] > len(value):
+        raise ScriptError("The last element of the argument 'index' of arrayVector exceeds the size of 'value'")
+    n = int(ends[-1]) if len(ends) else 0
+    data = value.data[:n].copy()
+    offsets = np.concatenate([np.zeros(1, dtype=np.int64), ends])
+    return ArrayVector(value.type + ARRAY_BASE, offsets, Vector(value.type, data, value.scale))
+
+
+@builtin("rowSize", 1)
+def row_size(ctx, x):
+    if not isinstance(x, ArrayVector):
+        raise ScriptError("rowSize needs an array vector")
+    return make(INT, np.diff(x.offsets).astype(np.int32), False)
+
+
+@builtin("flatten", 1)
+def flatten(ctx, x):
+    if isinstance(x, ArrayVector):
+        return Vector(x.values.type, x.values.data[x.offsets[0]:x.offsets[-1]].copy(), x.values.scale)
+    if isinstance(x, Vector):
+        return column_copy(x)
+    raise ScriptError("flatten needs a vector")

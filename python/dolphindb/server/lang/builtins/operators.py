@@ -1,0 +1,292 @@
+"""Operators as built-ins (add, sub, div, eq, ...), element-wise with DolphinDB's null rules:
+arithmetic with a NULL gives NULL; comparisons order NULL below every value."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ScriptError
+from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
+                              is_scalar, length, make, null_mask, vector_of)
+from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
+                             VOID, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
+from ..registry import builtin
+from .casts import NS_PER, scalars
+
+
+def _shape(a, b):
+    return is_scalar(a) and is_scalar(b)
+
+
+def _check_lengths(a, b):
+    if isinstance(a, Vector) and isinstance(b, Vector) and len(a) != len(b):
+        raise ScriptError("The length of the vector arguments must be the same")
+
+
+def _result_type(name, ta, tb):
+    if ta in TEMPORAL or tb in TEMPORAL:
+        if name == "add" and ta in TEMPORAL and tb in INTEGRAL:
+            return ta
+        if name == "add" and tb in TEMPORAL and ta in INTEGRAL:
+            return tb
+        if name == "sub" and ta in TEMPORAL and tb in INTEGRAL:
+            return ta
+        if name == "sub" and ta == tb:
+            return LONG if np.dtype(STORAGE_DTYPE[ta]).itemsize == 8 else INT
+        raise ScriptError(f"The operator {name} doesn't support {type_name(ta)} and {type_name(tb)}")
+    if ta not in NUMERIC or tb not in NUMERIC:
+        raise ScriptError(f"Incompatible type. {type_name(ta)} and {type_name(tb)} can't be used in {name}")
+    if name in ("ratio", "pow"):
+        return DOUBLE
+    if ta in FLOATING or tb in FLOATING:
+        return FLOAT if ta == tb == FLOAT else DOUBLE
+    return LONG if LONG in (ta, tb) else INT
+
+
+def arith(name, a, b):
+    if isinstance(a, Matrix) or isinstance(b, Matrix):
+        return _matrix_arith(name, a, b)
+    _check_lengths(a, b)
+    ta, tb = a.type, b.type
+    if name == "add" and (ta in LITERAL or tb in LITERAL):
+        return _concat(a, b)
+    if VOID in (ta, tb):
+        other = b if ta == VOID else a
+        rt = other.type if other.type in NUMERIC + TEMPORAL else DOUBLE
+        n = None if _shape(a, b) else max(len(x) for x in (a, b) if not is_scalar(x))
+        return Scalar(rt, None) if n is None else make(rt, np.full(n, null_of(rt)), False)
+    rt = _result_type(name, ta, tb)
+    mask = null_mask(a) | null_mask(b)
+    floating = rt in FLOATING or name in ("ratio", "pow")
+    A = as_array(a).astype(np.float64 if floating else np.int64)
+    B = as_array(b).astype(np.float64 if floating else np.int64)
+    with np.errstate(all="ignore"):
+        if name == "add":
+            r = A + B
+        elif name == "sub":
+            r = A - B
+        elif name == "mul":
+            r = A * B
+        elif name == "div":
+            if floating:
+                r = A / B
+            else:
+                zero = B == 0
+                r = np.floor_divide(A, np.where(zero, 1, B))
+                mask = mask | zero
+        elif name == "ratio":
+            r = A / B
+        elif name == "mod":
+            zero = B == 0
+            r = np.mod(A, np.where(zero, 1, B))
+            mask = mask | zero
+        elif name == "pow":
+            r = np.power(A, B)
+        else:
+            raise ScriptError(f"Unknown operator {name}")
+    if floating:
+        r = np.where(np.isfinite(r), r, np.nan) if name in ("div", "ratio") else r
+        r = np.where(mask, np.nan, r)
+    else:
+        r = np.where(mask, null_of(rt), r)
+    return make(rt, r, _shape(a, b))
+
+
+def _matrix_arith(name, a, b):
+    ma = a if isinstance(a, Matrix) else None
+    mb = b if isinstance(b, Matrix) else None
+    shape = (ma or mb).data.shape
+    va = Vector(a.type, a.data.reshape(-1)) if ma else a
+    vb = Vector(b.type, b.data.reshape(-1)) if mb else b
+    r = arith(name, va, vb)
+    return Matrix(r.type, r.data.reshape(shape))
+
+
+def _concat(a, b):
+    # a CHAR joins a string as its character ("a" + ' ' is "a "), as it compares as one
+    a, b = (char_as_string(v) if v.type == CHAR else v for v in (a, b))
+
+    def strs(v):
+        if is_scalar(v):
+            return np.asarray(format_scalar(v) if v.type not in (STRING, SYMBOL) else (v.value or ""), dtype=object)
+        if v.type in (STRING, SYMBOL):
+            return v.data
+        return np.array([format_scalar(s) for s in scalars(v)], dtype=object)
+    if is_scalar(a) and is_scalar(b):
+        # Python's str concatenation: np.char would widen both to UCS-4 arrays (4x the bytes,
+        # several copies, all under the GIL) - seconds for a large string.
+        return make(STRING, np.asarray(strs(a).item() + strs(b).item(), dtype=object), _shape(a, b))
+    r = np.char.add(strs(a).astype(str), strs(b).astype(str)).astype(object)
+    return make(STRING, r, _shape(a, b))
+
+
+def _comparable(v):
+    """Storage data made orderable: NaN (float NULL) sorts lowest, like the sentinels do."""
+    arr = as_array(v)
+    if v.type in FLOATING:
+        arr = np.where(np.isnan(arr), -np.inf, arr)
+    elif v.type in (STRING, SYMBOL):
+        arr = np.asarray(arr, dtype=object)
+    return arr
+
+
+def char_as_string(v):
+    """A CHAR operand of a string comparison ('A' against a STRING column) as one-character strings."""
+    chars = [None if s.value is None else chr(s.value) for s in ([v] if is_scalar(v) else scalars(v))]
+    return Scalar(STRING, chars[0]) if is_scalar(v) else make(STRING, np.array([c or "" for c in chars], dtype=object),
+                                                             False)
+
+
+def compare(name, a, b):
+    if isinstance(a, Table) or isinstance(b, Table):
+        return _compare_tables(name, a, b)
+    if isinstance(a, Dictionary) or isinstance(b, Dictionary):
+        return _compare_dictionaries(name, a, b)
+    _check_lengths(a, b)
+    ta, tb = a.type, b.type
+    if ta == CHAR and tb in (STRING, SYMBOL):
+        a, ta = char_as_string(a), STRING
+    elif tb == CHAR and ta in (STRING, SYMBOL):
+        b, tb = char_as_string(b), STRING
+    if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
+        raise ScriptError(f"Incompatible type. {type_name(ta)} and {type_name(tb)} can't be compared")
+    if VOID in (ta, tb) and ta != tb:
+        # NULL takes the other side's type: it orders below every value and equals only NULL
+        other = tb if ta == VOID else ta
+        if ta == VOID:
+            a = Scalar(other, None) if is_scalar(a) else make(other, np.full(len(a), null_of(other)), False)
+        else:
+            b = Scalar(other, None) if is_scalar(b) else make(other, np.full(len(b), null_of(other)), False)
+        ta = tb = other
+    A, B = _comparable(a), _comparable(b)
+    if (ta == BLOB) != (tb == BLOB) and ta in LITERAL and tb in LITERAL:
+        A, B = _as_bytes(a, A), _as_bytes(b, B)       # a BLOB equals the string of its bytes
+    elif ta != tb and ta in NUMERIC and tb in NUMERIC:
+        A, B = _common_nulls(a, A, b, B)
+    if ta in TEMPORAL and tb in TEMPORAL and ta != tb and ta in NS_PER and tb in NS_PER:
+        A = np.where(null_mask(a), np.iinfo(np.int64).min, A.astype(np.int64) * NS_PER[ta])
+        B = np.where(null_mask(b), np.iinfo(np.int64).min, B.astype(np.int64) * NS_PER[tb])
+    op = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+          "ge": np.greater_equal}[name]
+    r = op(A, B)
+    return make(BOOL, np.asarray(r).astype(np.int8), _shape(a, b))
+
+
+def _as_bytes(v, arr):
+    if v.type == BLOB:
+        return arr
+    encode = np.frompyfunc(lambda s: s.encode("utf-8", "surrogateescape"), 1, 1)
+    return encode(np.asarray(arr, dtype=object))
+
+
+def _common_nulls(a, A, b, B):
+    """Numbers of two types compared: each side's NULL becomes the same lowest value, so a SHORT
+    NULL equals an INT NULL."""
+    if a.type in FLOATING or b.type in FLOATING:
+        return (np.where(null_mask(a), -np.inf, A.astype(np.float64)),
+                np.where(null_mask(b), -np.inf, B.astype(np.float64)))
+    lowest = np.iinfo(np.int64).min
+    return (np.where(null_mask(a), lowest, A.astype(np.int64)),
+            np.where(null_mask(b), lowest, B.astype(np.int64)))
+
+
+def _compare_tables(name, a, b):
+    """Tables compare column by column (a table with a scalar: each column with it); the result
+    is a table of BOOL columns named as the left table's."""
+    left = a if isinstance(a, Table) else b
+    if isinstance(a, Table) and isinstance(b, Table):
+        if len(a.columns) != len(b.columns) or a.rows != b.rows:
+            raise ScriptError("The two tables must have the same number of columns and rows")
+        pairs = zip(a.columns.values(), b.columns.values())
+    elif isinstance(a, Table):
+        pairs = ((c, b) for c in a.columns.values())
+    else:
+        pairs = ((a, c) for c in b.columns.values())
+    return Table({n: compare(name, x, y) for n, (x, y) in zip(left.columns, pairs)})
+
+
+def _compare_dictionaries(name, a, b):
+    """A dictionary compares key by key: with a scalar, each value; with a dictionary, the value
+    of the same key (NULL where the other has no such key). The result maps the left keys (the
+    dictionary's keys when the left side is a scalar) to BOOL."""
+    d = a if isinstance(a, Dictionary) else b
+    if not isinstance(a, Dictionary) or not isinstance(b, Dictionary):
+        other = b if d is a else a
+        if not is_scalar(other):
+            raise ScriptError("A dictionary is compared with a dictionary or a scalar")
+        values = d.values if d.values.type != ANY else vector_of(list(d.values.data))
+        return Dictionary(d.keys, compare(name, values, other) if d is a else compare(name, other, values))
+    position = {k: i for i, k in enumerate(np.asarray(b.keys.data).tolist())}
+    picks = [position.get(k, -1) for k in np.asarray(a.keys.data).tolist()]
+    right = [element(b.values, i) if i >= 0 else Scalar(VOID, None) for i in picks]
+    left = [element(a.values, i) for i in range(len(a.keys))]
+    return Dictionary(a.keys, make(BOOL, np.array([compare(name, x, y).value for x, y in zip(left, right)],
+                                                  dtype=np.int8), False))
+
+
+def _bools(v):
+    arr = as_array(v)
+    if v.type in FLOATING:
+        return np.nan_to_num(arr) != 0
+    if v.type in NULL_INT:
+        return (arr != 0) & (arr != NULL_INT[v.type])
+    raise ScriptError(f"A boolean or number is expected, not {type_name(v.type)}")
+
+
+def logic(name, a, b=None):
+    if name == "not":
+        return make(BOOL, (~_bools(a)).astype(np.int8), is_scalar(a))
+    _check_lengths(a, b)
+    f = np.logical_and if name == "and" else np.logical_or
+    return make(BOOL, f(_bools(a), _bools(b)).astype(np.int8), _shape(a, b))
+
+
+def bitwise(name, a, b):
+    if a.type not in INTEGRAL or b.type not in INTEGRAL:
+        raise ScriptError(f"The operator {name} only supports integers")
+    rt = LONG if LONG in (a.type, b.type) else INT
+    A, B = as_array(a).astype(np.int64), as_array(b).astype(np.int64)
+    f = {"bitAnd": np.bitwise_and, "bitOr": np.bitwise_or, "bitXor": np.bitwise_xor,
+         "lshift": np.left_shift, "rshift": np.right_shift}[name]
+    r = np.where(null_mask(a) | null_mask(b), null_of(rt), f(A, B))
+    return make(rt, r, _shape(a, b))
+
+
+for _name in ("add", "sub", "mul", "div", "ratio", "mod", "pow"):
+    builtin(_name, 2)(lambda ctx, a, b, _n=_name: arith(_n, a, b))
+for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
+    builtin(_name, 2)(lambda ctx, a, b, _n=_name: compare(_n, a, b))
+for _name in ("bitAnd", "bitOr", "bitXor", "lshift", "rshift"):
+    builtin(_name, 2)(lambda ctx, a, b, _n=_name: bitwise(_n, a, b))
+builtin("and", 2)(lambda ctx, a, b: logic("and", a, b))
+builtin("or", 2)(lambda ctx, a, b: logic("or", a, b))
+builtin("not", 1)(lambda ctx, a: logic("not", a))
+
+
+@builtin("neg", 1)
+def neg(ctx, a):
+    return arith("sub", Scalar(a.type if a.type in NUMERIC else INT, 0), a) if a.type in NUMERIC else \
+        arith("mul", a, Scalar(INT, -1))
+
+
+@builtin("eqObj", 2, 3)
+def eq_obj(ctx, a, b, precision=None):
+    """Same form, type and values (NULLs equal); FLOAT/DOUBLE within 10^-precision when given."""
+    return Scalar(BOOL, int(_same_object(a, b, precision)))
+
+
+def _same_object(a, b, precision) -> bool:
+    if not isinstance(a, (Scalar, Vector, Matrix)):
+        raise ScriptError("eqObj compares scalars, pairs, vectors and matrices")
+    if type(a) is not type(b) or a.form != b.form or a.type != b.type or length(a) != length(b):
+        return False
+    if a.type == VOID:
+        return True
+    if a.type == ANY:                   # tuples: element by element
+        return all(_same_object(x, y, precision) for x, y in zip(a.data, b.data))
+    A, B = as_array(a), as_array(b)
+    null_a, null_b = np.asarray(null_mask(a)), np.asarray(null_mask(b))
+    if a.type in FLOATING and precision is not None:
+        close = np.abs(A.astype(np.float64) - B.astype(np.float64)) <= 10.0 ** -int(precision.value)
+    else:
+        close = np.asarray(A == B)
+    return bool(np.all((null_a == null_b) & (null_a | close)))
