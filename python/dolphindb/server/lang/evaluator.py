@@ -190,40 +190,33 @@ class Interpreter:
             self.exec(stmt.other)
         return None
 
+    def loop_pass(self, body) -> bool:
+        """One pass of a loop body; False when it breaks out of the loop."""
+        self.ctx.check_cancelled()
+        try:
+            self.exec(body)
+        except _Break:
+            return False
+        except _Continue:
+            pass
+        return True
+
     def exec_for(self, stmt: nodes.For):
         for item in self.iterate(self.eval(stmt.seq)):
-            self.ctx.check_cancelled()
             self.assign(stmt.var, item)
-            try:
-                self.exec(stmt.body)
-            except _Break:
+            if not self.loop_pass(stmt.body):
                 break
-            except _Continue:
-                continue
         return None
 
     def exec_while(self, stmt: nodes.While):
         while truthy(self.eval(stmt.cond)):
-            self.ctx.check_cancelled()
-            try:
-                self.exec(stmt.body)
-            except _Break:
+            if not self.loop_pass(stmt.body):
                 break
-            except _Continue:
-                continue
         return None
 
     def exec_do_while(self, stmt: nodes.DoWhile):
-        while True:
-            self.ctx.check_cancelled()
-            try:
-                self.exec(stmt.body)
-            except _Break:
-                break
-            except _Continue:
-                pass
-            if not truthy(self.eval(stmt.cond)):
-                break
+        while self.loop_pass(stmt.body) and truthy(self.eval(stmt.cond)):
+            pass
         return None
 
     def exec_return(self, stmt: nodes.Return):
