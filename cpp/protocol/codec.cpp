@@ -250,8 +250,10 @@ private:
             done += static_cast<int64_t>(batch);
         }
         c.offsets = off.finish();
-        c.data = Buffer::allocate(acc.size());
-        if (!acc.empty()) std::memcpy(c.data->data(), acc.data(), acc.size());
+        // The accumulated bytes become the column as they are (a large column's copy costs as
+        // much as splitting it); the data buffer of a decoded column is never written to.
+        auto bytes = std::make_shared<const std::string>(std::move(acc));
+        c.data = Buffer::borrow(bytes->data(), bytes->size(), bytes);
         c.length = n;
     }
 

@@ -318,14 +318,22 @@ private:
         return !bytes || text::validUtf8(bytes->data() + o[0], static_cast<size_t>(o[c.length] - o[0]));
     }
 
-    // SYMBOL columns: each row's entry of the base, copied into one byte buffer.
+    // SYMBOL columns: each row's entry of the base, copied into one byte buffer. The entries sit
+    // in a copy of the base padded with kCopyWidth bytes, and the output has kCopyWidth bytes of
+    // slack, so a short entry (the usual symbol) is one fixed-width copy rather than a libc call.
     static bool materializeSymbols(const Column& c, std::shared_ptr<ddb::Buffer>& offsets, std::shared_ptr<ddb::Buffer>& bytes) {
+        constexpr size_t kCopyWidth = 16;
         const Column& base = c.symbols->strings;
-        std::vector<std::string_view> entries(static_cast<size_t>(base.length));
+        std::string padded;
+        std::vector<int64_t> starts(static_cast<size_t>(base.length) + 1);
         for (int64_t k = 0; k < base.length; ++k) {
-            entries[k] = base.stringAt(k);
-            if (!text::validUtf8(reinterpret_cast<const uint8_t*>(entries[k].data()), entries[k].size())) return false;
+            std::string_view e = base.stringAt(k);
+            if (!text::validUtf8(reinterpret_cast<const uint8_t*>(e.data()), e.size())) return false;
+            starts[k] = static_cast<int64_t>(padded.size());
+            padded.append(e);
         }
+        starts[base.length] = static_cast<int64_t>(padded.size());
+        padded.append(kCopyWidth, '\0');
         const int32_t* idx = c.data->as<int32_t>();
         offsets = ddb::Buffer::allocate(static_cast<size_t>(c.length + 1) * 8);
         int64_t* o = offsets->as<int64_t>();
@@ -333,15 +341,19 @@ private:
         o[0] = 0;
         for (int64_t i = 0; i < c.length; ++i) {
             if (idx[i] < 0 || idx[i] >= base.length) throw ddb::ConversionError("malformed SYMBOL column: index out of its base");
-            total += static_cast<int64_t>(entries[idx[i]].size());
+            total += starts[idx[i] + 1] - starts[idx[i]];
             o[i + 1] = total;
         }
-        bytes = ddb::Buffer::allocate(static_cast<size_t>(total));
+        bytes = ddb::Buffer::allocate(static_cast<size_t>(total) + kCopyWidth);
         uint8_t* out = bytes->data();
+        const char* from = padded.data();
         for (int64_t i = 0; i < c.length; ++i) {
-            std::string_view e = entries[idx[i]];
-            std::memcpy(out + o[i], e.data(), e.size());
+            const char* e = from + starts[idx[i]];
+            size_t n = static_cast<size_t>(o[i + 1] - o[i]);
+            if (n <= kCopyWidth) std::memcpy(out + o[i], e, kCopyWidth);   // inlined: a constant size
+            else std::memcpy(out + o[i], e, n);
         }
+        bytes->resize(static_cast<size_t>(total));
         return true;
     }
 

@@ -121,3 +121,18 @@ def test_large_results_never_alias_reused_memory(server):
     np.testing.assert_array_equal(kept.to_numpy(), expected)
     np.testing.assert_array_equal(again["w"].to_numpy(), expected.astype(np.int32))
     s.close()
+
+
+def test_text_columns_of_every_length_keep_their_values_and_dtype(session):
+    # Entries around the width a SYMBOL row is copied with (16 bytes), empty (NULL) strings,
+    # multi-byte UTF-8, and enough rows that the conversion leaves the GIL.
+    entries = ["", "a", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq", "é" * 9, "naïve 東京 ✓",
+               "x" * 200]
+    n = 70_000
+    quoted = ", ".join('"' + e + '"' for e in entries)
+    session.run(f"e = [{quoted}]; t = table(take(e, {n}) as str, symbol(take(reverse(e), {n})) as sym)")
+    df = session.run("t")
+    expected = pd.DataFrame({"str": np.array((entries * n)[:n], dtype=object),
+                             "sym": np.array((entries[::-1] * n)[:n], dtype=object)})
+    assert {c: str(t) for c, t in df.dtypes.items()} == {"str": TEXT, "sym": TEXT}
+    pd.testing.assert_frame_equal(df, expected)
