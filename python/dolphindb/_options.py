@@ -85,9 +85,13 @@ def session_flag(*, protocol: int, compress: bool, python: bool, parser, sql_std
     return flag
 
 
+DEFAULT_PRIORITY = 4
+DEFAULT_PARALLELISM = 64
+
+
 def validate_priority(priority) -> int:
     if priority is None:
-        return 4
+        return DEFAULT_PRIORITY
     if not isinstance(priority, int) or not 0 <= priority <= 9:
         raise RuntimeError("priority must be an integer from 0 to 9")
     return priority
@@ -95,7 +99,7 @@ def validate_priority(priority) -> int:
 
 def validate_parallelism(parallelism) -> int:
     if parallelism is None:
-        return 64
+        return DEFAULT_PARALLELISM
     if not isinstance(parallelism, int) or parallelism <= 0:
         raise RuntimeError("parallelism must be an integer greater than 0")
     return parallelism

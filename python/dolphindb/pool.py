@@ -18,10 +18,10 @@ import warnings
 import weakref
 
 from . import _core
-from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, io_threads, request_flag,
-                       log_connection_event, resilience_options, resolve_protocol, session_flag, timeout_ms,
-                       tls_setting,
-                       validate_parallelism, validate_priority)
+from ._options import (DEFAULT_PARALLELISM, DEFAULT_PRIORITY, PROTOCOL_DEFAULT, check_arrow_uploads,
+                       compress_methods, io_threads, log_connection_event, request_flag, resilience_options,
+                       resolve_protocol, session_flag, timeout_ms, tls_setting, validate_parallelism,
+                       validate_priority)
 
 log = logging.getLogger("dolphindb")
 
@@ -138,6 +138,9 @@ class DBConnectionPool:
         self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
                                   sql_std=sqlStd)
         self._timeout_ms = timeout_ms(timeout)
+        # The flag of a task that sets no per-task option, by clearMemory: most tasks, so they skip
+        # re-validating the defaults.
+        self._plain_flags = (request_flag(self._flag), request_flag(self._flag, clear_memory=True))
         tls = tls_setting(enableSSL, sslCAFile, sslVerify)
         self.taskId = 0
         self.mutex = threading.Lock()
@@ -184,6 +187,10 @@ class DBConnectionPool:
 
     def _submit(self, script, args, callback, *, clearMemory, pickleTableToList, priority, parallelism,
                 disableDecimal, timeout, compressMethods=None):
+        if (not args and priority is None and parallelism is None and timeout is None and compressMethods is None
+                and not disableDecimal and not pickleTableToList):
+            return self._core().submit(script, None, self._plain_flags[bool(clearMemory)], DEFAULT_PRIORITY,
+                                       DEFAULT_PARALLELISM, self._timeout_ms, False, callback, None)
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),

@@ -40,7 +40,7 @@ public:
         }
         py::object labels = columnIndex(names);
         if (!labels) return {};
-        return fromBlocks_(blocks, rangeIndex_(rows < 0 ? 0 : rows), labels);
+        return fromBlocks_(blocks, rowIndex(rows < 0 ? 0 : rows), labels);
     }
 
 private:
@@ -128,17 +128,34 @@ private:
                 sample[name] = py::array(pyc::dtype("float64"), std::vector<ssize_t>{0});
             }
             if (allStr && py::len(sample) == py::len(names)) index = dataFrame_(sample, py::arg("copy") = false).attr("columns");
-            if (PyDict_Size(columnIndexes_.ptr()) >= kCachedLabelSets) PyDict_Clear(columnIndexes_.ptr());
+            if (PyDict_Size(columnIndexes_.ptr()) >= kCachedIndexes) PyDict_Clear(columnIndexes_.ptr());
             columnIndexes_[names] = index;
         }
         if (index.is_none()) return {};
         return index.attr("_view")();
     }
 
-    static constexpr ssize_t kCachedLabelSets = 256;
+    // A view of the RangeIndex made once per row count: RangeIndex(rows) validates its
+    // arguments in Python, a twentieth of a small frame's cost.
+    py::object rowIndex(ssize_t rows) const {
+        py::int_ key(rows);
+        PyObject* hit = PyDict_GetItemWithError(rowIndexes_.ptr(), key.ptr());
+        if (!hit && PyErr_Occurred()) throw py::error_already_set();
+        py::object index;
+        if (hit) {
+            index = py::reinterpret_borrow<py::object>(hit);
+        } else {
+            index = rangeIndex_(rows);
+            if (PyDict_Size(rowIndexes_.ptr()) >= kCachedIndexes) PyDict_Clear(rowIndexes_.ptr());
+            rowIndexes_[key] = index;
+        }
+        return index.attr("_view")();
+    }
+
+    static constexpr ssize_t kCachedIndexes = 256;
     py::object fromBlocks_, dataFrame_, rangeIndex_, extensionArray_, datetimeArray_, timedeltaArray_;
     std::vector<py::dtype> temporal_;
-    mutable py::dict columnIndexes_;
+    mutable py::dict columnIndexes_, rowIndexes_;
 };
 
 }   // namespace
