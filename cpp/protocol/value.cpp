@@ -7,7 +7,6 @@
 #include <new>
 #include <vector>
 
-
 #include "errors.h"
 
 namespace ddb {
