@@ -10,10 +10,8 @@ import asyncio
 import atexit
 import collections
 import concurrent.futures
-import logging
 import os
 import threading
-import time
 import warnings
 import weakref
 
@@ -22,8 +20,6 @@ from ._options import (DEFAULT_PARALLELISM, DEFAULT_PRIORITY, PROTOCOL_DEFAULT, 
                        compress_methods, io_threads, log_connection_event, request_flag, resilience_options,
                        resolve_protocol, session_flag, timeout_ms, tls_setting, validate_parallelism,
                        validate_priority)
-
-log = logging.getLogger("dolphindb")
 
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -160,24 +156,22 @@ class DBConnectionPool:
         options = _core.PoolOptions(connect=connect, resilience=resilience, size=threadNum,
                                     loadBalance=bool(loadBalance), ioThreads=io_threads(ioThreads, threadNum))
 
-        # With reConnect and tryReconnectNums, a server that does not answer yet is tried that many
-        # times, one second apart, each failure logged (and printed) as the official client does.
-        attempts = tryReconnectNums if self.reConnect and isinstance(tryReconnectNums, int) and tryReconnectNums > 0 else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                self.pool = _core.PoolCore(options, on_event=log_connection_event)
-                break
-            except _core.NetworkError as e:
-                if attempts == 1:
-                    raise
-                log.error("Failed to connect to %s:%s: %s", host, port, str(e).rsplit(": ", 1)[-1])
-                if attempt == attempts:
-                    log.error("Connect to %s:%s failed after %d reconnect attempts.", host, port, attempts)
-                    raise
-                time.sleep(1)
+        self.pool = _core.PoolCore(options, on_event=log_connection_event)
         self._shutdown = False
         self._pid = os.getpid()
+        # Registered before connecting: shutDown() from another thread, or at exit, ends the
+        # connect retries of a pool still being constructed.
         _live_pools.add(self)
+        try:
+            # With reConnect or highAvailability, a server that does not answer yet is retried by
+            # the core (tryReconnectNums tries, reconnectTimeout, backoff), each failure logged.
+            self.pool.open()
+        except _core.PoolClosedError:
+            self._shutdown = True
+            raise _closed_error() from None
+        except BaseException:
+            self._shutdown = True
+            raise
 
     # -- submission ------------------------------------------------------------------------
     def _core(self):
