@@ -30,10 +30,14 @@ _live_pools: weakref.WeakSet = weakref.WeakSet()
 def _shut_down_live_pools():
     """Pool threads end before the interpreter finalizes: one that finished a task later would
     need the GIL of an interpreter that is going away, which ends the process with an abort.
-    Running tasks are cut, as by shutDown(0). A fork() child leaves its parent's pools alone."""
-    for pool in list(_live_pools):
-        if pool._pid == os.getpid():
-            pool.shutDown(0)
+    Running tasks are cut, as by shutDown(0). A fork() child leaves its parent's pools alone.
+    A constructor still connecting on another thread ends with PoolClosedError; it is waited
+    for, as it too must be back in Python before the interpreter finalizes."""
+    pools = [pool for pool in list(_live_pools) if pool._pid == os.getpid()]
+    for pool in pools:
+        pool.shutDown(0)
+    for pool in pools:
+        pool._constructed.wait(SHUTDOWN_TIMEOUT)
 
 
 def _closed_error():
@@ -161,6 +165,7 @@ class DBConnectionPool:
         self._pid = os.getpid()
         # Registered before connecting: shutDown() from another thread, or at exit, ends the
         # connect retries of a pool still being constructed.
+        self._constructed = threading.Event()
         _live_pools.add(self)
         try:
             # With reConnect or highAvailability, a server that does not answer yet is retried by
@@ -172,6 +177,8 @@ class DBConnectionPool:
         except BaseException:
             self._shutdown = True
             raise
+        finally:
+            self._constructed.set()
 
     # -- submission ------------------------------------------------------------------------
     def _core(self):

@@ -168,6 +168,36 @@ def test_session_close_during_first_connect_retries_ends_them(attempts):
     assert attempts.count() == tries
 
 
+AT_EXIT = """
+import logging, threading
+import dolphindb as ddb
+tried = threading.Event()
+handler = logging.Handler()
+handler.emit = lambda record: tried.set()
+logging.getLogger("dolphindb").addHandler(handler)
+
+def construct():
+    try:
+        ddb.DBConnectionPool("127.0.0.1", {port}, 2, reConnect=True, tryReconnectNums=10**6, reconnectTimeout=3600)
+    except ddb.PoolClosedError:
+        pass
+
+threading.Thread(target=construct, daemon=True).start()
+tried.wait(60)
+print("exiting", flush=True)
+"""
+
+
+def test_interpreter_exit_ends_a_pool_still_retrying_its_first_connect():
+    """A script that ends while a daemon thread still constructs a reconnecting pool: the exit
+    hook shuts the pool down, its constructor returns to Python, and the process exits cleanly
+    (a native wait still running at finalization would abort the process)."""
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(AT_EXIT.format(port=unused_port()))],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "exiting" in proc.stdout and ATTEMPT in proc.stdout
+
+
 # ----------------------------------------------------------------------------------------- Ctrl-C
 CHILD = """
 import dolphindb as ddb
