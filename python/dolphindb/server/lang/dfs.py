@@ -397,12 +397,13 @@ def table_insert(ctx, t, *args):
     return _memory_table_insert(ctx, t, *args)
 
 
-# On a DFS table append!/upsert! answer nothing: the table itself would travel to the client.
+# append!/upsert! return the table they changed, a DFS handle included, so that
+# `pt = db.createPartitionedTable(...).append!(t)` binds pt to the table.
 @dfs_builtin("append!", 2, aliases=("push!",))
 def append_(ctx, obj, newData):
     if isinstance(obj, DfsTable):
         dfs_append(ctx, obj, [newData])
-        return None
+        return obj
     return _memory_append(ctx, obj, newData)
 
 
@@ -487,7 +488,7 @@ def _table_columns(v, n):
 @dfs_builtin("upsert!", 2, 5)
 def upsert_(ctx, obj, newData, ignoreNull=None, keyColNames=None, sortColumns=None):
     _upsert(ctx, obj, newData, ignoreNull, keyColNames)
-    return None if isinstance(obj, DfsTable) else obj
+    return obj
 
 
 @dfs_builtin("tableUpsert", 2, 5)

@@ -143,6 +143,8 @@ def reverse(ctx, x):
 
 @builtin("distinct", 1)
 def distinct(ctx, x):
+    if not isinstance(x, Vector):
+        raise ScriptError("The argument of distinct/set must be a vector")
     arr = as_array(x)
     _, idx = np.unique(arr.astype(str) if arr.dtype == object else arr, return_index=True)
     return take_rows(x, np.sort(idx))
