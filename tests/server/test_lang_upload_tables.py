@@ -129,3 +129,31 @@ def test_a_narrower_null_in_a_wider_vector_literal_is_null(run):
     assert v.type == DOUBLE and math.isnan(v.data[1]) and list(v.data[[0, 2]]) == [1.0, 2.5]
     assert format_value(run("[1, int(), 3l]")) == "[1,,3]"
     assert run("sum(isNull([char(), 1, 2l]))").value == 1
+
+
+# ---- NULL arguments of tableInsert, DECIMAL128 NULLs, schema type strings ---------------------
+def test_table_insert_of_null_arguments_appends_null_rows_of_each_type(run):
+    run("""t = table(1:0, `i`d`s`sym`u`dec`b`dt`ok, [INT, DOUBLE, STRING, SYMBOL, UUID, DECIMAL128(2), BLOB, DATE, BOOL])
+           for (k in 0:3) { tableInsert(t, k, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) }""")
+    assert format_value(run("t.i")) == "[0,1,2]"
+    for col in ("d", "s", "sym", "u", "dec", "b", "dt", "ok"):
+        assert run(f"sum(isNull(t.{col}))").value == 3, col
+
+
+def test_a_tuple_of_mixed_elements_is_not_cast_to_a_column_type(run):
+    with pytest.raises(ScriptError, match="tuple of mixed elements"):
+        run("int((1, `a))")
+
+
+def test_decimal128_null_is_null(run):
+    assert format_value(run("isNull(decimal128([1, NULL], 3))")) == "[false,true]"
+    assert run("t = table(1:0, `x, [DECIMAL128(2)]); tableInsert(t, NULL); isNull(t.x)[0]").value == 1
+
+
+def test_schema_type_strings_carry_the_decimal_scale(run):
+    run("t = table(1:0, `a`b`c`d, [DECIMAL32(2), DECIMAL64(4)[], INT[], DECIMAL128(0)])")
+    assert list(run("schema(t).colDefs.typeString").data) == ["DECIMAL32(2)", "DECIMAL64(4)[]", "INT[]", "DECIMAL128(0)"]
+    run("""db = database("dfs://upload_tables_schema", HASH, [INT, 2])
+           src = table(1:0, `id`a`b, [INT, DECIMAL32(3), DECIMAL64(5)[]])
+           pt = db.createPartitionedTable(src, `pt, `id)""")
+    assert list(run("schema(pt).colDefs.typeString").data) == ["INT", "DECIMAL32(3)", "DECIMAL64(5)[]"]

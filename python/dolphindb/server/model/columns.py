@@ -106,6 +106,8 @@ def null_mask(v) -> np.ndarray:
         return np.array([len(x) == 0 for x in d], dtype=bool)
     if t in (UUID, IPADDR, INT128):
         return d == 0
+    if t == DECIMAL128:
+        return np.asarray(d == null_of(DECIMAL128), dtype=bool)
     if t == ANY:
         return np.array([isinstance(x, Scalar) and x.value is None for x in d], dtype=bool)
     return np.zeros(len(d), dtype=bool)
