@@ -157,3 +157,16 @@ def test_schema_type_strings_carry_the_decimal_scale(run):
            src = table(1:0, `id`a`b, [INT, DECIMAL32(3), DECIMAL64(5)[]])
            pt = db.createPartitionedTable(src, `pt, `id)""")
     assert list(run("schema(pt).colDefs.typeString").data) == ["INT", "DECIMAL32(3)", "DECIMAL64(5)[]"]
+
+
+# ---- distinct / set / in over BLOB and other object-stored values ----------------------------
+def test_set_and_distinct_of_non_ascii_blobs_keep_first_occurrences(run):
+    v = run('set([blob("abc!@#中文 123"), blob("x"), blob("abc!@#中文 123")])')
+    assert v.data.tolist() == ["abc!@#中文 123".encode(), b"x"]
+    assert format_value(run("distinct(`b`a`b`c)")) == "[b,a,c]"
+    assert format_value(run("distinct(decimal128([1, 1, 2], 2))")) == "[1.00,2.00]"
+
+
+def test_in_finds_non_ascii_blobs_and_strings(run):
+    assert run('blob("中文") in [blob("中文"), blob("x")]').value == 1
+    assert format_value(run('["中", "a"] in ["a", "b"]')) == "[false,true]"
