@@ -59,6 +59,15 @@ def type_name(t: int) -> str:
     return TYPE_NAMES.get(t, str(t))
 
 
+def type_string(t: int, scale: int = 0) -> str:
+    """A column's type as schema() writes it: a DECIMAL carries its scale (DECIMAL32(2),
+    DECIMAL64(4)[] for an array vector of them)."""
+    base = t - ARRAY_BASE if ARRAY_BASE <= t < 128 else t
+    if base in (DECIMAL32, DECIMAL64, DECIMAL128):
+        return f"{TYPE_NAMES[base]}({scale})" + ("[]" if base != t else "")
+    return type_name(t)
+
+
 def null_of(t: int):
     """The storage-level null of type t (what a null element of a Vector holds)."""
     info = TYPE_INFO.get(t)
