@@ -7,8 +7,8 @@ import numpy as np
 from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
-from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
-                             VOID, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
+from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, SET, STORAGE_DTYPE, STRING,
+                             SYMBOL, VOID, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -141,7 +141,11 @@ def compare(name, a, b):
         return _compare_tables(name, a, b)
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
+    if _is_set(a) and _is_set(b):
+        return _compare_sets(name, a, b)
     _check_lengths(a, b)
+    if ANY in (a.type, b.type) and not isinstance(a, Matrix) and not isinstance(b, Matrix):
+        return _compare_tuples(name, a, b)
     ta, tb = a.type, b.type
     if ta == CHAR and tb in (STRING, SYMBOL):
         a, ta = char_as_string(a), STRING
@@ -169,6 +173,38 @@ def compare(name, a, b):
           "ge": np.greater_equal}[name]
     r = op(A, B)
     return make(BOOL, np.asarray(r).astype(np.int8), _shape(a, b))
+
+
+def _is_set(v):
+    return isinstance(v, Vector) and v.form == SET
+
+
+def _set_keys(v):
+    """The members of a set as hashable Python values (None for the NULL member), so sets of two
+    integer widths or of NULLs compare by their values."""
+    return {None if s.value is None else s.value for s in scalars(v)}
+
+
+def _compare_sets(name, a, b):
+    """Two sets: == is the same members, < a proper subset, <= a subset (> and >= the supersets)."""
+    if (a.type in LITERAL) != (b.type in LITERAL):
+        raise ScriptError(f"Incompatible type. {type_name(a.type)} and {type_name(b.type)} can't be compared")
+    x, y = _set_keys(a), _set_keys(b)
+    r = {"eq": x == y, "ne": x != y, "lt": x < y, "le": x <= y, "gt": x > y, "ge": x >= y}[name]
+    return Scalar(BOOL, int(r))
+
+
+def _compare_tuples(name, a, b):
+    """A tuple (ANY vector) compares element by element, each element as a value of its own
+    (a scalar against a scalar, a vector against a vector ...). The result is a BOOL vector when
+    every element pair gives a scalar, else a tuple of the element results."""
+    n = max(length(x) for x in (a, b) if not is_scalar(x))
+    left = [a] * n if is_scalar(a) else [element(a, i) for i in range(n)]
+    right = [b] * n if is_scalar(b) else [element(b, i) for i in range(n)]
+    results = [compare(name, x, y) for x, y in zip(left, right)]
+    if all(isinstance(r, Scalar) for r in results):
+        return make(BOOL, np.array([0 if r.value is None else r.value for r in results], dtype=np.int8), False)
+    return Vector(ANY, results)
 
 
 def _as_bytes(v, arr):
