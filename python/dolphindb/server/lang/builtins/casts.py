@@ -154,7 +154,7 @@ def cast(v, target, scale=0):
                         dtype=STORAGE_DTYPE.get(target, object))
         return make(target, data[0] if scalar else data, scalar, scale)
     if src in (DECIMAL32, DECIMAL64, DECIMAL128):
-        arr = np.array([np.nan if m else int(x) / 10**v.scale for x, m in
+        arr = np.array([null_of(DOUBLE) if m else int(x) / 10**v.scale for x, m in
                         zip(np.atleast_1d(as_array(v)), np.atleast_1d(mask))])
         return cast(make(DOUBLE, arr[0] if scalar else arr, scalar), target)
     if target in TEMPORAL:
@@ -171,7 +171,7 @@ def cast(v, target, scale=0):
             raise ScriptError(f"Can't convert {type_name(src)} to {type_name(target)}")
         arr = as_array(v)
         if target in FLOATING:
-            r = np.where(mask, np.nan, arr.astype(np.float64))
+            r = np.where(mask, null_of(target), arr.astype(np.float64))
         elif target == BOOL:
             r = np.where(mask, null_of(BOOL), (arr != 0).astype(np.int64))
         else:

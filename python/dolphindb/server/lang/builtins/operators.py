@@ -84,8 +84,9 @@ def arith(name, a, b):
         else:
             raise ScriptError(f"Unknown operator {name}")
     if floating:
-        r = np.where(np.isfinite(r), r, np.nan) if name in ("div", "ratio") else r
-        r = np.where(mask, np.nan, r)
+        if name in ("div", "ratio"):        # x/0 is NULL
+            mask = mask | (B == 0)
+        r = np.where(mask, null_of(rt), r)
     else:
         r = np.where(mask, null_of(rt), r)
     return make(rt, r, _shape(a, b))
@@ -120,10 +121,10 @@ def _concat(a, b):
 
 
 def _comparable(v):
-    """Storage data made orderable: NaN (float NULL) sorts lowest, like the sentinels do."""
+    """Storage data made orderable: a float NULL sorts below -inf, like the integer sentinels."""
     arr = as_array(v)
     if v.type in FLOATING:
-        arr = np.where(np.isnan(arr), -np.inf, arr)
+        arr = np.where(null_mask(v), -np.inf, arr)
     elif v.type in (STRING, SYMBOL):
         arr = np.asarray(arr, dtype=object)
     return arr
@@ -181,8 +182,10 @@ def _is_set(v):
 
 def _set_keys(v):
     """The members of a set as hashable Python values (None for the NULL member), so sets of two
-    integer widths or of NULLs compare by their values."""
-    return {None if s.value is None else s.value for s in scalars(v)}
+    integer widths compare by their values and a STRING set equals the BLOB set of its bytes."""
+    def key(s):
+        return s.value.encode("utf-8", "surrogateescape") if isinstance(s.value, str) else s.value
+    return {key(s) for s in scalars(v)}
 
 
 def _compare_sets(name, a, b):
@@ -262,7 +265,7 @@ def _compare_dictionaries(name, a, b):
 def _bools(v):
     arr = as_array(v)
     if v.type in FLOATING:
-        return np.nan_to_num(arr) != 0
+        return (arr != 0) & ~np.asarray(null_mask(v))
     if v.type in NULL_INT:
         return (arr != 0) & (arr != NULL_INT[v.type])
     raise ScriptError(f"A boolean or number is expected, not {type_name(v.type)}")
