@@ -90,8 +90,9 @@ def storage_to_python(t, x):
 
 def null_mask(v) -> np.ndarray:
     """Boolean mask of NULL elements (0-d for scalars)."""
-    if isinstance(v, Scalar):       # the empty string is the NULL of the literal types
-        return np.bool_(v.value is None or (v.type in LITERAL and len(v.value) == 0))
+    if isinstance(v, Scalar):       # the empty string and the lowest float are NULLs too
+        return np.bool_(v.value is None or (v.type in LITERAL and len(v.value) == 0)
+                        or (v.type in (FLOAT, DOUBLE) and v.value == null_of(v.type)))
     t, d = v.type, v.data
     if d is None:
         return np.ones(len(v), dtype=bool)
@@ -183,7 +184,7 @@ def from_python(x) -> Value:
     if isinstance(x, int):
         return S(INT if -2**31 < x < 2**31 else LONG, x)
     if isinstance(x, float):
-        return S(DOUBLE, x)
+        return S(DOUBLE, storage_to_python(DOUBLE, x))
     if isinstance(x, str):
         return S(STRING, x)
     if isinstance(x, bytes):

@@ -89,6 +89,8 @@ class Vector(Value):
     scale: int = 0
     form: int = VECTOR          # VECTOR, PAIR or SET (a set keeps its keys as a Vector)
     length_: Optional[int] = None   # VOID vectors only
+    # append! grows data inside this buffer (data is a view of its front), so appends are amortized
+    spare: Optional[np.ndarray] = field(default=None, repr=False)
 
     def __len__(self) -> int:
         if self.data is None:
