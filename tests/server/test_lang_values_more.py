@@ -117,3 +117,19 @@ def test_appending_to_one_vector_leaves_a_vector_made_from_it_unchanged(ctx):
     run(ctx, "a = 1 2 3; a.append!(4); b = a + 0; a.append!(5); b.append!(9)")
     assert run(ctx, "a").data.tolist() == [1, 2, 3, 4, 5]
     assert run(ctx, "b").data.tolist() == [1, 2, 3, 4, 9]
+
+
+# ---- negative elements of space-separated vectors ----------------------------------------------------
+
+@pytest.mark.parametrize("script,expected", [
+    ("0c 127c -127c 00c", [0, 127, -127, None]), ("1 -2 3", [1, -2, 3]), ("-10.1 NULL 5.1", [-10.1, None, 5.1]),
+    ("1 -1", [1, -1]), ("[1, -2]", [1, -2]),
+])
+def test_a_glued_minus_signs_the_next_element(ctx, script, expected):
+    v = run(ctx, script)
+    assert [None if s is None else s for s in (run(ctx, f"({script})[{i}]").value for i in range(len(v)))] == expected
+
+
+@pytest.mark.parametrize("script,expected", [("x = 5; x -1", 4), ("1 - 1", 0), ("1-1", 0), ("(1)-1", 0), ("2*-3", -6)])
+def test_a_minus_after_an_operand_still_subtracts(ctx, script, expected):
+    assert run(ctx, script).value == expected
