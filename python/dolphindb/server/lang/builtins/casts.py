@@ -148,7 +148,7 @@ def cast(v, target, scale=0):
     if target in DECIMALS and (src in DECIMALS or src in INTEGRAL):
         return _exact_decimal(v, target, scale, mask, scalar)
     if target in (DECIMAL32, DECIMAL64, DECIMAL128):
-        arr = as_array(v).astype(np.float64)
+        arr = np.where(mask, 0.0, as_array(v).astype(np.float64))     # a NULL's lowest float would overflow
         raw = np.round(arr * 10**scale)
         data = np.array([null_of(target) if m else int(x) for x, m in zip(np.atleast_1d(raw), np.atleast_1d(mask))],
                         dtype=STORAGE_DTYPE.get(target, object))
