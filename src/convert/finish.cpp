@@ -93,11 +93,11 @@ py::object scalarAt(const Column& c, int64_t i) {
         case ddb::TypeCategory::Floating: {
             if (info.width == 4) {
                 float v = at<float>(c, i);
-                if (v == ddb::kNullFloat || std::isnan(v)) return py::none();
+                if (v == ddb::kNullFloat) return py::none();     // NaN is a value, as in the official client
                 return py::float_(static_cast<double>(v));
             }
             double v = at<double>(c, i);
-            if (v == ddb::kNullDouble || std::isnan(v)) return py::none();
+            if (v == ddb::kNullDouble) return py::none();
             return py::float_(v);
         }
         case ddb::TypeCategory::Binary: {

@@ -14,6 +14,7 @@ from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CO
                                      ArrayVector, Dictionary, Matrix, Opaque, Scalar, Table, Vector)
 
 INT_NULL, LONG_NULL = -(1 << 31), -(1 << 63)
+DOUBLE_NULL = -np.finfo(np.float64).max     # the server stores a float NULL as on the wire
 
 
 def h(text: str) -> bytes:
@@ -151,7 +152,7 @@ def sample(t: int, n: int, nulls: bool = True) -> Vector:
         if dt.kind == "f":
             data = (rng.standard_normal(n) * 1e3).astype(dt)
             if nulls and n:
-                data[::3] = np.nan
+                data[::3] = np.finfo(dt).min      # the NULL
         else:
             info = np.iinfo(dt)
             data = rng.integers(info.min + 1, info.max, n, dtype=dt, endpoint=True) if t != BOOL else rng.integers(0, 2, n).astype(np.int8)

@@ -9,7 +9,7 @@ from dolphindb.server.wire import codec
 from dolphindb.server.wire.codec import BytesReader, CodecError, decode, decode_bytes, encode
 from dolphindb.server.model.values import BOOL, DOUBLE, INT, LONG, STRING, TIMESTAMP, VOID, Table
 from support import CAPTURES
-from support.codec_checks import INT_NULL, LONG_NULL, StreamReader, assert_same, decode_stream, vals
+from support.codec_checks import DOUBLE_NULL, INT_NULL, LONG_NULL, StreamReader, assert_same, decode_stream, vals
 
 
 # ============================================================================ captures
@@ -74,7 +74,7 @@ def test_captured_reply_values():
     t = _reply("c_run_1plus1", "m08")
     assert list(t.columns) == ["id", "price", "name", "sym", "ts"]
     assert vals(t.columns["id"]) == [1, 2, INT_NULL]
-    assert t.columns["price"].data[:2].tolist() == [1.5, 2.25] and np.isnan(t.columns["price"].data[2])
+    assert t.columns["price"].data[:2].tolist() == [1.5, 2.25] and t.columns["price"].data[2] == DOUBLE_NULL
     assert vals(t.columns["name"]) == ["a", "bb", ""] and vals(t.columns["sym"]) == ["IBM", "MSFT", "IBM"]
     assert vals(t.columns["ts"]) == [1704164645678, 1704164646678, LONG_NULL]     # 2024.01.02T03:04:05.678
     assert vals(_reply("c_run_1plus1", "m09")) == [1, 2, INT_NULL]
@@ -108,7 +108,7 @@ def _df_sample(t):
     """client_code.py's df_sample(): i int32 [1,2], d [1.5, nan], s ["ab","c"], t ms timestamps."""
     assert list(t.columns) == ["i", "d", "s", "t"]
     assert t.columns["i"].type == INT and vals(t.columns["i"]) == [1, 2]
-    assert t.columns["d"].type == DOUBLE and t.columns["d"].data[0] == 1.5 and np.isnan(t.columns["d"].data[1])
+    assert t.columns["d"].type == DOUBLE and t.columns["d"].data[0] == 1.5 and t.columns["d"].data[1] == DOUBLE_NULL
     assert t.columns["s"].type == STRING and vals(t.columns["s"]) == ["ab", "c"]
     ms = np.array(["2024-01-02T03:04:05.678", "2024-01-02T03:04:06.000"], "datetime64[ms]").astype(np.int64)
     assert t.columns["t"].type == TIMESTAMP and vals(t.columns["t"]) == ms.tolist()
@@ -119,7 +119,7 @@ EXPECTED_ARGS = {   # (case, message) -> check of the decoded argument list, fro
     ("d_run_function_args", "m04"): lambda a: [(x.type, x.value) for x in a] == [(LONG, 1), (LONG, 2)],
     ("d_run_function_args", "m05"): lambda a: [(x.type, x.value) for x in a] == [(DOUBLE, 1.5), (LONG, 2)],
     ("d_run_function_args", "m06"): lambda a: a[0].type == LONG and vals(a[0]) == [1, 2, 3],
-    ("d_run_function_args", "m07"): lambda a: a[0].type == DOUBLE and a[0].data[0] == 1.5 and np.isnan(a[0].data[1]),
+    ("d_run_function_args", "m07"): lambda a: a[0].type == DOUBLE and a[0].data[0] == 1.5 and a[0].data[1] == DOUBLE_NULL,
     ("d_run_function_args", "m08"): lambda a: a[0].type == STRING and vals(a[0]) == ["x", "yz"],
     ("d_run_function_args", "m09"): lambda a: _df_sample(a[0]),
     ("d_run_function_args", "m10"): lambda a: (a[0].type, a[0].value) == (STRING, "hello"),
@@ -146,7 +146,7 @@ def _mtw_rows(t):
     """MultithreadedTableWriter: insert(i*3, 1.5*i, base + i s, f"n{i}") for i < 5, then all None."""
     assert list(t.columns) == ["id", "price", "ts", "name"]
     assert vals(t.columns["id"]) == [0, 3, 6, 9, 12, INT_NULL]
-    assert t.columns["price"].data[:5].tolist() == [0.0, 1.5, 3.0, 4.5, 6.0] and np.isnan(t.columns["price"].data[5])
+    assert t.columns["price"].data[:5].tolist() == [0.0, 1.5, 3.0, 4.5, 6.0] and t.columns["price"].data[5] == DOUBLE_NULL
     base = int(np.datetime64("2024-01-02T03:04:05.678", "ms").astype(np.int64))
     assert vals(t.columns["ts"]) == [base + 1000 * i for i in range(5)] + [LONG_NULL]
     assert vals(t.columns["name"]) == ["n0", "n1", "n2", "n3", "n4", ""]
@@ -207,7 +207,7 @@ def test_captured_upload_values():
     r = codec.BytesReader(args)
     t, v = codec.decode(r), codec.decode(r)
     assert t.columns["i"].data.tolist() == [1, 2]
-    assert np.isnan(t.columns["d"].data[1]) and t.columns["d"].data[0] == 1.5
+    assert t.columns["d"].data[1] == DOUBLE_NULL and t.columns["d"].data[0] == 1.5
     assert list(t.columns["s"].data) == ["ab", "c"]
     assert t.columns["t"].type == TIMESTAMP
     assert v.data.tolist() == [1, 2, 3]

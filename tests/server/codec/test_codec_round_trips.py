@@ -49,13 +49,15 @@ def test_scalar_round_trips(s):
     roundtrip(s)
 
 
-def test_float_nan_is_sent_as_the_null_and_comes_back_nan():
-    raw = encode(Vector(DOUBLE, np.array([np.nan, 1.0])))
+def test_float_null_is_the_wire_sentinel_and_nan_is_a_value():
+    null = -np.finfo(np.float64).max
+    raw = encode(Vector(DOUBLE, np.array([null, np.nan, 1.0])))
     assert raw[10:18] == h("ff ff ff ff ff ff ef ff")
-    assert encode(Scalar(FLOAT, float("nan"))) == h("0f 00 ff ff 7f ff")
-    assert np.isnan(decode_bytes(raw).data[0])
-    raw = encode(Vector(FLOAT, np.array([np.nan], np.float32)))
-    assert raw[10:] == h("ff ff 7f ff") and np.isnan(decode_bytes(raw).data[0])
+    back = decode_bytes(raw).data
+    assert back[0] == null and np.isnan(back[1]) and back[2] == 1.0
+    assert encode(Scalar(FLOAT, None)) == h("0f 00 ff ff 7f ff")
+    assert decode_bytes(h("0f 00 ff ff 7f ff")).value is None
+    assert np.isnan(decode_bytes(encode(Scalar(DOUBLE, float("nan")))).value)
 
 
 @pytest.mark.parametrize("t", [t for t in ALL_VECTOR_TYPES if t != VOID], ids=lambda t: codec.type_name(t))

@@ -13,7 +13,7 @@ from dolphindb.server.model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, CO
                                      DECIMAL128, DOUBLE, FLOAT, FUNCTIONDEF, INT, INT128, IPADDR, LONG, MATRIX,
                                      NANOTIMESTAMP, PAIR, SET, SHORT, STRING, SYMBOL, TIMESTAMP, UUID, VOID,
                                      ArrayVector, Vector)
-from support.codec_checks import (INT_NULL, LONG_NULL, assert_same, compressed_column, decode_stream, h, lz4_payload,
+from support.codec_checks import (DOUBLE_NULL, INT_NULL, LONG_NULL, assert_same, compressed_column, decode_stream, h, lz4_payload,
                                   strings, vals)
 
 
@@ -105,7 +105,7 @@ SPEC = [  # (id, hex, check, re-encodes identically)
                  "10 01 03 00 00 00 01 00 00 00 00 00 00 00 00 00 f8 3f ff ff ff ff ff ff ef ff 00 00 00 00 00 00 08 40 "
                  "12 01 03 00 00 00 01 00 00 00 61 00 62 62 00 00"),
      lambda v: vals(v.columns["i"]) == [1, 2, 3] and v.columns["d"].data[0] == 1.5
-     and np.isnan(v.columns["d"].data[1]) and vals(v.columns["s"]) == ["a", "bb", ""], True),
+     and v.columns["d"].data[1] == DOUBLE_NULL and vals(v.columns["s"]) == ["a", "bb", ""], True),
     # §5.13 ANY
     ("any", "19 01 02 00 00 00 01 00 00 00 | 04 00 09 00 00 00 | 12 01 01 00 00 00 01 00 00 00 71 00",
      lambda v: v.type == ANY and v.data[0].value == 9 and vals(v.data[1]) == ["q"], True),
@@ -193,13 +193,13 @@ def test_protocol_compressed_variants_of_section_6_5():
 
 def test_protocol_table_with_compressed_and_plain_columns():
     col_a = compressed_column(Vector(INT, np.array([1, 2], np.int32)), compression.LZ4)
-    col_b = encode(Vector(DOUBLE, np.array([0.5, np.nan])))
+    col_b = encode(Vector(DOUBLE, np.array([0.5, DOUBLE_NULL])))
     for table_type in (0, 8):
         raw = bytes([table_type, 6]) + h("02 00 00 00 02 00 00 00 00 61 00 62 00") + col_a + col_b
         t = decode_bytes(raw)
         assert t.type == table_type
         assert vals(t.columns["a"]) == [1, 2]
-        assert t.columns["b"].data[0] == 0.5 and np.isnan(t.columns["b"].data[1])
+        assert t.columns["b"].data[0] == 0.5 and t.columns["b"].data[1] == DOUBLE_NULL
 
 
 def test_protocol_pickle_and_arrow_payloads_are_rejected_by_name():

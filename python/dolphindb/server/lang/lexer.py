@@ -49,6 +49,22 @@ def syntax_error(line, message):
     return ScriptError(f"Syntax Error: [line #{line}] {message}")
 
 
+def _negative_number(tokens, text, i) -> bool:
+    """Whether the '-' at i is the sign of a number literal glued to it: where no operand ends
+    before it (-10.1 NULL 5.1 is one vector, -10.1 its first element), or blank-separated after a
+    number or NULL (1 -2 3, 0c 127c -127c: the next element of a space-separated vector)."""
+    if i + 1 >= len(text) or not text[i + 1].isdigit():
+        return False
+    if NUMBER.match(text, i + 1) is None or TYPED_NULL.match(text, i + 1) or match_temporal(text, i + 1):
+        return False
+    last = tokens[-1] if tokens else None
+    if last is None or (last.kind == "op" and last.value not in (")", "]", "}")) or \
+            (last.kind in ("kw", "nl") and last.value not in ("true", "false", "NULL")):
+        return True
+    after_element = last.kind in ("number", "null") or (last.kind == "kw" and last.value in ("true", "false", "NULL"))
+    return after_element and text[i - 1] in " \t"
+
+
 def tokenize(text: str):
     tokens = []
     i, line, depth = 0, 1, []
@@ -74,6 +90,11 @@ def tokenize(text: str):
                 raise syntax_error(line, "unterminated comment")
             line += text.count("\n", i, j)
             i = j + 2
+            continue
+        if c == "-" and _negative_number(tokens, text, i):
+            m = NUMBER.match(text, i + 1)
+            tokens.append(Token("number", ("-" + m.group(1), m.group(2)), line, "-" + m.group(0)))
+            i = m.end()
             continue
         if c.isdigit():
             m = TYPED_NULL.match(text, i)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.values import DOUBLE, FLOAT, INT, LONG, NULL_INT, VOID, ArrayVector, Scalar, Table, Vector
+from ..model.values import DOUBLE, FLOAT, INT, LONG, NULL_INT, VOID, ArrayVector, Scalar, Table, Vector, null_of
 from . import dfs
 from .registry import BUILTINS
 from ..errors import ScriptError
@@ -204,7 +204,7 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
     data = col.data[order]
     starts = bounds[:-1]
     if col.type in (FLOAT, DOUBLE):
-        valid = ~np.isnan(data)
+        valid = data != null_of(col.type)
     elif col.type in NULL_INT:
         valid = data != NULL_INT[col.type]
     else:
@@ -222,18 +222,18 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
         sums = np.add.reduceat(np.where(valid, f, 0.0), starts)
         if fn == "sum":
             if col.type in (FLOAT, DOUBLE):
-                return make(DOUBLE, np.where(counts > 0, sums, np.nan), False)
+                return make(DOUBLE, np.where(counts > 0, sums, null_of(DOUBLE)), False)
             isums = np.add.reduceat(np.where(valid, data.astype(np.int64), 0), starts)   # exact, no float rounding
             return make(LONG, np.where(counts > 0, isums, NULL_INT[LONG]), False)
         with np.errstate(all="ignore"):
-            return make(DOUBLE, np.where(counts > 0, sums / counts, np.nan), False)
+            return make(DOUBLE, np.where(counts > 0, sums / counts, null_of(DOUBLE)), False)
     big = np.finfo(np.float64).max
     if fn == "max":
         r = np.maximum.reduceat(np.where(valid, f, -big), starts)
     else:
         r = np.minimum.reduceat(np.where(valid, f, big), starts)
     if col.type in (FLOAT, DOUBLE):
-        return make(col.type, np.where(counts > 0, r, np.nan), False)
+        return make(col.type, np.where(counts > 0, r, null_of(col.type)), False)
     return make(col.type, np.where(counts > 0, r, NULL_INT[col.type]).astype(np.int64), False)
 
 

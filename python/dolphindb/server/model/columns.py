@@ -77,8 +77,7 @@ def element(v: Vector, i: int) -> Value:
 
 def storage_to_python(t, x):
     if t in (FLOAT, DOUBLE):
-        x = float(x)
-        return None if x != x else x
+        return None if x == null_of(t) else float(x)
     if t in NULL_INT:
         x = int(x)
         return None if x == NULL_INT[t] else x
@@ -91,13 +90,14 @@ def storage_to_python(t, x):
 
 def null_mask(v) -> np.ndarray:
     """Boolean mask of NULL elements (0-d for scalars)."""
-    if isinstance(v, Scalar):
-        return np.bool_(v.value is None)
+    if isinstance(v, Scalar):       # the empty string and the lowest float are NULLs too
+        return np.bool_(v.value is None or (v.type in LITERAL and len(v.value) == 0)
+                        or (v.type in (FLOAT, DOUBLE) and v.value == null_of(v.type)))
     t, d = v.type, v.data
     if d is None:
         return np.ones(len(v), dtype=bool)
     if t in (FLOAT, DOUBLE):
-        return np.isnan(d)
+        return d == null_of(t)
     if t in NULL_INT:
         return d == NULL_INT[t]
     if t in (STRING, SYMBOL):
@@ -124,7 +124,7 @@ def as_array(v, dtype=None):
         return np.asarray(x, dtype=object) if not isinstance(x, str) else np.asarray(x, dtype=object)
     if isinstance(v, Vector):
         if v.data is None:
-            return np.full(len(v), np.nan)
+            return np.full(len(v), null_of(DOUBLE))
         return v.data if dtype is None else v.data.astype(dtype)
     if isinstance(v, Matrix):
         return v.data
@@ -186,7 +186,7 @@ def from_python(x) -> Value:
     if isinstance(x, int):
         return S(INT if -2**31 < x < 2**31 else LONG, x)
     if isinstance(x, float):
-        return S(DOUBLE, x)
+        return S(DOUBLE, storage_to_python(DOUBLE, x))
     if isinstance(x, str):
         return S(STRING, x)
     if isinstance(x, bytes):

@@ -76,8 +76,9 @@ TYPES: Tuple[TypeInfo, ...] = (
     _fixed(TIMESTAMP, "TIMESTAMP", _C.TEMPORAL, np.int64, _I64_MIN, 10**6),
     _fixed(NANOTIME, "NANOTIME", _C.TEMPORAL, np.int64, _I64_MIN, 1),
     _fixed(NANOTIMESTAMP, "NANOTIMESTAMP", _C.TEMPORAL, np.int64, _I64_MIN, 1),
-    _fixed(FLOAT, "FLOAT", _C.FLOATING, np.float32, np.nan),
-    _fixed(DOUBLE, "DOUBLE", _C.FLOATING, np.float64, np.nan),
+    # the floating NULLs are the lowest finite values, as on the wire; NaN and inf are values
+    _fixed(FLOAT, "FLOAT", _C.FLOATING, np.float32, np.float32(-np.finfo(np.float32).max)),
+    _fixed(DOUBLE, "DOUBLE", _C.FLOATING, np.float64, -np.finfo(np.float64).max),
     TypeInfo(SYMBOL, "SYMBOL", _C.LITERAL, null=""),
     TypeInfo(STRING, "STRING", _C.LITERAL, null=""),
     TypeInfo(UUID, "UUID", _C.BINARY, 16, null=0),

@@ -15,8 +15,8 @@ SECOND, DATETIME, DATEHOUR,            ms/min/s since midnight, s/h/min since ep
 DATEMINUTE, DECIMAL32                  null = INT32_MIN; DECIMAL32 raw scaled ints
 LONG, TIMESTAMP, NANOTIME,             int64, null = INT64_MIN
 NANOTIMESTAMP, DECIMAL64
-FLOAT / DOUBLE                         float32 / float64, null = NaN (the codec maps
-                                       NaN <-> -FLT_MAX/-DBL_MAX on the wire)
+FLOAT / DOUBLE                         float32 / float64, null = -FLT_MAX / -DBL_MAX as on
+                                       the wire (NaN and inf are values, not NULL)
 STRING, SYMBOL                         object array of str (null = "")
 BLOB                                   object array of bytes (null = b"")
 UUID, IPADDR, INT128, DECIMAL128       object array of Python int (unsigned 128-bit for
@@ -98,6 +98,8 @@ class Vector(Value):
     scale: int = 0
     form: int = VECTOR          # VECTOR, PAIR or SET (a set keeps its keys as a Vector)
     length_: Optional[int] = None   # VOID vectors only
+    # append! grows data inside this buffer (data is a view of its front), so appends are amortized
+    spare: Optional[np.ndarray] = field(default=None, repr=False)
 
     def __len__(self) -> int:
         if self.data is None:

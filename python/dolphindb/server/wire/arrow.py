@@ -18,7 +18,7 @@ from .numpy_views import INTEGRAL, PICKLED_FORM, TABLE_FORM, nanoseconds, text_o
 from ..model.values import (ARRAY_BASE, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128,
                             DECIMAL32, DECIMAL64, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
                             NANOTIMESTAMP, NULL_INT, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP,
-                            UUID, ArrayVector, Table, Vector)
+                            UUID, ArrayVector, Table, Vector, null_of)
 
 
 # -------------------------------------------------------------------------- ARROW replies
@@ -44,7 +44,7 @@ def _arrow_array(col):
                  for x in data]
         return pa.array(items, type=pa.decimal128(38, col.scale))
     if t in (FLOAT, DOUBLE):
-        return pa.array(data, from_pandas=True)
+        return pa.array(data, mask=np.asarray(data) == null_of(t))
     raw = np.asarray(data)
     mask = raw == NULL_INT[t] if t in NULL_INT else None
     if t == BOOL:
@@ -157,7 +157,7 @@ def _values_from_arrow(arr, column: str):
         return fixed(BOOL, arr.fill_null(False).to_numpy(zero_copy_only=False))
     if pa.types.is_floating(typ) and typ.bit_width in (32, 64):
         t = FLOAT if typ.bit_width == 32 else DOUBLE
-        return Vector(t, np.asarray(arr.to_numpy(zero_copy_only=False), dtype=_storage(t)))
+        return Vector(t, np.asarray(arr.fill_null(null_of(t)).to_numpy(zero_copy_only=False), dtype=_storage(t)))
     if pa.types.is_signed_integer(typ):
         t = {8: CHAR, 16: SHORT, 32: INT, 64: LONG}[typ.bit_width]
         return fixed(t, arr.fill_null(0).to_numpy())

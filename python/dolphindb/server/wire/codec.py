@@ -36,7 +36,6 @@ Conventions beyond values.py's docstring
 """
 from __future__ import annotations
 
-import math
 import struct
 
 import numpy as np
@@ -49,7 +48,7 @@ from ..model.values import (ANY, ARRAY_BASE, BLOB, CHART, CHUNK, CODE, COMPLEX, 
                             DICTIONARY, DOUBLE, DURATION, FLOAT, FORM_NAMES, FUNCTIONDEF, HANDLE, INT128,
                             IPADDR, MATRIX, NULL_INT, PAIR, POINT, RESOURCE, SCALAR, SET, STORAGE_DTYPE, STRING,
                             SYMBOL, TABLE, UUID, VECTOR, VOID, ArrayVector, Dictionary, Matrix, Opaque, Scalar,
-                            Table, Value, Vector, type_name)
+                            Table, Value, Vector, null_of, type_name)
 from ..errors import CodecError
 
 SYMBOL_WITH_BASE = 145
@@ -59,8 +58,8 @@ MAX_BLOB = 256 << 20             # one BLOB value
 MAX_SYMBOL_BASE = 1 << 21        # entries of one symbol base (§5.6)
 READ_CHUNK = 8 << 20             # bulk reads are split into pieces of at most this size
 
-FLOAT_NULL = np.float32(-3.4028234663852886e38)
-DOUBLE_NULL = np.float64(-1.7976931348623157e308)
+FLOAT_NULL = null_of(FLOAT)
+DOUBLE_NULL = null_of(DOUBLE)
 TEXT_TYPES = frozenset({STRING, SYMBOL, FUNCTIONDEF, HANDLE, CODE, DATASOURCE, RESOURCE})
 # the 128-bit integers, held as Python ints (UUID IPADDR INT128 unsigned, DECIMAL128 signed)
 WIDE_TYPES = frozenset(t.id for t in TYPES if t.width == 16 and t.category in (Category.BINARY, Category.DENARY))
@@ -295,7 +294,7 @@ def _decode_scalar(r, t: int) -> Scalar:
     if st is not None and t not in DECIMALS:
         x = st.unpack(r.read_exact(st.size))[0]
         if t == FLOAT or t == DOUBLE:
-            return Scalar(t, None if math.isnan(x) or x == (FLOAT_NULL if t == FLOAT else DOUBLE_NULL) else x)
+            return Scalar(t, None if x == (FLOAT_NULL if t == FLOAT else DOUBLE_NULL) else x)
         return Scalar(t, None if x == NULL_INT[t] else x)
     if t == VOID:
         return Scalar(VOID, None, r.read_exact(1)[0])
@@ -349,10 +348,7 @@ def _decode_elements(r, t: int, n: int, depth: int, scale: int = 0) -> Vector:
     """n elements of type t (everything of a vector after rows/cols[/scale])."""
     le = _LE.get(t)
     if le is not None:
-        data = _read_array(r, le, n)
-        if t == FLOAT or t == DOUBLE:
-            data[data == (FLOAT_NULL if t == FLOAT else DOUBLE_NULL)] = np.nan
-        return Vector(t, data, scale)
+        return Vector(t, _read_array(r, le, n), scale)
     if t in TEXT_TYPES:
         return Vector(t, _strings(r, n))
     if t in WIDE_TYPES:
@@ -610,7 +606,7 @@ def _encode_scalar(v: Scalar, out: bytearray) -> None:
     if st is not None and t not in DECIMALS:
         if t == FLOAT or t == DOUBLE:
             null = FLOAT_NULL if t == FLOAT else DOUBLE_NULL
-            out += st.pack(float(null) if x is None or math.isnan(x) else float(x))
+            out += st.pack(float(null) if x is None else float(x))
         else:
             out += st.pack(NULL_INT[t] if x is None else int(x))
     elif t == VOID:
@@ -714,14 +710,9 @@ def _fixed_array(t: int, data) -> np.ndarray:
     dt = _LE[t]
     arr = np.asarray(data)
     if arr.dtype == object:
-        arr = np.array([NULL_INT.get(t, np.nan) if x is None else x for x in arr.tolist()])
+        arr = np.array([null_of(t) if x is None else x for x in arr.tolist()])
     if t == FLOAT or t == DOUBLE:
-        arr = arr.astype(dt, copy=False)
-        nan = np.isnan(arr)
-        if nan.any():
-            arr = arr.copy()
-            arr[nan] = FLOAT_NULL if t == FLOAT else DOUBLE_NULL
-        return arr
+        return arr.astype(dt, copy=False)
     if arr.dtype.kind in "iu" and len(arr) and (arr.dtype.itemsize > dt.itemsize or arr.dtype.kind == "u"):
         info = np.iinfo(dt)
         if int(arr.min()) < info.min or int(arr.max()) > info.max:

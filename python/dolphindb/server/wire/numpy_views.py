@@ -8,7 +8,7 @@ import numpy as np
 from ..model.columns import format_scalar
 from ..model.types import NS_PER_UNIT, Category, types_in
 from ..model.values import (ARRAY_BASE, BLOB, BOOL, DECIMAL128, DECIMAL32, DECIMAL64, DOUBLE, FLOAT, INT128, IPADDR,
-                            MONTH, NULL_INT, STRING, SYMBOL, UUID, ArrayVector, Scalar)
+                            MONTH, NULL_INT, STRING, SYMBOL, UUID, ArrayVector, Scalar, null_of)
 
 PICKLED_FORM = 0x20          # added to the form byte of a PICKLE/ARROW reply's flag word
 TABLE_FORM, MATRIX_FORM = 6, 3
@@ -48,8 +48,9 @@ def to_numpy(t: int, data) -> np.ndarray:
             out[:] = [None if n else bool(x) for x, n in zip(data, null)]
             return out
         return data.astype(np.bool_)
-    if t in (FLOAT, DOUBLE):
-        return data
+    if t in (FLOAT, DOUBLE):       # the official client shows a NULL float as NaN
+        null = data == null_of(t)
+        return np.where(null, np.nan, data) if null.any() else data
     if t in (STRING, SYMBOL):
         return np.asarray(data, dtype=object)
     if t in (UUID, IPADDR, INT128):

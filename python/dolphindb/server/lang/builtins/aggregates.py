@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ...model.values import (DOUBLE, INT, LONG, VOID, Scalar,
+from ...model.values import (DOUBLE, INT, LONG, VOID, Scalar, null_of,
                             Vector)
 from ...errors import ScriptError
 from ..registry import builtin, constant
@@ -106,7 +106,7 @@ def _unary_math(name, fn):
         mask = null_mask(x)
         with np.errstate(all="ignore"):
             r = fn(as_array(x).astype(np.float64))
-        return make(DOUBLE, np.where(mask, np.nan, r), is_scalar(x))
+        return make(DOUBLE, np.where(mask, null_of(DOUBLE), r), is_scalar(x))
 
 
 for _n, _f in (("log", np.log), ("exp", np.exp), ("sqrt", np.sqrt), ("floor", np.floor), ("ceil", np.ceil)):
@@ -124,7 +124,7 @@ def abs_(ctx, x):
 def round_(ctx, x, digits=None):
     d = 0 if digits is None else to_int(digits)
     r = np.round(as_array(x).astype(np.float64), d)
-    return make(DOUBLE, r, is_scalar(x))
+    return make(DOUBLE, np.where(null_mask(x), null_of(DOUBLE), r), is_scalar(x))
 
 
 builtin("pi", 0)(constant(S(DOUBLE, math.pi)))

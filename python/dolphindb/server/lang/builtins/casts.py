@@ -153,13 +153,13 @@ def cast(v, target, scale=0):
     if target in DECIMALS and (src in DECIMALS or src in INTEGRAL):
         return _exact_decimal(v, target, scale, mask, scalar)
     if target in (DECIMAL32, DECIMAL64, DECIMAL128):
-        arr = as_array(v).astype(np.float64)
+        arr = np.where(mask, 0.0, as_array(v).astype(np.float64))     # a NULL's lowest float would overflow
         raw = np.round(arr * 10**scale)
         data = np.array([null_of(target) if m else int(x) for x, m in zip(np.atleast_1d(raw), np.atleast_1d(mask))],
                         dtype=STORAGE_DTYPE.get(target, object))
         return make(target, data[0] if scalar else data, scalar, scale)
     if src in (DECIMAL32, DECIMAL64, DECIMAL128):
-        arr = np.array([np.nan if m else int(x) / 10**v.scale for x, m in
+        arr = np.array([null_of(DOUBLE) if m else int(x) / 10**v.scale for x, m in
                         zip(np.atleast_1d(as_array(v)), np.atleast_1d(mask))])
         return cast(make(DOUBLE, arr[0] if scalar else arr, scalar), target)
     if target in TEMPORAL:
@@ -176,7 +176,7 @@ def cast(v, target, scale=0):
             raise ScriptError(f"Can't convert {type_name(src)} to {type_name(target)}")
         arr = as_array(v)
         if target in FLOATING:
-            r = np.where(mask, np.nan, arr.astype(np.float64))
+            r = np.where(mask, null_of(target), arr.astype(np.float64))
         elif target == BOOL:
             r = np.where(mask, null_of(BOOL), (arr != 0).astype(np.int64))
         else:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
-from ...model.columns import (NUMERIC, RANK, TEMPORAL, S, V, as_array, column_copy, is_scalar, scalar_storage, to_int,
+from ...model.columns import (NUMERIC, RANK, S, V, as_array, column_copy, is_scalar, scalar_storage, to_int,
                               vector_of)
-from ...model.values import (ANY, INT, MATRIX, PAIR, SCALAR, SET, STORAGE_DTYPE, STRING, TABLE, VECTOR, VOID,
+from ...model.values import (ANY, BLOB, INT, MATRIX, PAIR, SCALAR, SET, STORAGE_DTYPE, STRING, TABLE, VECTOR, VOID,
                              ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, type_name)
 from ..registry import builtin
-from .casts import DECIMALS, cast
+from .casts import cast
 from .tables import append_
 from .vectors import distinct, empty_column
 
@@ -32,8 +32,9 @@ def typestr(ctx, x):
         return S(STRING, "FAST " + name + " MATRIX")
     if x.type == ANY:
         return S(STRING, "ANY VECTOR")
-    # fixed-width elements (numbers, temporals, decimals, and array vectors of them) are FAST
-    fast = isinstance(x, ArrayVector) or x.type in NUMERIC + TEMPORAL + DECIMALS
+    # a regular (contiguous, fixed-width) vector is FAST: every type but the variable-width
+    # STRING and BLOB (a SYMBOL vector holds fixed-width indices into its symbol base)
+    fast = isinstance(x, ArrayVector) or x.type not in (STRING, BLOB)
     return S(STRING, ("FAST " if fast else "") + name + " VECTOR")
 
 

@@ -84,8 +84,9 @@ def arith(name, a, b):
         else:
             raise ScriptError(f"Unknown operator {name}")
     if floating:
-        r = np.where(np.isfinite(r), r, np.nan) if name in ("div", "ratio") else r
-        r = np.where(mask, np.nan, r)
+        if name in ("div", "ratio"):        # x/0 is NULL
+            mask = mask | (B == 0)
+        r = np.where(mask, null_of(rt), r)
     else:
         r = np.where(mask, null_of(rt), r)
     return make(rt, r, _shape(a, b))
@@ -120,10 +121,10 @@ def _concat(a, b):
 
 
 def _comparable(v):
-    """Storage data made orderable: NaN (float NULL) sorts lowest, like the sentinels do."""
+    """Storage data made orderable: a float NULL sorts below -inf, like the integer sentinels."""
     arr = as_array(v)
     if v.type in FLOATING:
-        arr = np.where(np.isnan(arr), -np.inf, arr)
+        arr = np.where(null_mask(v), -np.inf, arr)
     elif v.type in (STRING, SYMBOL):
         arr = np.asarray(arr, dtype=object)
     return arr
@@ -144,6 +145,8 @@ def compare(name, a, b):
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
     _check_lengths(a, b)
+    if ANY in (a.type, b.type) and not isinstance(a, Matrix) and not isinstance(b, Matrix):
+        return _compare_tuples(name, a, b)
     ta, tb = a.type, b.type
     if ta == CHAR and tb in (STRING, SYMBOL):
         a, ta = char_as_string(a), STRING
@@ -177,16 +180,34 @@ def _is_set(v):
     return isinstance(v, Vector) and v.form == SET
 
 
+def _set_keys(v):
+    """The members of a set as hashable Python values (None for the NULL member), so sets of two
+    integer widths compare by their values and a STRING set equals the BLOB set of its bytes."""
+    def key(s):
+        return s.value.encode("utf-8", "surrogateescape") if isinstance(s.value, str) else s.value
+    return {key(s) for s in scalars(v)}
+
+
 def _compare_sets(name, a, b):
-    """Two sets compare as sets: == identical, < proper subset, <= subset, > and >= supersets."""
+    """Two sets: == is the same members, < a proper subset, <= a subset (> and >= the supersets)."""
     if (a.type in LITERAL) != (b.type in LITERAL) and VOID not in (a.type, b.type):
         raise ScriptError(f"Incompatible type. {type_name(a.type)} and {type_name(b.type)} can't be compared")
-    A, B = _comparable(a), _comparable(b)
-    if a.type != b.type and a.type in NUMERIC and b.type in NUMERIC:
-        A, B = _common_nulls(a, A, b, B)
-    x, y = set(np.asarray(A).tolist()), set(np.asarray(B).tolist())
+    x, y = _set_keys(a), _set_keys(b)
     r = {"eq": x == y, "ne": x != y, "lt": x < y, "le": x <= y, "gt": x > y, "ge": x >= y}[name]
     return Scalar(BOOL, int(r))
+
+
+def _compare_tuples(name, a, b):
+    """A tuple (ANY vector) compares element by element, each element as a value of its own
+    (a scalar against a scalar, a vector against a vector ...). The result is a BOOL vector when
+    every element pair gives a scalar, else a tuple of the element results."""
+    n = max(length(x) for x in (a, b) if not is_scalar(x))
+    left = [a] * n if is_scalar(a) else [element(a, i) for i in range(n)]
+    right = [b] * n if is_scalar(b) else [element(b, i) for i in range(n)]
+    results = [compare(name, x, y) for x, y in zip(left, right)]
+    if all(isinstance(r, Scalar) for r in results):
+        return make(BOOL, np.array([0 if r.value is None else r.value for r in results], dtype=np.int8), False)
+    return Vector(ANY, results)
 
 
 def _as_bytes(v, arr):
@@ -244,7 +265,7 @@ def _compare_dictionaries(name, a, b):
 def _bools(v):
     arr = as_array(v)
     if v.type in FLOATING:
-        return np.nan_to_num(arr) != 0
+        return (arr != 0) & ~np.asarray(null_mask(v))
     if v.type in NULL_INT:
         return (arr != 0) & (arr != NULL_INT[v.type])
     raise ScriptError(f"A boolean or number is expected, not {type_name(v.type)}")

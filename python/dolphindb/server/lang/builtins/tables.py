@@ -178,9 +178,23 @@ def append_(ctx, obj, new):
     if isinstance(obj, Vector) and obj.data is not None:
         new = cast(new, obj.type, obj.scale) if (new.type, new.scale) != (obj.type, obj.scale) else new
         extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
-        obj.data = np.concatenate([obj.data, extra])
+        obj.data = _grown(obj, extra)
         return obj
     raise ScriptError("append! needs a table or a vector")
+
+
+def _grown(v: Vector, extra: np.ndarray) -> np.ndarray:
+    """v's data with `extra` after it, in amortized O(len(extra)): the data is the front of a
+    buffer with room to spare (grown by half when full, as the real server grows a vector past
+    its capacity), so a script appending one element at a time is linear, not quadratic."""
+    n, m = len(v.data), len(extra)
+    buf = v.spare
+    if buf is None or v.data.base is not buf or len(buf) < n + m or buf.dtype != v.data.dtype:
+        buf = np.empty(max(16, (n + m) * 3 // 2), dtype=v.data.dtype)
+        buf[:n] = v.data
+        v.spare = buf
+    buf[n:n + m] = extra
+    return buf[:n + m]
 
 
 @builtin("replaceColumn!", 3)

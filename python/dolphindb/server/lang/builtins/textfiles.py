@@ -59,7 +59,7 @@ def _column(values):
         kind, null = (INT, -(2**31)) if small else (LONG, -(2**63))
         return V(kind, [null if n is None else n for n in numbers])
     if _matches_all(_DECIMAL, values):
-        return V(DOUBLE, [float(v) if v else np.nan for v in values])
+        return V(DOUBLE, [float(v) if v else None for v in values])
     if all(v.lower() in ("true", "false", "") for v in values) and any(values):
         return V(BOOL, [-128 if not v else int(v.lower() == "true") for v in values])
     if _matches_all(_DATE, values):

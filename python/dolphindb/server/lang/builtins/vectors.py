@@ -188,13 +188,11 @@ def null_fill(ctx, x, y):
 
 @builtin("isNanInf", 1, 2)
 def is_nan_inf(ctx, x, includeNull=None):
-    """True for NaN and +-inf elements; a NULL (stored as NaN here) counts only with includeNull."""
+    """True for NaN and +-inf elements; a NULL counts only with includeNull."""
     with_null = includeNull is not None and bool(includeNull.value)
+    r = np.asarray(null_mask(x)) & with_null
     if x.type in FLOATING:
-        arr = as_array(x).astype(np.float64)
-        r = np.isinf(arr) | (np.isnan(arr) & with_null)
-    else:
-        r = np.asarray(null_mask(x)) & with_null
+        r = r | ~np.isfinite(as_array(x).astype(np.float64))
     return make(BOOL, np.asarray(r).astype(np.int8), is_scalar(x))
 
 
