@@ -106,6 +106,8 @@ def null_mask(v) -> np.ndarray:
         return np.array([len(x) == 0 for x in d], dtype=bool)
     if t in (UUID, IPADDR, INT128):
         return d == 0
+    if t == DECIMAL128:
+        return d == null_of(DECIMAL128)
     if t == ANY:
         return np.array([isinstance(x, Scalar) and x.value is None for x in d], dtype=bool)
     return np.zeros(len(d), dtype=bool)
@@ -320,6 +322,8 @@ def format_value(v) -> str:
         if v.type == ANY:
             return "(" + ",".join(format_value(x) for x in v.data) + ")"
         return "[" + ",".join(format_scalar(element(v, i)) for i in range(min(len(v), 1000))) + "]"
+    if isinstance(v, ArrayVector):
+        return "[" + ",".join(format_value(element(v, i)) for i in range(min(len(v), 1000))) + "]"
     if isinstance(v, Table):
         names = list(v.columns)
         lines = [" ".join(names), " ".join("-" * len(n) for n in names)]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
+from ...model.array_vectors import elements, over_rows, row_sizes
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
 from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
-                             VOID, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
+                             VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -42,7 +43,10 @@ def _result_type(name, ta, tb):
     return LONG if LONG in (ta, tb) else INT
 
 
+@over_rows
 def arith(name, a, b):
+    if _is_tuple(a) or _is_tuple(b):
+        return _over_items(arith, name, a, b)
     if isinstance(a, Matrix) or isinstance(b, Matrix):
         return _matrix_arith(name, a, b)
     _check_lengths(a, b)
@@ -91,6 +95,22 @@ def arith(name, a, b):
     return make(rt, r, _shape(a, b))
 
 
+def _is_tuple(v):
+    return isinstance(v, Vector) and v.type == ANY
+
+
+def _over_items(op, name, a, b):
+    """An operator with a tuple operand applies to its items one by one, paired with the other
+    operand's elements (or with the other operand when it is a scalar)."""
+    if not all(isinstance(v, (Scalar, Vector)) for v in (a, b)):
+        raise ScriptError("A tuple is combined element by element with a scalar or a vector")
+    _check_lengths(a, b)
+    n = len(a) if isinstance(a, Vector) else len(b)
+    left = [a] * n if is_scalar(a) else [element(a, i) for i in range(n)]
+    right = [b] * n if is_scalar(b) else [element(b, i) for i in range(n)]
+    return vector_of([op(name, x, y) for x, y in zip(left, right)])
+
+
 def _matrix_arith(name, a, b):
     ma = a if isinstance(a, Matrix) else None
     mb = b if isinstance(b, Matrix) else None
@@ -136,11 +156,14 @@ def char_as_string(v):
                                                              False)
 
 
+@over_rows
 def compare(name, a, b):
     if isinstance(a, Table) or isinstance(b, Table):
         return _compare_tables(name, a, b)
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
+    if _is_tuple(a) or _is_tuple(b):
+        return _over_items(compare, name, a, b)
     _check_lengths(a, b)
     ta, tb = a.type, b.type
     if ta == CHAR and tb in (STRING, SYMBOL):
@@ -232,6 +255,7 @@ def _bools(v):
     raise ScriptError(f"A boolean or number is expected, not {type_name(v.type)}")
 
 
+@over_rows
 def logic(name, a, b=None):
     if name == "not":
         return make(BOOL, (~_bools(a)).astype(np.int8), is_scalar(a))
@@ -240,9 +264,11 @@ def logic(name, a, b=None):
     return make(BOOL, f(_bools(a), _bools(b)).astype(np.int8), _shape(a, b))
 
 
+@over_rows
 def bitwise(name, a, b):
     if a.type not in INTEGRAL or b.type not in INTEGRAL:
         raise ScriptError(f"The operator {name} only supports integers")
+    _check_lengths(a, b)
     rt = LONG if LONG in (a.type, b.type) else INT
     A, B = as_array(a).astype(np.int64), as_array(b).astype(np.int64)
     f = {"bitAnd": np.bitwise_and, "bitOr": np.bitwise_or, "bitXor": np.bitwise_xor,
@@ -263,6 +289,7 @@ builtin("not", 1)(lambda ctx, a: logic("not", a))
 
 
 @builtin("neg", 1)
+@over_rows
 def neg(ctx, a):
     return arith("sub", Scalar(a.type if a.type in NUMERIC else INT, 0), a) if a.type in NUMERIC else \
         arith("mul", a, Scalar(INT, -1))
@@ -275,10 +302,12 @@ def eq_obj(ctx, a, b, precision=None):
 
 
 def _same_object(a, b, precision) -> bool:
-    if not isinstance(a, (Scalar, Vector, Matrix)):
+    if not isinstance(a, (Scalar, Vector, ArrayVector, Matrix)):
         raise ScriptError("eqObj compares scalars, pairs, vectors and matrices")
     if type(a) is not type(b) or a.form != b.form or a.type != b.type or length(a) != length(b):
         return False
+    if isinstance(a, ArrayVector):      # the same rows, then the same elements
+        return np.array_equal(row_sizes(a), row_sizes(b)) and _same_object(elements(a), elements(b), precision)
     if a.type == VOID:
         return True
     if a.type == ANY:                   # tuples: element by element

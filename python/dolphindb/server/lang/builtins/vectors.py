@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
+from ...model.array_vectors import over_rows
 from ...model.columns import (FLOATING, INTEGRAL, RANK, TEMPORAL, S, V, as_array, element, is_scalar, length, make,
                               null_mask, scalar_storage, table_rows, take_rows, to_int, vector_of)
 from ...model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, INT, LONG, STORAGE_DTYPE, VOID, ArrayVector, Dictionary,
@@ -158,16 +159,19 @@ def in_(ctx, x, y):
 
 
 @builtin("isNull", 1)
+@over_rows
 def is_null(ctx, x):
     return make(BOOL, np.asarray(null_mask(x)).astype(np.int8), is_scalar(x))
 
 
 @builtin("isValid", 1)
+@over_rows
 def is_valid(ctx, x):
     return make(BOOL, (~np.asarray(null_mask(x))).astype(np.int8), is_scalar(x))
 
 
 @builtin("nullFill", 2)
+@over_rows
 def null_fill(ctx, x, y):
     fill = cast(y, x.type)
     mask = null_mask(x)
@@ -176,6 +180,7 @@ def null_fill(ctx, x, y):
 
 
 @builtin("isNanInf", 1, 2)
+@over_rows
 def is_nan_inf(ctx, x, includeNull=None):
     """True for NaN and +-inf elements; a NULL (stored as NaN here) counts only with includeNull."""
     with_null = includeNull is not None and bool(includeNull.value)
@@ -188,6 +193,7 @@ def is_nan_inf(ctx, x, includeNull=None):
 
 
 @builtin("iif", 3)
+@over_rows
 def iif(ctx, cond, a, b):
     c = as_array(cond) == 1
     rt = a.type if a.type == b.type else max(a.type, b.type, key=lambda t: RANK.get(t, -1))
