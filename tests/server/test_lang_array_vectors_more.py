@@ -138,6 +138,9 @@ def test_eq_obj_of_decimal_array_vectors_checks_the_scale(ctx):
     run(ctx, "d2 = array(DECIMAL32(2)[], 0).append!([decimal32(1 2, 2)])")
     assert run(ctx, "eqObj(d2, array(DECIMAL32(2)[], 0).append!([decimal32(1 2, 2)]))").value == 1
     assert run(ctx, "eqObj(d2, array(DECIMAL32(3)[], 0).append!([decimal32(1 2, 3)]))").value == 0
+    zeros = "array(DECIMAL32({0})[], 0).append!([decimal32(0 0, {0})])"
+    assert run(ctx, f"eqObj({zeros.format(2)}, {zeros.format(3)})").value == 0     # equal raw values, other scale
+    assert run(ctx, "eqObj(decimal32(0, 2), decimal32(0, 3))").value == 0
 
 
 def test_snippet_is_the_printed_form(ctx):

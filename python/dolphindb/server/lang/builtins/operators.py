@@ -304,7 +304,7 @@ def eq_obj(ctx, a, b, precision=None):
 def _same_object(a, b, precision) -> bool:
     if not isinstance(a, (Scalar, Vector, ArrayVector, Matrix)):
         raise ScriptError("eqObj compares scalars, pairs, vectors and matrices")
-    if type(a) is not type(b) or a.form != b.form or a.type != b.type or length(a) != length(b):
+    if type(a) is not type(b) or (a.form, a.type, a.scale) != (b.form, b.type, b.scale) or length(a) != length(b):
         return False
     if isinstance(a, ArrayVector):      # the same rows, then the same elements
         return np.array_equal(row_sizes(a), row_sizes(b)) and _same_object(elements(a), elements(b), precision)
