@@ -183,3 +183,13 @@ def test_results_are_scalars_only_for_scalars(ctx):
     assert isinstance(run(ctx, "isNull(int(NULL))"), Scalar)
     assert isinstance(run(ctx, "array(INT[], 0) + 1"), ArrayVector)
     assert len(run(ctx, "array(INT[], 0) + 1")) == 0
+
+
+def test_schema_spells_decimal_columns_with_their_scale(ctx):
+    run(ctx, "t = table(array(DECIMAL32(5)[], 0).append!([decimal32(1 2, 5)]) as a, decimal64([1], 3) as b, [1] as c, "
+             "array(DECIMAL128(2)[], 0).append!([decimal128([1], 2)]) as d)")
+    expected = ["DECIMAL32(5)[]", "DECIMAL64(3)", "INT", "DECIMAL128(2)[]"]
+    assert list(run(ctx, "schema(t).colDefs").columns["typeString"].data) == expected
+    run(ctx, "db = database('dfs://av_schema', VALUE, 1 2, engine='TSDB')")
+    run(ctx, "pt = db.createPartitionedTable(t, `pt, `c, sortColumns=`c); pt.append!(t)")
+    assert list(run(ctx, "schema(loadTable('dfs://av_schema', `pt)).colDefs").columns["typeString"].data) == expected

@@ -14,7 +14,7 @@ from ..storage import (COMPO, HASH, KIND_NAMES, LIST, RANGE, SEQ, VALUE, ColumnD
                        NotHashable, PartitionError, RangeLevel, StorageError, ValueLevel)
 from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Scalar, Table, Vector,
-                            type_name)
+                            declared_type_name, type_name)
 from .builtins.arrays import rows_as_array_vector
 from .builtins.tables import APPEND_LOCK, table_changed
 from .builtins.vectors import empty_column
@@ -563,8 +563,7 @@ def _table_schema(t: DfsTable):
     meta, db = t.meta, t.db
     col_defs = Table({
         "name": V(STRING, meta.names),
-        "typeString": V(STRING, [type_name(c.type) if c.type not in (DECIMAL32, DECIMAL64, DECIMAL128)
-                                 else f"{type_name(c.type)}({c.scale})" for c in meta.columns]),
+        "typeString": V(STRING, [declared_type_name(c.type, c.scale) for c in meta.columns]),
         "typeInt": V(INT, [c.type for c in meta.columns]),
         "extra": V(INT, [c.scale if (c.type % ARRAY_BASE if c.type >= ARRAY_BASE else c.type) in
                          (DECIMAL32, DECIMAL64, DECIMAL128) else -(1 << 31) for c in meta.columns]),

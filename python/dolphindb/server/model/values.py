@@ -59,6 +59,15 @@ def type_name(t: int) -> str:
     return TYPE_NAMES.get(t, str(t))
 
 
+def declared_type_name(t: int, scale: int) -> str:
+    """A column's type as schema() spells it: DECIMAL types with their scale (DECIMAL32(5),
+    DECIMAL64(2)[]), the others as type_name."""
+    element = t - ARRAY_BASE if ARRAY_BASE <= t < 128 else t
+    if element not in (DECIMAL32, DECIMAL64, DECIMAL128):
+        return type_name(t)
+    return f"{TYPE_NAMES[element]}({scale})" + ("[]" if element != t else "")
+
+
 def null_of(t: int):
     """The storage-level null of type t (what a null element of a Vector holds)."""
     info = TYPE_INFO.get(t)
