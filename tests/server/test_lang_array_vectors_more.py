@@ -193,3 +193,11 @@ def test_schema_spells_decimal_columns_with_their_scale(ctx):
     run(ctx, "db = database('dfs://av_schema', VALUE, 1 2, engine='TSDB')")
     run(ctx, "pt = db.createPartitionedTable(t, `pt, `c, sortColumns=`c); pt.append!(t)")
     assert list(run(ctx, "schema(loadTable('dfs://av_schema', `pt)).colDefs").columns["typeString"].data) == expected
+
+
+def test_join_appends_rows_to_an_array_vector(ctx):
+    assert rows(run(ctx, "join(x, x)")) == [[1, 2, 3], [4, None], [6]] * 2
+    assert rows(run(ctx, "join(x, 7 8)")) == [[1, 2, 3], [4, None], [6], [7, 8]]
+    assert rows(run(ctx, "x <- [9, 10 11]; x")) == [[1, 2, 3], [4, None], [6], [9], [10, 11]]
+    with pytest.raises(ScriptError, match="Only an array vector"):
+        run(ctx, "join(1 2, x)")

@@ -11,6 +11,7 @@ from ...model.columns import (FLOATING, INTEGRAL, RANK, TEMPORAL, S, V, as_array
 from ...model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, INT, LONG, STORAGE_DTYPE, VOID, ArrayVector, Dictionary,
                              Scalar, Table, Vector, null_of)
 from ..registry import builtin
+from .arrays import concat_array_vectors, rows_as_array_vector
 from .casts import DECIMALS, cast
 
 
@@ -61,6 +62,10 @@ def join(ctx, x, y):
     """x <- y: a new vector of x's elements followed by y's."""
     if isinstance(x, Table) or isinstance(y, Table):
         raise ScriptError("join (<-) of tables is not supported; use tableInsert or unionAll")
+    if isinstance(x, ArrayVector):          # rows follow rows
+        return concat_array_vectors(x, rows_as_array_vector(y, x, "join"))
+    if isinstance(y, ArrayVector):
+        raise ScriptError("Only an array vector can be joined with an array vector")
     a = x if isinstance(x, Vector) else vector_of([x])
     b = cast(y, a.type) if y.type != a.type and a.type != ANY else y
     b = b if isinstance(b, Vector) else vector_of([b])
