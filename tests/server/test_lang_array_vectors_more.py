@@ -134,13 +134,16 @@ def test_eq_obj_compares_array_vectors(ctx):
     assert [bool(v) for v in run(ctx, script).data] == [True, True]
 
 
-def test_eq_obj_of_decimal_array_vectors_checks_the_scale(ctx):
-    run(ctx, "d2 = array(DECIMAL32(2)[], 0).append!([decimal32(1 2, 2)])")
-    assert run(ctx, "eqObj(d2, array(DECIMAL32(2)[], 0).append!([decimal32(1 2, 2)]))").value == 1
-    assert run(ctx, "eqObj(d2, array(DECIMAL32(3)[], 0).append!([decimal32(1 2, 3)]))").value == 0
-    zeros = "array(DECIMAL32({0})[], 0).append!([decimal32(0 0, {0})])"
-    assert run(ctx, f"eqObj({zeros.format(2)}, {zeros.format(3)})").value == 0     # equal raw values, other scale
-    assert run(ctx, "eqObj(decimal32(0, 2), decimal32(0, 3))").value == 0
+def test_eq_obj_compares_decimals_by_value_whatever_their_width(ctx):
+    # a DECIMAL32 column downloaded and uploaded back by a client arrives as DECIMAL64: still equal
+    run(ctx, "d2 = array(DECIMAL32(2)[], 0).append!([decimal32(1 NULL, 2), decimal32([3], 2)])")
+    assert run(ctx, "eqObj(d2, array(DECIMAL64(2)[], 0).append!([decimal64(1 NULL, 2), decimal64([3], 2)]))").value == 1
+    assert run(ctx, "eqObj(d2, array(DECIMAL64(3)[], 0).append!([decimal64(1 NULL, 3), decimal64([3], 3)]))").value == 1
+    assert run(ctx, "eqObj(d2, array(DECIMAL64(2)[], 0).append!([decimal64(1 2, 2), decimal64([3], 2)]))").value == 0
+    assert run(ctx, "eqObj(d2, array(DECIMAL32(2)[], 0).append!([decimal32(1 NULL 3, 2)]))").value == 0
+    assert run(ctx, "eqObj(decimal32(1.5 NULL, 2), decimal128(['1.5', ''], 4))").value == 1
+    assert run(ctx, "eqObj(decimal32(1.5, 2), 1.5)").value == 0          # other categories stay different
+    assert run(ctx, "eqObj(d2, array(DOUBLE[], 0).append!([1.0 NULL, [3.0]]))").value == 0
 
 
 def test_snippet_is_the_printed_form(ctx):
@@ -201,3 +204,18 @@ def test_join_appends_rows_to_an_array_vector(ctx):
     assert rows(run(ctx, "x <- [9, 10 11]; x")) == [[1, 2, 3], [4, None], [6], [9], [10, 11]]
     with pytest.raises(ScriptError, match="Only an array vector"):
         run(ctx, "join(1 2, x)")
+
+
+@pytest.mark.parametrize("target", ["keyedTable(`k, 1 2 3 as k, v as v)", "dfs"])
+def test_upsert_replaces_the_array_vector_rows_of_matched_keys(ctx, target):
+    run(ctx, "v = array(INT[], 0).append!([1 2, [3], 4 5 6])")
+    if target == "dfs":
+        run(ctx, "db = database('dfs://av_upsert', VALUE, 1 2 3 4, engine='TSDB')")
+        run(ctx, "s = table(1 2 3 as k, v as v); db.createPartitionedTable(s, `pt, `k, sortColumns=`k).append!(s)")
+        run(ctx, "t = loadTable('dfs://av_upsert', `pt)")
+    else:
+        run(ctx, f"t = {target}")
+    run(ctx, "upsert!(t, table(2 4 as k, array(INT[], 0).append!([9 9 9, [7]]) as v), keyColNames=`k)")
+    got = run(ctx, "select * from t order by k")
+    assert got.columns["k"].data.tolist() == [1, 2, 3, 4]
+    assert rows(got.columns["v"]) == [[1, 2], [9, 9, 9], [4, 5, 6], [7]]

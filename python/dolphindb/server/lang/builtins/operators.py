@@ -8,10 +8,10 @@ from ...errors import ScriptError
 from ...model.array_vectors import elements, over_rows, row_sizes
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
-from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
+from ...model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
                              VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
-from .casts import NS_PER, scalars
+from .casts import DECIMALS, NS_PER, scalars
 
 
 def _shape(a, b):
@@ -304,7 +304,7 @@ def eq_obj(ctx, a, b, precision=None):
 def _same_object(a, b, precision) -> bool:
     if not isinstance(a, (Scalar, Vector, ArrayVector, Matrix)):
         raise ScriptError("eqObj compares scalars, pairs, vectors and matrices")
-    if type(a) is not type(b) or (a.form, a.type, a.scale) != (b.form, b.type, b.scale) or length(a) != length(b):
+    if type(a) is not type(b) or a.form != b.form or length(a) != length(b) or not _same_type(a, b):
         return False
     if isinstance(a, ArrayVector):      # the same rows, then the same elements
         return np.array_equal(row_sizes(a), row_sizes(b)) and _same_object(elements(a), elements(b), precision)
@@ -313,9 +313,20 @@ def _same_object(a, b, precision) -> bool:
     if a.type == ANY:                   # tuples: element by element
         return all(_same_object(x, y, precision) for x, y in zip(a.data, b.data))
     A, B = as_array(a), as_array(b)
+    if a.type in DECIMALS:              # raw values at one scale, as exact Python ints
+        scale = max(a.scale, b.scale)
+        A = np.asarray(A, dtype=object) * 10 ** (scale - a.scale)
+        B = np.asarray(B, dtype=object) * 10 ** (scale - b.scale)
     null_a, null_b = np.asarray(null_mask(a)), np.asarray(null_mask(b))
     if a.type in FLOATING and precision is not None:
         close = np.abs(A.astype(np.float64) - B.astype(np.float64)) <= 10.0 ** -int(precision.value)
     else:
         close = np.asarray(A == B)
     return bool(np.all((null_a == null_b) & (null_a | close)))
+
+
+def _same_type(a, b) -> bool:
+    """eqObj's type check: the same type, where every DECIMAL width and scale is one type compared
+    by value (a DECIMAL32(2) column uploaded back as DECIMAL64(2) equals its source)."""
+    ta, tb = (t - ARRAY_BASE if isinstance(v, ArrayVector) else t for v, t in ((a, a.type), (b, b.type)))
+    return a.type == b.type or (ta in DECIMALS and tb in DECIMALS)
