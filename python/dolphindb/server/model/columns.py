@@ -107,7 +107,7 @@ def null_mask(v) -> np.ndarray:
     if t in (UUID, IPADDR, INT128):
         return d == 0
     if t == DECIMAL128:
-        return d == null_of(DECIMAL128)
+        return np.asarray(d == null_of(DECIMAL128), dtype=bool)
     if t == ANY:
         return np.array([isinstance(x, Scalar) and x.value is None for x in d], dtype=bool)
     return np.zeros(len(d), dtype=bool)
@@ -204,7 +204,8 @@ def vector_of(items) -> Value:
             return Vector(ANY, list(items))
         if types <= set(NUMERIC):
             t = max(types, key=lambda x: RANK[x])
-            return make(t, np.array([scalar_storage(i) if i.type != VOID else null_of(t) for i in items]), False)
+            # a NULL of a narrower type becomes the result type's NULL, not its sentinel's number
+            return make(t, np.array([null_of(t) if i.value is None else scalar_storage(i) for i in items]), False)
         if len(types) == 1:
             t = types.pop()
             scale = max(i.scale for i in items)

@@ -123,7 +123,12 @@ def _exact_decimal(v, target, scale, mask, scalar):
 @over_rows
 def cast(v, target, scale=0):
     if isinstance(v, Vector) and v.type == ANY:
-        return cast(vector_of(v.data), target, scale)
+        typed = vector_of(v.data)
+        if typed.type == ANY:
+            if not all(isinstance(x, Scalar) and x.type == VOID for x in v.data):
+                raise ScriptError(f"Can't convert a tuple of mixed elements to {type_name(target)}")
+            typed = Vector(VOID, None, length_=len(v))      # a tuple of NULLs is NULLs of any type
+        return cast(typed, target, scale)
     src = v.type
     scalar = is_scalar(v)
     if src == target and target not in (DECIMAL32, DECIMAL64, DECIMAL128):

@@ -8,8 +8,9 @@ from ...errors import ScriptError
 from ...model.array_vectors import elements, over_rows, row_sizes
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
-from ...model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
-                             VOID, ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
+from ...model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, SET,
+                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table,
+                             Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import DECIMALS, NS_PER, scalars
 
@@ -160,6 +161,8 @@ def char_as_string(v):
 def compare(name, a, b):
     if isinstance(a, Table) or isinstance(b, Table):
         return _compare_tables(name, a, b)
+    if _is_set(a) and _is_set(b):
+        return _compare_sets(name, a, b)
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
     if _is_tuple(a) or _is_tuple(b):
@@ -192,6 +195,22 @@ def compare(name, a, b):
           "ge": np.greater_equal}[name]
     r = op(A, B)
     return make(BOOL, np.asarray(r).astype(np.int8), _shape(a, b))
+
+
+def _is_set(v):
+    return isinstance(v, Vector) and v.form == SET
+
+
+def _compare_sets(name, a, b):
+    """Two sets compare as sets: == identical, < proper subset, <= subset, > and >= supersets."""
+    if (a.type in LITERAL) != (b.type in LITERAL) and VOID not in (a.type, b.type):
+        raise ScriptError(f"Incompatible type. {type_name(a.type)} and {type_name(b.type)} can't be compared")
+    A, B = _comparable(a), _comparable(b)
+    if a.type != b.type and a.type in NUMERIC and b.type in NUMERIC:
+        A, B = _common_nulls(a, A, b, B)
+    x, y = set(np.asarray(A).tolist()), set(np.asarray(B).tolist())
+    r = {"eq": x == y, "ne": x != y, "lt": x < y, "le": x <= y, "gt": x > y, "ge": x >= y}[name]
+    return Scalar(BOOL, int(r))
 
 
 def _as_bytes(v, arr):

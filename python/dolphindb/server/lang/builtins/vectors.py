@@ -149,8 +149,15 @@ def reverse(ctx, x):
 
 @builtin("distinct", 1)
 def distinct(ctx, x):
+    if not isinstance(x, Vector):
+        raise ScriptError("The argument of distinct/set must be a vector")
     arr = as_array(x)
-    _, idx = np.unique(arr.astype(str) if arr.dtype == object else arr, return_index=True)
+    if arr.dtype == object:             # strings, BLOB bytes, 128-bit ints: hashable, not orderable as one
+        first = {}
+        for i, value in enumerate(arr.tolist()):
+            first.setdefault(value, i)
+        return take_rows(x, np.fromiter(first.values(), dtype=np.int64, count=len(first)))
+    _, idx = np.unique(arr, return_index=True)
     return take_rows(x, np.sort(idx))
 
 
@@ -158,8 +165,12 @@ def distinct(ctx, x):
 def in_(ctx, x, y):
     values = as_array(y) if not isinstance(y, Dictionary) else as_array(y.keys)
     arr = as_array(x)
-    r = np.isin(arr.astype(str) if arr.dtype == object else arr,
-                values.astype(str) if values.dtype == object else values)
+    if arr.dtype == object and values.dtype == object:      # strings, BLOB bytes, 128-bit ints
+        pool = set(values.tolist())
+        r = np.array([v in pool for v in np.atleast_1d(arr).tolist()], dtype=bool).reshape(arr.shape)
+    else:
+        r = np.isin(arr.astype(str) if arr.dtype == object else arr,
+                    values.astype(str) if values.dtype == object else values)
     return make(BOOL, np.asarray(r).astype(np.int8), is_scalar(x))
 
 
