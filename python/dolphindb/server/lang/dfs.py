@@ -15,14 +15,15 @@ from ..storage import (COMPO, HASH, KIND_NAMES, LIST, RANGE, SEQ, VALUE, ColumnD
 from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Scalar, Table, Vector,
                             type_name, type_string)
-from .builtins.arrays import rows_as_array_vector
+from .builtins.arrays import concat_array_vectors, rows_as_array_vector
 from .builtins.tables import APPEND_LOCK, table_changed
 from .builtins.vectors import empty_column
 from .nodes import Binary, Var, walk
 from .scope import eval_on, where_mask
 from .registry import BUILTINS, builtin, constant
 from ..errors import ScriptError
-from ..model.columns import INTEGRAL, S, TEMPORAL, V, as_array, element, null_mask, scalar_storage, to_str, vector_of
+from ..model.columns import (INTEGRAL, S, TEMPORAL, V, as_array, element, null_mask, scalar_storage, take_rows, to_str,
+                             vector_of)
 from .builtins.casts import cast
 from .builtins.operators import char_as_string
 
@@ -429,6 +430,11 @@ def upsert_columns(old, new, key_idx, ignore_null):
     src = np.nonzero(hit)[0]
     out = []
     for i, (o, nw) in enumerate(zip(old, new)):
+        if isinstance(o, ArrayVector) and i not in key_idx and len(src):   # a matched row takes the new row
+            rows = np.arange(len(o))
+            rows[target] = len(o) + src
+            out.append(take_rows(concat_array_vectors(o, nw), rows))
+            continue
         if i in key_idx or isinstance(o, ArrayVector) or o.data is None or not len(src):
             out.append(o)
             continue

@@ -323,6 +323,8 @@ def format_value(v) -> str:
         if v.type == ANY:
             return "(" + ",".join(format_value(x) for x in v.data) + ")"
         return "[" + ",".join(format_scalar(element(v, i)) for i in range(min(len(v), 1000))) + "]"
+    if isinstance(v, ArrayVector):
+        return "[" + ",".join(format_value(element(v, i)) for i in range(min(len(v), 1000))) + "]"
     if isinstance(v, Table):
         names = list(v.columns)
         lines = [" ".join(names), " ".join("-" * len(n) for n in names)]

@@ -11,6 +11,7 @@ from ...model.values import (DOUBLE, INT, LONG, VOID, Scalar, null_of,
                             Vector)
 from ...errors import ScriptError
 from ..registry import builtin, constant
+from ...model.array_vectors import over_rows
 from ...model.columns import (FLOATING, NUMERIC, S, TEMPORAL, as_array, element,
                              is_scalar, length, make, null_mask, to_int, vector_of)
 
@@ -102,6 +103,7 @@ _cumulative("cummin", np.minimum.accumulate)
 
 def _unary_math(name, fn):
     @builtin(name, 1)
+    @over_rows
     def f(ctx, x):
         mask = null_mask(x)
         with np.errstate(all="ignore"):
@@ -114,6 +116,7 @@ for _n, _f in (("log", np.log), ("exp", np.exp), ("sqrt", np.sqrt), ("floor", np
 
 
 @builtin("abs", 1)
+@over_rows
 def abs_(ctx, x):
     mask = null_mask(x)
     r = np.abs(as_array(x))
@@ -121,6 +124,7 @@ def abs_(ctx, x):
 
 
 @builtin("round", 1, 2)
+@over_rows
 def round_(ctx, x, digits=None):
     d = 0 if digits is None else to_int(digits)
     r = np.round(as_array(x).astype(np.float64), d)

@@ -5,19 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
+from ...model.array_vectors import ARRAY_ELEMENT_TYPES, elements, row_sizes
 from ...model.columns import column_copy, make, null_mask, vector_of
-from ...model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128, DECIMAL32,
-                             DECIMAL64, DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME,
-                             NANOTIMESTAMP, SECOND, SHORT, STORAGE_DTYPE, TIME, TIMESTAMP, UUID, VECTOR, VOID,
-                             ArrayVector, Scalar, Vector, type_name)
+from ...model.values import (ANY, ARRAY_BASE, CHAR, INT, LONG, SHORT, STORAGE_DTYPE, VECTOR, VOID, ArrayVector,
+                             Scalar, Vector, type_name)
 from ..registry import builtin
 from .casts import cast
-
-
-# Element types an array vector holds (fixed width; no STRING / SYMBOL / BLOB / ANY).
-ARRAY_ELEMENT_TYPES = frozenset({BOOL, CHAR, SHORT, INT, LONG, DATE, MONTH, TIME, MINUTE, SECOND, DATETIME,
-                                 TIMESTAMP, NANOTIME, NANOTIMESTAMP, DATEHOUR, DATEMINUTE, FLOAT, DOUBLE,
-                                 DECIMAL32, DECIMAL64, DECIMAL128, UUID, IPADDR, INT128})
 
 
 def _elements_as(values: Vector, like: ArrayVector) -> Vector:
@@ -90,13 +83,13 @@ def array_vector(ctx, index, value):
 def row_size(ctx, x):
     if not isinstance(x, ArrayVector):
         raise ScriptError("rowSize needs an array vector")
-    return make(INT, np.diff(x.offsets).astype(np.int32), False)
+    return make(INT, row_sizes(x).astype(np.int32), False)
 
 
 @builtin("flatten", 1)
 def flatten(ctx, x):
     if isinstance(x, ArrayVector):
-        return Vector(x.values.type, x.values.data[x.offsets[0]:x.offsets[-1]].copy(), x.values.scale)
+        return column_copy(elements(x))
     if isinstance(x, Vector):
         return column_copy(x)
     raise ScriptError("flatten needs a vector")

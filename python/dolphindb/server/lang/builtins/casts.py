@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcont
 import numpy as np
 
 from ...errors import ScriptError
+from ...model.array_vectors import over_rows
 from ...model.columns import (FLOATING, INTEGRAL, NUMERIC, TEMPORAL, S, as_array, element, format_scalar, is_scalar,
                               make, null_mask, to_int, vector_of)
 from ...model.types import NS_PER_UNIT, TYPE_BY_NAME
@@ -119,6 +120,7 @@ def _exact_decimal(v, target, scale, mask, scalar):
     return make(target, data[0] if scalar else data, scalar, scale)
 
 
+@over_rows
 def cast(v, target, scale=0):
     if isinstance(v, Vector) and v.type == ANY:
         typed = vector_of(v.data)

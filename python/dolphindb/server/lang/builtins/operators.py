@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
+from ...model.array_vectors import elements, over_rows, row_sizes
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
-from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, SET, STORAGE_DTYPE, STRING,
-                             SYMBOL, VOID, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
+from ...model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, SET,
+                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table,
+                             Vector, null_of, type_name)
 from ..registry import builtin
-from .casts import NS_PER, scalars
+from .casts import DECIMALS, NS_PER, scalars
 
 
 def _shape(a, b):
@@ -42,7 +44,10 @@ def _result_type(name, ta, tb):
     return LONG if LONG in (ta, tb) else INT
 
 
+@over_rows
 def arith(name, a, b):
+    if _is_tuple(a) or _is_tuple(b):
+        return _over_items(arith, name, a, b)
     if isinstance(a, Matrix) or isinstance(b, Matrix):
         return _matrix_arith(name, a, b)
     _check_lengths(a, b)
@@ -92,6 +97,22 @@ def arith(name, a, b):
     return make(rt, r, _shape(a, b))
 
 
+def _is_tuple(v):
+    return isinstance(v, Vector) and v.type == ANY
+
+
+def _over_items(op, name, a, b):
+    """An operator with a tuple operand applies to its items one by one, paired with the other
+    operand's elements (or with the other operand when it is a scalar)."""
+    if not all(isinstance(v, (Scalar, Vector)) for v in (a, b)):
+        raise ScriptError("A tuple is combined element by element with a scalar or a vector")
+    _check_lengths(a, b)
+    n = len(a) if isinstance(a, Vector) else len(b)
+    left = [a] * n if is_scalar(a) else [element(a, i) for i in range(n)]
+    right = [b] * n if is_scalar(b) else [element(b, i) for i in range(n)]
+    return vector_of([op(name, x, y) for x, y in zip(left, right)])
+
+
 def _matrix_arith(name, a, b):
     ma = a if isinstance(a, Matrix) else None
     mb = b if isinstance(b, Matrix) else None
@@ -137,6 +158,7 @@ def char_as_string(v):
                                                              False)
 
 
+@over_rows
 def compare(name, a, b):
     if isinstance(a, Table) or isinstance(b, Table):
         return _compare_tables(name, a, b)
@@ -144,6 +166,8 @@ def compare(name, a, b):
         return _compare_sets(name, a, b)
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
+    if _is_tuple(a) or _is_tuple(b):
+        return _over_items(compare, name, a, b)
     _check_lengths(a, b)
     if ANY in (a.type, b.type) and not isinstance(a, Matrix) and not isinstance(b, Matrix):
         return _compare_tuples(name, a, b)
@@ -271,6 +295,7 @@ def _bools(v):
     raise ScriptError(f"A boolean or number is expected, not {type_name(v.type)}")
 
 
+@over_rows
 def logic(name, a, b=None):
     if name == "not":
         return make(BOOL, (~_bools(a)).astype(np.int8), is_scalar(a))
@@ -279,9 +304,11 @@ def logic(name, a, b=None):
     return make(BOOL, f(_bools(a), _bools(b)).astype(np.int8), _shape(a, b))
 
 
+@over_rows
 def bitwise(name, a, b):
     if a.type not in INTEGRAL or b.type not in INTEGRAL:
         raise ScriptError(f"The operator {name} only supports integers")
+    _check_lengths(a, b)
     rt = LONG if LONG in (a.type, b.type) else INT
     A, B = as_array(a).astype(np.int64), as_array(b).astype(np.int64)
     f = {"bitAnd": np.bitwise_and, "bitOr": np.bitwise_or, "bitXor": np.bitwise_xor,
@@ -302,6 +329,7 @@ builtin("not", 1)(lambda ctx, a: logic("not", a))
 
 
 @builtin("neg", 1)
+@over_rows
 def neg(ctx, a):
     return arith("sub", Scalar(a.type if a.type in NUMERIC else INT, 0), a) if a.type in NUMERIC else \
         arith("mul", a, Scalar(INT, -1))
@@ -314,18 +342,31 @@ def eq_obj(ctx, a, b, precision=None):
 
 
 def _same_object(a, b, precision) -> bool:
-    if not isinstance(a, (Scalar, Vector, Matrix)):
+    if not isinstance(a, (Scalar, Vector, ArrayVector, Matrix)):
         raise ScriptError("eqObj compares scalars, pairs, vectors and matrices")
-    if type(a) is not type(b) or a.form != b.form or a.type != b.type or length(a) != length(b):
+    if type(a) is not type(b) or a.form != b.form or length(a) != length(b) or not _same_type(a, b):
         return False
+    if isinstance(a, ArrayVector):      # the same rows, then the same elements
+        return np.array_equal(row_sizes(a), row_sizes(b)) and _same_object(elements(a), elements(b), precision)
     if a.type == VOID:
         return True
     if a.type == ANY:                   # tuples: element by element
         return all(_same_object(x, y, precision) for x, y in zip(a.data, b.data))
     A, B = as_array(a), as_array(b)
+    if a.type in DECIMALS:              # raw values at one scale, as exact Python ints
+        scale = max(a.scale, b.scale)
+        A = np.asarray(A, dtype=object) * 10 ** (scale - a.scale)
+        B = np.asarray(B, dtype=object) * 10 ** (scale - b.scale)
     null_a, null_b = np.asarray(null_mask(a)), np.asarray(null_mask(b))
     if a.type in FLOATING and precision is not None:
         close = np.abs(A.astype(np.float64) - B.astype(np.float64)) <= 10.0 ** -int(precision.value)
     else:
         close = np.asarray(A == B)
     return bool(np.all((null_a == null_b) & (null_a | close)))
+
+
+def _same_type(a, b) -> bool:
+    """eqObj's type check: the same type, where every DECIMAL width and scale is one type compared
+    by value (a DECIMAL32(2) column uploaded back as DECIMAL64(2) equals its source)."""
+    ta, tb = (t - ARRAY_BASE if isinstance(v, ArrayVector) else t for v, t in ((a, a.type), (b, b.type)))
+    return a.type == b.type or (ta in DECIMALS and tb in DECIMALS)

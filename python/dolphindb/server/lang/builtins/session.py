@@ -1,12 +1,12 @@
-"""Built-ins over the session itself: print output and its variables (objByName, defined,
-undef with VAR / SHARED / DEF)."""
+"""Built-ins over the session itself: print output (print, snippet) and its variables (objByName,
+defined, undef with VAR / SHARED / DEF)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ...errors import ScriptError
 from ...model.columns import S, format_value, is_scalar, make, strings_of, to_str
-from ...model.values import BOOL, INT
+from ...model.values import BOOL, INT, STRING
 from ..registry import builtin, constant
 from .tables import table_changing
 
@@ -15,6 +15,12 @@ from .tables import table_changing
 def print_(ctx, *args):
     ctx.emit(" ".join(format_value(a) for a in args))
     return None
+
+
+@builtin("snippet", 1)
+def snippet(ctx, x):
+    """What print shows of x, as a STRING."""
+    return S(STRING, format_value(x))
 
 
 @builtin("objByName", 1, 2)

@@ -9,6 +9,7 @@ from ...model.values import (DATE, INT, MONTH, NANOTIMESTAMP, TIMESTAMP, null_of
 from ...errors import ScriptError
 from .casts import NS_PER, cast, from_ns, to_ns
 from ..registry import builtin
+from ...model.array_vectors import over_rows
 from ...model.columns import (S, as_array, is_scalar, make, null_mask, to_int, to_str)
 
 
@@ -27,6 +28,7 @@ def today(ctx):
 
 def _date_part(name, fn):
     @builtin(name, 1)
+    @over_rows
     def f(ctx, x):
         d = cast(x, NANOTIMESTAMP)
         arr = np.asarray(as_array(d)).astype("datetime64[ns]")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ScriptError
+from ...model.array_vectors import over_rows
 from ...model.columns import (FLOATING, INTEGRAL, RANK, TEMPORAL, S, V, as_array, element, is_scalar, length, make,
                               null_mask, scalar_storage, table_rows, take_rows, to_int, vector_of)
 from ...model.values import (ANY, ARRAY_BASE, BOOL, DOUBLE, INT, LONG, STORAGE_DTYPE, VOID, ArrayVector, Dictionary,
                              Scalar, Table, Vector, null_of)
 from ..registry import builtin
+from .arrays import concat_array_vectors, rows_as_array_vector
 from .casts import DECIMALS, cast
 
 
@@ -60,6 +62,10 @@ def join(ctx, x, y):
     """x <- y: a new vector of x's elements followed by y's."""
     if isinstance(x, Table) or isinstance(y, Table):
         raise ScriptError("join (<-) of tables is not supported; use tableInsert or unionAll")
+    if isinstance(x, ArrayVector):          # rows follow rows
+        return concat_array_vectors(x, rows_as_array_vector(y, x, "join"))
+    if isinstance(y, ArrayVector):
+        raise ScriptError("Only an array vector can be joined with an array vector")
     a = x if isinstance(x, Vector) else vector_of([x])
     b = cast(y, a.type) if y.type != a.type and a.type != ANY else y
     b = b if isinstance(b, Vector) else vector_of([b])
@@ -169,16 +175,19 @@ def in_(ctx, x, y):
 
 
 @builtin("isNull", 1)
+@over_rows
 def is_null(ctx, x):
     return make(BOOL, np.asarray(null_mask(x)).astype(np.int8), is_scalar(x))
 
 
 @builtin("isValid", 1)
+@over_rows
 def is_valid(ctx, x):
     return make(BOOL, (~np.asarray(null_mask(x))).astype(np.int8), is_scalar(x))
 
 
 @builtin("nullFill", 2)
+@over_rows
 def null_fill(ctx, x, y):
     fill = cast(y, x.type)
     mask = null_mask(x)
@@ -187,6 +196,7 @@ def null_fill(ctx, x, y):
 
 
 @builtin("isNanInf", 1, 2)
+@over_rows
 def is_nan_inf(ctx, x, includeNull=None):
     """True for NaN and +-inf elements; a NULL counts only with includeNull."""
     with_null = includeNull is not None and bool(includeNull.value)
@@ -197,6 +207,7 @@ def is_nan_inf(ctx, x, includeNull=None):
 
 
 @builtin("iif", 3)
+@over_rows
 def iif(ctx, cond, a, b):
     c = as_array(cond) == 1
     rt = a.type if a.type == b.type else max(a.type, b.type, key=lambda t: RANK.get(t, -1))
