@@ -5,10 +5,10 @@ compare column by column, eqObj compares array vectors, snippet prints them, and
 a tuple operand applies item by item. Misuse is a ScriptError, never an internal failure."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from dolphindb.server.lang import ScriptError, SessionContext, run_script
+from dolphindb.server.model.columns import storage_to_python
 from dolphindb.server.model.values import (ARRAY_BASE, BOOL, DOUBLE, INT, LONG, STRING, ArrayVector, Scalar, Table,
                                            Vector)
 
@@ -32,11 +32,8 @@ def rows(av):
         part = av.values.data[av.offsets[i]:av.offsets[i + 1]]
         if av.values.type in (BOOL,):
             out.append([bool(v) for v in part])
-        elif av.values.type == DOUBLE:
-            out.append([None if np.isnan(v) else float(v) for v in part])
         else:
-            null = np.iinfo(part.dtype).min if part.dtype.kind == "i" else None
-            out.append([None if v == null else int(v) for v in part])
+            out.append([storage_to_python(av.values.type, v) for v in part])
     return out
 
 
