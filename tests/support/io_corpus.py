@@ -231,6 +231,10 @@ CORPUS = [
     ("raw_dict_sym", "dictionary(io.dumps(['a', 'b'], types=S.DT_SYMBOL), io.dumps([1.5, None]))", None),
     ("raw_dict_bool", "dictionary(io.dumps([True, False]), io.dumps([1, 2]))", None),
     ("raw_dict_date_key", "dictionary(io.dumps([datetime.date(2020, 1, 1)]), io.dumps([1]))", None),
+    # A key repeated on the wire (a real server never sends one): its first place, its last value.
+    ("raw_dict_repeated_null_char_key", "dictionary(io.dumps(np.array([-128, 5, -128], dtype=np.int8)), io.dumps([1, 2, 3]))", None),
+    ("raw_dict_repeated_str_key", "dictionary(io.dumps(['a', 'b', 'a']), io.dumps([1, 2, 3]))", None),
+    ("raw_dict_repeated_long_key", "dictionary(io.dumps([1, 2, 1, 3]), io.dumps([1.5, 2.5, 3.5, 4.5]))", None),
     ("raw_matrix_labels", "matrix_with_labels(io.dumps(np.array([[1, 2], [3, 4]], dtype=np.int32)),"
                           " io.dumps(['r1', 'r2']), io.dumps(np.array(['2020-01-01', '2020-01-02'], dtype='datetime64[D]')))", None),
     ("raw_matrix_rowlabels", "matrix_with_labels(io.dumps(np.array([[1.5, 2]])), io.dumps([7]))", None),
