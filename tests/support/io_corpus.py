@@ -76,6 +76,11 @@ CORPUS = [
     ("force_float", "1.5", "S.DT_FLOAT"), ("force_dec", "1.5", "[S.DT_DECIMAL64, 2]"),
     ("force_dec32", "D('1.25')", "[S.DT_DECIMAL32, 3]"), ("force_dec128", "D('-3.5')", "[S.DT_DECIMAL128, 20]"),
     ("force_uuid", UUID, "S.DT_UUID"), ("force_uuid_null", "''", "S.DT_UUID"),
+    # a dict's types: [key type or None, value type or None]
+    ("dict_force_null_key", "{None: '123'}", "[S.DT_CHAR, None]"), ("dict_force_key", "{1: 'a'}", "[S.DT_SHORT, None]"),
+    ("dict_force_value", "{'a': 1, 'b': None}", "[None, S.DT_INT]"),
+    ("dict_force_both", "{1: 1.5, 2: None}", "[S.DT_INT, S.DT_FLOAT]"),
+    ("dict_force_neither", "{'a': 1}", "[None, None]"), ("dict_force_one", "{'a': 1}", "[S.DT_STRING]"),
     ("force_ip4", "'192.168.1.13'", "S.DT_IPADDR"), ("force_ip6", "'2001:db8::8a2e:370:7334'", "S.DT_IPADDR"),
     ("force_int128", "'e1671797c52e15f763380b45e841ec32'", "S.DT_INT128"),
     ("force_blob", "'abc'", "S.DT_BLOB"), ("force_date", "np.datetime64('2020-01-02T03:04', 'ns')", "S.DT_DATE"),
