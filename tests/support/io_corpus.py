@@ -75,6 +75,9 @@ CORPUS = [
     ("force_int", "1", "S.DT_INT"), ("force_short", "3", "S.DT_SHORT"), ("force_char", "3", "S.DT_CHAR"),
     ("force_float", "1.5", "S.DT_FLOAT"), ("force_dec", "1.5", "[S.DT_DECIMAL64, 2]"),
     ("force_dec32", "D('1.25')", "[S.DT_DECIMAL32, 3]"), ("force_dec128", "D('-3.5')", "[S.DT_DECIMAL128, 20]"),
+    ("force_dec_np_int8", "np.int8(-7)", "[S.DT_DECIMAL32, 3]"), ("force_dec_np_int64", "np.int64(9)", "[S.DT_DECIMAL64, 1]"),
+    ("force_dec_np_float32", "np.float32('3.14')", "[S.DT_DECIMAL64, 3]"),
+    ("force_dec_np_float64", "np.float64(2.5)", "[S.DT_DECIMAL128, 2]"),
     ("force_uuid", UUID, "S.DT_UUID"), ("force_uuid_null", "''", "S.DT_UUID"),
     # a dict's types: [key type or None, value type or None]
     ("dict_force_null_key", "{None: '123'}", "[S.DT_CHAR, None]"), ("dict_force_key", "{1: 'a'}", "[S.DT_SHORT, None]"),
