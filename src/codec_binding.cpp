@@ -14,7 +14,7 @@ namespace ddbpy {
 namespace {
 
 py::bytes dumps(py::handle obj, py::handle types) {
-    FromPythonOptions options = fromPythonOptions(types);
+    FromPythonOptions options = fromPythonOptions(types, obj);
     ddb::Value v = fromPython(obj, options);
     std::string bytes;
     {

@@ -212,13 +212,23 @@ public:
 private:
     // Holds mu_ for one request. Waiting for it answers Ctrl-C like any wait; a request from the
     // session's own on_message callback (this thread holds mu_ already) is refused, not deadlocked.
+    // `taken`: the lock already taken by takeIfFree, handed over.
     class Exclusive {
     public:
-        explicit Exclusive(SessionCore& s) : s_(s) {
-            if (s.owner_.load() == std::this_thread::get_id())
-                throw ddb::Error("A Session cannot make a request from its own on_message callback");
-            while (!s.mu_.try_lock_for(std::chrono::milliseconds(100))) ddb::WaitScope::check();
+        explicit Exclusive(SessionCore& s, std::unique_lock<std::timed_mutex> taken = {}) : s_(s) {
+            if (taken.owns_lock()) {
+                taken.release();
+            } else {
+                if (s.owner_.load() == std::this_thread::get_id())
+                    throw ddb::Error("A Session cannot make a request from its own on_message callback");
+                while (!s.mu_.try_lock_for(std::chrono::milliseconds(100))) ddb::WaitScope::check();
+            }
             s.owner_ = std::this_thread::get_id();
+        }
+        // The request lock if it is free now, without waiting (so with the GIL held).
+        static std::unique_lock<std::timed_mutex> takeIfFree(SessionCore& s) {
+            if (s.owner_.load() == std::this_thread::get_id()) return {};   // refused by the constructor
+            return std::unique_lock<std::timed_mutex>(s.mu_, std::try_to_lock);
         }
         ~Exclusive() {
             s_.owner_ = std::thread::id();
@@ -244,8 +254,11 @@ private:
             if (target) std::thread(target->serverJobCanceller()).detach();
             return target != nullptr;
         };
+        // A free request lock is taken before the GIL is let go, so `busy` is true from the moment
+        // a thread's request has begun, as with the official connection's lock.
+        std::unique_lock<std::timed_mutex> taken = Exclusive::takeIfFree(*this);
         waitWithoutGil(w, [&] {
-            Exclusive exclusive(*this);
+            Exclusive exclusive(*this, std::move(taken));
             ddb::ResilientConnection& c = connection();
             target = &c;
             try {

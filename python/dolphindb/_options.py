@@ -35,17 +35,20 @@ FLAGS_PROTOCOL = FLAG_PICKLE | FLAG_ARROW_OR_LIST
 COMPRESS_METHODS = {"none": 0, "lz4": 1, "delta": 2}
 
 
-def resolve_protocol(protocol, compress: bool, enable_pickle=None) -> int:
+def resolve_protocol(protocol, compress: bool, enable_pickle=None, *, invalid=RuntimeError) -> int:
     """PROTOCOL_DEFAULT means PICKLE in this project. Compression is a DDB feature: PICKLE with
-    compress=True talks DDB, as the official client does (its wire flag is 96, not 104)."""
+    compress=True talks DDB, as the official client does (its wire flag is 96, not 104).
+    `invalid`: the class of the error for an unknown protocol or ARROW with compression, which
+    is RuntimeError from the official DBConnectionPool and, from its Session, pydantic's
+    ValidationError (a ValueError)."""
     if enable_pickle and protocol != PROTOCOL_DEFAULT:   # checked first, as the official client does
         raise RuntimeError("When enablePickle=true, the parameter protocol must not be specified. ")
     if protocol not in (PROTOCOL_DEFAULT, PROTOCOL_DDB, PROTOCOL_PICKLE, PROTOCOL_ARROW):
-        raise RuntimeError(f"Protocol {protocol} is not supported. ")
+        raise invalid(f"Protocol {protocol} is not supported. ")
     if protocol == PROTOCOL_DEFAULT:
         protocol = PROTOCOL_DDB if enable_pickle is False else PROTOCOL_PICKLE
     if compress and protocol == PROTOCOL_ARROW:
-        raise RuntimeError("The Arrow protocol does not support compression.")
+        raise invalid("The Arrow protocol does not support compression.")
     if compress:
         return PROTOCOL_DDB
     if protocol == PROTOCOL_ARROW and importlib.util.find_spec("pyarrow") is None:

@@ -63,7 +63,7 @@ class Session(CatalogMethods):
             warnings.warn("enableASYN is deprecated; use enableASYNC", DeprecationWarning, stacklevel=2)
             enableASYNC = enableASYNC or enableASYN
         self._tls = tls_setting(enableSSL, sslCAFile, sslVerify)
-        self.protocol = resolve_protocol(protocol, compress, enablePickle)
+        self.protocol = resolve_protocol(protocol, compress, enablePickle, invalid=ValueError)
         self._flag = session_flag(protocol=self.protocol, compress=compress, python=python, parser=parser,
                                   sql_std=sqlStd, enable_async=enableASYNC)
         self._async = enableASYNC

@@ -77,13 +77,16 @@ struct FromPythonOptions {
     // Forced types of DataFrame columns by name (io.dumps(df, types={col: DT | [DT, scale] |
     // "TYPE"})); merged with (and overriding) the frame's own `__DolphinDB_Type__`.
     std::map<std::string, TypeSpec> columnTypes;
+    // Forced key and value types of a dict (io.dumps(d, types=[key, value]), either None).
+    TypeSpec keyType, valueType;
 };
 
 // Parses one `types=` entry: an int DT code, [DT, scale] / (DT, scale), or a type name such as
 // "INT", "DECIMAL64(2)", "INT[]". GIL held. Throws ddb::ConversionError.
 TypeSpec parseTypeSpec(py::handle spec);
-// Builds FromPythonOptions from io.dumps' `types` argument (None, an entry, or a dict).
-FromPythonOptions fromPythonOptions(py::handle types);
+// Builds FromPythonOptions from io.dumps' `types` argument for `obj`: None, an entry, a dict of
+// column entries for a DataFrame, or [key entry or None, value entry or None] for a dict.
+FromPythonOptions fromPythonOptions(py::handle types, py::handle obj);
 
 // Python object -> Value (OFFICIAL_API.md §4.4). GIL held. Throws ddb::ConversionError with the
 // official texts ("Cannot convert from numpy dtype uint32.", "DataFrame column names must be

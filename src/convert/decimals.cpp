@@ -25,9 +25,22 @@ struct Parts {
     int exponent = 0;
 };
 
+bool isNumpyInstance(PyObject* o, const char* abstractType) {
+    int r = PyObject_IsInstance(o, pyc::numpy().attr(abstractType).ptr());
+    if (r < 0) throw py::error_already_set();
+    return r == 1;
+}
+
 py::object asDecimal(PyObject* o) {
     if (isDecimalObject(o)) return py::reinterpret_borrow<py::object>(o);
-    if (PyFloat_Check(o)) return pyc::decimalType()(py::repr(o));   // repr: the shortest exact text
+    // Floats (numpy's too) by their shortest text, which str() gives (repr() of a numpy 2 scalar
+    // is "np.float32(3.14)"); numpy signed integers as the int they are.
+    if (PyFloat_Check(o) || isNumpyInstance(o, "floating")) return pyc::decimalType()(py::str(o));
+    if (isNumpyInstance(o, "signedinteger")) {
+        py::object whole = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+        if (!whole) throw py::error_already_set();
+        return pyc::decimalType()(whole);
+    }
     return pyc::decimalType()(py::reinterpret_borrow<py::object>(o));
 }
 

@@ -420,9 +420,18 @@ py::object build(Node& node) {
         }
         case Kind::Dict: {
             py::list values = py::reinterpret_borrow<py::list>(build(node.children[0]));
+            // As the official client's C++ dictionary: a key repeated on the wire keeps its first
+            // place and its last value, and the keys come back last-placed first.
+            py::dict latest;
+            std::vector<py::object> placed;
+            placed.reserve(static_cast<size_t>(node.column.length));
+            for (int64_t i = 0; i < node.column.length; ++i) {
+                py::object key = dictKeyAt(node.column, i);
+                if (!latest.contains(key)) placed.push_back(key);
+                latest[key] = values[i];
+            }
             py::dict out;
-            // The official client fills the dict from the last key to the first.
-            for (int64_t i = node.column.length - 1; i >= 0; --i) out[dictKeyAt(node.column, i)] = values[i];
+            for (auto key = placed.rbegin(); key != placed.rend(); ++key) out[*key] = latest[*key];
             return out;
         }
         case Kind::Matrix: {

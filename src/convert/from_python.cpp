@@ -553,7 +553,7 @@ Value setValue(py::handle obj, const TypeSpec& spec) {
     return build::vector(columnOf(kept, t, spec.forced() ? spec.scale : s.scale), ddb::Form::Set);
 }
 
-Value dictValue(py::handle obj) {
+Value dictValue(py::handle obj, const TypeSpec& keyType, const TypeSpec& valueType) {
     if (py::len(obj) == 0) throw ddb::ConversionError("Empty Dictionary creation requires a specific type.");
     std::vector<PyObject*> keys, values;
     PyObject *k, *v;
@@ -564,15 +564,20 @@ Value dictValue(py::handle obj) {
     }
     std::reverse(keys.begin(), keys.end());
     std::reverse(values.begin(), values.end());
+    Value out;
+    out.form = ddb::Form::Dictionary;
+    out.dictValues = std::make_shared<Column>(valueType.forced() ? forcedColumn(values, valueType) : sequenceColumn(values));
+    if (keyType.forced()) {
+        out.column = forcedColumn(keys, keyType);
+        if (out.column.type() == Type::Bool) throw ddb::ConversionError("Not allowed to create Dictionary for the key type BOOL");
+        return out;
+    }
     Scan ks = scan(keys);
     if (ks.nested) throw ddb::ConversionError("Vector creation requires a specific type.");
     if (ks.any) throw ddb::ConversionError("Cannot create a Dictionary key with mixing incompatible types.");
     if (ks.allNull) throw ddb::ConversionError("Cannot create a Dictionary key containing only null elements.");
     if (ks.type == Type::Bool) throw ddb::ConversionError("Not allowed to create Dictionary for the key type BOOL");
-    Value out;
-    out.form = ddb::Form::Dictionary;
     out.column = columnOf(keys, ks.type, ks.scale);
-    out.dictValues = std::make_shared<Column>(sequenceColumn(values));
     return out;
 }
 
@@ -648,7 +653,7 @@ Value fromPython(py::handle obj, const FromPythonOptions& options) {
     if (isPandasObject(o, "Series") || isPandasObject(o, "Index")) return build::vector(columnFromSeries(obj, TypeSpec{}, false));
     if (PyList_Check(o) || PyTuple_Check(o)) return build::vector(sequenceColumn(itemsOf(obj)));
     if (PyAnySet_CheckExact(o) && PySet_Check(o)) return setValue(obj, TypeSpec{});
-    if (PyDict_Check(o)) return dictValue(obj);
+    if (PyDict_Check(o)) return dictValue(obj, options.keyType, options.valueType);
     if (isArrowTable(obj)) return tableFromArrow(obj);
     unsupported(o);
 }

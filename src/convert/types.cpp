@@ -36,9 +36,17 @@ TypeSpec parseTypeSpec(py::handle spec) {
     throw ddb::ConversionError("Invalid type specification " + py::repr(spec).cast<std::string>() + ".");
 }
 
-FromPythonOptions fromPythonOptions(py::handle types) {
+FromPythonOptions fromPythonOptions(py::handle types, py::handle obj) {
     FromPythonOptions o;
     if (types.is_none()) return o;
+    if (PyDict_Check(obj.ptr())) {
+        if (!PyList_Check(types.ptr()) || py::len(types) < 2)
+            throw ddb::ConversionError("Conversion failed. Specify a valid type.");
+        py::list pair = py::reinterpret_borrow<py::list>(types);
+        if (!pair[0].is_none()) o.keyType = parseTypeSpec(pair[0]);
+        if (!pair[1].is_none()) o.valueType = parseTypeSpec(pair[1]);
+        return o;
+    }
     if (PyDict_Check(types.ptr())) {
         for (auto item : py::reinterpret_borrow<py::dict>(types))
             o.columnTypes[py::str(item.first).cast<std::string>()] = parseTypeSpec(item.second);

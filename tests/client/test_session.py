@@ -144,9 +144,10 @@ def test_clear_memory_and_validation(s):
 def test_protocol_constants_and_validation():
     assert (settings.PROTOCOL_DEFAULT, settings.PROTOCOL_DDB, settings.PROTOCOL_PICKLE,
             settings.PROTOCOL_ARROW) == (0, 1, 2, 3)
-    with pytest.raises(RuntimeError, match="Protocol 7 is not supported"):
+    # The official Session raises pydantic's ValidationError, a ValueError.
+    with pytest.raises(ValueError, match="Protocol 7 is not supported"):
         ddb.Session(protocol=7)
-    with pytest.raises(RuntimeError, match="The Arrow protocol does not support compression."):
+    with pytest.raises(ValueError, match="The Arrow protocol does not support compression."):
         ddb.Session(protocol=settings.PROTOCOL_ARROW, compress=True)
     with pytest.raises(RuntimeError, match="parser must not be specified when python=true"):
         ddb.Session(python=True, parser="kdb")

@@ -110,7 +110,8 @@ def test_pickle_per_request_flags_and_ddb_only_requests():
 
 
 def test_option_errors_keep_the_official_texts():
-    with pytest.raises(RuntimeError, match="^The Arrow protocol does not support compression.$"):
+    # Session: a ValueError, as pydantic's ValidationError from the official Session; the pool: RuntimeError.
+    with pytest.raises(ValueError, match="^The Arrow protocol does not support compression.$"):
         ddb.Session(protocol=keys.PROTOCOL_ARROW, compress=True)
     for explicit in (keys.PROTOCOL_DDB, keys.PROTOCOL_PICKLE, keys.PROTOCOL_ARROW):
         with pytest.raises(RuntimeError, match="^When enablePickle=true, the parameter protocol must not be specified. $"):
@@ -125,8 +126,11 @@ def test_option_errors_keep_the_official_texts():
             ddb.Session(python=True, parser=parser)
         with pytest.raises(RuntimeError, match="^The parameter parser must not be specified when python=true$"):
             ddb.DBConnectionPool("127.0.0.1", 1, 1, python=True, parser=parser)
-    with pytest.raises(RuntimeError, match=r"^Protocol 4 is not supported. $"):
-        ddb.Session(protocol=4)
+    for protocol in (4, None):
+        with pytest.raises(ValueError, match=rf"^Protocol {protocol} is not supported. $"):
+            ddb.Session(protocol=protocol)
+        with pytest.raises(RuntimeError, match=rf"^Protocol {protocol} is not supported. $"):
+            ddb.DBConnectionPool("127.0.0.1", 1, 1, protocol=protocol)
 
 
 # ---------------------------------------------------------------------------- PICKLE replies

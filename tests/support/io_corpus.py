@@ -75,7 +75,15 @@ CORPUS = [
     ("force_int", "1", "S.DT_INT"), ("force_short", "3", "S.DT_SHORT"), ("force_char", "3", "S.DT_CHAR"),
     ("force_float", "1.5", "S.DT_FLOAT"), ("force_dec", "1.5", "[S.DT_DECIMAL64, 2]"),
     ("force_dec32", "D('1.25')", "[S.DT_DECIMAL32, 3]"), ("force_dec128", "D('-3.5')", "[S.DT_DECIMAL128, 20]"),
+    ("force_dec_np_int8", "np.int8(-7)", "[S.DT_DECIMAL32, 3]"), ("force_dec_np_int64", "np.int64(9)", "[S.DT_DECIMAL64, 1]"),
+    ("force_dec_np_float32", "np.float32('3.14')", "[S.DT_DECIMAL64, 3]"),
+    ("force_dec_np_float64", "np.float64(2.5)", "[S.DT_DECIMAL128, 2]"),
     ("force_uuid", UUID, "S.DT_UUID"), ("force_uuid_null", "''", "S.DT_UUID"),
+    # a dict's types: [key type or None, value type or None]
+    ("dict_force_null_key", "{None: '123'}", "[S.DT_CHAR, None]"), ("dict_force_key", "{1: 'a'}", "[S.DT_SHORT, None]"),
+    ("dict_force_value", "{'a': 1, 'b': None}", "[None, S.DT_INT]"),
+    ("dict_force_both", "{1: 1.5, 2: None}", "[S.DT_INT, S.DT_FLOAT]"),
+    ("dict_force_neither", "{'a': 1}", "[None, None]"), ("dict_force_one", "{'a': 1}", "[S.DT_STRING]"),
     ("force_ip4", "'192.168.1.13'", "S.DT_IPADDR"), ("force_ip6", "'2001:db8::8a2e:370:7334'", "S.DT_IPADDR"),
     ("force_int128", "'e1671797c52e15f763380b45e841ec32'", "S.DT_INT128"),
     ("force_blob", "'abc'", "S.DT_BLOB"), ("force_date", "np.datetime64('2020-01-02T03:04', 'ns')", "S.DT_DATE"),
@@ -231,6 +239,10 @@ CORPUS = [
     ("raw_dict_sym", "dictionary(io.dumps(['a', 'b'], types=S.DT_SYMBOL), io.dumps([1.5, None]))", None),
     ("raw_dict_bool", "dictionary(io.dumps([True, False]), io.dumps([1, 2]))", None),
     ("raw_dict_date_key", "dictionary(io.dumps([datetime.date(2020, 1, 1)]), io.dumps([1]))", None),
+    # A key repeated on the wire (a real server never sends one): its first place, its last value.
+    ("raw_dict_repeated_null_char_key", "dictionary(io.dumps(np.array([-128, 5, -128], dtype=np.int8)), io.dumps([1, 2, 3]))", None),
+    ("raw_dict_repeated_str_key", "dictionary(io.dumps(['a', 'b', 'a']), io.dumps([1, 2, 3]))", None),
+    ("raw_dict_repeated_long_key", "dictionary(io.dumps([1, 2, 1, 3]), io.dumps([1.5, 2.5, 3.5, 4.5]))", None),
     ("raw_matrix_labels", "matrix_with_labels(io.dumps(np.array([[1, 2], [3, 4]], dtype=np.int32)),"
                           " io.dumps(['r1', 'r2']), io.dumps(np.array(['2020-01-01', '2020-01-02'], dtype='datetime64[D]')))", None),
     ("raw_matrix_rowlabels", "matrix_with_labels(io.dumps(np.array([[1.5, 2]])), io.dumps([7]))", None),
