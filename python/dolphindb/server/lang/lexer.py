@@ -17,10 +17,11 @@ KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", 
 OPERATORS = ["..", "->", "<-", "==", "!=", "<>", "<=", ">=", "&&", "||", "<<", ">>", "**",
              "+", "-", "*", "/", "\\", "%", "<", ">", "!", "&", "|", "^", "$", ":", "=", ",", ";",
              "(", ")", "[", "]", "{", "}", "."]
-# A number and its type suffix (b c h i l: BOOL CHAR SHORT INT LONG, f: FLOAT, F: DOUBLE); case matters.
-NUMBER = re.compile(r"(\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)([bchilfF]?)(?![A-Za-z_0-9])")
+# A number and its type suffix (b c h i l: BOOL CHAR SHORT INT LONG, f: FLOAT, F: DOUBLE, P: DECIMAL64
+# with as many decimal places as the literal has, 3.141P); case matters.
+NUMBER = re.compile(r"(\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)([bchilfFP]?)(?![A-Za-z_0-9])")
 # The type symbols of the reference's type table: a suffix after a literal, or after 00 for the
-# NULL of that type (00i, 00F, 00D ...).
+# NULL of that type (00i, 00F, 00D ...). P (DECIMAL64) has no NULL form: 00P is the decimal 0.
 TYPE_SUFFIXES = {"b": BOOL, "c": CHAR, "h": SHORT, "i": INT, "l": LONG, "f": FLOAT, "F": DOUBLE, "d": DATE,
                  "M": MONTH, "t": TIME, "m": MINUTE, "s": SECOND, "D": DATETIME, "T": TIMESTAMP, "n": NANOTIME,
                  "N": NANOTIMESTAMP}

@@ -59,6 +59,14 @@ def type_name(t: int) -> str:
     return TYPE_NAMES.get(t, str(t))
 
 
+def column_type_name(t: int, scale: int = 0) -> str:
+    """The type as a schema names it: DECIMAL types with their scale (DECIMAL32(2), DECIMAL64(4)[])."""
+    base = t - ARRAY_BASE if ARRAY_BASE <= t < 128 else t
+    if base not in (DECIMAL32, DECIMAL64, DECIMAL128):
+        return type_name(t)
+    return f"{TYPE_NAMES[base]}({scale})" + ("[]" if base != t else "")
+
+
 def null_of(t: int):
     """The storage-level null of type t (what a null element of a Vector holds)."""
     info = TYPE_INFO.get(t)
@@ -80,6 +88,15 @@ class Scalar(Value):
 
     def is_null(self) -> bool:
         return self.value is None
+
+
+class EnumInt(Scalar):
+    """A named integer constant of the language (the type names INT, DOUBLE ...): an INT whose
+    text is its name, so a string compares with the name (typestr(x) == DOUBLE)."""
+
+    def __init__(self, name: str, value: int):
+        super().__init__(INT, value)
+        self.name = name
 
 
 @dataclass(eq=False)

@@ -11,12 +11,12 @@ import numpy as np
 
 from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, NUMERIC, TEMPORAL, S, as_array, element, format_scalar, is_scalar,
-                              make, null_mask, to_int, vector_of)
+                              make, null_mask, scalar_storage, to_int, vector_of)
 from ...model.types import NS_PER_UNIT, TYPE_BY_NAME
 from ...model.values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
                              DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, PAIR,
                              SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, TYPE_NAMES, UUID, VOID,
-                             Matrix, Scalar, Vector, null_of, type_name)
+                             EnumInt, Matrix, Scalar, Vector, null_of, type_name)
 from ..literals import match_temporal
 from ..registry import builtin, constant
 
@@ -34,7 +34,7 @@ class ScaledType(Scalar):
 
 def _decimal_type(t):
     def fn(ctx, scale=None):
-        return S(INT, t) if scale is None else ScaledType(INT, t, to_int(scale))
+        return EnumInt(TYPE_NAMES[t], t) if scale is None else ScaledType(INT, t, to_int(scale))
     fn.is_constant = True
     return fn
 
@@ -43,7 +43,7 @@ for _t, _name in TYPE_NAMES.items():
     if _t in (DECIMAL32, DECIMAL64, DECIMAL128):
         builtin(_name, 0, 1)(_decimal_type(_t))
     else:
-        builtin(_name, 0)(constant(S(INT, _t)))
+        builtin(_name, 0)(constant(EnumInt(_name, _t)))
 
 
 def scalars(v):
@@ -121,7 +121,7 @@ def _exact_decimal(v, target, scale, mask, scalar):
 
 def cast(v, target, scale=0):
     if isinstance(v, Vector) and v.type == ANY:
-        return cast(vector_of(v.data), target, scale)
+        return _cast_tuple(v, target, scale)
     src = v.type
     scalar = is_scalar(v)
     if src == target and target not in (DECIMAL32, DECIMAL64, DECIMAL128):
@@ -171,7 +171,9 @@ def cast(v, target, scale=0):
             raise ScriptError(f"Can't convert {type_name(src)} to {type_name(target)}")
         arr = as_array(v)
         if target in FLOATING:
-            r = np.where(mask, np.nan, arr.astype(np.float64))
+            r = np.where(mask, np.nan, arr.astype(np.float64)).astype(STORAGE_DTYPE[target])
+            # the lowest finite value (-FLT_MAX, -DBL_MAX) is how the real server stores the NULL
+            r = np.where(r == np.finfo(r.dtype).min, np.nan, r)
         elif target == BOOL:
             r = np.where(mask, null_of(BOOL), (arr != 0).astype(np.int64))
         else:
@@ -182,6 +184,18 @@ def cast(v, target, scale=0):
             r = np.where(mask | (vals < info.min) | (vals > info.max), null_of(target), vals)
         return make(target, r, scalar)
     raise ScriptError(f"Can't convert {type_name(src)} to {type_name(target)}")
+
+
+def _cast_tuple(v, target, scale):
+    """A tuple of scalars as a vector of `target`: one typed vector when its scalars make one,
+    else scalar by scalar (NULLs, mixed types)."""
+    if not all(isinstance(x, Scalar) for x in v.data):
+        raise ScriptError(f"Can't convert a tuple holding non-scalar elements to {type_name(target)}")
+    typed = vector_of(v.data)
+    if typed.type != ANY:
+        return cast(typed, target, scale)
+    data = [scalar_storage(cast(x, target, scale)) for x in v.data]
+    return make(target, np.array(data, dtype=STORAGE_DTYPE.get(target, object)), False, scale)
 
 
 @builtin("cast", 2)

@@ -8,7 +8,7 @@ from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
 from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
-                             VOID, Dictionary, Matrix, Scalar, Table, Vector, null_of, type_name)
+                             VOID, Dictionary, EnumInt, Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -44,7 +44,7 @@ def _result_type(name, ta, tb):
 
 def arith(name, a, b):
     if isinstance(a, Matrix) or isinstance(b, Matrix):
-        return _matrix_arith(name, a, b)
+        return _on_matrix(arith, name, a, b)
     _check_lengths(a, b)
     ta, tb = a.type, b.type
     if name == "add" and (ta in LITERAL or tb in LITERAL):
@@ -91,14 +91,14 @@ def arith(name, a, b):
     return make(rt, r, _shape(a, b))
 
 
-def _matrix_arith(name, a, b):
-    ma = a if isinstance(a, Matrix) else None
-    mb = b if isinstance(b, Matrix) else None
-    shape = (ma or mb).data.shape
-    va = Vector(a.type, a.data.reshape(-1)) if ma else a
-    vb = Vector(b.type, b.data.reshape(-1)) if mb else b
-    r = arith(name, va, vb)
-    return Matrix(r.type, r.data.reshape(shape))
+def _on_matrix(op, name, a, b):
+    """op(name, a, b) element by element where a or b is a matrix: the result has its shape."""
+    shape = (a if isinstance(a, Matrix) else b).data.shape
+
+    def flat(v):
+        return Vector(v.type, v.data.reshape(-1), v.scale) if isinstance(v, Matrix) else v
+    r = op(name, flat(a), flat(b))
+    return Matrix(r.type, np.asarray(r.data).reshape(shape), r.scale)
 
 
 def _concat(a, b):
@@ -141,12 +141,20 @@ def compare(name, a, b):
         return _compare_tables(name, a, b)
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
+    if isinstance(a, Matrix) or isinstance(b, Matrix):
+        return _on_matrix(compare, name, a, b)
     _check_lengths(a, b)
+    if _is_tuple(a) or _is_tuple(b):
+        return _compare_tuples(name, a, b)
     ta, tb = a.type, b.type
     if ta == CHAR and tb in (STRING, SYMBOL):
         a, ta = char_as_string(a), STRING
     elif tb == CHAR and ta in (STRING, SYMBOL):
         b, tb = char_as_string(b), STRING
+    elif isinstance(a, EnumInt) and tb in (STRING, SYMBOL):
+        a, ta = Scalar(STRING, a.name), STRING
+    elif isinstance(b, EnumInt) and ta in (STRING, SYMBOL):
+        b, tb = Scalar(STRING, b.name), STRING
     if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
         raise ScriptError(f"Incompatible type. {type_name(ta)} and {type_name(tb)} can't be compared")
     if VOID in (ta, tb) and ta != tb:
@@ -169,6 +177,23 @@ def compare(name, a, b):
           "ge": np.greater_equal}[name]
     r = op(A, B)
     return make(BOOL, np.asarray(r).astype(np.int8), _shape(a, b))
+
+
+def _is_tuple(v):
+    return isinstance(v, Vector) and v.type == ANY
+
+
+def _compare_tuples(name, a, b):
+    """A tuple compares element by element (with a scalar: each element with it); scalar results
+    make a BOOL vector, any other result a tuple."""
+    n = len(a) if isinstance(a, Vector) else len(b)
+
+    def item(v, i):
+        return v if is_scalar(v) else element(v, i)
+    results = [compare(name, item(a, i), item(b, i)) for i in range(n)]
+    if all(is_scalar(r) for r in results):
+        return make(BOOL, np.array([r.value for r in results], dtype=np.int8), False)
+    return Vector(ANY, results)
 
 
 def _as_bytes(v, arr):

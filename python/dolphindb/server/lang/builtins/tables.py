@@ -12,7 +12,7 @@ from ...model.columns import (S, V, as_array, column_copy, is_scalar, length, sc
                               to_int, to_str, vector_of)
 from ...model.types import TYPE_BY_NAME
 from ...model.values import (ANY, DECIMAL128, DECIMAL32, DECIMAL64, INT, PAIR, STRING, SYMBOL, VECTOR, VOID,
-                             ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, type_name)
+                             ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, column_type_name, type_name)
 from ..registry import builtin
 from ..scope import broadcast
 from .arrays import concat_array_vectors, rows_as_array_vector
@@ -210,7 +210,7 @@ def column_names(ctx, t):
 def schema(ctx, t):
     names = list(t.columns)
     col_defs = Table({"name": V(STRING, names),
-                      "typeString": V(STRING, [type_name(c.type) for c in t.columns.values()]),
+                      "typeString": V(STRING, [column_type_name(c.type, c.scale) for c in t.columns.values()]),
                       "typeInt": V(INT, [c.type for c in t.columns.values()]),
                       "comment": V(STRING, [""] * len(names))})
     return Dictionary(V(STRING, ["colDefs"]), Vector(ANY, [col_defs]))

@@ -21,7 +21,7 @@ def empty_column(t, n=0, scale=0):
         return Vector(t, np.full(n, null_of(t), dtype=STORAGE_DTYPE[t]), scale)
     if t == VOID:
         return Vector(VOID, None, length_=n)
-    return V(t, [null_of(t)] * n)
+    return V(t, [null_of(t)] * n, scale)       # (DECIMAL128 keeps its scale)
 
 
 @builtin("size", 1)
@@ -144,7 +144,12 @@ def reverse(ctx, x):
 @builtin("distinct", 1)
 def distinct(ctx, x):
     arr = as_array(x)
-    _, idx = np.unique(arr.astype(str) if arr.dtype == object else arr, return_index=True)
+    if arr.dtype == object:     # strings, blobs (bytes) and 128-bit values: Python equality
+        first = {}
+        for i, value in enumerate(arr.tolist()):
+            first.setdefault(value, i)
+        return take_rows(x, np.fromiter(first.values(), dtype=np.int64, count=len(first)))
+    _, idx = np.unique(arr, return_index=True)
     return take_rows(x, np.sort(idx))
 
 
@@ -152,8 +157,11 @@ def distinct(ctx, x):
 def in_(ctx, x, y):
     values = as_array(y) if not isinstance(y, Dictionary) else as_array(y.keys)
     arr = as_array(x)
-    r = np.isin(arr.astype(str) if arr.dtype == object else arr,
-                values.astype(str) if values.dtype == object else values)
+    if arr.dtype == object or values.dtype == object:
+        members = set(np.atleast_1d(values).tolist())
+        r = np.array([v in members for v in np.atleast_1d(arr).tolist()], dtype=bool).reshape(arr.shape)
+    else:
+        r = np.isin(arr, values)
     return make(BOOL, np.asarray(r).astype(np.int8), is_scalar(x))
 
 
