@@ -118,6 +118,22 @@ def test_decimal64_literals_vectors_and_pairs(ctx):
         run(ctx, "0.1234567890123456789P")       # more places than DECIMAL64 holds
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("1 -1 1 -2 10", [1, -1, 1, -2, 10]), ("-1 2 3", [-1, 2, 3]), ("-1 -1", [-1, -1]), ("1.5 -2.5", [1.5, -2.5]),
+    ("1-1", 0), ("1 - 1", 0), ("1 -1", [1, -1]), ("x = 5; x -1", 4), ("- 1", -1), ("2 * -3", -6),
+])
+def test_a_minus_against_a_number_signs_it_within_a_spaced_vector(ctx, text, expected):
+    v = run(ctx, text)
+    assert (v.data.tolist() if isinstance(v, Vector) else v.value) == expected
+
+
+def test_negative_chars_and_matrix_columns_from_spaced_literals(ctx):
+    v = run(ctx, "0c 127c -127c 00c")
+    assert v.type == CHAR and v.data.tolist() == [0, 127, -127, -128]
+    m = run(ctx, "matrix(1 -1 6, 2 -3 1)")
+    assert m.data.tolist() == [[1, 2], [-1, -3], [6, 1]]
+
+
 def test_a_narrower_null_stays_null_in_a_wider_vector(ctx):
     v = run(ctx, "[1, 2, short()]")
     assert v.type == INT and run(ctx, "isNull([1, 2, short()])").data.tolist() == [0, 0, 1]

@@ -36,11 +36,12 @@ class Token:
     """kind: number ((digits, suffix)), temporal ((type, raw value, suffix type or None)),
     null (a typed NULL: its type), string, char (a one-character '...': its code), symbols, ident,
     kw (lowercase null reads as NULL), op, nl or eof; text: the source text (what error messages
-    quote)."""
-    __slots__ = ("kind", "value", "line", "text")
+    quote); spaced: whitespace or a comment comes before it (1 -1 is a vector, 1-1 a difference)."""
+    __slots__ = ("kind", "value", "line", "text", "spaced")
 
     def __init__(self, kind, value, line, text=""):
         self.kind, self.value, self.line, self.text = kind, value, line, text
+        self.spaced = False
 
     def __repr__(self):
         return f"{self.kind}:{self.value!r}"
@@ -54,15 +55,24 @@ def tokenize(text: str):
     tokens = []
     i, line, depth = 0, 1, []
     n = len(text)
+    gap = False
+
+    def emit(token):
+        nonlocal gap
+        token.spaced, gap = gap, False
+        tokens.append(token)
+
     while i < n:
         c = text[i]
         if c == "\n":
             if not depth or depth[-1] == "{":
-                tokens.append(Token("nl", None, line))
+                emit(Token("nl", None, line))
+            gap = True
             line += 1
             i += 1
             continue
         if c in " \t\r":
+            gap = True
             i += 1
             continue
         if text.startswith("//", i):
@@ -75,11 +85,12 @@ def tokenize(text: str):
                 raise syntax_error(line, "unterminated comment")
             line += text.count("\n", i, j)
             i = j + 2
+            gap = True
             continue
         if c.isdigit():
             m = TYPED_NULL.match(text, i)
             if m:
-                tokens.append(Token("null", TYPE_SUFFIXES[m.group(1)], line, m.group(0)))
+                emit(Token("null", TYPE_SUFFIXES[m.group(1)], line, m.group(0)))
                 i = m.end()
                 continue
             hit = match_temporal(text, i)
@@ -90,12 +101,12 @@ def tokenize(text: str):
                 if suffix:
                     target = TYPE_SUFFIXES[suffix.group(0)]
                     end = suffix.end()
-                tokens.append(Token("temporal", (hit[0], hit[1], target), line, text[i:end]))
+                emit(Token("temporal", (hit[0], hit[1], target), line, text[i:end]))
                 i = end
                 continue
             m = NUMBER.match(text, i)
             if m:
-                tokens.append(Token("number", (m.group(1), m.group(2)), line, m.group(0)))
+                emit(Token("number", (m.group(1), m.group(2)), line, m.group(0)))
                 i = m.end()
                 continue
             raise syntax_error(line, f"Cannot recognize the token {WORD.match(text, i).group(0)}")
@@ -118,11 +129,11 @@ def tokenize(text: str):
                 raise syntax_error(line, "unterminated string")
             value = "".join(buf)
             if quoted_name:
-                tokens.append(Token("ident", value, line, text[i:j + 1]))
+                emit(Token("ident", value, line, text[i:j + 1]))
             elif c == "'" and len(value) == 1 and ord(value) < 128:     # 'a' is a CHAR, 'ab' a STRING
-                tokens.append(Token("char", ord(value), line, text[i:j + 1]))
+                emit(Token("char", ord(value), line, text[i:j + 1]))
             else:
-                tokens.append(Token("string", value, line, text[i:j + 1]))
+                emit(Token("string", value, line, text[i:j + 1]))
             i = j + 1
             continue
         if c == "`":
@@ -131,15 +142,15 @@ def tokenize(text: str):
                 m = SYMBOL_NAME.match(text, i + 1)
                 names.append(m.group(0))
                 i = m.end()
-            tokens.append(Token("symbols", names, line, text[start:i]))
+            emit(Token("symbols", names, line, text[start:i]))
             continue
         m = IDENT.match(text, i)
         if m:
             word = m.group(0)
             if word in KEYWORDS:
-                tokens.append(Token("kw", "NULL" if word == "null" else word, line, word))
+                emit(Token("kw", "NULL" if word == "null" else word, line, word))
             else:
-                tokens.append(Token("ident", word, line, word))
+                emit(Token("ident", word, line, word))
             i = m.end()
             continue
         for op in OPERATORS:
@@ -148,10 +159,10 @@ def tokenize(text: str):
                     depth.append(op)
                 elif op in ")]}" and depth:
                     depth.pop()
-                tokens.append(Token("op", op, line, op))
+                emit(Token("op", op, line, op))
                 i += len(op)
                 break
         else:
             raise syntax_error(line, f"Cannot recognize the token {c}")
-    tokens.append(Token("eof", None, line))
+    emit(Token("eof", None, line))
     return tokens

@@ -297,6 +297,8 @@ class Parser:
         return left
 
     def unary(self):
+        if self.at_negative_number():
+            return self.postfix(self.primary())
         if self.at_op("-"):
             self.next()
             negative_number = self.at("number")
@@ -393,9 +395,10 @@ class Parser:
 
     def primary(self):
         t = self.tok
-        if self.at_literal():
+        if self.at_literal() or self.at_negative_number():
             items = [self.literal()]
-            while self.at_literal():          # 1 NULL 3, true false, "a" "b": one vector
+            # 1 NULL 3, true false, "a" "b", 1 -1 2: one vector (a spaced - before a number signs it)
+            while self.at_literal() or (self.tok.spaced and self.at_negative_number()):
                 items.append(self.literal())
             if len(items) == 1:
                 return items[0]
@@ -494,7 +497,16 @@ class Parser:
         t = self.tok
         return t.kind in LITERAL_TOKENS or (t.kind == "kw" and t.value in ("true", "false", "NULL"))
 
+    def at_negative_number(self):
+        """At a - written against the number after it (-1, not - 1)."""
+        nxt = self.peek()
+        return self.at_op("-") and nxt.kind == "number" and not nxt.spaced
+
     def literal(self):
+        if self.at_op("-"):
+            self.next()
+            positive = self.literal()
+            return Literal(positive.type, None if positive.value is None else -positive.value, positive.scale)
         t = self.next()
         kind = t.kind
         if kind == "number":
