@@ -568,7 +568,7 @@ ARROW_UPLOAD = {   # column -> (Arrow array, DolphinDB type, what `exec column` 
                    pa.binary(16)), "UUID",
           ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000000",
            "5d212a78-cc48-e3b1-4235-b4d91473ee87"]),
-    "dec": (pa.array([decimal.Decimal("1.25"), None, decimal.Decimal("-3.00")], pa.decimal128(10, 2)), "DECIMAL128",
+    "dec": (pa.array([decimal.Decimal("1.25"), None, decimal.Decimal("-3.00")], pa.decimal128(10, 2)), "DECIMAL128(2)",
             [decimal.Decimal("1.25"), None, decimal.Decimal("-3.00")]),
     "av": (pa.array([[1, 2], [], None], pa.list_(pa.int32())), "INT[]", [[1, 2], [], []]),
     "avd": (pa.array([[1.5], [None], [2.5, 3.5]], pa.large_list(pa.float64())), "DOUBLE[]", [[1.5], [None], [2.5, 3.5]]),

@@ -221,7 +221,7 @@ assert s.run("1 + 1") == 2          # the stream was consumed exactly: the sessi
     assert theirs_schema.equals(reader.run(schema.format("arrow_upload_ours")))
     assert list(theirs_schema["typeString"]) == [
         "BOOL", "CHAR", "SHORT", "INT", "LONG", "FLOAT", "DOUBLE", "DATE", "SECOND", "TIME", "NANOTIME",
-        "DATETIME", "TIMESTAMP", "NANOTIMESTAMP", "STRING", "SYMBOL", "BLOB", "UUID", "DECIMAL128", "INT[]"]
+        "DATETIME", "TIMESTAMP", "NANOTIMESTAMP", "STRING", "SYMBOL", "BLOB", "UUID", "DECIMAL128(2)", "INT[]"]
     a = reader.run("select * from arrow_upload_official")
     b = reader.run("select * from arrow_upload_ours")
     import pandas as pd

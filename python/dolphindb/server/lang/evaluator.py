@@ -288,10 +288,13 @@ class Interpreter:
         raise syntax_error(self.line, f"Cannot recognize the token {name}")
 
     def script_function(self, name):
-        """A function named in the script (f(x), f{x}); the real parser refuses an unknown name as a token."""
+        """A function named in the script (f(x), f{x}): the DolphinDB parser refuses an unknown
+        name as a token; Python syntax keeps the function-name error."""
         try:
             return self.resolve_function(name)
         except ScriptError:
+            if self.ctx.python_syntax:
+                raise
             raise syntax_error(self.line, f"Cannot recognize the token {name}") from None
 
     def resolve_function(self, name):
