@@ -172,6 +172,18 @@ def test_a_vector_compares_with_a_tuple_element_by_element(ctx):
         run(ctx, "1 2 == (1, 2, 3)")
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("set(4 6) == set(4 6 8)", 0), ("x = set(4 6); x == x", 1), ("set(1 2) == set(2 1)", 1),
+    ("set(1 2) != set(2 1)", 0), ("set(4 6) < set(4 6 8)", 1), ("set(4 6) < set(4 6)", 0),
+    ("set(4 6) <= set(4 6)", 1), ("set(4 6 8) > set(6)", 1), ("set(4 6 8) >= set(9)", 0),
+    ("set([1970.01.01T00:00:00.000000000, NULL]) == set([NULL, 1970.01.01T00:00:00.000000000])", 1),
+    ('set([blob("abc"), NULL]) == set(["abc", NULL])', 1),
+])
+def test_two_sets_compare_as_sets(ctx, text, expected):
+    v = run(ctx, text)
+    assert isinstance(v, Scalar) and v.type == BOOL and v.value == expected
+
+
 # ---- all, any, hasNull, eqFloat -------------------------------------------------------------
 @pytest.mark.parametrize("text,expected", [
     ("all(1 2 3)", 1), ("all(0 1 2)", 0), ("all(true false)", 0), ("all(true true true)", 1),
@@ -245,3 +257,25 @@ def test_decimal128_nulls_are_null(ctx):
     v = run(ctx, "decimal128(1.5, 19)")
     assert v.type == DECIMAL128 and Decimal(v.value).scaleb(-19) == Decimal("1.5")
     assert isinstance(run(ctx, "00P"), Scalar)
+
+
+# ---- deep but legal nesting -----------------------------------------------------------------
+def test_deep_nesting_reaches_the_interpreters_own_limit_in_a_server_thread():
+    """Brackets hundreds deep and user functions recursing up to the interpreter's limit run in
+    a thread like the server's workers; past the limit the error is the real server's text."""
+    import threading
+    outcome = {}
+
+    def work():
+        ctx = SessionContext()
+        outcome["brackets"] = run(ctx, "(" * 300 + "1" + ")" * 300).value
+        run(ctx, "def f(n){ if (n == 0) return 0; return f(n - 1) + 1 }")
+        outcome["recursion"] = run(ctx, "f(199)").value
+        try:
+            run(ctx, "f(250)")
+        except ScriptError as e:
+            outcome["too_deep"] = str(e)
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(timeout=60)
+    assert outcome == {"brackets": 1, "recursion": 199, "too_deep": "Out of recursion depth."}

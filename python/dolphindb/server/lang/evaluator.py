@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections import defaultdict
 
 import numpy as np
@@ -23,6 +24,13 @@ from .builtins.tables import keyed, set_column, table_from_columns
 from ..model.columns import INTEGRAL, S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
 
 MAX_DEPTH = 200
+# Each level of a user function costs the interpreter a few dozen Python frames, and each bracket
+# of a nested expression about fifteen while parsing: Python's default limit (1000) would refuse
+# legal scripts long before MAX_DEPTH. Pure-Python frames take no C stack on 3.11+, so this room
+# is safe in the server's threads.
+PYTHON_FRAMES = 50 * MAX_DEPTH
+if sys.getrecursionlimit() < PYTHON_FRAMES:
+    sys.setrecursionlimit(PYTHON_FRAMES)
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
 ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in ARRAY_ELEMENT_TYPES}
 

@@ -7,8 +7,8 @@ import numpy as np
 from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
-from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL,
-                             VOID, Dictionary, EnumInt, Matrix, Scalar, Table, Vector, null_of, type_name)
+from ...model.values import (ANY, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, SET, STORAGE_DTYPE, STRING,
+                             SYMBOL, VOID, Dictionary, EnumInt, Matrix, Scalar, Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import NS_PER, scalars
 
@@ -143,6 +143,8 @@ def compare(name, a, b):
         return _compare_dictionaries(name, a, b)
     if isinstance(a, Matrix) or isinstance(b, Matrix):
         return _on_matrix(compare, name, a, b)
+    if _is_set(a) and _is_set(b):
+        return _compare_sets(name, a, b)
     _check_lengths(a, b)
     if _is_tuple(a) or _is_tuple(b):
         return _compare_tuples(name, a, b)
@@ -177,6 +179,21 @@ def compare(name, a, b):
           "ge": np.greater_equal}[name]
     r = op(A, B)
     return make(BOOL, np.asarray(r).astype(np.int8), _shape(a, b))
+
+
+def _is_set(v):
+    return isinstance(v, Vector) and v.form == SET
+
+
+def _compare_sets(name, a, b):
+    """Two sets compare as sets: == the same elements, < a proper subset, <= a subset ..."""
+    def within(x, y):
+        members = Vector(y.type, y.data, y.scale, length_=y.length_)
+        return all(bool(np.any(as_array(compare("eq", element(x, i), members)))) for i in range(len(x)))
+    a_in_b, b_in_a = within(a, b), within(b, a)
+    result = {"eq": a_in_b and b_in_a, "ne": not (a_in_b and b_in_a), "lt": a_in_b and not b_in_a,
+              "le": a_in_b, "gt": b_in_a and not a_in_b, "ge": b_in_a}[name]
+    return Scalar(BOOL, int(result))
 
 
 def _is_tuple(v):
