@@ -46,4 +46,32 @@ struct ConversionError : Error {
     using Error::Error;
 };
 
+// Rethrows the exception being handled as its own class with `prefix` before its text (the
+// context a caller adds, e.g. "<Exception> in exec: "). Call it only inside a catch block.
+[[noreturn]] inline void rethrowWithPrefix(const std::string& prefix) {
+    try {
+        throw;
+    } catch (const TlsError& e) {
+        throw TlsError(prefix + e.what());
+    } catch (const NetworkError& e) {
+        throw NetworkError(prefix + e.what());
+    } catch (const ServerError& e) {
+        throw ServerError(prefix + e.what(), e.response);
+    } catch (const AuthenticationError& e) {
+        throw AuthenticationError(prefix + e.what());
+    } catch (const TimeoutError& e) {
+        throw TimeoutError(prefix + e.what());
+    } catch (const CancelledError& e) {
+        throw CancelledError(prefix + e.what());
+    } catch (const PoolClosedError& e) {
+        throw PoolClosedError(prefix + e.what());
+    } catch (const ProtocolError& e) {
+        throw ProtocolError(prefix + e.what());
+    } catch (const ConversionError& e) {
+        throw ConversionError(prefix + e.what());
+    } catch (const Error& e) {
+        throw Error(prefix + e.what());
+    }
+}
+
 }   // namespace ddb

@@ -58,7 +58,10 @@ ddb::ConnectionEventSink eventSink(py::object callback) {
             (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(), e.to.host.empty() ? "" : e.to.str(),
                   e.reason);
         } catch (py::error_already_set& err) {
-            err.discard_as_unraisable("dolphindb connection event");
+            // Ctrl-C that landed while the callback ran Python code (a retry's log line is emitted
+            // on the waiting thread): the interrupt is raised again, for the wait to answer.
+            if (err.matches(PyExc_KeyboardInterrupt)) PyErr_SetInterrupt();
+            else err.discard_as_unraisable("dolphindb connection event");
         }
     };
 }

@@ -94,11 +94,17 @@ private:
 
 class PoolCore {
 public:
-    // The options object is copied: the Python one stays the caller's to change.
+    // The options object is copied: the Python one stays the caller's to change. Connects
+    // nothing: open() does.
     PoolCore(ddb::PoolOptions options, py::object onEvent) {
         options.onEvent = eventSink(std::move(onEvent));
-        py::gil_scoped_release release;
         pool_ = std::make_unique<ddb::Pool>(std::move(options));
+    }
+
+    // Connects, with the pool's retries, GIL released. Ctrl-C ends it with KeyboardInterrupt,
+    // shutdown() from another thread with PoolClosedError.
+    void open() {
+        waitWithoutGil(WaitOptions{}, [&] { pool().open(); });
     }
 
     ~PoolCore() {
@@ -208,6 +214,7 @@ void registerPool(py::module_& m) {
         .def("submit", &PoolCore::submit, py::arg("script"), py::arg("args"), py::arg("flag"), py::arg("priority"),
              py::arg("parallelism"), py::arg("timeout_ms"), py::arg("table_to_list"), py::arg("callback"),
              py::arg("compress_methods") = py::none())
+        .def("open", &PoolCore::open)
         .def("cancel", &PoolCore::cancel)
         .def("shutdown", &PoolCore::shutdown, py::arg("timeout_ms"))
         .def("is_shutdown", &PoolCore::isShutdown)

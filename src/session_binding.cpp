@@ -54,6 +54,9 @@ private:
 
 class SessionCore {
 public:
+    // The connection is published before it connects: close() from another thread ends its
+    // retries. A reconnecting session that cannot connect keeps its address and dials again on
+    // its next request (another retry episode), as the official client does.
     bool connect(ddb::ConnectOptions o, ddb::ResilienceOptions r, py::object onEvent) {   // copies: used without the GIL
         auto sink = eventSink(std::move(onEvent));
         waitWithoutGil(WaitOptions{}, [&] {
@@ -65,12 +68,20 @@ public:
             }
             previous.reset();   // a reconnect of the Session object: the old session ends first
             auto conn = std::make_unique<ddb::ResilientConnection>(o, r, sink);
-            conn->connect();
-            std::lock_guard<std::mutex> guard(connMu_);
-            conn_ = std::move(conn);
+            {
+                std::lock_guard<std::mutex> guard(connMu_);
+                conn_ = std::move(conn);
+            }
             reopenOnNextRequest_ = false;
+            dial();
         });
         return true;
+    }
+
+    // Why the last connect (or dial on a request) failed; empty once connected.
+    std::string connectError() {
+        std::lock_guard<std::mutex> lock(connMu_);
+        return connectError_;
     }
 
     py::object run(const std::string& script, int flag, int priority, int parallelism, int fetchSize, bool tableToList,
@@ -161,6 +172,7 @@ public:
         std::lock_guard<std::timed_mutex> lock(mu_);
         if (conn_) conn_->close();
         reopenOnNextRequest_ = false;
+        dialOnNextRequest_ = false;
     }
 
     void setStartup(const std::string& script) {
@@ -182,11 +194,11 @@ public:
     }
     std::string sessionId() {
         std::lock_guard<std::mutex> lock(connMu_);
-        return conn_ ? conn_->sessionId() : std::string();
+        return conn_ && !dialOnNextRequest_ ? conn_->sessionId() : std::string();
     }
     std::string node() {
         std::lock_guard<std::mutex> lock(connMu_);
-        return conn_ ? conn_->node().str() : std::string();
+        return conn_ && !dialOnNextRequest_ ? conn_->node().str() : std::string();
     }
     py::dict stats() {
         std::lock_guard<std::mutex> lock(connMu_);
@@ -245,10 +257,34 @@ private:
         });
     }
 
+    // Under mu_, conn_ set: connects it, with its retries. On failure a reconnecting session keeps
+    // the connection to dial again on its next request; any other loses it.
+    void dial() {
+        try {
+            conn_->connect();
+        } catch (const std::exception& e) {
+            bool again = conn_->resilience().enabled();
+            std::lock_guard<std::mutex> guard(connMu_);
+            connectError_ = e.what();
+            dialOnNextRequest_ = again;
+            if (!again) conn_.reset();
+            throw;
+        }
+        std::lock_guard<std::mutex> guard(connMu_);
+        connectError_.clear();
+        dialOnNextRequest_ = false;
+    }
+
     // Under mu_ (the request lock).
     ddb::ResilientConnection& connection() {
         if (!conn_) throw ddb::NetworkError(std::string("<Exception> in run: ") + ddb::Connection::kClosedText);
-        if (reopenOnNextRequest_) {
+        if (dialOnNextRequest_) {
+            try {
+                dial();
+            } catch (const ddb::Error&) {
+                ddb::rethrowWithPrefix("<Exception> in exec: ");
+            }
+        } else if (reopenOnNextRequest_) {
             reopenOnNextRequest_ = false;
             if (!conn_->isOpen()) conn_->reopen();
         }
@@ -263,6 +299,8 @@ private:
     std::timed_mutex mu_;   // one request at a time
     std::atomic<std::thread::id> owner_{};
     bool reopenOnNextRequest_ = false;   // under mu_
+    std::atomic<bool> dialOnNextRequest_{false};   // written under mu_ (atomic: the getters read it)
+    std::string connectError_;   // under connMu_
     std::mutex connMu_;   // guards the conn_ pointer for close()/isOpen() from other threads
 };
 
@@ -283,6 +321,7 @@ void registerSession(py::module_& m) {
              py::arg("timeout_ms") = -1)
         .def("upload", &SessionCore::upload, py::arg("names"), py::arg("objects"), py::arg("flag"),
              py::arg("compress_methods") = py::none())
+        .def("connect_error", &SessionCore::connectError)
         .def("close", &SessionCore::close)
         .def("set_startup", &SessionCore::setStartup, py::arg("script"))
         .def("busy", &SessionCore::busy)

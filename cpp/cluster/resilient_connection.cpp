@@ -53,6 +53,7 @@ void ResilientConnection::emit(ConnectionEvent::Kind kind, const Node& from, con
 }
 
 void ResilientConnection::open(const Node& node) {
+    if (aborted_) throw NetworkError("Connection to " + node.str() + " was aborted");
     ConnectOptions o = options_;
     o.host = node.host;
     o.port = node.port;
@@ -71,7 +72,6 @@ void ResilientConnection::open(const Node& node) {
 }
 
 void ResilientConnection::connectAny() {
-    aborted_ = false;
     current_ = 0;
     if (!resilience_.enabled()) {
         open(nodes_[0]);
@@ -86,7 +86,6 @@ void ResilientConnection::connect() {
 }
 
 void ResilientConnection::connectTo(const Node& node) {
-    aborted_ = false;
     auto it = std::find(nodes_.begin(), nodes_.end(), node);
     if (it == nodes_.end()) {
         if (resilience_.highAvailability) {
@@ -98,7 +97,7 @@ void ResilientConnection::connectTo(const Node& node) {
         }
     }
     current_ = static_cast<size_t>(it - nodes_.begin());
-    if (!resilience_.highAvailability) {
+    if (!resilience_.enabled()) {
         open(node);
         return;
     }
@@ -190,6 +189,8 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
                 throw;   // a wrong password is not cured by another node or another try
             } catch (const TlsError&) {
                 throw;   // nor is a certificate we do not trust, or a node that does not speak TLS
+            } catch (const CancelledError&) {
+                throw;   // the waiting thread was interrupted (Ctrl-C): not a failed attempt
             } catch (const ServerError& e) {
                 // The startup script's own error is the caller's; a node that says it cannot
                 // serve (§8.4) is skipped like an unreachable one.
@@ -197,6 +198,7 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
                 emit(ConnectionEvent::Kind::AttemptFailed, from, nodes_[i], e.what());
                 continue;
             } catch (const Error& e) {
+                if (aborted_) break;   // cut by abort(): not a failed attempt
                 emit(ConnectionEvent::Kind::AttemptFailed, from, nodes_[i], e.what());
                 continue;
             }
@@ -208,6 +210,7 @@ void ResilientConnection::reestablish(std::optional<Node> preferred, const std::
             }
             return;
         }
+        if (aborted_) throw NetworkError("Connection to " + from.str() + " was aborted");
         ++passes;
         auto now = Clock::now();
         bool outOfPasses = resilience_.maxPasses >= 0 && passes >= resilience_.maxPasses;

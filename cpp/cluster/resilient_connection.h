@@ -61,6 +61,11 @@ class ResilientConnection {
 public:
     ResilientConnection(ConnectOptions options, ResilienceOptions resilience, ConnectionEventSink onEvent = {});
 
+    // The first connect is a retry episode like any reconnect: with reconnect or HA, a node that
+    // does not answer is tried again (maxPasses passes, giveUpAfterMs, backoff), one
+    // AttemptFailed event per failed try and a GiveUp event with the official text at the end.
+    // abort() from another thread, before or during it, ends it with a NetworkError.
+    //
     // The given host (reconnect / plain). HA: the first reachable node, then the least loaded
     // data node by the §8.2 formula if that is another one.
     void connect();

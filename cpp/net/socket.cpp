@@ -59,17 +59,25 @@ void Socket::connect(const std::string& host, int port, int timeoutMs, bool keep
             continue;
         }
         if (rc != 0) {
-            int left = static_cast<int>(
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+            // In slices, like a read: abort() and the thread's wait scopes (Ctrl-C, a pool closed
+            // while it connects) end a connect to a host that does not answer.
             pollfd p{fd, POLLOUT, 0};
             int n;
-            do {
-                n = ::poll(&p, 1, left < 0 ? 0 : left);
-            } while (n < 0 && errno == EINTR);
-            if (n == 0) {
-                ::close(fd);
-                freeaddrinfo(res);
-                throw TimeoutError("Connect to " + peer_ + " timed out after " + std::to_string(timeoutMs) + " ms");
+            for (;;) {
+                int left = static_cast<int>(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+                n = left <= 0 ? 0 : ::poll(&p, 1, WaitScope::boundMs(std::min(left, 200)));
+                if (n > 0 || (n < 0 && errno != EINTR)) break;
+                try {
+                    if (aborted_) throw NetworkError("Connection to " + peer_ + " was closed");
+                    WaitScope::check();
+                    if (left <= 0)
+                        throw TimeoutError("Connect to " + peer_ + " timed out after " + std::to_string(timeoutMs) + " ms");
+                } catch (...) {
+                    ::close(fd);
+                    freeaddrinfo(res);
+                    throw;
+                }
             }
             int err = 0;
             socklen_t len = sizeof err;

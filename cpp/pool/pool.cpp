@@ -11,27 +11,6 @@
 
 namespace ddb {
 
-std::vector<Node> Pool::placeConnections(ResilienceOptions& workerResilience) {
-    const ConnectOptions& c = options_.connect;
-    std::vector<Node> targets(options_.size, Node{c.host, c.port});
-    if (!options_.loadBalance && !options_.resilience.highAvailability) return targets;
-    // One entry connection reads the cluster's nodes and loads, then the workers are placed.
-    ResilientConnection entry(c, options_.resilience, options_.onEvent);
-    entry.connectAny();
-    std::vector<NodePerf> perf;
-    try {
-        perf = entry.clusterPerf();
-    } catch (const ServerError&) {
-        if (options_.loadBalance) throw;
-        return targets;   // HA against a node without cluster functions: stay on it
-    }
-    entry.close();
-    if (options_.resilience.highAvailability && workerResilience.sites.empty()) workerResilience.sites = dataNodes(perf);
-    if (options_.loadBalance) return spreadRoundRobin(perf, options_.size);
-    std::vector<Node> placed = spreadLeastLoaded(perf, options_.size, options_.resilience.sites);
-    return placed.empty() ? targets : placed;
-}
-
 namespace {
 const char* kClosedText = "The connection pool has been shut down.";
 
@@ -40,12 +19,14 @@ const char* kClosedText = "The connection pool has been shut down.";
     std::string text = "Failed to connect to " + node + ": ";
     try {
         std::rethrow_exception(error);
-    } catch (const AuthenticationError& e) {
-        throw AuthenticationError(text + e.what());
-    } catch (const TimeoutError& e) {
-        throw TimeoutError(text + e.what());
-    } catch (const TlsError& e) {
-        throw TlsError(text + e.what());
+    } catch (const AuthenticationError&) {
+        rethrowWithPrefix(text);
+    } catch (const TimeoutError&) {
+        rethrowWithPrefix(text);
+    } catch (const TlsError&) {
+        rethrowWithPrefix(text);
+    } catch (const CancelledError&) {
+        throw;   // the opening thread's wait was interrupted: its own error, unwrapped
     } catch (const std::exception& e) {
         throw NetworkError(text + e.what());
     }
@@ -54,43 +35,152 @@ const char* kClosedText = "The connection pool has been shut down.";
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)), pid_(static_cast<int>(::getpid())) {
     options_.connect.errorContext = false;
-    const int size = options_.size;
-    if (size < 1) throw Error("threadNum must be a positive integer");
-    const ConnectOptions& c = options_.connect;
-    ResilienceOptions workerResilience = options_.resilience;
-    std::vector<Node> targets;
-    try {
-        targets = placeConnections(workerResilience);
-    } catch (...) {
-        rethrowConnectError(std::current_exception(), c.host + ":" + std::to_string(c.port));
-    }
-    std::vector<std::unique_ptr<ResilientConnection>> conns(size);
-    std::vector<std::exception_ptr> errors(size);
+    if (options_.size < 1) throw Error("threadNum must be a positive integer");
+}
+
+ResilientConnection& Pool::newConnection(const ResilienceOptions& resilience) {
+    auto conn = std::make_unique<ResilientConnection>(options_.connect, resilience, options_.onEvent);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) conn->abort();   // shut down already: it fails at once, without a try
+    opening_.push_back(std::move(conn));
+    return *opening_.back();
+}
+
+void Pool::discard(ResilientConnection& conn) {
+    std::unique_ptr<ResilientConnection> owned;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::find_if(opening_.begin(), opening_.end(), [&](const auto& c) { return c.get() == &conn; });
+    owned = std::move(*it);
+    opening_.erase(it);
+}
+
+std::vector<std::exception_ptr> Pool::connectInParallel(size_t first, size_t count,
+                                                       const std::function<void(size_t)>& connect) {
+    std::vector<std::exception_ptr> errors(count);
+    std::vector<std::thread> threads;
+    threads.reserve(count);
+    size_t finished = 0;
+    for (size_t k = 0; k < count; ++k)
+        threads.emplace_back([&, k] {
+            try {
+                connect(first + k);
+            } catch (...) {
+                errors[k] = std::current_exception();
+            }
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                ++finished;
+            }
+            idle_.notify_all();
+        });
+    std::exception_ptr interrupted;
     {
-        std::vector<std::thread> openers;
-        openers.reserve(size);
-        for (int i = 0; i < size; ++i)
-            openers.emplace_back([&, i] {
-                try {
-                    auto conn = std::make_unique<ResilientConnection>(c, workerResilience, options_.onEvent);
-                    conn->connectTo(targets[i]);
-                    conns[i] = std::move(conn);
-                } catch (...) {
-                    errors[i] = std::current_exception();
-                }
-            });
-        for (auto& t : openers) t.join();
+        std::unique_lock<std::mutex> lock(mu_);
+        auto allDone = [&] { return finished == count; };
+        try {
+            while (!waitIdle(lock, 60000, allDone)) {}
+        } catch (...) {
+            // The waiting thread was interrupted (Ctrl-C): every try ends now.
+            interrupted = std::current_exception();
+            lock.lock();
+            for (auto& conn : opening_) conn->abort();
+            idle_.wait(lock, allDone);
+        }
     }
-    for (int i = 0; i < size; ++i) {
-        if (!errors[i]) continue;
-        conns.clear();   // closes every connection that did open
-        rethrowConnectError(errors[i], targets[i].str());
+    for (auto& t : threads) t.join();
+    if (interrupted) std::rethrow_exception(interrupted);
+    return errors;
+}
+
+std::vector<Node> Pool::placeConnections(ResilienceOptions& workerResilience) {
+    const ConnectOptions& c = options_.connect;
+    std::vector<Node> targets(options_.size, Node{c.host, c.port});
+    if (!options_.loadBalance && !options_.resilience.highAvailability) return targets;
+    // One entry connection reads the cluster's nodes and loads, then the workers are placed.
+    ResilientConnection& entry = newConnection(options_.resilience);
+    std::vector<NodePerf> perf;
+    bool clusterFunctions = true;
+    auto errors = connectInParallel(0, 1, [&](size_t) {
+        entry.connectAny();
+        try {
+            perf = entry.clusterPerf();
+        } catch (const ServerError&) {
+            if (options_.loadBalance) throw;
+            clusterFunctions = false;   // HA against a node without cluster functions: stay on it
+        }
+        entry.close();
+    });
+    discard(entry);
+    if (errors[0]) std::rethrow_exception(errors[0]);
+    if (!clusterFunctions) return targets;
+    if (options_.resilience.highAvailability && workerResilience.sites.empty()) workerResilience.sites = dataNodes(perf);
+    if (options_.loadBalance) return spreadRoundRobin(perf, options_.size);
+    std::vector<Node> placed = spreadLeastLoaded(perf, options_.size, options_.resilience.sites);
+    return placed.empty() ? targets : placed;
+}
+
+void Pool::open() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (closed_) throw PoolClosedError(kClosedText);
+        if (!workers_.empty() || !opening_.empty()) throw Error("The connection pool is open already");
     }
-    for (auto& conn : conns) {
+    const ConnectOptions& c = options_.connect;
+    const size_t size = static_cast<size_t>(options_.size);
+    // Every connection made here stays in opening_ until it becomes a worker (or is dropped),
+    // so that shutdown() from another thread aborts whatever try or backoff it is in.
+    auto dropOpening = [&] {
+        std::vector<std::unique_ptr<ResilientConnection>> dropped;
+        std::lock_guard<std::mutex> lock(mu_);
+        dropped.swap(opening_);
+        closed_ = true;   // a pool that could not open is closed
+        return dropped;   // closed outside the lock
+    };
+    auto closedMeanwhile = [&] {
+        std::lock_guard<std::mutex> lock(mu_);
+        return closed_.load();
+    };
+    try {
+        ResilienceOptions workerResilience = options_.resilience;
+        std::vector<Node> targets;
+        try {
+            targets = placeConnections(workerResilience);
+        } catch (...) {
+            if (closedMeanwhile()) throw PoolClosedError(kClosedText);
+            rethrowConnectError(std::current_exception(), c.host + ":" + std::to_string(c.port));
+        }
+        std::vector<ResilientConnection*> conns;
+        for (size_t i = 0; i < size; ++i) conns.push_back(&newConnection(workerResilience));
+        auto connect = [&](size_t i) { conns[i]->connectTo(targets[i]); };
+        // A reconnecting pool with no entry connection retries its first connection alone: a
+        // server that is not up yet is one retry episode (tryReconnectNums tries, one line
+        // each), as the official client's sequential construction gives, not one per connection.
+        size_t alone = options_.resilience.enabled() && !options_.loadBalance && !options_.resilience.highAvailability ? 1 : 0;
+        std::vector<std::exception_ptr> errors = connectInParallel(0, alone, connect);
+        if (!alone || !errors[0]) {
+            auto rest = connectInParallel(alone, size - alone, connect);
+            errors.insert(errors.end(), rest.begin(), rest.end());
+        }
+        if (closedMeanwhile()) throw PoolClosedError(kClosedText);
+        for (size_t i = 0; i < errors.size(); ++i)
+            if (errors[i]) rethrowConnectError(errors[i], targets[i].str());
+    } catch (...) {
+        dropOpening();
+        throw;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_) {
+        auto dropped = std::move(opening_);
+        lock.unlock();
+        throw PoolClosedError(kClosedText);
+    }
+    for (auto& conn : opening_) {
         auto w = std::make_unique<Worker>();
         w->conn = std::move(conn);
         workers_.push_back(std::move(w));
     }
+    opening_.clear();
+    // Started under mu_: a shutdown() waiting for the lock finds every thread it must join.
     if (options_.ioThreads > 0) {
         poller_ = std::make_unique<Poller>();
         for (auto& w : workers_) free_.push_back(w.get());
@@ -449,6 +539,9 @@ void Pool::shutdown(int timeoutMs) {
         if (joined_) return;
         closed_ = true;
         dropped.swap(queue_);
+        // An open() in progress on another thread: its tries and backoffs end now, and it
+        // throws PoolClosedError instead of starting workers.
+        for (auto& conn : opening_) conn->abort();
     }
     cv_.notify_all();
     for (auto& t : dropped) finish(t, std::nullopt, std::make_exception_ptr(PoolClosedError(kClosedText)));

@@ -77,10 +77,18 @@ struct PoolStats {
 
 class Pool {
 public:
-    // Opens `size` connections in parallel (placed by PoolOptions::loadBalance / resilience); if
-    // any fails, closes all and throws one error naming its node and the first reason.
+    // Validates the options; connects nothing (open() does).
     explicit Pool(PoolOptions options);
     ~Pool();
+
+    // Opens `size` connections in parallel (placed by PoolOptions::loadBalance / resilience); if
+    // any fails, closes all and throws one error naming its node and the first reason. With
+    // reconnect or HA, a node that does not answer is retried by the connections themselves
+    // (ResilientConnection: tryReconnectNums tries, reconnectTimeout, backoff); a plain reconnect
+    // pool opens its first connection alone, so a server that is not up yet costs one retry
+    // episode. Cancellable: shutdown() from another thread ends it with PoolClosedError, and a
+    // wait scope of the calling thread (Ctrl-C) with that scope's exception. Once only.
+    void open();
 
     // Throws PoolClosedError after shutdown. Never blocks for long: the pool's lock is held only
     // for queue updates, never while a task completes or is destroyed, so a caller may hold a
@@ -133,6 +141,13 @@ private:
     void prepare(ResilientConnection& c, const std::shared_ptr<Task>& task);
     void complete(Worker* w, const std::shared_ptr<Task>& task, Result&& result, std::exception_ptr error, uint64_t bytesBefore);
     std::vector<Node> placeConnections(ResilienceOptions& workerResilience);
+    // open()'s connections, kept in opening_ (where shutdown() finds them) until they become workers.
+    ResilientConnection& newConnection(const ResilienceOptions& resilience);
+    void discard(ResilientConnection& conn);
+    // Runs connect(i) for i in [first, first + count), each on its own thread; the calling thread
+    // waits with its wait scopes, and an interruption aborts every opening connection and is
+    // rethrown once all have ended. Returns each call's failure (null: connected).
+    std::vector<std::exception_ptr> connectInParallel(size_t first, size_t count, const std::function<void(size_t)>& connect);
     static void finish(const std::shared_ptr<Task>& task, Result&& r, std::exception_ptr e);
     // Waits on idle_ (mu_ held by `lock`) up to timeoutMs for done(); between slices, with mu_
     // released, the calling thread's wait scopes may end the wait (Ctrl-C in shutDown()).
@@ -141,6 +156,7 @@ private:
     PoolOptions options_;
     const int pid_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    std::vector<std::unique_ptr<ResilientConnection>> opening_;   // under mu_: open() in progress
     std::deque<std::shared_ptr<Task>> queue_;
     std::mutex mu_;
     std::condition_variable cv_;

@@ -10,10 +10,8 @@ import asyncio
 import atexit
 import collections
 import concurrent.futures
-import logging
 import os
 import threading
-import time
 import warnings
 import weakref
 
@@ -22,8 +20,6 @@ from ._options import (DEFAULT_PARALLELISM, DEFAULT_PRIORITY, PROTOCOL_DEFAULT, 
                        compress_methods, io_threads, log_connection_event, request_flag, resilience_options,
                        resolve_protocol, session_flag, timeout_ms, tls_setting, validate_parallelism,
                        validate_priority)
-
-log = logging.getLogger("dolphindb")
 
 SHUTDOWN_TIMEOUT = 5.0
 
@@ -34,10 +30,14 @@ _live_pools: weakref.WeakSet = weakref.WeakSet()
 def _shut_down_live_pools():
     """Pool threads end before the interpreter finalizes: one that finished a task later would
     need the GIL of an interpreter that is going away, which ends the process with an abort.
-    Running tasks are cut, as by shutDown(0). A fork() child leaves its parent's pools alone."""
-    for pool in list(_live_pools):
-        if pool._pid == os.getpid():
-            pool.shutDown(0)
+    Running tasks are cut, as by shutDown(0). A fork() child leaves its parent's pools alone.
+    A constructor still connecting on another thread ends with PoolClosedError; it is waited
+    for, as it too must be back in Python before the interpreter finalizes."""
+    pools = [pool for pool in list(_live_pools) if pool._pid == os.getpid()]
+    for pool in pools:
+        pool.shutDown(0)
+    for pool in pools:
+        pool._constructed.wait(SHUTDOWN_TIMEOUT)
 
 
 def _closed_error():
@@ -160,24 +160,25 @@ class DBConnectionPool:
         options = _core.PoolOptions(connect=connect, resilience=resilience, size=threadNum,
                                     loadBalance=bool(loadBalance), ioThreads=io_threads(ioThreads, threadNum))
 
-        # With reConnect and tryReconnectNums, a server that does not answer yet is tried that many
-        # times, one second apart, each failure logged (and printed) as the official client does.
-        attempts = tryReconnectNums if self.reConnect and isinstance(tryReconnectNums, int) and tryReconnectNums > 0 else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                self.pool = _core.PoolCore(options, on_event=log_connection_event)
-                break
-            except _core.NetworkError as e:
-                if attempts == 1:
-                    raise
-                log.error("Failed to connect to %s:%s: %s", host, port, str(e).rsplit(": ", 1)[-1])
-                if attempt == attempts:
-                    log.error("Connect to %s:%s failed after %d reconnect attempts.", host, port, attempts)
-                    raise
-                time.sleep(1)
+        self.pool = _core.PoolCore(options, on_event=log_connection_event)
         self._shutdown = False
         self._pid = os.getpid()
+        # Registered before connecting: shutDown() from another thread, or at exit, ends the
+        # connect retries of a pool still being constructed.
+        self._constructed = threading.Event()
         _live_pools.add(self)
+        try:
+            # With reConnect or highAvailability, a server that does not answer yet is retried by
+            # the core (tryReconnectNums tries, reconnectTimeout, backoff), each failure logged.
+            self.pool.open()
+        except _core.PoolClosedError:
+            self._shutdown = True
+            raise _closed_error() from None
+        except BaseException:
+            self._shutdown = True
+            raise
+        finally:
+            self._constructed.set()
 
     # -- submission ------------------------------------------------------------------------
     def _core(self):

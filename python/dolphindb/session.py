@@ -73,11 +73,9 @@ class Session(CatalogMethods):
         self.on_message = on_message
         self._core = _core.SessionCore()
         self._closed = False
-        self.last_error: Optional[str] = None
         self.host, self.port, self.userid, self.password = host, port, userid, password
         self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)
         self._startup = ""
-        self._redial = None
         if host is not None and port is not None:
             self.connect(host, port, userid, password)
 
@@ -109,31 +107,21 @@ class Session(CatalogMethods):
         options = _core.ConnectOptions(host=host, port=port, user=self.userid, password=self.password,
                                        sessionFlag=self._flag, connectTimeoutMs=connect_ms if connect_ms > 0 else 3000,
                                        readTimeoutMs=read_ms, tls=self._tls, encryptLogin=self._encrypt_login)
-        dial = (options, resilience)
-        # A reconnecting session that could not connect tries again on its next request, as the
-        # official client does (another tryReconnectNums attempts), instead of failing at once.
-        self._redial = dial if (reconnect or highAvailability) else None
+        # With reconnect or highAvailability the core retries a node that does not answer yet
+        # (tryReconnectNums tries, reconnectTimeout), and if it gives up, tries again on the next
+        # request, as the official client does.
         try:
-            self._core.connect(*dial, on_event=log_connection_event)
+            self._core.connect(options, resilience, on_event=log_connection_event)
         except RuntimeError as e:
-            self.last_error = str(e)
             log.error("Connect to %s:%s failed: %s", host, port, e)
             return False
-        self._redial = None
         self._closed = False
-        self.last_error = None
         return True
 
-    def _connect_again(self) -> None:
-        if self._redial is None or self._core.is_open():
-            return
-        try:
-            self._core.connect(*self._redial, on_event=log_connection_event)
-        except RuntimeError as e:
-            raise type(e)(f"<Exception> in exec: {e}") from None
-        self._redial = None
-        self._closed = False
-        self.last_error = None
+    @property
+    def last_error(self) -> Optional[str]:
+        """Why the session is not connected: the last failed connect (or retry on a request); None once connected."""
+        return self._core.connect_error() or None
 
     @property
     def node(self) -> str:
@@ -207,7 +195,6 @@ class Session(CatalogMethods):
         the job the same way and raises KeyboardInterrupt; the session stays usable."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
-        self._connect_again()
         self._free_temporaries()
         to_list = bool(pickleTableToList)
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
@@ -240,7 +227,6 @@ class Session(CatalogMethods):
         (type name, DECIMAL scale or None), e.g. ('DECIMAL32', 2), ('BOOL[]', None); None otherwise."""
         priority = validate_priority(priority)
         parallelism = validate_parallelism(parallelism)
-        self._connect_again()
         self._free_temporaries()
         flag = request_flag(self._flag, clear_memory=bool(clearMemory), disable_decimal=bool(disableDecimal),
                             table_to_list=bool(pickleTableToList))
@@ -275,7 +261,6 @@ class Session(CatalogMethods):
             return -1
         methods = compress_methods(compressMethods, self._compress)
         objects = list(nameObjectDict.values())
-        self._connect_again()
         self._free_temporaries()
         check_arrow_uploads(objects, self.protocol)
         self._core.upload(names, objects, ddb_flag(self._flag), methods)

@@ -274,6 +274,7 @@ def test_options_objects_are_built_from_keywords_and_refuse_unknown_ones(server)
     assert options.connect.tls is None and options.resilience.maxPasses == 2
     core = _core.PoolCore(options)
     try:
+        core.open()
         assert core.stats()["connections"] == 3
     finally:
         core.shutdown(1000)

@@ -175,7 +175,7 @@ def test_a_vector_compares_with_a_tuple_element_by_element(ctx):
 @pytest.mark.parametrize("text,expected", [
     ("set(4 6) == set(4 6 8)", 0), ("x = set(4 6); x == x", 1), ("set(1 2) == set(2 1)", 1),
     ("set(1 2) != set(2 1)", 0), ("set(4 6) < set(4 6 8)", 1), ("set(4 6) < set(4 6)", 0),
-    ("set(4 6) <= set(4 6)", 1), ("set(4 6 8) > set(6)", 1), ("set(4 6 8) >= set(9)", 0),
+    ("set(4 6) <= set(4 6)", 1), ("set(4 6 8) > set([6])", 1), ("set(4 6 8) >= set([9])", 0),
     ("set([1970.01.01T00:00:00.000000000, NULL]) == set([NULL, 1970.01.01T00:00:00.000000000])", 1),
     ('set([blob("abc"), NULL]) == set(["abc", NULL])', 1),
 ])
@@ -237,8 +237,7 @@ def test_null_arguments_insert_typed_nulls_row_after_row(ctx):
     assert run(ctx, "all(isNull(t.s)) and all(isNull(t.d)) and all(isNull(t.n))").value == 1
     v = run(ctx, "int((NULL, NULL))")
     assert v.type == INT and run(ctx, "isNull(int((NULL, NULL)))").data.tolist() == [1, 1]
-    assert run(ctx, "int((1, `a))").data[0] == 1
-    with pytest.raises(ScriptError, match="non-scalar elements"):
+    with pytest.raises(ScriptError, match="tuple of mixed elements"):
         run(ctx, "int((1, 2 3))")
 
 

@@ -14,7 +14,7 @@ from ..storage import (COMPO, HASH, KIND_NAMES, LIST, RANGE, SEQ, VALUE, ColumnD
                        NotHashable, PartitionError, RangeLevel, StorageError, ValueLevel)
 from ..model.values import (ANY, ARRAY_BASE, BOOL, CHAR, DECIMAL128, DECIMAL32, DECIMAL64, HANDLE, INT, LONG,
                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Scalar, Table, Vector,
-                            type_name)
+                            type_name, type_string)
 from .builtins.arrays import rows_as_array_vector
 from .builtins.tables import APPEND_LOCK, table_changed
 from .builtins.vectors import empty_column
@@ -397,12 +397,13 @@ def table_insert(ctx, t, *args):
     return _memory_table_insert(ctx, t, *args)
 
 
-# On a DFS table append!/upsert! answer nothing: the table itself would travel to the client.
+# append!/upsert! return the table they changed, a DFS handle included, so that
+# `pt = db.createPartitionedTable(...).append!(t)` binds pt to the table.
 @dfs_builtin("append!", 2, aliases=("push!",))
 def append_(ctx, obj, newData):
     if isinstance(obj, DfsTable):
         dfs_append(ctx, obj, [newData])
-        return None
+        return obj
     return _memory_append(ctx, obj, newData)
 
 
@@ -487,7 +488,7 @@ def _table_columns(v, n):
 @dfs_builtin("upsert!", 2, 5)
 def upsert_(ctx, obj, newData, ignoreNull=None, keyColNames=None, sortColumns=None):
     _upsert(ctx, obj, newData, ignoreNull, keyColNames)
-    return None if isinstance(obj, DfsTable) else obj
+    return obj
 
 
 @dfs_builtin("tableUpsert", 2, 5)
@@ -563,8 +564,7 @@ def _table_schema(t: DfsTable):
     meta, db = t.meta, t.db
     col_defs = Table({
         "name": V(STRING, meta.names),
-        "typeString": V(STRING, [type_name(c.type) if c.type not in (DECIMAL32, DECIMAL64, DECIMAL128)
-                                 else f"{type_name(c.type)}({c.scale})" for c in meta.columns]),
+        "typeString": V(STRING, [type_string(c.type, c.scale) for c in meta.columns]),
         "typeInt": V(INT, [c.type for c in meta.columns]),
         "extra": V(INT, [c.scale if (c.type % ARRAY_BASE if c.type >= ARRAY_BASE else c.type) in
                          (DECIMAL32, DECIMAL64, DECIMAL128) else -(1 << 31) for c in meta.columns]),

@@ -10,7 +10,7 @@ from .values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME
                      OBJECT_TYPES, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID, VOID,
                      ArrayVector, Dictionary, EnumInt, Matrix, Scalar, Table, Value, Vector, null_of)
 from ..errors import ScriptError
-from .types import INT128_MIN, Category, types_in
+from .types import Category, types_in
 
 # The interpreter's arithmetic treats BOOL as an integer, so its INTEGRAL is LOGICAL + INTEGRAL.
 INTEGRAL = types_in(Category.LOGICAL, Category.INTEGRAL)
@@ -107,7 +107,7 @@ def null_mask(v) -> np.ndarray:
     if t in (UUID, IPADDR, INT128):
         return d == 0
     if t == DECIMAL128:
-        return d == INT128_MIN
+        return np.asarray(d == null_of(DECIMAL128), dtype=bool)
     if t == ANY:
         return np.array([isinstance(x, Scalar) and x.value is None for x in d], dtype=bool)
     return np.zeros(len(d), dtype=bool)
@@ -204,7 +204,7 @@ def vector_of(items) -> Value:
             return Vector(ANY, list(items))
         if types <= set(NUMERIC):
             t = max(types, key=lambda x: RANK[x])
-            # a NULL of a narrower type is the NULL of the vector's type ([1, 2, short()])
+            # a NULL of a narrower type becomes the result type's NULL, not its sentinel's number
             return make(t, np.array([null_of(t) if i.value is None else scalar_storage(i) for i in items]), False)
         if len(types) == 1:
             t = types.pop()

@@ -59,12 +59,13 @@ def type_name(t: int) -> str:
     return TYPE_NAMES.get(t, str(t))
 
 
-def column_type_name(t: int, scale: int = 0) -> str:
-    """The type as a schema names it: DECIMAL types with their scale (DECIMAL32(2), DECIMAL64(4)[])."""
+def type_string(t: int, scale: int = 0) -> str:
+    """A column's type as schema() writes it: a DECIMAL carries its scale (DECIMAL32(2),
+    DECIMAL64(4)[] for an array vector of them)."""
     base = t - ARRAY_BASE if ARRAY_BASE <= t < 128 else t
-    if base not in (DECIMAL32, DECIMAL64, DECIMAL128):
-        return type_name(t)
-    return f"{TYPE_NAMES[base]}({scale})" + ("[]" if base != t else "")
+    if base in (DECIMAL32, DECIMAL64, DECIMAL128):
+        return f"{TYPE_NAMES[base]}({scale})" + ("[]" if base != t else "")
+    return type_name(t)
 
 
 def null_of(t: int):

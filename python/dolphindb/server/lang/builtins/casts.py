@@ -11,7 +11,7 @@ import numpy as np
 
 from ...errors import ScriptError
 from ...model.columns import (FLOATING, INTEGRAL, NUMERIC, TEMPORAL, S, as_array, element, format_scalar, is_scalar,
-                              make, null_mask, scalar_storage, to_int, vector_of)
+                              make, null_mask, to_int, vector_of)
 from ...model.types import NS_PER_UNIT, TYPE_BY_NAME
 from ...model.values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
                              DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, PAIR,
@@ -121,7 +121,12 @@ def _exact_decimal(v, target, scale, mask, scalar):
 
 def cast(v, target, scale=0):
     if isinstance(v, Vector) and v.type == ANY:
-        return _cast_tuple(v, target, scale)
+        typed = vector_of(v.data)
+        if typed.type == ANY:
+            if not all(isinstance(x, Scalar) and x.type == VOID for x in v.data):
+                raise ScriptError(f"Can't convert a tuple of mixed elements to {type_name(target)}")
+            typed = Vector(VOID, None, length_=len(v))      # a tuple of NULLs is NULLs of any type
+        return cast(typed, target, scale)
     src = v.type
     scalar = is_scalar(v)
     if src == target and target not in (DECIMAL32, DECIMAL64, DECIMAL128):
@@ -184,18 +189,6 @@ def cast(v, target, scale=0):
             r = np.where(mask | (vals < info.min) | (vals > info.max), null_of(target), vals)
         return make(target, r, scalar)
     raise ScriptError(f"Can't convert {type_name(src)} to {type_name(target)}")
-
-
-def _cast_tuple(v, target, scale):
-    """A tuple of scalars as a vector of `target`: one typed vector when its scalars make one,
-    else scalar by scalar (NULLs, mixed types)."""
-    if not all(isinstance(x, Scalar) for x in v.data):
-        raise ScriptError(f"Can't convert a tuple holding non-scalar elements to {type_name(target)}")
-    typed = vector_of(v.data)
-    if typed.type != ANY:
-        return cast(typed, target, scale)
-    data = [scalar_storage(cast(x, target, scale)) for x in v.data]
-    return make(target, np.array(data, dtype=STORAGE_DTYPE.get(target, object)), False, scale)
 
 
 @builtin("cast", 2)

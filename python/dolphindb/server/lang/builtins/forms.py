@@ -99,7 +99,7 @@ def dict_set(d: Dictionary, key, value):
 
 @builtin("set", 1)
 def set_(ctx, x):
-    d = distinct(ctx, vector_of([x]) if isinstance(x, Scalar) else x)
+    d = distinct(ctx, x)
     return Vector(d.type, d.data, d.scale, form=SET)
 
 

@@ -139,12 +139,12 @@ def char_as_string(v):
 def compare(name, a, b):
     if isinstance(a, Table) or isinstance(b, Table):
         return _compare_tables(name, a, b)
+    if _is_set(a) and _is_set(b):
+        return _compare_sets(name, a, b)
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
     if isinstance(a, Matrix) or isinstance(b, Matrix):
         return _on_matrix(compare, name, a, b)
-    if _is_set(a) and _is_set(b):
-        return _compare_sets(name, a, b)
     _check_lengths(a, b)
     if _is_tuple(a) or _is_tuple(b):
         return _compare_tuples(name, a, b)
@@ -186,14 +186,25 @@ def _is_set(v):
 
 
 def _compare_sets(name, a, b):
-    """Two sets compare as sets: == the same elements, < a proper subset, <= a subset ..."""
-    def within(x, y):
-        members = Vector(y.type, y.data, y.scale, length_=y.length_)
-        return all(bool(np.any(as_array(compare("eq", element(x, i), members)))) for i in range(len(x)))
-    a_in_b, b_in_a = within(a, b), within(b, a)
+    """Two sets compare as sets: == the same elements, < a proper subset, <= a subset, > and >=
+    supersets. Sets of one type compare by hash; of two types (BLOB and STRING, two temporal
+    units) element by element, as == compares them."""
+    if (a.type in LITERAL) != (b.type in LITERAL) and VOID not in (a.type, b.type):
+        raise ScriptError(f"Incompatible type. {type_name(a.type)} and {type_name(b.type)} can't be compared")
+    if a.type == b.type:
+        x, y = set(np.asarray(_comparable(a)).tolist()), set(np.asarray(_comparable(b)).tolist())
+        a_in_b, b_in_a = x <= y, y <= x
+    else:
+        a_in_b, b_in_a = _within(a, b), _within(b, a)
     result = {"eq": a_in_b and b_in_a, "ne": not (a_in_b and b_in_a), "lt": a_in_b and not b_in_a,
               "le": a_in_b, "gt": b_in_a and not a_in_b, "ge": b_in_a}[name]
     return Scalar(BOOL, int(result))
+
+
+def _within(x, y):
+    """Every element of set x equals some element of set y."""
+    members = Vector(y.type, y.data, y.scale, length_=y.length_)
+    return all(bool(np.any(as_array(compare("eq", element(x, i), members)))) for i in range(len(x)))
 
 
 def _is_tuple(v):

@@ -10,9 +10,9 @@ import numpy as np
 from ...errors import ScriptError
 from ...model.columns import (S, V, as_array, column_copy, is_scalar, length, scalar_storage, strings_of, take_rows,
                               to_int, to_str, vector_of)
-from ...model.types import TYPE_BY_NAME
+from ...model.types import STORAGE_DTYPE, TYPE_BY_NAME
 from ...model.values import (ANY, DECIMAL128, DECIMAL32, DECIMAL64, INT, PAIR, STRING, SYMBOL, VECTOR, VOID,
-                             ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, column_type_name, type_name)
+                             ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, type_string)
 from ..registry import builtin
 from ..scope import broadcast
 from .arrays import concat_array_vectors, rows_as_array_vector
@@ -31,8 +31,18 @@ def table(ctx, *args):
              for x in types.data]
         if len(names) != len(tlist):
             raise ScriptError("The number of column names must match the number of column types")
-        return Table({n: empty_column(t, capacity_size, scale) for n, (t, scale) in zip(names, tlist)})
+        return Table({n: initial_column(t, capacity_size, scale) for n, (t, scale) in zip(names, tlist)})
     raise ScriptError("table() needs columns: table(v1 as a, v2 as b) or table(capacity:size, names, types)")
+
+
+def initial_column(t, n, scale=0):
+    """A column of table(capacity:size, ...): `size` rows of false for BOOL, 0 for the numeric,
+    temporal and DECIMAL types, NULL for literals and the 128-bit types (whose zero is NULL)."""
+    if t in STORAGE_DTYPE:
+        return Vector(t, np.zeros(n, dtype=STORAGE_DTYPE[t]), scale)
+    if t == DECIMAL128:
+        return Vector(t, np.zeros(n, dtype=object), scale)
+    return empty_column(t, n, scale)
 
 
 def table_from_columns(ctx, named):
@@ -206,11 +216,15 @@ def column_names(ctx, t):
     return V(STRING, list(t.columns))
 
 
+def _scale(column) -> int:
+    return column.values.scale if isinstance(column, ArrayVector) else column.scale
+
+
 @builtin("schema", 1)
 def schema(ctx, t):
     names = list(t.columns)
     col_defs = Table({"name": V(STRING, names),
-                      "typeString": V(STRING, [column_type_name(c.type, c.scale) for c in t.columns.values()]),
+                      "typeString": V(STRING, [type_string(c.type, _scale(c)) for c in t.columns.values()]),
                       "typeInt": V(INT, [c.type for c in t.columns.values()]),
                       "comment": V(STRING, [""] * len(names))})
     return Dictionary(V(STRING, ["colDefs"]), Vector(ANY, [col_defs]))

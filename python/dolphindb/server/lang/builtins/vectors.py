@@ -143,8 +143,10 @@ def reverse(ctx, x):
 
 @builtin("distinct", 1)
 def distinct(ctx, x):
+    if not isinstance(x, Vector):
+        raise ScriptError("The argument of distinct/set must be a vector")
     arr = as_array(x)
-    if arr.dtype == object:     # strings, blobs (bytes) and 128-bit values: Python equality
+    if arr.dtype == object:             # strings, BLOB bytes, 128-bit ints: hashable, not orderable as one
         first = {}
         for i, value in enumerate(arr.tolist()):
             first.setdefault(value, i)
@@ -157,11 +159,12 @@ def distinct(ctx, x):
 def in_(ctx, x, y):
     values = as_array(y) if not isinstance(y, Dictionary) else as_array(y.keys)
     arr = as_array(x)
-    if arr.dtype == object or values.dtype == object:
-        members = set(np.atleast_1d(values).tolist())
-        r = np.array([v in members for v in np.atleast_1d(arr).tolist()], dtype=bool).reshape(arr.shape)
+    if arr.dtype == object and values.dtype == object:      # strings, BLOB bytes, 128-bit ints
+        pool = set(values.tolist())
+        r = np.array([v in pool for v in np.atleast_1d(arr).tolist()], dtype=bool).reshape(arr.shape)
     else:
-        r = np.isin(arr, values)
+        r = np.isin(arr.astype(str) if arr.dtype == object else arr,
+                    values.astype(str) if values.dtype == object else values)
     return make(BOOL, np.asarray(r).astype(np.int8), is_scalar(x))
 
 
