@@ -124,7 +124,7 @@ def test_errors_use_the_real_server_texts(ctx):
         run(ctx, "nope")
     with pytest.raises(ScriptError, match=r"^Syntax Error: \[line #3\] Cannot recognize the token zz$"):
         run(ctx, "x = 1\ny = 2\nzz")
-    with pytest.raises(ScriptError, match="^Can't recognize function name frob$"):
+    with pytest.raises(ScriptError, match=r"^Syntax Error: \[line #1\] Cannot recognize the token frob$"):
         run(ctx, "frob(1)")
     with pytest.raises(ScriptError, match="Syntax Error"):
         run(ctx, "1 +")

@@ -12,7 +12,7 @@ Both raise ``ScriptError`` whose text is what the real server puts in the status
 """
 from ..errors import CancelledJob, ScriptError
 from .builtins import (aggregates, arrays, casts, dfs as dfs_builtins, files, forms, higher_order,  # noqa: F401
-                       joins, operators, session, strings, tables, temporal, textfiles,
+                       joins, operators, predicates, session, strings, tables, temporal, textfiles,
                        vectors)   # (registration)
 from . import evaluator, pyparser
 from .context import Host, SessionContext

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections import defaultdict
 
 import numpy as np
@@ -23,6 +24,13 @@ from .builtins.tables import keyed, set_column, table_from_columns
 from ..model.columns import INTEGRAL, S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
 
 MAX_DEPTH = 200
+# Each level of a user function costs the interpreter a few dozen Python frames, and each bracket
+# of a nested expression about fifteen while parsing: Python's default limit (1000) would refuse
+# legal scripts long before MAX_DEPTH. Pure-Python frames take no C stack on 3.11+, so this room
+# is safe in the server's threads.
+PYTHON_FRAMES = 50 * MAX_DEPTH
+if sys.getrecursionlimit() < PYTHON_FRAMES:
+    sys.setrecursionlimit(PYTHON_FRAMES)
 # `INT[]`, `DECIMAL64[]` ... in scripts: the array type ids (table(1:0, `a, [INT[]]), array(INT[], 0)).
 ARRAY_TYPE_IDS = {TYPE_NAMES[t]: t + ARRAY_BASE for t in ARRAY_ELEMENT_TYPES}
 
@@ -266,14 +274,18 @@ class Interpreter:
         else:
             self.ctx.variables[name] = value
 
-    def lookup_var(self, name):
+    def variable(self, name):
+        """The value of a local, session or shared variable; None when no variable has the name."""
         if self.frames and name in self.frames[-1]:
             return self.frames[-1][name]
         if name in self.ctx.variables:
             return self.ctx.variables[name]
-        shared = self.ctx.lookup_shared(name)
-        if shared is not None:
-            return shared
+        return self.ctx.lookup_shared(name)
+
+    def lookup_var(self, name):
+        value = self.variable(name)
+        if value is not None:
+            return value
         if name in self.ctx.functions:
             return self.ctx.functions[name]
         if name in BUILTINS:
@@ -282,6 +294,16 @@ class Interpreter:
                 return b.fn(self.ctx)
             return BuiltinRef(b)
         raise syntax_error(self.line, f"Cannot recognize the token {name}")
+
+    def script_function(self, name):
+        """A function named in the script (f(x), f{x}): the DolphinDB parser refuses an unknown
+        name as a token; Python syntax keeps the function-name error."""
+        try:
+            return self.resolve_function(name)
+        except ScriptError:
+            if self.ctx.python_syntax:
+                raise
+            raise syntax_error(self.line, f"Cannot recognize the token {name}") from None
 
     def resolve_function(self, name):
         if self.frames and name in self.frames[-1] and not isinstance(self.frames[-1][name], (Scalar, Vector, Table)):
@@ -340,14 +362,14 @@ class Interpreter:
                     named.append((name, self.eval(a)))
                 t = table_from_columns(self.ctx, named)
                 return keyed(t, self.eval(arg_exprs[0])) if lead else t
-            fn = self.resolve_function(fexpr.name)
+            fn = self.script_function(fexpr.name)
         else:
             fn = self.eval(fexpr)
         args, kwargs = self.eval_args(arg_exprs)
         return apply(self.ctx, fn, args, self, kwargs)
 
     def eval_partial(self, e: nodes.PartialApp):
-        fn = self.resolve_function(e.fn.name) if isinstance(e.fn, nodes.Var) else self.eval(e.fn)
+        fn = self.script_function(e.fn.name) if isinstance(e.fn, nodes.Var) else self.eval(e.fn)
         args, kwargs = self.eval_args([EMPTY if a is None else a for a in e.parts])
         return Partial(fn, args, kwargs)
 
@@ -355,7 +377,16 @@ class Interpreter:
         return FunctionValue(None, e.params, e.body)
 
     def eval_vector(self, e: nodes.VectorLit):
+        if not e.items:                 # []: an empty tuple, so appending a vector adds one element
+            return Vector(ANY, [])
         return vector_of([self.eval(a) for a in e.items])
+
+    def eval_call_or_index(self, e: nodes.CallOrIndex):
+        if self.variable(e.name) is None:
+            return self.eval(e.as_call)
+        if e.as_index is None:
+            raise ScriptError(f"Invalid index of {e.name}")
+        return self.eval(e.as_index)
 
     def eval_tuple(self, e: nodes.TupleLit):
         return Vector(ANY, [self.eval(a) for a in e.items])
@@ -567,6 +598,7 @@ EVAL = defaultdict(lambda: _unsupported("expression"), {
     nodes.TupleLit: Interpreter.eval_tuple, nodes.SpaceVector: Interpreter.eval_space_vector,
     nodes.Symbols: Interpreter.eval_symbols, nodes.Index: Interpreter.eval_index,
     nodes.Member: Interpreter.eval_member, nodes.Alias: Interpreter.eval_alias,
+    nodes.CallOrIndex: Interpreter.eval_call_or_index,
     nodes.Select: Interpreter.eval_sql, nodes.Update: Interpreter.eval_sql, nodes.Delete: Interpreter.eval_sql,
     nodes.Insert: Interpreter.eval_sql, nodes.Drop: Interpreter.eval_drop, nodes.Meta: Interpreter.eval_meta,
     nodes.Star: Interpreter.eval_star, nodes.Empty: Interpreter.eval_empty,

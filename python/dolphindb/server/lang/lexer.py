@@ -17,10 +17,11 @@ KEYWORDS = {"def", "if", "else", "for", "in", "do", "while", "return", "break", 
 OPERATORS = ["..", "->", "<-", "==", "!=", "<>", "<=", ">=", "&&", "||", "<<", ">>", "**",
              "+", "-", "*", "/", "\\", "%", "<", ">", "!", "&", "|", "^", "$", ":", "=", ",", ";",
              "(", ")", "[", "]", "{", "}", "."]
-# A number and its type suffix (b c h i l: BOOL CHAR SHORT INT LONG, f: FLOAT, F: DOUBLE); case matters.
-NUMBER = re.compile(r"(\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)([bchilfF]?)(?![A-Za-z_0-9])")
+# A number and its type suffix (b c h i l: BOOL CHAR SHORT INT LONG, f: FLOAT, F: DOUBLE, P: DECIMAL64
+# with as many decimal places as the literal has, 3.141P); case matters.
+NUMBER = re.compile(r"(\d+\.(?!\.)\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)([bchilfFP]?)(?![A-Za-z_0-9])")
 # The type symbols of the reference's type table: a suffix after a literal, or after 00 for the
-# NULL of that type (00i, 00F, 00D ...).
+# NULL of that type (00i, 00F, 00D ...). P (DECIMAL64) has no NULL form: 00P is the decimal 0.
 TYPE_SUFFIXES = {"b": BOOL, "c": CHAR, "h": SHORT, "i": INT, "l": LONG, "f": FLOAT, "F": DOUBLE, "d": DATE,
                  "M": MONTH, "t": TIME, "m": MINUTE, "s": SECOND, "D": DATETIME, "T": TIMESTAMP, "n": NANOTIME,
                  "N": NANOTIMESTAMP}
@@ -35,11 +36,12 @@ class Token:
     """kind: number ((digits, suffix)), temporal ((type, raw value, suffix type or None)),
     null (a typed NULL: its type), string, char (a one-character '...': its code), symbols, ident,
     kw (lowercase null reads as NULL), op, nl or eof; text: the source text (what error messages
-    quote)."""
-    __slots__ = ("kind", "value", "line", "text")
+    quote); spaced: whitespace or a comment comes before it (1 -1 is a vector, 1-1 a difference)."""
+    __slots__ = ("kind", "value", "line", "text", "spaced")
 
     def __init__(self, kind, value, line, text=""):
         self.kind, self.value, self.line, self.text = kind, value, line, text
+        self.spaced = False
 
     def __repr__(self):
         return f"{self.kind}:{self.value!r}"
@@ -69,15 +71,24 @@ def tokenize(text: str):
     tokens = []
     i, line, depth = 0, 1, []
     n = len(text)
+    gap = False
+
+    def emit(token):
+        nonlocal gap
+        token.spaced, gap = gap, False
+        tokens.append(token)
+
     while i < n:
         c = text[i]
         if c == "\n":
             if not depth or depth[-1] == "{":
-                tokens.append(Token("nl", None, line))
+                emit(Token("nl", None, line))
+            gap = True
             line += 1
             i += 1
             continue
         if c in " \t\r":
+            gap = True
             i += 1
             continue
         if text.startswith("//", i):
@@ -90,6 +101,7 @@ def tokenize(text: str):
                 raise syntax_error(line, "unterminated comment")
             line += text.count("\n", i, j)
             i = j + 2
+            gap = True
             continue
         if c == "-" and _negative_number(tokens, text, i):
             m = NUMBER.match(text, i + 1)
@@ -99,7 +111,7 @@ def tokenize(text: str):
         if c.isdigit():
             m = TYPED_NULL.match(text, i)
             if m:
-                tokens.append(Token("null", TYPE_SUFFIXES[m.group(1)], line, m.group(0)))
+                emit(Token("null", TYPE_SUFFIXES[m.group(1)], line, m.group(0)))
                 i = m.end()
                 continue
             hit = match_temporal(text, i)
@@ -110,12 +122,12 @@ def tokenize(text: str):
                 if suffix:
                     target = TYPE_SUFFIXES[suffix.group(0)]
                     end = suffix.end()
-                tokens.append(Token("temporal", (hit[0], hit[1], target), line, text[i:end]))
+                emit(Token("temporal", (hit[0], hit[1], target), line, text[i:end]))
                 i = end
                 continue
             m = NUMBER.match(text, i)
             if m:
-                tokens.append(Token("number", (m.group(1), m.group(2)), line, m.group(0)))
+                emit(Token("number", (m.group(1), m.group(2)), line, m.group(0)))
                 i = m.end()
                 continue
             raise syntax_error(line, f"Cannot recognize the token {WORD.match(text, i).group(0)}")
@@ -138,11 +150,11 @@ def tokenize(text: str):
                 raise syntax_error(line, "unterminated string")
             value = "".join(buf)
             if quoted_name:
-                tokens.append(Token("ident", value, line, text[i:j + 1]))
+                emit(Token("ident", value, line, text[i:j + 1]))
             elif c == "'" and len(value) == 1 and ord(value) < 128:     # 'a' is a CHAR, 'ab' a STRING
-                tokens.append(Token("char", ord(value), line, text[i:j + 1]))
+                emit(Token("char", ord(value), line, text[i:j + 1]))
             else:
-                tokens.append(Token("string", value, line, text[i:j + 1]))
+                emit(Token("string", value, line, text[i:j + 1]))
             i = j + 1
             continue
         if c == "`":
@@ -151,15 +163,15 @@ def tokenize(text: str):
                 m = SYMBOL_NAME.match(text, i + 1)
                 names.append(m.group(0))
                 i = m.end()
-            tokens.append(Token("symbols", names, line, text[start:i]))
+            emit(Token("symbols", names, line, text[start:i]))
             continue
         m = IDENT.match(text, i)
         if m:
             word = m.group(0)
             if word in KEYWORDS:
-                tokens.append(Token("kw", "NULL" if word == "null" else word, line, word))
+                emit(Token("kw", "NULL" if word == "null" else word, line, word))
             else:
-                tokens.append(Token("ident", word, line, word))
+                emit(Token("ident", word, line, word))
             i = m.end()
             continue
         for op in OPERATORS:
@@ -168,10 +180,10 @@ def tokenize(text: str):
                     depth.append(op)
                 elif op in ")]}" and depth:
                     depth.pop()
-                tokens.append(Token("op", op, line, op))
+                emit(Token("op", op, line, op))
                 i += len(op)
                 break
         else:
             raise syntax_error(line, f"Cannot recognize the token {c}")
-    tokens.append(Token("eof", None, line))
+    emit(Token("eof", None, line))
     return tokens

@@ -192,6 +192,16 @@ class RowsColumns(Node):
 
 
 @dataclass(**NODE)
+class CallOrIndex(Node):
+    """name[a, b] where name is a built-in function: a variable of that name is indexed
+    (as_index, None when the brackets can't index), otherwise the function is called with the
+    vector [a, b] (as_call: the one-argument form `f x`, as in matrix[[1, 2], [3, 4]])."""
+    name: str
+    as_index: Optional[Node]
+    as_call: Node
+
+
+@dataclass(**NODE)
 class Member(Node):
     obj: Node
     name: str

@@ -3,12 +3,13 @@ nodes.py."""
 from __future__ import annotations
 
 from ..errors import ScriptError
-from ..model.values import BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, SHORT, STRING, VOID, Scalar
+from ..model.types import TYPE_INFO
+from ..model.values import BOOL, CHAR, DECIMAL64, DOUBLE, FLOAT, INT, LONG, SHORT, STRING, VOID, Scalar
 from .lexer import Token, syntax_error, tokenize
 from .builtins.casts import cast
 from .registry import BUILTINS
-from .nodes import (Alias, Assign, Binary, Block, Break, Call, Continue, Delete, DoWhile, Drop, Empty, ExprStmt,
-                    For, FunctionDef, If, Index, Insert, KwArg, Lambda, Line, Literal, Member, Meta, PartialApp,
+from .nodes import (Alias, Assign, Binary, Block, Break, Call, CallOrIndex, Continue, Delete, DoWhile, Drop, Empty,
+                    ExprStmt, For, FunctionDef, If, Index, Insert, KwArg, Lambda, Line, Literal, Member, Meta, PartialApp,
                     Return, RowsColumns, Select, SelectItem, SetItem, Share, SpaceVector, Star, Symbols, TupleLit,
                     UndefAll, Update, Var, VectorLit, Void, While)
 
@@ -57,6 +58,10 @@ class Parser:
 
     def at_op(self, *values):
         return self.tok.kind == "op" and self.tok.value in values
+
+    def peek_op(self, value):
+        nxt = self.peek()
+        return nxt.kind == "op" and nxt.value == value
 
     def at_kw(self, *values):
         return self.tok.kind == "kw" and self.tok.value in values
@@ -192,7 +197,7 @@ class Parser:
                 self.next()
                 value = self.expr()
                 self.expect_kw("as")
-                return Share(value, self.next().value)
+                return Share(value, self.shared_name())
             if t.value == "go":
                 self.next()
                 return Void()
@@ -220,12 +225,22 @@ class Parser:
                 return Assign(targets, values)
             self.i = start
         e = self.expr()
+        if self.at_op("=") and isinstance(e, CallOrIndex) and isinstance(e.as_index, Index):
+            e = e.as_index                  # only a variable is assigned to: values[0] = 1
         if self.at_op("=") and isinstance(e, (Index, Member)):
             self.next()
             return SetItem(e, self.expr())
         if isinstance(e, Binary) and e.op == "join":      # `x <- y` as a statement appends to x in place
             return ExprStmt(Call(Var("append!"), [e.left, e.right]))
         return ExprStmt(e)
+
+    def shared_name(self):
+        """The name after `share t as`: a name, `name or "name"."""
+        t = self.next()
+        if t.kind in ("ident", "string") or (t.kind == "symbols" and len(t.value) == 1):
+            return t.value[0] if t.kind == "symbols" else t.value
+        self.i -= 1
+        raise self.error("Expected the name to share the table as")
 
     def drop(self):
         """drop database [if exists] <path> | drop table [if exists] <path>.<name>"""
@@ -282,6 +297,8 @@ class Parser:
         return left
 
     def unary(self):
+        if self.at_negative_number():
+            return self.postfix(self.primary())
         if self.at_op("-"):
             self.next()
             negative_number = self.at("number")
@@ -298,6 +315,9 @@ class Parser:
         while True:
             if self.at_op("("):
                 e = Call(e, self.args(")"))
+            elif self.at_op("[") and isinstance(e, Var) and e.name in BUILTINS and not self.peek_op("]"):
+                items = self.args("]")
+                e = CallOrIndex(e.name, _subscript(e, items), Call(e, [VectorLit(_chars_among_strings(items))]))
             elif self.at_op("["):
                 self.next()
                 idx = self.expr() if not self.at_op("]", ",") else None
@@ -375,9 +395,10 @@ class Parser:
 
     def primary(self):
         t = self.tok
-        if self.at_literal():
+        if self.at_literal() or self.at_negative_number():
             items = [self.literal()]
-            while self.at_literal():          # 1 NULL 3, true false, "a" "b": one vector
+            # 1 NULL 3, true false, "a" "b", 1 -1 2: one vector (a spaced - before a number signs it)
+            while self.at_literal() or (self.tok.spaced and self.at_negative_number()):
                 items.append(self.literal())
             if len(items) == 1:
                 return items[0]
@@ -423,7 +444,7 @@ class Parser:
             self.next()
             if self.at_op(")"):
                 self.next()
-                return VectorLit([])
+                return TupleLit([])            # (): the empty tuple
             if self.at_op(","):
                 items = [Empty()]
             else:
@@ -476,7 +497,16 @@ class Parser:
         t = self.tok
         return t.kind in LITERAL_TOKENS or (t.kind == "kw" and t.value in ("true", "false", "NULL"))
 
+    def at_negative_number(self):
+        """At a - written against the number after it (-1, not - 1)."""
+        nxt = self.peek()
+        return self.at_op("-") and nxt.kind == "number" and not nxt.spaced
+
     def literal(self):
+        if self.at_op("-"):
+            self.next()
+            positive = self.literal()
+            return Literal(positive.type, None if positive.value is None else -positive.value, positive.scale)
         t = self.next()
         kind = t.kind
         if kind == "number":
@@ -499,6 +529,8 @@ class Parser:
 
     def number(self, t: Token):
         text, suffix = t.value
+        if suffix == "P":
+            return self.decimal64(t)
         if suffix in ("f", "F") or any(ch in text for ch in ".eE"):
             if suffix not in ("", "f", "F"):
                 raise self.error(f"Cannot recognize the token {t.text}")
@@ -508,6 +540,18 @@ class Parser:
             t = INTEGER_SUFFIXES[suffix]
             return Literal(t, int(n != 0) if t == BOOL else n)
         return Literal(INT if -2**31 < n < 2**31 else LONG, n)
+
+    def decimal64(self, t: Token):
+        """3.141P: a DECIMAL64 keeping every digit written (scale 3); 00P is 0 with scale 0."""
+        text = t.value[0]
+        sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text)   # the lexer signs -3.141P
+        whole, _, fraction = digits.partition(".")
+        if not (whole + fraction).isdigit() or len(fraction) > TYPE_INFO[DECIMAL64].max_scale:
+            raise self.error(f"Cannot recognize the token {t.text}")
+        raw = int(whole + fraction)
+        if raw >= 2**63:
+            raise self.error(f"Decimal overflow: {t.text}")
+        return Literal(DECIMAL64, sign * raw, len(fraction))
 
     # -- SQL ---------------------------------------------------------------------------------
     def select_items(self):
@@ -634,6 +678,16 @@ def _chars_among_strings(items):
         return items
     return [Literal(STRING, "" if x.value is None else chr(x.value)) if isinstance(x, Literal) and x.type == CHAR
             else x for x in items]
+
+
+def _subscript(obj, items):
+    """obj[i] or obj[rows, columns] from the bracket contents; None when they can't index."""
+    parts = [None if isinstance(x, Empty) else x for x in items]
+    if len(parts) == 1 and parts[0] is not None:
+        return Index(obj, parts[0])
+    if len(parts) == 2:
+        return RowsColumns(obj, parts[0], parts[1])
+    return None
 
 
 def _column_name(e):

@@ -8,7 +8,7 @@ import numpy as np
 from .values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
                      DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT,
                      OBJECT_TYPES, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID, VOID,
-                     ArrayVector, Dictionary, Matrix, Scalar, Table, Value, Vector, null_of)
+                     ArrayVector, Dictionary, EnumInt, Matrix, Scalar, Table, Value, Vector, null_of)
 from ..errors import ScriptError
 from .types import Category, types_in
 
@@ -198,7 +198,7 @@ def vector_of(items) -> Value:
     """[a, b, c] literal: a typed vector when homogeneous, else an ANY vector."""
     if not items:
         return Vector(DOUBLE, np.empty(0, dtype=np.float64))
-    if all(type(i) is Scalar for i in items):     # handles and meta code stay objects of a tuple
+    if all(type(i) in (Scalar, EnumInt) for i in items):     # handles and meta code stay objects of a tuple
         types = {i.type for i in items if i.type != VOID}
         if not types:
             return Vector(ANY, list(items))
@@ -208,7 +208,7 @@ def vector_of(items) -> Value:
             return make(t, np.array([null_of(t) if i.value is None else scalar_storage(i) for i in items]), False)
         if len(types) == 1:
             t = types.pop()
-            scale = max(i.scale for i in items)
+            scale = max(i.scale for i in items if i.type != VOID)   # (a NULL carries no scale)
             data = [scalar_storage(i) if i.type != VOID else null_of(t) for i in items]
             if t in STORAGE_DTYPE:
                 return Vector(t, np.array(data, dtype=STORAGE_DTYPE[t]), scale)
@@ -267,6 +267,8 @@ def format_scalar(s: Scalar) -> str:
     t, x = s.type, s.value
     if x is None:
         return ""
+    if isinstance(s, EnumInt):
+        return s.name
     if t == BOOL:
         return "true" if x else "false"
     if t in (FLOAT, DOUBLE):

@@ -91,6 +91,15 @@ class Scalar(Value):
         return self.value is None
 
 
+class EnumInt(Scalar):
+    """A named integer constant of the language (the type names INT, DOUBLE ...): an INT whose
+    text is its name, so a string compares with the name (typestr(x) == DOUBLE)."""
+
+    def __init__(self, name: str, value: int):
+        super().__init__(INT, value)
+        self.name = name
+
+
 @dataclass(eq=False)
 class Vector(Value):
     type: int

@@ -17,7 +17,7 @@ from ...model.types import NS_PER_UNIT, TYPE_BY_NAME
 from ...model.values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
                              DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, PAIR,
                              SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, TYPE_NAMES, UUID, VOID,
-                             Matrix, Scalar, Vector, null_of, type_name)
+                             EnumInt, Matrix, Scalar, Vector, null_of, type_name)
 from ..literals import match_temporal
 from ..registry import builtin, constant
 
@@ -35,7 +35,7 @@ class ScaledType(Scalar):
 
 def _decimal_type(t):
     def fn(ctx, scale=None):
-        return S(INT, t) if scale is None else ScaledType(INT, t, to_int(scale))
+        return EnumInt(TYPE_NAMES[t], t) if scale is None else ScaledType(INT, t, to_int(scale))
     fn.is_constant = True
     return fn
 
@@ -44,7 +44,7 @@ for _t, _name in TYPE_NAMES.items():
     if _t in (DECIMAL32, DECIMAL64, DECIMAL128):
         builtin(_name, 0, 1)(_decimal_type(_t))
     else:
-        builtin(_name, 0)(constant(S(INT, _t)))
+        builtin(_name, 0)(constant(EnumInt(_name, _t)))
 
 
 def scalars(v):

@@ -9,8 +9,8 @@ from ...model.array_vectors import elements, over_rows, row_sizes
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
 from ...model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, SET,
-                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, Matrix, Scalar, Table,
-                             Vector, null_of, type_name)
+                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, EnumInt, Matrix, Scalar,
+                             Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import DECIMALS, NS_PER, scalars
 
@@ -49,7 +49,7 @@ def arith(name, a, b):
     if _is_tuple(a) or _is_tuple(b):
         return _over_items(arith, name, a, b)
     if isinstance(a, Matrix) or isinstance(b, Matrix):
-        return _matrix_arith(name, a, b)
+        return _on_matrix(arith, name, a, b)
     _check_lengths(a, b)
     ta, tb = a.type, b.type
     if name == "add" and (ta in LITERAL or tb in LITERAL):
@@ -110,17 +110,19 @@ def _over_items(op, name, a, b):
     n = len(a) if isinstance(a, Vector) else len(b)
     left = [a] * n if is_scalar(a) else [element(a, i) for i in range(n)]
     right = [b] * n if is_scalar(b) else [element(b, i) for i in range(n)]
+    if n == 0:          # nothing to infer a type from: a comparison still gives BOOL
+        return make(BOOL, np.zeros(0, np.int8), False) if op is compare else Vector(ANY, [])
     return vector_of([op(name, x, y) for x, y in zip(left, right)])
 
 
-def _matrix_arith(name, a, b):
-    ma = a if isinstance(a, Matrix) else None
-    mb = b if isinstance(b, Matrix) else None
-    shape = (ma or mb).data.shape
-    va = Vector(a.type, a.data.reshape(-1)) if ma else a
-    vb = Vector(b.type, b.data.reshape(-1)) if mb else b
-    r = arith(name, va, vb)
-    return Matrix(r.type, r.data.reshape(shape))
+def _on_matrix(op, name, a, b):
+    """op(name, a, b) element by element where a or b is a matrix: the result has its shape."""
+    shape = (a if isinstance(a, Matrix) else b).data.shape
+
+    def flat(v):
+        return Vector(v.type, v.data.reshape(-1), v.scale) if isinstance(v, Matrix) else v
+    r = op(name, flat(a), flat(b))
+    return Matrix(r.type, np.asarray(r.data).reshape(shape), r.scale)
 
 
 def _concat(a, b):
@@ -168,14 +170,18 @@ def compare(name, a, b):
         return _compare_dictionaries(name, a, b)
     if _is_tuple(a) or _is_tuple(b):
         return _over_items(compare, name, a, b)
+    if isinstance(a, Matrix) or isinstance(b, Matrix):
+        return _on_matrix(compare, name, a, b)
     _check_lengths(a, b)
-    if ANY in (a.type, b.type) and not isinstance(a, Matrix) and not isinstance(b, Matrix):
-        return _compare_tuples(name, a, b)
     ta, tb = a.type, b.type
     if ta == CHAR and tb in (STRING, SYMBOL):
         a, ta = char_as_string(a), STRING
     elif tb == CHAR and ta in (STRING, SYMBOL):
         b, tb = char_as_string(b), STRING
+    elif isinstance(a, EnumInt) and tb in (STRING, SYMBOL):
+        a, ta = Scalar(STRING, a.name), STRING
+    elif isinstance(b, EnumInt) and ta in (STRING, SYMBOL):
+        b, tb = Scalar(STRING, b.name), STRING
     if (ta in LITERAL) != (tb in LITERAL) and VOID not in (ta, tb):
         raise ScriptError(f"Incompatible type. {type_name(ta)} and {type_name(tb)} can't be compared")
     if VOID in (ta, tb) and ta != tb:
@@ -204,34 +210,26 @@ def _is_set(v):
     return isinstance(v, Vector) and v.form == SET
 
 
-def _set_keys(v):
-    """The members of a set as hashable Python values (None for the NULL member), so sets of two
-    integer widths compare by their values and a STRING set equals the BLOB set of its bytes."""
-    def key(s):
-        return s.value.encode("utf-8", "surrogateescape") if isinstance(s.value, str) else s.value
-    return {key(s) for s in scalars(v)}
-
-
 def _compare_sets(name, a, b):
-    """Two sets: == is the same members, < a proper subset, <= a subset (> and >= the supersets)."""
+    """Two sets compare as sets: == the same elements, < a proper subset, <= a subset, > and >=
+    supersets. Sets of one type compare by hash; of two types (BLOB and STRING, two temporal
+    units) element by element, as == compares them."""
     if (a.type in LITERAL) != (b.type in LITERAL) and VOID not in (a.type, b.type):
         raise ScriptError(f"Incompatible type. {type_name(a.type)} and {type_name(b.type)} can't be compared")
-    x, y = _set_keys(a), _set_keys(b)
-    r = {"eq": x == y, "ne": x != y, "lt": x < y, "le": x <= y, "gt": x > y, "ge": x >= y}[name]
-    return Scalar(BOOL, int(r))
+    if a.type == b.type:
+        x, y = set(np.asarray(_comparable(a)).tolist()), set(np.asarray(_comparable(b)).tolist())
+        a_in_b, b_in_a = x <= y, y <= x
+    else:
+        a_in_b, b_in_a = _within(a, b), _within(b, a)
+    result = {"eq": a_in_b and b_in_a, "ne": not (a_in_b and b_in_a), "lt": a_in_b and not b_in_a,
+              "le": a_in_b, "gt": b_in_a and not a_in_b, "ge": b_in_a}[name]
+    return Scalar(BOOL, int(result))
 
 
-def _compare_tuples(name, a, b):
-    """A tuple (ANY vector) compares element by element, each element as a value of its own
-    (a scalar against a scalar, a vector against a vector ...). The result is a BOOL vector when
-    every element pair gives a scalar, else a tuple of the element results."""
-    n = max(length(x) for x in (a, b) if not is_scalar(x))
-    left = [a] * n if is_scalar(a) else [element(a, i) for i in range(n)]
-    right = [b] * n if is_scalar(b) else [element(b, i) for i in range(n)]
-    results = [compare(name, x, y) for x, y in zip(left, right)]
-    if all(isinstance(r, Scalar) for r in results):
-        return make(BOOL, np.array([0 if r.value is None else r.value for r in results], dtype=np.int8), False)
-    return Vector(ANY, results)
+def _within(x, y):
+    """Every element of set x equals some element of set y."""
+    members = Vector(y.type, y.data, y.scale, length_=y.length_)
+    return all(bool(np.any(as_array(compare("eq", element(x, i), members)))) for i in range(len(x)))
 
 
 def _as_bytes(v, arr):

@@ -23,7 +23,7 @@ def empty_column(t, n=0, scale=0):
         return Vector(t, np.full(n, null_of(t), dtype=STORAGE_DTYPE[t]), scale)
     if t == VOID:
         return Vector(VOID, None, length_=n)
-    return V(t, [null_of(t)] * n)
+    return V(t, [null_of(t)] * n, scale)       # (DECIMAL128 keeps its scale)
 
 
 @builtin("size", 1)
