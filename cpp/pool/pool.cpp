@@ -54,8 +54,7 @@ void Pool::discard(ResilientConnection& conn) {
     opening_.erase(it);
 }
 
-std::vector<std::exception_ptr> Pool::connectInParallel(size_t first, size_t count,
-                                                       const std::function<void(size_t)>& connect) {
+std::vector<std::exception_ptr> Pool::connectInParallel(size_t first, size_t count, const std::function<void(size_t)>& connect) {
     std::vector<std::exception_ptr> errors(count);
     std::vector<std::thread> threads;
     threads.reserve(count);

@@ -93,7 +93,7 @@ py::object scalarAt(const Column& c, int64_t i) {
         case ddb::TypeCategory::Floating: {
             if (info.width == 4) {
                 float v = at<float>(c, i);
-                if (v == ddb::kNullFloat) return py::none();     // NaN is a value, as in the official client
+                if (v == ddb::kNullFloat) return py::none();   // NaN is a value, as in the official client
                 return py::float_(static_cast<double>(v));
             }
             double v = at<double>(c, i);

@@ -3,9 +3,7 @@ vectors, omitted elements, DECIMAL type arguments) read by the official client 3
 from the same embedded server: both must see equal values."""
 from __future__ import annotations
 
-import json
-
-import dolphindb as ddb
+from support.official import outcomes_in_both_clients, script_reprs
 
 SCRIPTS = [
     "00i", "[00i, 1i, 2147483647i]", "0.0F", "1.5f", "00F", "1970.01.02d", "00:00:01.000t", "1970.01.01T00:00:03D",
@@ -15,22 +13,9 @@ SCRIPTS = [
     "a = array(INT[], 0).append!([1 2, NULL 3, NULL]); a[1,]", "datehour('1970.01.01T05')",
 ]
 
-PROGRAM = """
-import json, sys
-import dolphindb as ddb
-s = ddb.session()
-s.connect("127.0.0.1", {port}, "admin", "123456")
-print(json.dumps([repr(s.run(script)) for script in {scripts!r}]))
-"""
 
 
 def test_both_clients_read_equal_literal_values(server, official):
-    theirs = json.loads(official(PROGRAM.format(port=server.port, scripts=SCRIPTS)).strip().splitlines()[-1])
-    s = ddb.Session()
-    s.connect("127.0.0.1", server.port, "admin", "123456")
-    try:
-        ours = [repr(s.run(script)) for script in SCRIPTS]
-    finally:
-        s.close()
+    ours, theirs = outcomes_in_both_clients(official, script_reprs, server.port, SCRIPTS)
     assert dict(zip(SCRIPTS, ours)) == dict(zip(SCRIPTS, theirs))
     assert theirs[SCRIPTS.index("00i")] == "None" and theirs[SCRIPTS.index("NULL : NULL")] == "[None, None]"

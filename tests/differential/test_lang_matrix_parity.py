@@ -3,9 +3,7 @@ non-ASCII sets read by the official client 3.0.6.1 and by ours from the same emb
 both must see equal values."""
 from __future__ import annotations
 
-import json
-
-import dolphindb as ddb
+from support.official import outcomes_in_both_clients, script_reprs
 
 SCRIPTS = [
     "00P", "3.141P", "-3.141P", "[00P, 00P, 1.5P]", "00P : 00P", "NULL : 00P",
@@ -17,23 +15,10 @@ SCRIPTS = [
     "1 2 3 == (1, 5, 3)", "matrix(1 2, 3 4) == 2",
 ]
 
-PROGRAM = """
-import json
-import dolphindb as ddb
-s = ddb.session()
-s.connect("127.0.0.1", {port}, "admin", "123456")
-print(json.dumps([repr(s.run(script)) for script in {scripts!r}]))
-"""
 
 
 def test_both_clients_read_equal_matrix_and_literal_values(server, official):
-    theirs = json.loads(official(PROGRAM.format(port=server.port, scripts=SCRIPTS)).strip().splitlines()[-1])
-    s = ddb.Session()
-    s.connect("127.0.0.1", server.port, "admin", "123456")
-    try:
-        ours = [repr(s.run(script)) for script in SCRIPTS]
-    finally:
-        s.close()
+    ours, theirs = outcomes_in_both_clients(official, script_reprs, server.port, SCRIPTS)
     assert dict(zip(SCRIPTS, ours)) == dict(zip(SCRIPTS, theirs))
     assert theirs[SCRIPTS.index("00P")] == "Decimal('0')"
     assert theirs[SCRIPTS.index("typestr(1.5) == DOUBLE")] == "True"

@@ -3,9 +3,7 @@ official client 3.0.6.1 and by ours from the same embedded server: both must see
 the official client must see NaN where the server holds NaN and None where it holds NULL."""
 from __future__ import annotations
 
-import json
-
-import dolphindb as ddb
+from support.official import outcomes_in_both_clients, script_reprs
 
 SCRIPTS = [
     "float('nan')", "float('inf')", "00f", "float(-3.4028235e+38)", "float('nan') : 00f", "[float('nan'), 00f, 1.5f]",
@@ -14,23 +12,10 @@ SCRIPTS = [
     "typestr(symbol(`a`b))", "typestr(uuid(['5d212a78-cc48-e3b1-4235-b4d91473ee87']))",
 ]
 
-PROGRAM = """
-import json, sys
-import dolphindb as ddb
-s = ddb.session()
-s.connect("127.0.0.1", {port}, "admin", "123456")
-print(json.dumps([repr(s.run(script)) for script in {scripts!r}]))
-"""
 
 
 def test_both_clients_read_equal_values(server, official):
-    theirs = json.loads(official(PROGRAM.format(port=server.port, scripts=SCRIPTS)).strip().splitlines()[-1])
-    s = ddb.Session()
-    s.connect("127.0.0.1", server.port, "admin", "123456")
-    try:
-        ours = [repr(s.run(script)) for script in SCRIPTS]
-    finally:
-        s.close()
+    ours, theirs = outcomes_in_both_clients(official, script_reprs, server.port, SCRIPTS)
     assert dict(zip(SCRIPTS, ours)) == dict(zip(SCRIPTS, theirs))
     seen = dict(zip(SCRIPTS, theirs))
     assert seen["float('nan')"] == "nan" and seen["00f"] == "None" and seen["float(-3.4028235e+38)"] == "None"

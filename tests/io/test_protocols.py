@@ -126,11 +126,11 @@ def test_option_errors_keep_the_official_texts():
             ddb.Session(python=True, parser=parser)
         with pytest.raises(RuntimeError, match="^The parameter parser must not be specified when python=true$"):
             ddb.DBConnectionPool("127.0.0.1", 1, 1, python=True, parser=parser)
-    for protocol in (4, None):
-        with pytest.raises(ValueError, match=rf"^Protocol {protocol} is not supported. $"):
-            ddb.Session(protocol=protocol)
-        with pytest.raises(RuntimeError, match=rf"^Protocol {protocol} is not supported. $"):
-            ddb.DBConnectionPool("127.0.0.1", 1, 1, protocol=protocol)
+    for bad in (4, None):
+        with pytest.raises(ValueError, match=rf"^Protocol {bad} is not supported. $"):
+            ddb.Session(protocol=bad)
+        with pytest.raises(RuntimeError, match=rf"^Protocol {bad} is not supported. $"):
+            ddb.DBConnectionPool("127.0.0.1", 1, 1, protocol=bad)
 
 
 # ---------------------------------------------------------------------------- PICKLE replies

@@ -12,16 +12,14 @@ from dolphindb.server.model.columns import storage_to_python
 from dolphindb.server.model.values import (ARRAY_BASE, BOOL, DOUBLE, INT, LONG, STRING, ArrayVector, Scalar, Table,
                                            Vector)
 
+from support.interp import run
+
 
 @pytest.fixture
 def ctx():
     c = SessionContext()
     run_script(c, "x = array(INT[], 0, 3).append!([1 2 3, 4 NULL, 6])")
     return c
-
-
-def run(ctx, text):
-    return run_script(ctx, text)
 
 
 def rows(av):

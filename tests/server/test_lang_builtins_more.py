@@ -11,21 +11,10 @@ import pandas as pd
 import pytest
 
 import dolphindb as ddb
-from dolphindb.server.lang import ScriptError, SessionContext, run_script
+from dolphindb.server.lang import ScriptError
 from dolphindb.server.model.values import BOOL, DOUBLE, INT, STRING, Matrix, Table, Vector
 
-
-@pytest.fixture
-def ctx():
-    return SessionContext()
-
-
-def run(ctx, text):
-    return run_script(ctx, text)
-
-
-def bools(v):
-    return [bool(x) for x in np.atleast_1d(v.data if isinstance(v, Vector) else v.value)]
+from support.interp import run, bools
 
 
 @pytest.mark.parametrize("script,name", [

@@ -5,30 +5,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import numpy as np
 import pytest
 
-from dolphindb.server.lang import ScriptError, SessionContext, run_script
+from dolphindb.server.lang import ScriptError, SessionContext
 from dolphindb.server.model.columns import null_mask
 from dolphindb.server.model.values import (ANY, BOOL, CHAR, DATE, DATETIME, DECIMAL64, DECIMAL128, DOUBLE, FLOAT,
                                            INT, LONG, MATRIX, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, SECOND, SHORT,
                                            TIME, TIMESTAMP, Matrix, Scalar, Table, Vector)
 
-
-@pytest.fixture
-def ctx():
-    return SessionContext()
-
-
-def run(ctx, text):
-    return run_script(ctx, text)
-
-
-def bools(v):
-    """Elements as booleans; a matrix column by column."""
-    if isinstance(v, Matrix):
-        return [bool(x) for x in v.data.reshape(-1, order="F")]
-    return [bool(x) for x in np.atleast_1d(v.data if isinstance(v, Vector) else v.value)]
+from support.interp import run, bools
 
 
 # ---- [] and (): empty tuples ----------------------------------------------------------------

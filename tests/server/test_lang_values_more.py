@@ -9,21 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from dolphindb.server.lang import SessionContext, run_script
-from dolphindb.server.model.values import ANY, BOOL, Scalar, Vector
+from dolphindb.server.model.values import ANY, BOOL, Scalar
 
-
-@pytest.fixture
-def ctx():
-    return SessionContext()
-
-
-def run(ctx, text):
-    return run_script(ctx, text)
-
-
-def bools(v):
-    return [bool(x) for x in np.atleast_1d(v.data if isinstance(v, Vector) else v.value)]
+from support.interp import run, bools
 
 
 # ---- float NULL versus NaN ------------------------------------------------------------------------

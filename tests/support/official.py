@@ -66,3 +66,14 @@ print(json.dumps({fn.__name__}(ddb, *{args!r})))
 """
     expected = json.loads(official(code).strip().splitlines()[-1])
     return json.loads(json.dumps(fn(ddb, *args))), expected
+
+
+def script_reprs(ddb, port, scripts):
+    """repr() of what a fresh session of this client returns for each script (a function of `ddb`
+    for outcomes_in_both_clients)."""
+    s = ddb.session()
+    s.connect("127.0.0.1", port, "admin", "123456")
+    try:
+        return [repr(s.run(script)) for script in scripts]
+    finally:
+        s.close()
