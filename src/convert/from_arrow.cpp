@@ -8,6 +8,7 @@
 // timestamp(us/ns) NANOTIMESTAMP, utf8/large_utf8 STRING, dictionary<int, utf8> SYMBOL,
 // binary/large_binary BLOB, fixed_size_binary(16) UUID, decimal128(p, s) DECIMAL128(s),
 // list/large_list of a numeric or temporal type an array vector. Nulls become DolphinDB nulls.
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -232,6 +233,9 @@ void fillFixed(const ColumnType& t, const ArrowArray& a, int64_t from, int64_t n
                 break;
             }
             case ColumnType::Fixed:
+                // NaN is a NULL float / double, as in the official client's Arrow uploads.
+                if (ok && t.type == Type::Float) ok = !std::isnan(fixedAt<float>(a, i));
+                if (ok && t.type == Type::Double) ok = !std::isnan(fixedAt<double>(a, i));
                 if (ok) {
                     std::memcpy(p, static_cast<const uint8_t*>(a.buffers[1]) + (a.offset + i) * t.width, static_cast<size_t>(w));
                 } else if (t.type == Type::Float) {

@@ -124,6 +124,13 @@ Column seriesColumn(py::handle series, const TypeSpec& spec, bool tableColumn) {
             Type forcedType = static_cast<Type>(spec.type);
             bool textTarget = forcedType == Type::String || forcedType == Type::Symbol || forcedType == Type::Blob;
             if (textTarget && name.rfind("str", 0) != 0) throw FinalText(refused);
+            // 16-byte Arrow values are UUID / INT128 values in their canonical (big-endian)
+            // byte order, as the official client reads them; nulls are NULL.
+            if (name == "fixed_size_binary[16][pyarrow]" && (forcedType == Type::Uuid || forcedType == Type::Int128)) {
+                Column c = columnFromArrow(series.attr("array").attr("__arrow_array__")(), py::str(series.attr("name")));
+                c.rawType = static_cast<uint8_t>(forcedType);
+                return c;
+            }
             py::array a = pyc::numpy().attr("ascontiguousarray")(objectsWithNone(series));
             PyObject* const* p = static_cast<PyObject* const*>(a.data());
             try {

@@ -390,6 +390,7 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
         switch (t) {
             case Type::Bool:
             case Type::Char: {
+                if (t == Type::Bool && !null && isInteger(o)) null = asInt64(o) == ddb::kNullChar;
                 int8_t v = null       ? ddb::kNullChar
                     : t == Type::Bool ? static_cast<int8_t>(PyObject_IsTrue(o) == 1)
                                       : static_cast<int8_t>(asInt64(o));
@@ -474,7 +475,17 @@ bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayEl
     }
     bool boolean = PyBool_Check(o) || kind == 'b';
     switch (t) {
-        case Type::Bool: return integer || boolean || (decimal && !arrayElement);
+        case Type::Bool:
+            // An integer becomes a BOOL through CHAR, as in the official client: it must fit
+            // one (and CHAR's NULL, -128, is a NULL BOOL).
+            if (integer && !arrayElement) {
+                int overflow = 0;
+                py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+                if (!idx) throw py::error_already_set();
+                long long v = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
+                return overflow == 0 && v >= std::numeric_limits<int8_t>::min() && v <= std::numeric_limits<int8_t>::max();
+            }
+            return integer || boolean || (decimal && !arrayElement);
         case Type::Char:
         case Type::Short:
         case Type::Int:
@@ -566,7 +577,13 @@ Value dictValue(py::handle obj, const TypeSpec& keyType, const TypeSpec& valueTy
     std::reverse(values.begin(), values.end());
     Value out;
     out.form = ddb::Form::Dictionary;
-    out.dictValues = std::make_shared<Column>(valueType.forced() ? forcedColumn(values, valueType) : sequenceColumn(values));
+    // Decimal values stay scalars of an ANY dictionary (each keeps its own scale), as the
+    // official client sends them.
+    Column dictValues;
+    if (valueType.forced()) dictValues = forcedColumn(values, valueType);
+    else if (Scan vs = scan(values); ddb::isDecimal(vs.type) && !vs.any) dictValues = anyColumn(values);
+    else dictValues = sequenceColumn(values);
+    out.dictValues = std::make_shared<Column>(std::move(dictValues));
     if (keyType.forced()) {
         out.column = forcedColumn(keys, keyType);
         if (out.column.type() == Type::Bool) throw ddb::ConversionError("Not allowed to create Dictionary for the key type BOOL");

@@ -358,6 +358,8 @@ def _upload_outcomes(ddb, port):
     import datetime
     import decimal
     import pandas as pd
+    import warnings
+    import numpy as np
     import pyarrow as pa
     A = pd.ArrowDtype
     D = decimal.Decimal
@@ -384,6 +386,22 @@ def _upload_outcomes(ddb, port):
     }
     objects = {name: pd.DataFrame({"a": col}) for name, col in frames.items()}
     objects["own __getitem__"] = OwnGetitem({"a": [4, 5, 6]})
+    for forced in ("UUID", "INT128"):
+        frame = pd.DataFrame({"a": pd.Series([bytes(range(1, 17)), None], dtype=A(pa.binary(16)))})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # pandas warns about setting an attribute
+            frame.__DolphinDB_Type__ = {"a": forced}
+        objects["binary(16) as " + forced] = frame
+    for nan in (b"\x00\x00\x00\x00\x00\x00\xf8\xff", b"\xff\xff\xff\xff\xff\xff\xff\x7f"):
+        value = float(np.frombuffer(nan, dtype=np.float64)[0])
+        objects["NaN in list<double> " + nan.hex()] = pd.DataFrame({"a": [[value, 1.0]]}, dtype=A(pa.list_(pa.float64())))
+    objects["bool objects as BOOL"] = pd.DataFrame({"a": [None, True, False], "n": [np.nan, 1, 0],
+                                                    "i": [np.int8(-128), np.int8(0), np.int8(127)]}, dtype="object")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        objects["bool objects as BOOL"].__DolphinDB_Type__ = {"a": "BOOL", "n": "BOOL", "i": "BOOL"}
+    objects["dict of Decimal"] = {"a": D("1.25"), "b": None}
+    objects["dict of Decimal 38"] = {"a": D("0." + "1" * 38)}
     for text in ("0.3451111111", "0.345111111111111116", "0.345111111111111111111111111111161111111111111111111111111111",
                  "-" + "9" * 39):
         objects["Decimal " + text[:24]] = D(text)
@@ -394,7 +412,11 @@ def _upload_outcomes(ddb, port):
         try:
             s.upload({"x": obj})
             if isinstance(obj, pd.DataFrame):
-                out[name] = [s.run("exec typeString from schema(x).colDefs").tolist(), repr(s.run("x"))]
+                out[name] = [s.run("exec typeString from schema(x).colDefs").tolist(), repr(s.run("x")),
+                             [s.run(f"string(x.{c})").tolist() if "list" not in name else
+                              s.run(f"isNull(x.{c}[0])").tolist() for c in obj.columns]]
+            elif isinstance(obj, dict):
+                out[name] = [s.run("typestr(x)"), s.run("string(x[`a])"), s.run("typestr(x[`a])")]
             else:
                 out[name] = [s.run("typestr(x)")]
         except RuntimeError as e:
@@ -413,6 +435,11 @@ def test_uploads_of_arrow_columns_subclasses_and_decimals_match_the_official_cli
     assert ours == expected
     assert expected["time64[ns]"][0] == ["NANOTIME"] and expected["list<int32>"][0] == ["INT[]"]
     assert expected["ANY[] cells"] == ["error", "Not allowed to create a vector with type ANY[]"]
+    assert expected["binary(16) as UUID"][2] == [["01020304-0506-0708-090a-0b0c0d0e0f10", ""]]
+    assert expected["binary(16) as INT128"][2] == [["0102030405060708090a0b0c0d0e0f10", ""]]
+    assert all(expected[name][2] == [[True, False]] for name in expected if name.startswith("NaN in list"))
+    assert expected["bool objects as BOOL"][2][2] == ["", "false", "true"]
+    assert expected["dict of Decimal"][0] == "STRING->ANY DICTIONARY"
 
 
 def test_a_frame_subclass_gives_its_columns_through_its_own_getitem(server):
