@@ -20,6 +20,7 @@ import dolphindb as ddb
 import dolphindb.settings as keys
 from dolphindb import _core
 
+from support import default_sigint
 from support.stub_server import Raw, Stream, StubServer, object_reply
 
 INT_2 = b"\x04\x00\x02\x00\x00\x00"   # scalar INT 2
@@ -95,7 +96,7 @@ def _interrupt_child(setup: str, statement: str, after: str, timeout: float = 20
             f"try:\n    {statement}\nexcept KeyboardInterrupt:\n"
             "    print('interrupted', round(time.time() - t0, 1), flush=True)\n" + textwrap.dedent(after))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=default_sigint)
     try:
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
         time.sleep(0.5)

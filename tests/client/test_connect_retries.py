@@ -21,6 +21,8 @@ import dolphindb as ddb
 from dolphindb.exceptions import NetworkError, PoolClosedError
 from dolphindb.server import Server
 
+from support import default_sigint
+
 USER, PASSWORD = "admin", "123456"
 ATTEMPT = "Failed to connect"
 # Far beyond any test: only the event under test (a close, Ctrl-C, the server) ends these retries.
@@ -225,7 +227,7 @@ def test_ctrl_c_interrupts_first_connect_retries_with_keyboard_interrupt():
     constructor, Session.connect and a request's new try each raise KeyboardInterrupt, while the
     retries would otherwise go on for an hour."""
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD.format(port=unused_port()))],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     guard = threading.Timer(120, proc.kill)   # a hang guard only
     guard.start()
     seen = []
