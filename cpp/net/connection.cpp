@@ -104,12 +104,32 @@ void Connection::send(Pending pending) {
     try {
         transport().writeAll(request_.ranges());
     } catch (const NetworkError& e) {
+        std::optional<std::string> refusal = earlyRefusal();
         close();
+        if (refusal)
+            throw ServerError(pending_.context + "Server Response: '" + *refusal + "' script: " + pending_.what, *refusal);
         throw NetworkError(pending_.context + e.what());
     } catch (const TimeoutError& e) {
         close();
         throw TimeoutError(pending_.context + e.what());
     }
+}
+
+std::optional<std::string> Connection::earlyRefusal() {
+    // A server may refuse a request before reading all of it (an argument it cannot accept) and
+    // close the connection: its error reply is then already here, and it is the cause the user
+    // needs, not the reset that the rest of the write ran into.
+    const int readTimeout = socket_.readTimeout();
+    socket_.setReadTimeout(kEarlyRefusalWaitMs);
+    std::optional<std::string> refusal;
+    try {
+        Response r = readResponse(*source_);
+        if (!r.head.ok) refusal = r.head.error;
+    } catch (...) {
+        // No complete reply: the write's own error stands.
+    }
+    socket_.setReadTimeout(readTimeout);
+    return refusal;
 }
 
 Result Connection::receive(const MessageCallback& onMessage) {

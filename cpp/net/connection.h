@@ -104,6 +104,9 @@ private:
     };
     // Sends request_ (and empties it, whether or not the write succeeds).
     void send(Pending pending);
+    // After a failed write: the error text of a reply the server sent before closing, if any.
+    std::optional<std::string> earlyRefusal();
+    static constexpr int kEarlyRefusalWaitMs = 200;
     RequestOptions internalOptions() const;
     Result roundTrip(const std::string& what, const std::string& context, const MessageCallback& onMessage);
     void ensureOpen(const std::string& context) const;

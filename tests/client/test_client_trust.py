@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 import dolphindb as ddb
@@ -500,3 +501,28 @@ def test_encrypted_login_against_the_embedded_server(server):
     with pytest.raises(_core.AuthenticationError):
         guest.login("admin", "nope")
     guest.close()
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_a_request_refused_before_its_arguments_are_read_reports_the_servers_error(pool):
+    """A server that refuses an argument and closes while the client is still writing it (64 MB
+    here: more than the socket buffers hold) resets the write; the error users see is the one the
+    server sent, not the reset."""
+    refusal = "The argument is too large to accept"
+    big = np.arange(8 << 20, dtype=np.int64)
+    with StubServer(lambda seen: INT_2, refuse_early=lambda text: refusal if text == "sum" else None) as stub:
+        if pool:
+            p = ddb.DBConnectionPool("127.0.0.1", stub.port, 1)
+            try:
+                with pytest.raises(RuntimeError, match=refusal):
+                    p.runTaskAsync("sum", big).result(30)
+                assert p.runTaskAsync("1+1").result(30) == 2   # the worker reconnects
+            finally:
+                p.shutDown()
+        else:
+            s = ddb.Session()
+            assert s.connect("127.0.0.1", stub.port, reconnect=True)
+            with pytest.raises(RuntimeError, match=refusal):
+                s.run("sum", big)
+            assert s.run("1+1") == 2   # the next request reconnects
+            s.close()

@@ -66,10 +66,13 @@ def object_reply(payload: Optional[bytes]) -> bytes:
 
 class StubServer:
     """`reply(seen) -> bytes | Raw | Stream | None`: the object bytes after "OK" (None: a void
-    reply), a Raw complete reply, or a Stream of its pieces. Internal probes are answered here and not shown to `reply`."""
+    reply), a Raw complete reply, or a Stream of its pieces. Internal probes are answered here and not shown to `reply`.
+    `refuse_early(text) -> str | None`: an error sent, before the request's arguments are read, as
+    the reply to the function or script `text`; the connection then closes with them unread."""
 
-    def __init__(self, reply: Callable[[Seen], object]):
+    def __init__(self, reply: Callable[[Seen], object], refuse_early: Callable[[str], Optional[str]] = lambda text: None):
         self.reply = reply
+        self.refuse_early = refuse_early
         self.requests: List[Seen] = []
         self.handshakes: List[int] = []
         self.inline_logins: List[Optional[tuple]] = []   # (user, password) sent in a handshake, or None
@@ -115,6 +118,10 @@ class StubServer:
                     self.inline_logins.append(req.login)
                     conn.sendall(protocol.ok(SESSION, None))
                     continue
+                refusal = self.refuse_early(req.text)
+                if refusal is not None:
+                    conn.sendall(protocol.error(SESSION, refusal))
+                    return
                 tap = _Tap(reader)
                 args = [codec.decode(tap) for _ in range(req.argc)] if req.body_kind in ("function", "variable") else []
                 seen = Seen(req.flag, f"{req.flag}_{req.priority}_{req.parallelism}", req.body_kind, req.text,
