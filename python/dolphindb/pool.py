@@ -235,7 +235,7 @@ class DBConnectionPool:
         try:
             return await fut
         except asyncio.CancelledError:
-            if not handle.finished and not self._shutdown:
+            if not handle.finished:   # also while shutDown drains: a cancelled task is not waited for
                 await asyncio.get_running_loop().run_in_executor(None, self.pool.cancel, handle)
             raise
 

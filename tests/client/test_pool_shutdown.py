@@ -94,6 +94,29 @@ def test_submissions_after_shutdown_began_are_refused(server):
         pool.isFinished(3)     # a refused addTask leaves no entry behind
 
 
+def test_a_task_cancelled_while_shutdown_waits_is_not_waited_for(server):
+    """Cancelling a future or an awaiting coroutine during the drain cancels its task (its server
+    job too), so shutDown returns long before the 20 s sleeps or its own 60 s."""
+    pool = pool_of(server.port, 2)
+
+    async def main():
+        awaiting = asyncio.ensure_future(pool.run("sleep(20000); 1"))
+        future = pool.runTaskAsync("sleep(20000); 2")
+        while pool.stats()["running"] < 2:
+            await asyncio.sleep(0.005)
+        t0 = time.monotonic()
+        closing = asyncio.get_running_loop().run_in_executor(None, pool.shutDown, 60)
+        while not pool.pool.is_shutdown():
+            await asyncio.sleep(0.005)
+        awaiting.cancel()
+        future.cancel()
+        await closing
+        return time.monotonic() - t0, awaiting, future
+    took, awaiting, future = asyncio.run(main())
+    assert took < 10
+    assert awaiting.cancelled() and future.cancelled()
+
+
 def test_a_silent_server_costs_shutdown_its_timeout_and_no_more():
     release = threading.Event()
     with StubServer(lambda seen: silent_until(release) if seen.text == "hang" else INT_2) as stub:
