@@ -122,7 +122,7 @@ public:
             return;
         }
         py::gil_scoped_release release;
-        pool_->shutdown(0);
+        pool_.reset();   // waits out a drain begun by a shutdown() from a completion callback
     }
 
     // callback(result, exception) is called exactly once, from a native thread.

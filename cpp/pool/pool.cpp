@@ -13,6 +13,13 @@ namespace ddb {
 
 namespace {
 const char* kClosedText = "The connection pool has been shut down.";
+// The tasks shutdown() gave up on: its timeout ran out, or its caller was interrupted (Ctrl-C).
+const char* kNotStartedText =
+    "The connection pool was shut down before this task started: shutDown() stopped waiting for the "
+    "accepted tasks (its timeout ran out or it was interrupted).";
+const char* kCutText =
+    "The connection pool was shut down while this task ran: shutDown() stopped waiting for the "
+    "accepted tasks (its timeout ran out or it was interrupted).";
 
 // "Failed to connect to <node>: <reason>", as the error's own type where callers tell them apart.
 [[noreturn]] void rethrowConnectError(std::exception_ptr error, const std::string& node) {
@@ -193,7 +200,16 @@ void Pool::open() {
     }
 }
 
-Pool::~Pool() { shutdown(0); }
+Pool::~Pool() {
+    try {
+        // A pool shut down from one of its own threads may still be draining: its deadline
+        // stands. One never shut down is closed at once, its tasks failed.
+        if (closed_) closeAfterDrain();
+        else shutdown(0);
+    } catch (...) {
+        // Only the destroying thread's wait scope (an interruption) throws, after the pool closed.
+    }
+}
 
 void Pool::finish(const std::shared_ptr<Task>& task, Result&& r, std::exception_ptr e) {
     if (task->state.exchange(2) == 2) return;
@@ -219,8 +235,8 @@ void Pool::workerLoop(Worker* w) {
     for (;;) {
         if (!task) {
             std::unique_lock<std::mutex> lock(mu_);
-            cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-            if (closed_) return;
+            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
             task = std::move(queue_.front());
             queue_.pop_front();
             w->current = task;
@@ -238,7 +254,7 @@ void Pool::workerLoop(Worker* w) {
         std::shared_ptr<Task> next;
         if (!error && w->conn->isOpen()) {
             std::lock_guard<std::mutex> lock(mu_);
-            if (!closed_ && !queue_.empty()) {
+            if (!stopping_ && !queue_.empty()) {
                 next = std::move(queue_.front());
                 queue_.pop_front();
                 next->state = 1;
@@ -259,11 +275,17 @@ void Pool::workerLoop(Worker* w) {
 }
 
 void Pool::prepare(ResilientConnection& c, const std::shared_ptr<Task>& task) {
-    // A previous task broke or abandoned this connection: start a fresh session (unless the
-    // pool is shutting down: then it was aborted on purpose and must stay closed).
+    // A previous task broke or abandoned this connection: start a fresh session, also while
+    // shutdown() drains the accepted tasks; not once it has given up waiting (then the connection
+    // was aborted on purpose and must stay closed). stopping_ is set before shutdown() aborts the
+    // connections, and reopen() clears an abort: hence the second look.
     if (!c.isOpen()) {
-        if (closed_) throw PoolClosedError(kClosedText);
+        if (stopping_) throw PoolClosedError(kCutText);
         c.reopen();
+        if (stopping_) {
+            c.abort();
+            throw PoolClosedError(kCutText);
+        }
     }
     // A task's own timeout fails the task; the connection's read timeout means a dead node.
     c.setReadTimeout(task->timeoutMs >= 0 ? task->timeoutMs : options_.connect.readTimeoutMs);
@@ -331,7 +353,7 @@ void Pool::complete(Worker* w, const std::shared_ptr<Task>& task, Result&& resul
         cutByShutdown = std::exchange(w->abortedByShutdown, false);
     }
     if (error && cutByShutdown) {
-        finish(task, std::nullopt, std::make_exception_ptr(PoolClosedError(kClosedText)));
+        finish(task, std::nullopt, std::make_exception_ptr(PoolClosedError(kCutText)));
         return;
     }
     if (error) {
@@ -354,13 +376,13 @@ void Pool::executorLoop() {
         {
             std::unique_lock<std::mutex> lock(mu_);
             cv_.wait(lock, [&] {
-                return !replies_.empty() || (!closed_ && !queue_.empty() && !free_.empty()) || (closed_ && running_ == 0);
+                return !replies_.empty() || (!stopping_ && !queue_.empty() && !free_.empty()) || (stopping_ && running_ == 0);
             });
             if (!replies_.empty()) {
                 w = replies_.front();
                 replies_.pop_front();
                 reply = true;
-            } else if (!closed_ && !queue_.empty() && !free_.empty()) {
+            } else if (!stopping_ && !queue_.empty() && !free_.empty()) {
                 w = free_.back();
                 free_.pop_back();
                 w->current = std::move(queue_.front());
@@ -527,49 +549,55 @@ bool Pool::onPoolThread() const {
 bool Pool::inheritedByFork() const { return static_cast<int>(::getpid()) != pid_; }
 
 void Pool::shutdown(int timeoutMs) {
-    // A completion callback (on a pool thread) that shuts the pool down holds its own task (and,
-    // with a thread per connection, the next one it already sent): those cannot finish before it
-    // returns, so it waits for the others only, and a thread cannot join itself.
-    const bool fromPoolThread = onPoolThread();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (joined_) return;
+        // A later call may shorten the wait a first one is in, never lengthen it.
+        if (!closed_ || until < drainUntil_) drainUntil_ = until;
+        closed_ = true;   // submit() refuses from now on; the workers keep taking queued tasks
+        // An open() in progress on another thread: its tries and backoffs end now, and it
+        // throws PoolClosedError instead of starting workers.
+        for (auto& conn : opening_) conn->abort();
+    }
+    idle_.notify_all();   // a shutdown() waiting on another thread sees the new deadline
+    // A completion callback on a pool thread holds its own task (and, with a thread per
+    // connection, the next one it already sent): waiting there could only wait out the deadline,
+    // and a thread cannot join itself. The other threads drain the queue; the destructor (never
+    // on a pool thread) or a later shutdown() waits for them, up to the same deadline.
+    if (onPoolThread()) return;
+    closeAfterDrain();
+}
+
+void Pool::closeAfterDrain() {
+    std::lock_guard<std::mutex> oneCloser(closing_);   // a concurrent shutdown() waits for this one
     std::exception_ptr interrupted;
     std::deque<std::shared_ptr<Task>> dropped;
     {
         std::unique_lock<std::mutex> lock(mu_);
         if (joined_) return;
-        closed_ = true;
-        dropped.swap(queue_);
-        // An open() in progress on another thread: its tries and backoffs end now, and it
-        // throws PoolClosedError instead of starting workers.
-        for (auto& conn : opening_) conn->abort();
-    }
-    cv_.notify_all();
-    for (auto& t : dropped) finish(t, std::nullopt, std::make_exception_ptr(PoolClosedError(kClosedText)));
-    {
-        std::unique_lock<std::mutex> lock(mu_);
-        Worker* mine = nullptr;
-        for (auto& w : workers_)
-            if (fromPoolThread && w->thread.get_id() == std::this_thread::get_id()) mine = w.get();
-        size_t own = !fromPoolThread ? 0 : mine ? 1 + (mine->current && mine->current->state == 1 ? 1 : 0) : 1;
-        auto othersDone = [&] { return running_ <= own; };
+        auto drained = [&] { return queue_.empty() && running_ == 0; };
+        auto over = [&] { return drained() || std::chrono::steady_clock::now() >= drainUntil_; };
         bool idle = false;
         try {
-            idle = waitIdle(lock, timeoutMs, othersDone);
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(drainUntil_ - std::chrono::steady_clock::now());
+            waitIdle(lock, static_cast<int>(std::clamp<int64_t>(left.count() + 1, 0, INT32_MAX)), over);
+            idle = drained();
         } catch (...) {
             interrupted = std::current_exception();   // stop waiting: cut them now, raise once closed
             lock.lock();
         }
+        stopping_ = true;
+        dropped.swap(queue_);
         if (!idle)
             for (auto& w : workers_)
-                if (w->current && w->current->state == 1 && w.get() != mine) {
+                if (w->current && w->current->state == 1) {
                     w->abortedByShutdown = true;
                     w->conn->abort();   // the reactor sees the hang-up; executors finish them
                 }
     }
     cv_.notify_all();
-    if (fromPoolThread) {
-        if (interrupted) std::rethrow_exception(interrupted);
-        return;
-    }
+    for (auto& t : dropped) finish(t, std::nullopt, std::make_exception_ptr(PoolClosedError(kNotStartedText)));
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();
     for (auto& t : executors_)

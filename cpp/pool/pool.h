@@ -9,7 +9,8 @@
 //    byte has arrived. Threads stay at ioThreads + 1 whatever the pool size, so a harness with
 //    hundreds of connections costs no more threads than a pool of ten.
 //
-// Both share the queue, placement, failover (ResilientConnection), cancellation and shutdown.
+// Both share the queue, placement, failover (ResilientConnection), cancellation and the
+// graceful shutdown (accepted tasks run to completion, within a deadline).
 #pragma once
 
 #include <atomic>
@@ -35,7 +36,7 @@ struct Task {
     std::vector<Value> args;
     RequestOptions options;
     int timeoutMs = -1;   // < 0: none
-    // Called exactly once, on a pool thread (or the submitting thread when the pool is closed),
+    // Called exactly once, on a pool thread (or the thread of shutdown() or cancel()),
     // with either a result or an exception.
     std::function<void(Result&&, std::exception_ptr)> done;
 
@@ -97,13 +98,16 @@ public:
     // Queued: removed and failed with CancelledError. Running: its connection is aborted, the
     // server-side job is cancelled from a fresh connection, and the worker reconnects.
     void cancel(const std::shared_ptr<Task>& task);
-    // Idempotent. Fails queued tasks with PoolClosedError, gives running tasks up to timeoutMs,
-    // then aborts their connections (those tasks fail with PoolClosedError); joins every thread
-    // and closes every descriptor before returning. Called from a pool thread (a completion
-    // callback), it waits for the other tasks only and joins nothing: the destructor, which
-    // must not run on a pool thread, joins the threads then. A wait scope of the calling thread
-    // that ends the wait for running tasks (Ctrl-C) cuts them at once; its exception is rethrown
-    // once the pool is closed.
+    // Graceful and idempotent. From the first call on, submit() refuses new tasks with
+    // PoolClosedError, while the workers keep running the accepted ones (queued and running) to
+    // completion, each delivered through its callback. Waits up to timeoutMs for them (a later
+    // call may shorten that deadline, never lengthen it); then fails the tasks still queued and
+    // aborts the connections of those still running (both fail with PoolClosedError), joins
+    // every thread and closes every descriptor before returning. A wait scope of the calling
+    // thread that ends the wait (Ctrl-C) does the same at once; its exception is rethrown once
+    // the pool is closed. Called from a pool thread (a completion callback), it only stops
+    // accepting tasks and returns: the destructor, which must not run on a pool thread, waits
+    // for the drain up to the same deadline and joins the threads.
     void shutdown(int timeoutMs);
     bool isShutdown() const { return closed_; }
     bool onPoolThread() const;
@@ -152,6 +156,9 @@ private:
     // Waits on idle_ (mu_ held by `lock`) up to timeoutMs for done(); between slices, with mu_
     // released, the calling thread's wait scopes may end the wait (Ctrl-C in shutDown()).
     bool waitIdle(std::unique_lock<std::mutex>& lock, int timeoutMs, const std::function<bool()>& done);
+    // shutdown()'s second half, on a thread that is not the pool's: waits until the queue is
+    // empty and nothing runs or drainUntil_ passes, cuts what is left, joins and closes.
+    void closeAfterDrain();
 
     PoolOptions options_;
     const int pid_;
@@ -161,7 +168,11 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     std::condition_variable idle_;
-    std::atomic<bool> closed_{false};
+    std::atomic<bool> closed_{false};   // submit() refuses (shutdown() began)
+    // shutdown() stopped waiting: workers take no more tasks and exit, connections stay closed.
+    std::atomic<bool> stopping_{false};
+    std::chrono::steady_clock::time_point drainUntil_;   // under mu_: shutdown()'s deadline
+    std::mutex closing_;   // held by the thread in closeAfterDrain()
     bool joined_ = false;
     size_t running_ = 0;
     PoolStats stats_;

@@ -12,6 +12,7 @@ import collections
 import concurrent.futures
 import os
 import threading
+import time
 import warnings
 import weakref
 
@@ -21,7 +22,9 @@ from ._options import (DEFAULT_PARALLELISM, DEFAULT_PRIORITY, PROTOCOL_DEFAULT, 
                        resolve_protocol, session_flag, timeout_ms, tls_setting, validate_parallelism,
                        validate_priority)
 
-SHUTDOWN_TIMEOUT = 5.0
+# How long shutDown() (and close(), leaving a `with` block, garbage collection, interpreter exit)
+# waits by default for the tasks accepted before it: a bound for a silent server, not a budget.
+SHUTDOWN_TIMEOUT = 30.0
 
 _live_pools: weakref.WeakSet = weakref.WeakSet()
 
@@ -30,12 +33,18 @@ _live_pools: weakref.WeakSet = weakref.WeakSet()
 def _shut_down_live_pools():
     """Pool threads end before the interpreter finalizes: one that finished a task later would
     need the GIL of an interpreter that is going away, which ends the process with an abort.
-    Running tasks are cut, as by shutDown(0). A fork() child leaves its parent's pools alone.
-    A constructor still connecting on another thread ends with PoolClosedError; it is waited
-    for, as it too must be back in Python before the interpreter finalizes."""
+    Each pool is shut down as by shutDown(): the tasks it accepted run to completion, within
+    SHUTDOWN_TIMEOUT; Ctrl-C meanwhile cuts them, and those of the pools after it, at once.
+    A fork() child leaves its parent's pools alone. A constructor still connecting on another
+    thread ends with PoolClosedError; it is waited for, as it too must be back in Python before
+    the interpreter finalizes."""
     pools = [pool for pool in list(_live_pools) if pool._pid == os.getpid()]
+    timeout = SHUTDOWN_TIMEOUT
     for pool in pools:
-        pool.shutDown(0)
+        try:
+            pool.shutDown(timeout)
+        except KeyboardInterrupt:
+            timeout = 0   # that pool is closed all the same; the others are not waited for
     for pool in pools:
         pool._constructed.wait(SHUTDOWN_TIMEOUT)
 
@@ -226,7 +235,7 @@ class DBConnectionPool:
         try:
             return await fut
         except asyncio.CancelledError:
-            if not handle.finished and not self._shutdown:
+            if not handle.finished:   # also while shutDown drains: a cancelled task is not waited for
                 await asyncio.get_running_loop().run_in_executor(None, self.pool.cancel, handle)
             raise
 
@@ -276,12 +285,27 @@ class DBConnectionPool:
         self.loop.stop()
 
     def _close_loop(self, timeout: float) -> None:
+        """Stops and closes the startLoop() loop once the coroutines on it have finished (the
+        pool has handed them its last results), waiting for them up to `timeout` seconds."""
         loop, thread, self.loop, self.thread = self.loop, self.thread, None, None
         if loop is None:
             return
+
+        async def settle_then_stop():
+            others = asyncio.all_tasks() - {asyncio.current_task()}
+            if others:
+                await asyncio.wait(others, timeout=timeout)
+            # After the done-callbacks already queued (a finished task hands its result to the
+            # run_coroutine_threadsafe future through one): stop() ends the current iteration.
+            loop.call_soon(loop.stop)
         if loop.is_running():
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout)
+            try:
+                asyncio.run_coroutine_threadsafe(settle_then_stop(), loop)
+            except RuntimeError:   # closed meanwhile
+                return
+        if thread is threading.current_thread():
+            return   # shutDown() from a coroutine on that loop: it stops once this one returns
+        thread.join(timeout + 1.0)
         if not thread.is_alive():
             loop.close()
 
@@ -296,13 +320,19 @@ class DBConnectionPool:
 
         with self.mutex:
             self._added[taskId] = entry
-        entry.handle = self._submit(script, args, done, clearMemory=bool(clearMemory),
-                                    pickleTableToList=pickleTableToList, priority=priority,
-                                    parallelism=parallelism, disableDecimal=disableDecimal, timeout=timeout,
-                                    compressMethods=compressMethods)
+        try:
+            entry.handle = self._submit(script, args, done, clearMemory=bool(clearMemory),
+                                        pickleTableToList=pickleTableToList, priority=priority,
+                                        parallelism=parallelism, disableDecimal=disableDecimal, timeout=timeout,
+                                        compressMethods=compressMethods)
+        except BaseException:
+            with self.mutex:   # refused (a shut-down pool, a bad argument): no entry is left behind
+                if self._added.get(taskId) is entry:
+                    del self._added[taskId]
+            raise
 
     def _entry(self, taskId, where):
-        self._core()
+        # No check for shutdown: the results of tasks added before shutDown() stay readable.
         with self.mutex:
             entry = self._added.get(taskId)
         if entry is None:
@@ -329,15 +359,32 @@ class DBConnectionPool:
         return entry.result
 
     # -- lifecycle -------------------------------------------------------------------------
-    def shutDown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
-        """Idempotent: fails queued tasks with PoolClosedError, waits up to `timeout` seconds for
-        running ones, then closes their connections."""
+    def shutDown(self, timeout: float | None = None) -> None:
+        """Graceful and idempotent. From the call on, new tasks are refused with PoolClosedError;
+        the tasks accepted before it (addTask, runTaskAsync, run), queued or running, run to
+        completion and deliver their results (futures, awaiters, isFinished/getData, which stay
+        usable for them). It waits up to `timeout` seconds (default SHUTDOWN_TIMEOUT, 30) for
+        them, then fails those still queued and cuts those still running (PoolClosedError), and
+        closes every connection. Ctrl-C during the wait cuts them at once, closes the pool and
+        raises KeyboardInterrupt. Then the startLoop() loop is stopped, once the coroutines on it
+        have finished (within the same `timeout`). Called from a completion callback, it stops
+        accepting tasks and returns at once; the drain goes on."""
+        if timeout is None:
+            timeout = SHUTDOWN_TIMEOUT
+        elif isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
+            raise ValueError(f"timeout must be a number of seconds >= 0, not {timeout!r}")
         if self._shutdown:
             return
         self._shutdown = True
-        self._close_loop(timeout)
-        self.pool.shutdown(int(timeout * 1000))
-        self.host = self.port = None
+        deadline = time.monotonic() + timeout
+        interrupted = True
+        try:
+            # Before the loop stops: results of run() awaited on that loop are delivered through it.
+            self.pool.shutdown(int(min(timeout, 2**31 / 1000 - 1) * 1000))
+            interrupted = False
+        finally:
+            self._close_loop(0 if interrupted else max(0.0, deadline - time.monotonic()))
+            self.host = self.port = None
 
     close = shutDown
 
@@ -366,7 +413,9 @@ class DBConnectionPool:
         await asyncio.get_running_loop().run_in_executor(None, self.shutDown)
 
     def __del__(self):
+        """As shutDown(): runTaskAsync futures and run() awaiters hold no reference to the pool,
+        so their tasks still complete after the last reference to it is dropped."""
         pool = getattr(self, "pool", None)
         if pool is not None and not getattr(self, "_shutdown", True):
             self._shutdown = True
-            pool.shutdown(0)
+            pool.shutdown(int(SHUTDOWN_TIMEOUT * 1000))
