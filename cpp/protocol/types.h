@@ -144,9 +144,10 @@ struct TypeInfo {
         r.numpyDtype = dtype;
         return r;
     }
-    // A temporal type: `bytes` wide, NULL the smallest integer of that width.
+    // A temporal type: `bytes` wide, NULL the smallest integer of that width, hashed as that
+    // integer (hashBucket takes every date/time type, DATEHOUR and DATEMINUTE included).
     constexpr TypeInfo time(int bytes, TemporalKind kind, int64_t ns, const char* unit, const char* dtype) const {
-        TypeInfo r = fixed(bytes, TypeCategory::Temporal, NullValue::MinValue);
+        TypeInfo r = fixed(bytes, TypeCategory::Temporal, NullValue::MinValue).hashed();
         r.temporal = kind;
         r.nsPerUnit = ns;
         r.numpyUnit = unit;
@@ -196,15 +197,15 @@ constexpr TypeInfo kRows[] = {
     row(Type::Short, "SHORT").fixed(2, C::Integral, N::MinValue).numpy("int16").delta().hashed(),
     row(Type::Int, "INT").fixed(4, C::Integral, N::MinValue).numpy("int32").delta().hashed(),
     row(Type::Long, "LONG").fixed(8, C::Integral, N::MinValue).numpy("int64").delta().hashed(),
-    row(Type::Date, "DATE").time(4, K::Dated, kDay, "D", "datetime64[D]").delta().hashed(),
-    row(Type::Month, "MONTH").time(4, K::Month, 0, "M", "datetime64[M]").delta().hashed(),
-    row(Type::Time, "TIME").time(4, K::TimeOfDay, kMilli, "ms", "datetime64[ms]").delta().hashed(),
-    row(Type::Minute, "MINUTE").time(4, K::TimeOfDay, kMinute, "m", "datetime64[m]").delta().hashed(),
-    row(Type::Second, "SECOND").time(4, K::TimeOfDay, kSecond, "s", "datetime64[s]").delta().hashed(),
-    row(Type::Datetime, "DATETIME").time(4, K::Dated, kSecond, "s", "datetime64[s]").delta().hashed(),
-    row(Type::Timestamp, "TIMESTAMP").time(8, K::Dated, kMilli, "ms", "datetime64[ms]").delta().hashed(),
-    row(Type::Nanotime, "NANOTIME").time(8, K::TimeOfDay, 1, "ns", "datetime64[ns]").delta().hashed(),
-    row(Type::Nanotimestamp, "NANOTIMESTAMP").time(8, K::Dated, 1, "ns", "datetime64[ns]").delta().hashed(),
+    row(Type::Date, "DATE").time(4, K::Dated, kDay, "D", "datetime64[D]").delta(),
+    row(Type::Month, "MONTH").time(4, K::Month, 0, "M", "datetime64[M]").delta(),
+    row(Type::Time, "TIME").time(4, K::TimeOfDay, kMilli, "ms", "datetime64[ms]").delta(),
+    row(Type::Minute, "MINUTE").time(4, K::TimeOfDay, kMinute, "m", "datetime64[m]").delta(),
+    row(Type::Second, "SECOND").time(4, K::TimeOfDay, kSecond, "s", "datetime64[s]").delta(),
+    row(Type::Datetime, "DATETIME").time(4, K::Dated, kSecond, "s", "datetime64[s]").delta(),
+    row(Type::Timestamp, "TIMESTAMP").time(8, K::Dated, kMilli, "ms", "datetime64[ms]").delta(),
+    row(Type::Nanotime, "NANOTIME").time(8, K::TimeOfDay, 1, "ns", "datetime64[ns]").delta(),
+    row(Type::Nanotimestamp, "NANOTIMESTAMP").time(8, K::Dated, 1, "ns", "datetime64[ns]").delta(),
     row(Type::Float, "FLOAT").fixed(4, C::Floating, N::NegativeMax).numpy("float32"),
     row(Type::Double, "DOUBLE").fixed(8, C::Floating, N::NegativeMax).numpy("float64"),
     row(Type::Symbol, "SYMBOL").variable(E::Text, C::Literal, N::Empty).hashed(),
@@ -218,7 +219,7 @@ constexpr TypeInfo kRows[] = {
     row(Type::Any, "ANY").variable(E::Any, C::Other, N::None),
     row(Type::Compress, "COMPRESS"),
     row(Type::DictionaryType, "DICTIONARY"),
-    row(Type::Datehour, "DATEHOUR").time(4, K::Dated, kHour, "h", "datetime64[h]").delta().hashed(),
+    row(Type::Datehour, "DATEHOUR").time(4, K::Dated, kHour, "h", "datetime64[h]").delta(),
     row(Type::Dateminute, "DATEMINUTE").time(4, K::Dated, kMinute, "m", "datetime64[m]").delta(),
     row(Type::IpAddr, "IPADDR").fixed(16, C::Binary, N::AllZero).hashed(),
     row(Type::Int128, "INT128").fixed(16, C::Binary, N::AllZero).hashed(),

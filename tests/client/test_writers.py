@@ -17,21 +17,6 @@ from dolphindb import _core
 _ids = itertools.count()
 
 
-@pytest.fixture
-def s(server):
-    sess = ddb.Session()
-    sess.connect("127.0.0.1", server.port)
-    yield sess
-    sess.close()
-
-
-@pytest.fixture
-def pool(server):
-    p = ddb.DBConnectionPool("127.0.0.1", server.port, 3)
-    yield p
-    p.shutDown()
-
-
 def fresh(prefix: str) -> str:
     return f"{prefix}{next(_ids)}_{int(time.time() * 1000) % 100000}"
 

@@ -36,12 +36,11 @@ class Token:
     """kind: number ((digits, suffix)), temporal ((type, raw value, suffix type or None)),
     null (a typed NULL: its type), string, char (a one-character '...': its code), symbols, ident,
     kw (lowercase null reads as NULL), op, nl or eof; text: the source text (what error messages
-    quote); spaced: whitespace or a comment comes before it (1 -1 is a vector, 1-1 a difference)."""
-    __slots__ = ("kind", "value", "line", "text", "spaced")
+    quote)."""
+    __slots__ = ("kind", "value", "line", "text")
 
     def __init__(self, kind, value, line, text=""):
         self.kind, self.value, self.line, self.text = kind, value, line, text
-        self.spaced = False
 
     def __repr__(self):
         return f"{self.kind}:{self.value!r}"
@@ -51,31 +50,38 @@ def syntax_error(line, message):
     return ScriptError(f"Syntax Error: [line #{line}] {message}")
 
 
-def _negative_number(tokens, text, i) -> bool:
-    """Whether the '-' at i is the sign of a number literal glued to it: where no operand ends
-    before it (-10.1 NULL 5.1 is one vector, -10.1 its first element), or blank-separated after a
-    number or NULL (1 -2 3, 0c 127c -127c: the next element of a space-separated vector)."""
+# Literals a space-separated vector is written with: a glued minus after one of them, with blank
+# between, signs the next element (1 -2 3, 0c 127c -127c, 2024.01.01 -1, true -1).
+VECTOR_ELEMENT_TOKENS = {"number", "null", "temporal", "string", "char"}
+
+
+def _negative_number(tokens, text, i, spaced) -> bool:
+    """Whether the '-' at i is the sign of the number literal glued to it. It is where no operand ends
+    before it (-10.1 NULL 5.1, 2 * -3, [1, -1], 1 - -1) and, after whitespace or a comment, where a
+    literal ends before it (the next element of a space-separated vector). After a name, a closing
+    bracket or a `symbol it subtracts (x -1, f(x) -1, a[0] -1), as it does written apart (1 - 1) or
+    against both sides (1-1)."""
     if i + 1 >= len(text) or not text[i + 1].isdigit():
         return False
     if NUMBER.match(text, i + 1) is None or TYPED_NULL.match(text, i + 1) or match_temporal(text, i + 1):
         return False
     last = tokens[-1] if tokens else None
+    literal_keyword = last is not None and last.kind == "kw" and last.value in ("true", "false", "NULL")
     if last is None or (last.kind == "op" and last.value not in (")", "]", "}")) or \
-            (last.kind in ("kw", "nl") and last.value not in ("true", "false", "NULL")):
+            (last.kind in ("kw", "nl") and not literal_keyword):
         return True
-    after_element = last.kind in ("number", "null") or (last.kind == "kw" and last.value in ("true", "false", "NULL"))
-    return after_element and text[i - 1] in " \t"
+    return spaced and (last.kind in VECTOR_ELEMENT_TOKENS or literal_keyword)
 
 
 def tokenize(text: str):
     tokens = []
     i, line, depth = 0, 1, []
     n = len(text)
-    gap = False
+    gap = False      # whitespace or a comment since the last token
 
     def emit(token):
         nonlocal gap
-        token.spaced, gap = gap, False
+        gap = False
         tokens.append(token)
 
     while i < n:
@@ -103,9 +109,9 @@ def tokenize(text: str):
             i = j + 2
             gap = True
             continue
-        if c == "-" and _negative_number(tokens, text, i):
+        if c == "-" and _negative_number(tokens, text, i, gap):
             m = NUMBER.match(text, i + 1)
-            tokens.append(Token("number", ("-" + m.group(1), m.group(2)), line, "-" + m.group(0)))
+            emit(Token("number", ("-" + m.group(1), m.group(2)), line, "-" + m.group(0)))
             i = m.end()
             continue
         if c.isdigit():

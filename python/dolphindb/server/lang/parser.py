@@ -297,8 +297,6 @@ class Parser:
         return left
 
     def unary(self):
-        if self.at_negative_number():
-            return self.postfix(self.primary())
         if self.at_op("-"):
             self.next()
             negative_number = self.at("number")
@@ -395,10 +393,10 @@ class Parser:
 
     def primary(self):
         t = self.tok
-        if self.at_literal() or self.at_negative_number():
+        if self.at_literal():
             items = [self.literal()]
-            # 1 NULL 3, true false, "a" "b", 1 -1 2: one vector (a spaced - before a number signs it)
-            while self.at_literal() or (self.tok.spaced and self.at_negative_number()):
+            # 1 NULL 3, true false, "a" "b", 1 -1 2: one vector (the lexer signs -1 as an element)
+            while self.at_literal():
                 items.append(self.literal())
             if len(items) == 1:
                 return items[0]
@@ -497,16 +495,7 @@ class Parser:
         t = self.tok
         return t.kind in LITERAL_TOKENS or (t.kind == "kw" and t.value in ("true", "false", "NULL"))
 
-    def at_negative_number(self):
-        """At a - written against the number after it (-1, not - 1)."""
-        nxt = self.peek()
-        return self.at_op("-") and nxt.kind == "number" and not nxt.spaced
-
     def literal(self):
-        if self.at_op("-"):
-            self.next()
-            positive = self.literal()
-            return Literal(positive.type, None if positive.value is None else -positive.value, positive.scale)
         t = self.next()
         kind = t.kind
         if kind == "number":

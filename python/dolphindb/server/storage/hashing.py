@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.values import (BLOB, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, INT, INT128, IPADDR, LONG, MINUTE,
-                            MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL,
-                            TIME, TIMESTAMP, UUID)
+from ..model.types import Category, types_in
+from ..model.values import BLOB, NULL_INT, STORAGE_DTYPE, STRING, SYMBOL
 from ..errors import NotHashable
 
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
 
-HASHABLE_WIDE = (UUID, IPADDR, INT128)
-HASHABLE_INTEGERS = (CHAR, SHORT, INT, LONG, DATE, MONTH, TIME, MINUTE, SECOND, DATETIME, TIMESTAMP, NANOTIME,
-                     NANOTIMESTAMP, DATEHOUR, DATEMINUTE)
+HASHABLE_WIDE = types_in(Category.BINARY)
+# Every integral and every date/time type (DATEHOUR and DATEMINUTE included) hashes as its integer
+# storage: the rule the client's partition routing (cpp/writers/hash.cpp) follows too.
+HASHABLE_INTEGERS = types_in(Category.INTEGRAL, Category.TEMPORAL)
 
 
 def murmur32(data: bytes, seed: int) -> int:
@@ -45,8 +45,6 @@ def murmur32(data: bytes, seed: int) -> int:
 def text_hash(s) -> int:
     b = s.encode() if isinstance(s, str) else bytes(s)
     return murmur32(b, len(b)) if b else 0
-
-
 
 
 def hash_bucket(type_id: int, data: np.ndarray, buckets: int) -> np.ndarray:

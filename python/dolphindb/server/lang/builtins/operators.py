@@ -46,10 +46,9 @@ def _result_type(name, ta, tb):
 
 @over_rows
 def arith(name, a, b):
-    if _is_tuple(a) or _is_tuple(b):
-        return _over_items(arith, name, a, b)
-    if isinstance(a, Matrix) or isinstance(b, Matrix):
-        return _on_matrix(arith, name, a, b)
+    by_form = _over_forms(arith, name, a, b)
+    if by_form is not None:
+        return by_form
     _check_lengths(a, b)
     ta, tb = a.type, b.type
     if name == "add" and (ta in LITERAL or tb in LITERAL):
@@ -95,6 +94,16 @@ def arith(name, a, b):
     else:
         r = np.where(mask, null_of(rt), r)
     return make(rt, r, _shape(a, b))
+
+
+def _over_forms(op, name, a, b):
+    """op(name, a, b) where a or b is a tuple (item by item) or a matrix (cell by cell, keeping its
+    shape); None when both are scalars or typed vectors, for op to compute itself."""
+    if _is_tuple(a) or _is_tuple(b):
+        return _over_items(op, name, a, b)
+    if isinstance(a, Matrix) or isinstance(b, Matrix):
+        return _on_matrix(op, name, a, b)
+    return None
 
 
 def _is_tuple(v):
@@ -168,10 +177,9 @@ def compare(name, a, b):
         return _compare_sets(name, a, b)
     if isinstance(a, Dictionary) or isinstance(b, Dictionary):
         return _compare_dictionaries(name, a, b)
-    if _is_tuple(a) or _is_tuple(b):
-        return _over_items(compare, name, a, b)
-    if isinstance(a, Matrix) or isinstance(b, Matrix):
-        return _on_matrix(compare, name, a, b)
+    by_form = _over_forms(compare, name, a, b)
+    if by_form is not None:
+        return by_form
     _check_lengths(a, b)
     ta, tb = a.type, b.type
     if ta == CHAR and tb in (STRING, SYMBOL):
