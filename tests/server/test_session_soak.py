@@ -3,6 +3,7 @@ errors, large arguments and cut waits. The session id never changes while the co
 every reply answers its own request, and a session stays with the connection that opened it."""
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -20,6 +21,8 @@ from test_server_security import _closed
 
 INVALID_SESSION = "Invalid session id. Please reconnect."
 VALUE_LIMIT = 16 << 20
+# Rounds of the mix; DDB_SOAK_ROUNDS=1000 makes the soak run for minutes.
+SOAK_ROUNDS = int(os.environ.get("DDB_SOAK_ROUNDS", "20"))
 
 
 @pytest.fixture
@@ -120,7 +123,7 @@ def test_one_session_keeps_its_id_and_every_reply_through_a_long_mix(srv):
     sid = s.getSessionId()
     s.run("anchor = 20261203")
     order = random.Random(20261203)
-    for _ in range(20):
+    for _ in range(SOAK_ROUNDS):
         for step in order.sample(MIX, len(MIX)):
             step(s)
             assert s.getSessionId() == sid, step.__name__
