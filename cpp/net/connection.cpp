@@ -112,6 +112,11 @@ void Connection::send(Pending pending) {
     } catch (const TimeoutError& e) {
         close();
         throw TimeoutError(pending_.context + e.what());
+    } catch (...) {
+        // A wait its caller ended (WaitScope: Ctrl-C, a deadline) mid-write: the server holds part
+        // of a request and would read the next one as the rest of its arguments.
+        close();
+        throw;
     }
 }
 

@@ -632,6 +632,8 @@ class Server:
                 else:
                     if len(req.names) != len(args):
                         raise ScriptError("The number of variable names doesn't match the number of objects.")
+                    for value in args:   # all or none: a refused upload leaves no variable behind
+                        check_value_size(value, self.max_value_bytes)
                     for name, value in zip(req.names, args):
                         s.ctx.variables[name] = value
                     result = None

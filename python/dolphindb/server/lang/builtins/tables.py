@@ -246,6 +246,8 @@ def schema(ctx, t):
 
 @builtin("rows", 1)
 def rows(ctx, t):
+    if isinstance(t, Matrix):
+        return S(INT, t.data.shape[0])
     return S(INT, length(t))
 
 
