@@ -196,8 +196,7 @@ TEST_P(PoolShutdown, TheDeadlineCutsARunningTaskAndFailsTheQueuedOnes) {
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
     EXPECT_GE(took, 250);
     EXPECT_LT(took, 10000);
-    EXPECT_NE(out[0].find("PoolClosedError: The connection pool was shut down while this task ran"), std::string::npos)
-        << out[0];
+    EXPECT_NE(out[0].find("PoolClosedError: The connection pool was shut down while this task ran"), std::string::npos) << out[0];
     EXPECT_NE(out[1].find("PoolClosedError: The connection pool was shut down before this task started"), std::string::npos)
         << out[1];
 }
