@@ -78,7 +78,7 @@ def _large_arguments(s):
 
 def _refused_by_the_client(s):
     for bad in ({"1bad": 1}, {"a": object()}, {"a": np.array([1 + 2j])}):
-        with pytest.raises(Exception):
+        with pytest.raises(RuntimeError):
             s.upload(bad)
 
 
