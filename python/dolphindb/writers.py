@@ -64,8 +64,7 @@ def _stop_live_writers():
 
 
 def _setup_timeout_ms(value) -> int:
-    ms = timeout_ms(value if value is not None else SETUP_TIMEOUT, "timeout")
-    return ms
+    return timeout_ms(value if value is not None else SETUP_TIMEOUT, "timeout")
 
 _PREFIX = re.compile(r"^<Exception> in \w+: ")
 _NOT_DF = "table must be a DataFrame!"
