@@ -1,11 +1,12 @@
 #include "blocking.h"
 
-#include <pythread.h>
+#include <cxxabi.h>
 
 #include <chrono>
 #include <optional>
 
 #include "errors.h"
+#include "gil.h"
 #include "net/wait_scope.h"
 
 namespace ddbpy {
@@ -15,8 +16,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kSignalPeriod = std::chrono::milliseconds(100);
 
-unsigned long mainThread = 0;
-
 // Why a wait is ending early; checked on the waiting thread (and, for the Python error, read
 // again with the GIL once the wait is over).
 class Interruption {
@@ -24,7 +23,7 @@ public:
     explicit Interruption(const WaitOptions& o)
         : options_(o),
           deadline_(o.deadlineMs < 0 ? Clock::time_point::max() : Clock::now() + std::chrono::milliseconds(o.deadlineMs)),
-          onMainThread_(PyThread_get_thread_ident() == mainThread) {}
+          onMainThread_(onMainThread()) {}
 
     Clock::time_point deadline() const { return deadline_; }
 
@@ -82,12 +81,14 @@ void waitWithoutGil(const WaitOptions& options, const std::function<void()>& wor
     Interruption interruption(options);
     std::exception_ptr failure;
     {
-        py::gil_scoped_release release;
+        ReleasedGil release;
         {
             std::optional<ddb::WaitScope> scope;
             scope.emplace([&] { interruption.check(*scope); }, interruption.deadline(), 100);
             try {
                 work();
+            } catch (abi::__forced_unwind&) {
+                throw;   // CPython ending this thread (see gil.h): never swallowed
             } catch (...) {
                 failure = std::current_exception();
             }
@@ -98,7 +99,7 @@ void waitWithoutGil(const WaitOptions& options, const std::function<void()>& wor
 }
 
 void registerBlocking(py::module_&) {
-    mainThread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+    noteMainThread(py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>());
 }
 
 }   // namespace ddbpy

@@ -54,6 +54,7 @@ ddb::ConnectionEventSink eventSink(py::object callback) {
     return [cb](const ddb::ConnectionEvent& e) {
         static const char* kinds[] = {"reconnect", "failover", "resend", "give_up", "attempt_failed"};
         NativeThreadGil gil;
+        if (!gil.held()) return;   // the interpreter is finalizing: nobody to tell
         try {
             (*cb)(kinds[static_cast<int>(e.kind)], e.from.host.empty() ? "" : e.from.str(), e.to.host.empty() ? "" : e.to.str(),
                   e.reason);

@@ -18,7 +18,7 @@ py::bytes dumps(py::handle obj, py::handle types) {
     ddb::Value v = fromPython(obj, options);
     std::string bytes;
     {
-        py::gil_scoped_release release;
+        ReleasedGil release;
         bytes = ddb::serialize(v);
     }
     return py::bytes(bytes);
@@ -31,7 +31,7 @@ py::object loads(py::buffer data, bool tableToList) {
     std::string_view view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize));
     PreparedResult prepared;
     {
-        py::gil_scoped_release release;   // `data` (and so `view`) stays alive: the caller holds it
+        ReleasedGil release;   // `data` (and so `view`) stays alive: the caller holds it
         ToPythonOptions options;
         options.tableToList = tableToList;
         prepared = prepare(ddb::deserialize(view), options);
@@ -44,7 +44,7 @@ py::bytes reencode(py::buffer data) {
     std::string_view view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size * info.itemsize));
     std::string out;
     {
-        py::gil_scoped_release release;
+        ReleasedGil release;
         out = ddb::serialize(ddb::deserialize(view));
     }
     return py::bytes(out);
@@ -55,7 +55,7 @@ py::bytes dumpsCompressed(py::handle obj, py::object compressMethods) {
     std::vector<ddb::Value> values = valuesFromPython(py::make_tuple(obj), compressMethods);
     std::string bytes;
     {
-        py::gil_scoped_release release;
+        ReleasedGil release;
         ddb::EncodeOptions eo;
         eo.compressTables = true;
         bytes = ddb::serialize(values[0], eo);

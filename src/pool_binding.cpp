@@ -72,6 +72,7 @@ public:
 private:
     void deliverAll() {
         NativeThreadGil gil;
+        if (!gil.held()) return;   // the interpreter is finalizing: nobody can receive these results
         std::vector<Finished> batch;
         for (;;) {
             batch.clear();   // the previous batch's objects go with the GIL held
@@ -121,7 +122,7 @@ public:
             std::thread([pool = std::move(pool_)]() mutable { pool.reset(); }).detach();
             return;
         }
-        py::gil_scoped_release release;
+        ReleasedGil release;
         pool_.reset();   // waits out a drain begun by a shutdown() from a completion callback
     }
 
@@ -157,7 +158,7 @@ public:
 
     void cancel(const TaskHandle& h) {
         ddb::Pool& p = pool();
-        py::gil_scoped_release release;
+        ReleasedGil release;
         p.cancel(h.task);
     }
 

@@ -28,8 +28,8 @@ public:
     ddb::MessageCallback callback() {
         if (onMessage_.is_none()) return {};
         return [this](std::string_view text) {
-            py::gil_scoped_acquire gil;
-            if (failure_) return;
+            NativeThreadGil gil;
+            if (!gil.held() || failure_) return;   // not held: the interpreter is finalizing
             try {
                 PyObject* s = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace");
                 if (!s) throw py::error_already_set();
@@ -164,7 +164,7 @@ public:
     }
 
     void close() {
-        py::gil_scoped_release release;
+        ReleasedGil release;
         {
             std::lock_guard<std::mutex> lock(connMu_);
             if (conn_) conn_->abort();   // wakes a request (or a reconnect) blocked in another thread
@@ -176,7 +176,7 @@ public:
     }
 
     void setStartup(const std::string& script) {
-        py::gil_scoped_release release;
+        ReleasedGil release;
         Exclusive exclusive(*this);   // after a request in flight, never during its reconnect
         if (conn_) conn_->setStartup(script);
     }

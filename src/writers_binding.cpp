@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "blocking.h"
 #include "client_common.h"
 #include "convert/upload.h"
 #include "errors.h"
@@ -264,7 +265,7 @@ py::list partitionGroups(const PreparedTable& table, int column, const PyDomain&
     std::vector<std::vector<int64_t>> groups(static_cast<size_t>(n));
     std::vector<Value> parts;
     {
-        py::gil_scoped_release nogil;
+        ReleasedGil nogil;
         const Value& v = table.value;
         std::vector<int32_t> keys = d.domain->keys(v.columns.at(static_cast<size_t>(column)));
         for (size_t i = 0; i < keys.size(); ++i) {
@@ -331,6 +332,7 @@ public:
             auto cb = gilSafe(std::move(log));
             o.log = [cb](const std::string& line) {
                 NativeThreadGil gil;
+                if (!gil.held()) return;   // the interpreter is finalizing
                 try {
                     (*cb)(line);
                 } catch (py::error_already_set& e) {
@@ -343,13 +345,13 @@ public:
         if (routeColumn >= 0)
             scratch_ = std::make_unique<ColumnBuilder>(o.types.at(static_cast<size_t>(routeColumn)),
                                                        o.scales[static_cast<size_t>(routeColumn)]);
-        py::gil_scoped_release nogil;
-        writer_ = std::make_unique<TableWriter>(std::move(o));
+        // Connecting answers Ctrl-C (and the connections' own timeouts) like any wait.
+        waitWithoutGil(WaitOptions{}, [&] { writer_ = std::make_unique<TableWriter>(std::move(o)); });
     }
 
     ~TableWriterCore() {
         if (writer_) {
-            py::gil_scoped_release nogil;
+            ReleasedGil nogil;
             writer_.reset();
         }
     }
@@ -401,7 +403,7 @@ public:
             }
         }
         try {
-            py::gil_scoped_release nogil;
+            ReleasedGil nogil;
             writer_->appendColumns(v.columns);
         } catch (const TableWriter::ExitingError&) {
             throw ExitingError();
@@ -414,7 +416,7 @@ public:
     py::tuple status() {
         TableWriterStatus s;
         {
-            py::gil_scoped_release nogil;
+            ReleasedGil nogil;
             s = writer_->status();
         }
         py::list threads;
@@ -425,7 +427,7 @@ public:
     py::list unwritten() {
         std::vector<Value> tables;
         {
-            py::gil_scoped_release nogil;
+            ReleasedGil nogil;
             tables = writer_->unwritten();
         }
         py::list out;
@@ -433,9 +435,22 @@ public:
         return out;
     }
 
-    void wait() {
-        py::gil_scoped_release nogil;
-        writer_->waitForCompletion();
+    // Flushes and stops the writer. Ctrl-C, or `timeoutMs` (< 0: none) running out, stops it at
+    // once instead (abort: errorCode A6), waits up to a grace period for its threads, and raises
+    // KeyboardInterrupt / DDBTimeoutError; the rows that did not land stay in unwritten().
+    void wait(int timeoutMs) {
+        WaitOptions w;
+        w.deadlineMs = timeoutMs;
+        w.stop = [this] {
+            writer_->abort("A6", "The writer was stopped before it finished (Ctrl-C or the timeout of waitForThreadCompletion).");
+            return true;
+        };
+        try {
+            waitWithoutGil(w, [&] { writer_->waitForCompletion(); });
+        } catch (const ddb::TimeoutError&) {
+            throw ddb::TimeoutError("waitForThreadCompletion timed out after " + std::to_string(timeoutMs) +
+                                    " ms: the writer was stopped; getUnwrittenData() returns the rows it did not write");
+        }
     }
 
     struct ExitingError {};
@@ -485,7 +500,7 @@ void registerWriters(py::module_& m) {
             Value v = fromPython(column);
             std::vector<int32_t> k;
             {
-                py::gil_scoped_release nogil;
+                ReleasedGil nogil;
                 k = d.domain->keys(v.column);
             }
             return py::array_t<int32_t>(static_cast<py::ssize_t>(k.size()), k.data());
@@ -512,7 +527,7 @@ void registerWriters(py::module_& m) {
         .def("insert_frame", &TableWriterCore::insertFrame)
         .def("status", &TableWriterCore::status)
         .def("unwritten", &TableWriterCore::unwritten)
-        .def("wait", &TableWriterCore::wait);
+        .def("wait", &TableWriterCore::wait, py::arg("timeout_ms") = -1);
 }
 
 }   // namespace ddbpy

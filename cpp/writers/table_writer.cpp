@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "errors.h"
+#include "net/wait_scope.h"
 #include "writers/hash.h"
 
 namespace ddb::writers {
@@ -38,16 +39,50 @@ TableWriter::TableWriter(TableWriterOptions options)
         w->conn->connectAny();   // throws; the connections opened before are closed by their destructors
         workers_.push_back(std::move(w));
     }
-    for (auto& w : workers_) {
-        Worker* raw = w.get();
-        raw->thread = std::thread([this, raw] { run(raw); });
+    try {
+        for (auto& w : workers_) {
+            Worker* raw = w.get();
+            {
+                std::lock_guard<std::mutex> lock(doneMu_);
+                ++running_;
+            }
+            try {
+                raw->thread = std::thread([this, raw] { run(raw); });
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(doneMu_);
+                --running_;
+                throw;
+            }
+        }
+    } catch (...) {
+        // No thread may outlive a writer that failed to start (a joinable std::thread destroyed
+        // would terminate the process).
+        joinAll();
+        throw;
     }
 }
 
 TableWriter::~TableWriter() {
     try {
         waitForCompletion();
-    } catch (...) {}
+        return;
+    } catch (...) {
+        // Only a WaitScope check of the destroying thread ends that wait early: the threads
+        // must still be joined before their writer goes.
+    }
+    abort("A6", "The writer was destroyed before it finished.");
+    joinAll();
+}
+
+void TableWriter::joinAll() {
+    stopping_ = true;
+    exiting_ = true;
+    for (auto& w : workers_) {
+        { std::lock_guard<std::mutex> lock(w->mu); }
+        w->cv.notify_all();
+    }
+    for (auto& w : workers_)
+        if (w->thread.joinable()) w->thread.join();
 }
 
 int TableWriter::threadFor(const Column& column, int64_t row) const {
@@ -234,6 +269,11 @@ void TableWriter::run(Worker* w) {
         // Nothing may escape a native thread: an unexpected failure stops the writer like a server error.
         fail("A8", e.what());
     }
+    {
+        std::lock_guard<std::mutex> lock(doneMu_);
+        --running_;
+    }
+    doneCv_.notify_all();
 }
 
 bool TableWriter::hasError() {
@@ -250,10 +290,30 @@ void TableWriter::waitForCompletion() {
         { std::lock_guard<std::mutex> lock(w->mu); }
         w->cv.notify_all();
     }
+    {
+        std::unique_lock<std::mutex> lock(doneMu_);
+        auto done = [this] { return running_ == 0; };
+        while (!done()) {
+            int slice = WaitScope::boundMs(-1);
+            if (slice < 0) {
+                doneCv_.wait(lock, done);
+                break;
+            }
+            if (doneCv_.wait_for(lock, std::chrono::milliseconds(slice), done)) break;
+            lock.unlock();   // a check may take the GIL: never while holding a writer lock
+            WaitScope::check();
+            lock.lock();
+        }
+    }
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();
     for (auto& w : workers_) w->conn->close();
     joined_ = true;
+}
+
+void TableWriter::abort(const std::string& code, const std::string& info) {
+    fail(code, info);
+    for (auto& w : workers_) w->conn->abort();
 }
 
 TableWriterStatus TableWriter::status() {

@@ -98,8 +98,15 @@ public:
     bool routed() const { return options_.threadCount > 1 && options_.routeColumn >= 0; }
 
     // Stops accepting rows, flushes every queue (unless an error was recorded), joins the threads,
-    // closes the connections. Idempotent. Bounded by the connections' own bounds.
+    // closes the connections. Idempotent. Bounded by the connections' own bounds; the waiting
+    // thread's WaitScope checks (Ctrl-C, a deadline) may end it early by throwing, the threads
+    // still running (call abort(), then again waitForCompletion()).
     void waitForCompletion();
+    // Stops the writer now: records `code`/`info` as its error (unless one is recorded already)
+    // and cuts every connection, a request in flight or a reconnect included. The batch that was
+    // in flight counts as failed (the server may or may not have written it) and, with the
+    // queued rows, stays available to unwritten(). Thread-safe; the threads end by themselves.
+    void abort(const std::string& code, const std::string& info);
     TableWriterStatus status();
     // Removes and returns what was not written: per thread in order, its failed batches then its
     // queued rows, each as a table of the target's columns.
@@ -124,6 +131,7 @@ private:
     void fail(const std::string& code, const std::string& info);
     bool hasError();
     bool wakes(const Worker* w) const;   // after an append (lock held): whether the thread must look
+    void joinAll();   // stops the threads and joins them, consulting no WaitScope
 
     TableWriterOptions options_;
     int64_t chunkRows_;
@@ -134,6 +142,9 @@ private:
     std::string errorCode_, errorInfo_;
     std::mutex lifecycleMu_;
     bool joined_ = false;
+    std::mutex doneMu_;
+    std::condition_variable doneCv_;
+    int running_ = 0;   // threads whose run() has not returned yet
 };
 
 }   // namespace ddb::writers

@@ -1,9 +1,11 @@
 """dolphindb.Session: one connection, same API as the official client, native core underneath."""
 from __future__ import annotations
 
+import atexit
 import logging
 import re
 import warnings
+import weakref
 from typing import Callable, Optional
 
 from . import _core
@@ -14,6 +16,18 @@ from ._options import (PROTOCOL_DEFAULT, check_arrow_uploads, compress_methods, 
 
 log = logging.getLogger("dolphindb")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+_live_sessions: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _cut_busy_sessions():
+    """At exit, a session still busy is used by a daemon thread (Python joined the others
+    already): its request (or reconnect episode) is cut, so that no native wait outlives the
+    interpreter; the thread gets the error, or stays parked if the interpreter is gone by then."""
+    for session in list(_live_sessions):
+        if session._core.busy():
+            session._core.close()
 
 
 class BlockReader:
@@ -72,6 +86,7 @@ class Session(CatalogMethods):
         self.show_output = show_output
         self.on_message = on_message
         self._core = _core.SessionCore()
+        _live_sessions.add(self)
         self._closed = False
         self.host, self.port, self.userid, self.password = host, port, userid, password
         self.enableChunkGranularityConfig = bool(enableChunkGranularityConfig)

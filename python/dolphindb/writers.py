@@ -26,15 +26,45 @@ Where we differ from the official client, deliberately:
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import re
 import warnings
+import weakref
 from typing import NamedTuple
 
 from . import _core
+from ._options import timeout_ms
 
 log = logging.getLogger("dolphindb")
+
+# How long a writer's constructor waits for the server's answers (its schema and partitioning)
+# unless told otherwise (`timeout`); connecting is bounded by `netTimeout` (default 3 s, as the
+# official client's network timeout).
+SETUP_TIMEOUT = 30.0
+NET_TIMEOUT = 3.0
+# At interpreter exit, how long a writer that was not waited for may go on sending its queue.
+EXIT_FLUSH_TIMEOUT = 5.0
+
+_live_writers: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_live_writers():
+    """Writer threads end before the interpreter finalizes. A writer nobody waited for sends
+    what it has queued for up to EXIT_FLUSH_TIMEOUT seconds, then stops; the rows it could not
+    send are logged (they end with the process)."""
+    for writer in list(_live_writers):
+        try:
+            writer._core.wait(int(EXIT_FLUSH_TIMEOUT * 1000))
+        except Exception as exc:
+            lost = sum(len(t) for t in writer._core.unwritten())
+            log.error("MultithreadedTableWriter: %d rows were not written before exit: %s", lost, exc)
+
+
+def _setup_timeout_ms(value) -> int:
+    return timeout_ms(value if value is not None else SETUP_TIMEOUT, "timeout")
 
 _PREFIX = re.compile(r"^<Exception> in \w+: ")
 _NOT_DF = "table must be a DataFrame!"
@@ -124,7 +154,10 @@ class PartitionedTableAppender:
     partitions per task so that no two connections write one partition at once."""
 
     def __init__(self, db_path=None, table_name=None, partition_col=None, pool=None, *, dbPath=None,
-                 tableName=None, partitionColName=None, dbConnectionPool=None):
+                 tableName=None, partitionColName=None, dbConnectionPool=None, timeout=None):
+        """`timeout` (keyword-only; seconds or timedelta, default SETUP_TIMEOUT = 30 s) bounds the
+        schema request the constructor sends through the pool; past it, or on Ctrl-C, the request
+        is cancelled and DDBTimeoutError / KeyboardInterrupt raised."""
         from .pool import DBConnectionPool
         db_path = _renamed("db_path", "dbPath", db_path, dbPath) or ""
         table_name = _renamed("table_name", "tableName", table_name, tableName) or ""
@@ -134,12 +167,20 @@ class PartitionedTableAppender:
             raise Exception("pool must be a dolphindb DBConnectionPool!")
         self._pool = pool
         script = _schema_script(db_path, table_name, spaced=True)
+        setup_ms = _setup_timeout_ms(timeout)
+        future = pool.runTaskAsync(script, timeout=setup_ms / 1000 if setup_ms > 0 else None)
         try:
-            answer = pool.runTaskAsync(script).result()
+            answer = future.result()
+        except _core.DDBTimeoutError:
+            raise _core.DDBTimeoutError(f"PartitionedTableAppender: the server did not answer {script} within "
+                                        f"{setup_ms} ms") from None
         except Exception as exc:
             text = _server_text(exc)
             text = re.sub(r"^Task \[\d+\] come across exception : ", "", text)
             raise RuntimeError(f"Task [-1] come across exception : {text}") from None
+        except BaseException:
+            future.cancel()   # Ctrl-C: the task goes (and its job on the server), not just the wait
+            raise
         self._schema = _Schema(answer)
         level = self._schema.level(partition_col)
         if level is None:
@@ -335,6 +376,11 @@ def _mtw_error(text: str) -> RuntimeError:
     return RuntimeError(_MTW + text)
 
 
+def _bounded_run(session, ms: int):
+    """session.run with a deadline of `ms` (< 0: none) for each request."""
+    return lambda script: session.run(script, timeout=ms / 1000 if ms > 0 else None)
+
+
 def _rows_of(frame) -> list:
     """A DataFrame's rows as lists of Python values (NULL -> None)."""
     objects = frame.astype(object)
@@ -349,12 +395,16 @@ class MultithreadedTableWriter:
                  enableHighAvailability=False, highAvailabilitySites=(), batchSize=1, throttle=1.0,
                  threadCount=1, partitionCol="", compressMethods=(), mode="", modeOption=(), *,
                  reconnect=True, tryReconnectNums=-1, enableStreamTableTimestamp=False, usePublicName=False,
-                 reconnectTimeout=None, sslCAFile=None, sslVerify=None):
+                 reconnectTimeout=None, sslCAFile=None, sslVerify=None, netTimeout=None, timeout=None):
         """As the official writer. Extensions: `reconnectTimeout` (seconds, default 30) bounds one
         reconnect/failover episode of a writer connection; `tryReconnectNums` None or -1 leaves
         only that bound. A batch whose connection cannot be re-established within it fails
         (errorCode A5) and its rows are returned by getUnwrittenData(). With `useSSL=True` every
-        connection of the writer is TLS, verified as a Session's (`sslCAFile`, `sslVerify`)."""
+        connection of the writer is TLS, verified as a Session's (`sslCAFile`, `sslVerify`).
+        `netTimeout` (seconds or timedelta, default 3 s as the official client's network timeout)
+        bounds each connect and handshake; `timeout` (default SETUP_TIMEOUT = 30 s) bounds each
+        request the constructor sends to learn the table (schema, partitioning). The constructor
+        answers Ctrl-C throughout."""
         from ._options import log_connection_event, resilience_options, tls_setting
         from .session import Session
         if not isinstance(port, int) or isinstance(port, bool):
@@ -378,9 +428,12 @@ class MultithreadedTableWriter:
         if mode_upper not in ("", "APPEND", "UPSERT"):
             raise _mtw_error(f"Unsupported mtw mode {mode_upper}")
         dbPath, tableName = dbPath or "", tableName or ""
+        net_ms = timeout_ms(netTimeout if netTimeout is not None else NET_TIMEOUT, "netTimeout")
+        setup_ms = _setup_timeout_ms(timeout)
         meta = Session(show_output=False, enableSSL=bool(useSSL), sslCAFile=sslCAFile, sslVerify=sslVerify)
+        ask = _bounded_run(meta, setup_ms)
         try:
-            connected = meta.connect(host, port, userId or "", password or "")
+            connected = meta.connect(host, port, userId or "", password or "", netTimeout=net_ms / 1000)
         except Exception as exc:
             log.error("MultithreadedTableWriter: %s", exc)
             connected = False
@@ -389,11 +442,13 @@ class MultithreadedTableWriter:
         try:
             script = _schema_script(dbPath, tableName, spaced=False)
             try:
-                schema = _Schema(meta.run(script))
+                schema = _Schema(ask(script))
+            except _core.DDBTimeoutError as exc:
+                raise _core.DDBTimeoutError(_MTW + _server_text(exc)) from None
             except Exception as exc:
                 raise _mtw_error(_server_text(exc)) from None
             names, types, scales = list(schema.names), list(schema.types), list(schema.scales)
-            timestamp_column = self._stream_timestamp_column(meta, dbPath, tableName, enableStreamTableTimestamp,
+            timestamp_column = self._stream_timestamp_column(ask, dbPath, tableName, enableStreamTableTimestamp,
                                                              names)
             if timestamp_column is not None:
                 del names[timestamp_column], types[timestamp_column], scales[timestamp_column]
@@ -412,7 +467,8 @@ class MultithreadedTableWriter:
             insert = f'tableInsert{{loadTable("{dbPath}","{tableName}")}}' if dbPath else f"tableInsert{{{tableName}}}"
         self._names = names
         self._core = _core.TableWriterCore(
-            _core.ConnectOptions(host=host, port=port, user=userId or "", password=password or "", tls=tls),
+            _core.ConnectOptions(host=host, port=port, user=userId or "", password=password or "", tls=tls,
+                                 connectTimeoutMs=net_ms if net_ms > 0 else int(NET_TIMEOUT * 1000)),
             resilience_options(high_availability=enableHighAvailability, sites=highAvailabilitySites,
                                reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
                                reconnect_timeout=reconnectTimeout, use_public_name=usePublicName),
@@ -421,16 +477,19 @@ class MultithreadedTableWriter:
             route_column=route, domain=domain, log=log.error, error_info=ErrorCodeInfo)
         # The hot path goes straight to the native method: no Python frame per row.
         self.insert = self._core.insert
+        _live_writers.add(self)
 
     @staticmethod
-    def _stream_timestamp_column(meta, db_path, table_name, flag, names):
+    def _stream_timestamp_column(ask, db_path, table_name, flag, names):
         try:
-            meta.run('funcByName("getStreamTableTimestamp");')
+            ask('funcByName("getStreamTableTimestamp");')
+        except _core.DDBTimeoutError:
+            raise
         except Exception:
             return len(names) - 1 if flag and names else None
         if db_path:
             return None
-        column = meta.run(f"getStreamTableTimestamp({table_name})")
+        column = ask(f"getStreamTableTimestamp({table_name})")
         return names.index(column) if column and column in names else None
 
     @staticmethod
@@ -488,8 +547,13 @@ class MultithreadedTableWriter:
         s.sendFailedRows = sum(t[3] for t in threads)
         return s
 
-    def waitForThreadCompletion(self) -> None:
-        self._core.wait()
+    def waitForThreadCompletion(self, timeout=None) -> None:
+        """Sends what is queued, then stops the writer threads. Extension: `timeout` (seconds or
+        timedelta; None waits as long as the connections' own bounds allow, e.g. reconnectTimeout).
+        Past it, or on Ctrl-C, the writer stops at once (errorCode A6) and DDBTimeoutError /
+        KeyboardInterrupt is raised; getUnwrittenData() returns every row that did not land (the
+        batch that was in flight included: the server may have written it)."""
+        self._core.wait(timeout_ms(timeout))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -132,6 +132,7 @@ py::object arrowTable(py::object stream) {
     try {
         pa = py::module_::import("pyarrow");
     } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_Exception)) throw;   // KeyboardInterrupt, SystemExit: the caller's
         throw ddb::ConversionError("An ARROW result needs pyarrow: " + describe(e));
     }
     try {
@@ -149,7 +150,7 @@ py::object arrowTable(py::object stream) {
         }
         return table;
     } catch (py::error_already_set& e) {
-        if (e.matches(PyExc_MemoryError)) throw;
+        if (e.matches(PyExc_MemoryError) || !e.matches(PyExc_Exception)) throw;
         throw ddb::ProtocolError("invalid Arrow IPC stream: " + describe(e));
     }
 }

@@ -266,7 +266,7 @@ public:
         auto take = [&] { return c.symbols ? materializeSymbols(c, offsets, bytes) : borrowText(c, offsets, bytes); };
         bool valid;
         if (c.length >= kReleaseGilRows) {
-            py::gil_scoped_release nogil;
+            ReleasedGil nogil;
             valid = take();
         } else {   // handing the GIL to another thread and back costs more than a short column
             valid = take();
@@ -305,7 +305,8 @@ private:
             a->chunkedArray_ = pa.attr("chunked_array");
             a->foreignBuffer_ = pa.attr("foreign_buffer");
             return a;
-        } catch (py::error_already_set&) {
+        } catch (py::error_already_set& e) {
+            if (!e.matches(PyExc_Exception)) throw;   // Ctrl-C during the import: not "unsupported"
             return nullptr;
         }
     }

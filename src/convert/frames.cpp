@@ -60,7 +60,8 @@ private:
                 for (const char* unit : {"s", "ms", "us", "ns"})
                     f->temporal_.push_back(pyc::dtype((std::string(kind) + "[" + unit + "]").c_str()));
             return f;
-        } catch (py::error_already_set&) {
+        } catch (py::error_already_set& e) {
+            if (!e.matches(PyExc_Exception)) throw;   // Ctrl-C during the import: not "unsupported"
             return nullptr;
         }
     }

@@ -543,6 +543,7 @@ py::object pickledObject(const ddb::pickle::Tree& tree, ddb::Form form) {
         Replayer r;
         result = r.build(tree.root, 0);
     } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_Exception)) throw;   // KeyboardInterrupt, SystemExit: the caller's
         throw ddb::ConversionError("Cannot rebuild the PICKLE result: " + describe(e));
     }
     // The official client transposes an object-dtype matrix (DolphinDBImp.cpp, runPy).

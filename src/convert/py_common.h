@@ -17,7 +17,7 @@ namespace ddbpy {
 inline std::shared_ptr<py::object> gilSafe(py::object obj) {
     return std::shared_ptr<py::object>(new py::object(std::move(obj)), [](py::object* p) {
         NativeThreadGil gil;
-        delete p;
+        if (gil.held()) delete p;   // else the interpreter is gone: nothing to release it to
     });
 }
 }   // namespace ddbpy
