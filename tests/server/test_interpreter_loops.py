@@ -82,6 +82,17 @@ def test_an_update_of_a_query_result_leaves_the_table_alone(ctx):
     assert values(r) == [0, 7, 11, 10]
 
 
+def test_a_dictionary_of_appended_columns_is_its_own(ctx):
+    r = run(ctx, """
+        t = table(1:0, `k`v, [INT, INT])
+        for (i in 0:5) { tableInsert(t, i, i * 10) }
+        d = dict(t.k, t.v)
+        d[2] = 99
+        tableInsert(t, 5, 50)
+        [d[2], t.v[2], size(t)]""")
+    assert values(r) == [99, 20, 6]
+
+
 def test_a_refused_row_leaves_no_trace(ctx):
     run(ctx, "t = table(1:0, `a`b, [INT, DOUBLE[]]); for (i in 0:5) { tableInsert(t, i, [1.5]) }")
     with pytest.raises(ScriptError):
