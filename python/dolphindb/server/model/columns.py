@@ -326,6 +326,8 @@ def successor(col):
 def writable_data(v: Vector) -> np.ndarray:
     """v's data, ready to be written in place: rows an older value may still read are copied first."""
     d = v.data
+    if not isinstance(d, np.ndarray):           # (an ANY vector's list is never shared this way)
+        return d
     if not d.flags.writeable or (v.spare is not None and v.spare.shared and d.base is v.spare.buffer):
         v.data, v.spare = d.copy(), None
     return v.data
