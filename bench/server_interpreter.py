@@ -111,7 +111,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
         return
-    print(f"| workload | iterations | wall | CPU | CPU per iteration |\n|---|---|---|---|---|")
+    print("| workload | iterations | wall | CPU | CPU per iteration |\n|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['workload']} | {r['iterations']:,} | {r['wall_s']:.2f} s | {r['cpu_s']:.2f} s "
               f"| {r['us_per_iteration']:.1f} us |")
