@@ -21,7 +21,8 @@ from .builtins.arrays import ARRAY_ELEMENT_TYPES
 from .builtins.casts import ScaledType, cast
 from .builtins.forms import dict_set, make_pair
 from .builtins.tables import keyed, set_column, table_from_columns
-from ..model.columns import INTEGRAL, S, element, scalar_storage, table_rows, take_rows, truthy, vector_of
+from ..model.columns import (INTEGRAL, S, element, scalar_storage, table_rows, take_rows, truthy, vector_of,
+                             writable_data)
 
 MAX_DEPTH = 200
 # Each level of a user function costs the interpreter a few dozen Python frames, and each bracket
@@ -142,6 +143,7 @@ class Interpreter:
         self.ctx = ctx
         self.frames = []           # local scopes of user functions
         self.line = 1
+        self.constants = {}        # id(node) -> (node, value): vectors of literals, built once per script
 
     # -- program -----------------------------------------------------------------------------
     def run(self, program):
@@ -392,7 +394,15 @@ class Interpreter:
         return Vector(ANY, [self.eval(a) for a in e.items])
 
     def eval_space_vector(self, e: nodes.SpaceVector):
-        return vector_of([self.eval(x) for x in e.items])
+        """`1 2 3`: a loop evaluating it again gets a copy of the vector built the first time."""
+        hit = self.constants.get(id(e))
+        if hit is None or hit[0] is not e:
+            value = vector_of([self.eval(x) for x in e.items])
+            if not (isinstance(value.data, np.ndarray) and all(type(x) is nodes.Literal for x in e.items)):
+                return value
+            hit = self.constants[id(e)] = (e, value)
+        v = hit[1]
+        return Vector(v.type, v.data.copy(), v.scale)
 
     def eval_symbols(self, e: nodes.Symbols):
         if len(e.names) == 1:
@@ -454,7 +464,10 @@ class Interpreter:
         """Positional values (None for an empty argument) and keyword values of a call."""
         args, kwargs = [], {}
         for a in arg_exprs:
-            if isinstance(a, nodes.KwArg):
+            handler = PLAIN_ARGS.get(a.__class__)
+            if handler is not None and not kwargs:       # (most arguments: no keyword, hole or *)
+                args.append(handler(self, a))
+            elif isinstance(a, nodes.KwArg):
                 kwargs[a.name] = self.eval(a.value)
             elif kwargs:
                 raise ScriptError("A positional argument can't follow a keyword argument.")
@@ -506,7 +519,7 @@ class Interpreter:
         if isinstance(container, Vector) and container.data is not None:
             sel = row_selector(idx, len(container))
             v = cast(value, container.type) if value.type != container.type else value
-            container.data[sel] = v.data if isinstance(v, Vector) else _storage(v)
+            writable_data(container)[sel] = v.data if isinstance(v, Vector) else _storage(v)
             return None
         raise ScriptError("The object doesn't support item assignment")
 
@@ -605,7 +618,12 @@ EVAL = defaultdict(lambda: _unsupported("expression"), {
     nodes.RowsColumns: Interpreter.eval_rows_columns})
 
 
+# The expressions an argument list evaluates as they are (not a keyword, an empty argument or *).
+PLAIN_ARGS = {cls: fn for cls, fn in EVAL.items() if cls not in (nodes.KwArg, nodes.Empty, nodes.Star)}
+
+
 def register_expression(node_class, handler):
     """handler(interpreter, node) evaluates node_class."""
     EVAL[node_class] = handler
+    PLAIN_ARGS[node_class] = handler
 

@@ -8,7 +8,7 @@ from . import dfs
 from .registry import BUILTINS
 from ..errors import ScriptError
 from ..model.columns import (TEMPORAL, as_array, column_copy, element, format_value, make, scalar_storage,
-                             table_rows, take_rows, truthy, vector_of)
+                             table_rows, take_rows, truthy, vector_of, writable_data)
 from .scope import RowScope, broadcast, default_name, eval_on, where_mask  # noqa: F401  (default_name: joins)
 from .builtins.tables import append_columns, set_column, table_changed, table_changing, table_insert_columns
 from .builtins.casts import cast
@@ -314,12 +314,8 @@ def update(interp, target, sets, where):
         if col is None:
             raise ScriptError(f"Unrecognized column name {name}")
         v = cast(value, col.type) if value.type != col.type else value
-        if not col.data.flags.writeable:
-            col.data = col.data.copy()
-        if isinstance(v, Scalar):
-            col.data[mask] = scalar_storage(v)
-        else:
-            col.data[mask] = v.data[mask]
+        data = writable_data(col)
+        data[mask] = scalar_storage(v) if isinstance(v, Scalar) else v.data[mask]
     table_changed(interp.ctx, table)
     return None
 

@@ -16,6 +16,7 @@ from .types import Category, types_in
 INTEGRAL = types_in(Category.LOGICAL, Category.INTEGRAL)
 FLOATING = types_in(Category.FLOATING)
 NUMERIC = INTEGRAL + FLOATING
+NUMERIC_SET = frozenset(NUMERIC)
 TEMPORAL = types_in(Category.TEMPORAL)
 LITERAL = types_in(Category.LITERAL)
 RANK = {BOOL: 0, CHAR: 1, SHORT: 2, INT: 3, LONG: 4, FLOAT: 5, DOUBLE: 6}
@@ -198,23 +199,28 @@ def vector_of(items) -> Value:
     """[a, b, c] literal: a typed vector when homogeneous, else an ANY vector."""
     if not items:
         return Vector(DOUBLE, np.empty(0, dtype=np.float64))
-    if all(type(i) in (Scalar, EnumInt) for i in items):     # handles and meta code stay objects of a tuple
+    first = items[0].type if type(items[0]) is Scalar else VOID
+    if first != VOID and all(type(i) is Scalar and i.type == first for i in items):
+        types = {first}             # (the common case, without the type set below)
+    elif all(type(i) in (Scalar, EnumInt) for i in items):     # handles and meta code stay objects of a tuple
         types = {i.type for i in items if i.type != VOID}
-        if not types:
-            return Vector(ANY, list(items))
-        if types <= set(NUMERIC):
-            t = max(types, key=lambda x: RANK[x])
-            # a NULL of a narrower type becomes the result type's NULL, not its sentinel's number
-            return make(t, np.array([null_of(t) if i.value is None else scalar_storage(i) for i in items]), False)
-        if len(types) == 1:
-            t = types.pop()
-            scale = max(i.scale for i in items if i.type != VOID)   # (a NULL carries no scale)
-            data = [scalar_storage(i) if i.type != VOID else null_of(t) for i in items]
-            if t in STORAGE_DTYPE:
-                return Vector(t, np.array(data, dtype=STORAGE_DTYPE[t]), scale)
-            return V(t, data, scale)
-        if types <= {STRING, SYMBOL}:
-            return V(STRING, [i.value or "" for i in items])
+    else:
+        types = set()
+    if not types:
+        return Vector(ANY, list(items))
+    if types <= NUMERIC_SET:
+        t = max(types, key=lambda x: RANK[x])
+        # a NULL of a narrower type becomes the result type's NULL, not its sentinel's number
+        return make(t, np.array([null_of(t) if i.value is None else scalar_storage(i) for i in items]), False)
+    if len(types) == 1:
+        t = types.pop()
+        scale = max(i.scale for i in items if i.type != VOID)   # (a NULL carries no scale)
+        data = [scalar_storage(i) if i.type != VOID else null_of(t) for i in items]
+        if t in STORAGE_DTYPE:
+            return Vector(t, np.array(data, dtype=STORAGE_DTYPE[t]), scale)
+        return V(t, data, scale)
+    if types <= {STRING, SYMBOL}:
+        return V(STRING, [i.value or "" for i in items])
     return Vector(ANY, list(items))
 
 
@@ -225,6 +231,106 @@ def column_copy(v):
         d = v.data.copy() if isinstance(v.data, np.ndarray) else (list(v.data) if v.data is not None else None)
         return Vector(v.type, d, v.scale, length_=v.length_)
     raise ScriptError("A vector is expected as a table column")
+
+
+class Spare:
+    """Room for a column to grow in place: its data is ``buffer[:len(data)]`` and an append writes
+    the new rows after them, so a script appending one row at a time is linear, not quadratic
+    (the buffer grows by half when full, as the real server grows a vector past its capacity).
+
+    One value holds a Spare at a time. A table append hands it to the column's successor
+    (``successor``) while the previous column value keeps reading the front of the buffer:
+    ``shared`` then says those rows must be copied before they are written in place
+    (``writable_data``), and the previous value's view is made read-only for the same reason."""
+    __slots__ = ("buffer", "shared")
+
+    def __init__(self, buffer: np.ndarray, shared: bool = False):
+        self.buffer, self.shared = buffer, shared
+
+
+def _fronts(data: np.ndarray, spare) -> bool:
+    return spare is not None and data.base is spare.buffer and data.dtype == spare.buffer.dtype
+
+
+def grown(data: np.ndarray, spare, extra):
+    """(data followed by extra, the Spare it is the front of)."""
+    n, m = len(data), len(extra)
+    if not _fronts(data, spare) or len(spare.buffer) < n + m:
+        buffer = np.empty(max(16, (n + m) * 3 // 2), dtype=data.dtype)
+        buffer[:n] = data
+        spare = Spare(buffer)
+    spare.buffer[n:n + m] = extra
+    return spare.buffer[:n + m], spare
+
+
+def extend(v: Vector, extra) -> None:
+    """Appends storage-form elements to a typed vector in place."""
+    v.data, v.spare = grown(v.data, v.spare, extra)
+
+
+def _compacted(av: ArrayVector) -> int:
+    """Makes av's rows start at its values' front and end at their back; returns the element count."""
+    lo, hi = int(av.offsets[0]), int(av.offsets[-1])
+    if lo != 0 or hi != len(av.values.data):      # rows over part of their values
+        av.values = Vector(av.values.type, av.values.data[lo:hi].copy(), av.values.scale)
+        av.offsets, av.offsets_spare = av.offsets - lo, None
+    return hi - lo
+
+
+def extend_array_vector(av: ArrayVector, rows: ArrayVector) -> None:
+    """Appends the rows of `rows` (same element type and scale) to an array vector in place."""
+    end = _compacted(av)
+    first = rows.offsets[0]
+    av.offsets, av.offsets_spare = grown(av.offsets, av.offsets_spare, rows.offsets[1:] - first + end)
+    extend(av.values, rows.values.data[first:rows.offsets[-1]])
+
+
+def extend_row_list(av: ArrayVector, rows) -> None:
+    """Appends rows given as a list of storage arrays (of av's element type) in place: the few rows
+    of a script's append, without numpy arithmetic on tiny arrays."""
+    end = _compacted(av)
+    ends = []
+    for row in rows:
+        end += len(row)
+        ends.append(end)
+    av.offsets, av.offsets_spare = grown(av.offsets, av.offsets_spare, ends)
+    if rows:
+        extend(av.values, rows[0] if len(rows) == 1 else np.concatenate(rows))
+
+
+def _hand_over(data: np.ndarray, spare):
+    """The spare a successor of a value with (data, spare) takes; the value keeps reading data."""
+    if not _fronts(data, spare):
+        return None
+    data.flags.writeable = False
+    spare.shared = True
+    return spare
+
+
+def successor(col):
+    """A new value of column `col` with the same rows, which takes over its room to grow: a table
+    append extends the successor, and a value still holding `col` (a query result, a variable)
+    keeps the rows it had."""
+    if isinstance(col, ArrayVector):
+        values = col.values
+        out = ArrayVector(col.type, col.offsets, Vector(values.type, values.data, values.scale,
+                                                         spare=_hand_over(values.data, values.spare)))
+        out.offsets_spare = _hand_over(col.offsets, col.offsets_spare)
+        col.offsets_spare = values.spare = None
+        return out
+    out = Vector(col.type, col.data, col.scale, col.form, col.length_, _hand_over(col.data, col.spare))
+    col.spare = None
+    return out
+
+
+def writable_data(v: Vector) -> np.ndarray:
+    """v's data, ready to be written in place: rows an older value may still read are copied first."""
+    d = v.data
+    if not isinstance(d, np.ndarray):           # (an ANY vector's list is never shared this way)
+        return d
+    if not d.flags.writeable or (v.spare is not None and v.spare.shared and d.base is v.spare.buffer):
+        v.data, v.spare = d.copy(), None
+    return v.data
 
 
 def take_rows(col, idx):

@@ -107,8 +107,8 @@ class Vector(Value):
     scale: int = 0
     form: int = VECTOR          # VECTOR, PAIR or SET (a set keeps its keys as a Vector)
     length_: Optional[int] = None   # VOID vectors only
-    # append! grows data inside this buffer (data is a view of its front), so appends are amortized
-    spare: Optional[np.ndarray] = field(default=None, repr=False)
+    # appends grow data inside this room (data is a view of its front): see columns.Spare
+    spare: Optional[Any] = field(default=None, repr=False)
 
     def __len__(self) -> int:
         if self.data is None:
@@ -123,6 +123,7 @@ class ArrayVector(Value):
     offsets: np.ndarray         # int64, len n + 1
     values: Vector              # flat elements of the element type
     form: int = field(default=VECTOR, init=False)
+    offsets_spare: Optional[Any] = field(default=None, repr=False)   # room to grow offsets (columns.Spare)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

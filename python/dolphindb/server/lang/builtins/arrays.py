@@ -6,7 +6,7 @@ import numpy as np
 
 from ...errors import ScriptError
 from ...model.array_vectors import ARRAY_ELEMENT_TYPES, elements, row_sizes
-from ...model.columns import column_copy, make, null_mask, vector_of
+from ...model.columns import column_copy, extend_array_vector, extend_row_list, make, null_mask, vector_of
 from ...model.values import (ANY, ARRAY_BASE, CHAR, INT, LONG, SHORT, STORAGE_DTYPE, VECTOR, VOID, ArrayVector,
                              Scalar, Vector, type_name)
 from ..registry import builtin
@@ -21,34 +21,60 @@ def _elements_as(values: Vector, like: ArrayVector) -> Vector:
     return cast(values, t, scale)
 
 
-def array_vector_from_rows(rows, elem_type, scale=0) -> ArrayVector:
-    """An array vector whose row i is rows[i] (a Vector or a Scalar) cast to elem_type."""
+def _row_parts(rows, elem_type, scale):
+    """The storage data of each row (a Vector or a Scalar) cast to elem_type(scale)."""
     if elem_type not in ARRAY_ELEMENT_TYPES:
         raise ScriptError(f"Not allowed to create a vector with type {type_name(elem_type + ARRAY_BASE)}")
-    like = ArrayVector(elem_type + ARRAY_BASE, np.zeros(1, dtype=np.int64),
-                       Vector(elem_type, np.empty(0, STORAGE_DTYPE.get(elem_type, object)), scale))
-    parts, offsets = [], [0]
+    parts = []
     for row in rows:
         if isinstance(row, Scalar):     # a scalar row; a NULL row holds one NULL
             row = Vector(VOID, None, length_=1) if row.type == VOID else vector_of([row])
         if not isinstance(row, Vector) or row.type == ANY:
             raise ScriptError("Each row of an array vector must be a vector of its element type")
-        part = _elements_as(row, like).data
-        parts.append(np.asarray(part, dtype=like.values.data.dtype))
-        offsets.append(offsets[-1] + len(part))
-    data = np.concatenate(parts) if parts else like.values.data
-    return ArrayVector(like.type, np.array(offsets, dtype=np.int64), Vector(elem_type, data, scale))
+        parts.append(row.data if row.type == elem_type and row.scale == scale else cast(row, elem_type, scale).data)
+    return parts
 
 
-def rows_as_array_vector(new, like: ArrayVector, what) -> ArrayVector:
-    """What an append to `like` gives: an array vector, a tuple/ANY vector of rows, or one row."""
+def array_vector_from_rows(rows, elem_type, scale=0) -> ArrayVector:
+    """An array vector whose row i is rows[i] (a Vector or a Scalar) cast to elem_type."""
+    return _from_parts(_row_parts(rows, elem_type, scale), elem_type, scale)
+
+
+def _from_parts(parts, elem_type, scale) -> ArrayVector:
+    dtype = STORAGE_DTYPE.get(elem_type, object)
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    data = np.concatenate([np.asarray(p, dtype=dtype) for p in parts]) if parts else np.empty(0, dtype)
+    return ArrayVector(elem_type + ARRAY_BASE, offsets, Vector(elem_type, data, scale))
+
+
+def _appended_rows(new, like: ArrayVector, what):
+    """What an append to `like` gives (an array vector, a tuple/ANY vector of rows, or one row):
+    an ArrayVector, or the list of its rows' data."""
     if isinstance(new, ArrayVector):
         return ArrayVector(like.type, new.offsets, _elements_as(new.values, like))
     if isinstance(new, Vector) and new.type == ANY:
-        return array_vector_from_rows(new.data, like.values.type, like.values.scale)
+        return _row_parts(new.data, like.values.type, like.values.scale)
     if isinstance(new, (Vector, Scalar)):
-        return array_vector_from_rows([new], like.values.type, like.values.scale)
+        return _row_parts([new], like.values.type, like.values.scale)
     raise ScriptError(f"{what} expects an array vector")
+
+
+def rows_as_array_vector(new, like: ArrayVector, what) -> ArrayVector:
+    """What an append to `like` gives, as an array vector of its element type."""
+    rows = _appended_rows(new, like, what)
+    if isinstance(rows, ArrayVector):
+        return rows
+    return _from_parts(rows, like.values.type, like.values.scale)
+
+
+def append_rows(av: ArrayVector, new, what) -> None:
+    """Appends to array vector `av` in place what an append gives (see _appended_rows)."""
+    rows = _appended_rows(new, av, what)
+    if isinstance(rows, ArrayVector):
+        extend_array_vector(av, rows)
+    else:
+        extend_row_list(av, rows)
 
 
 def concat_array_vectors(a: ArrayVector, b: ArrayVector) -> ArrayVector:

@@ -102,22 +102,50 @@ def _exact_decimal(v, target, scale, mask, scalar):
     shift = scale - (v.scale if v.type in DECIMALS else 0)
     unit = 10 ** abs(shift)
 
-    def one(raw, null):
-        if null:
-            return null_of(target)
+    raws = as_array(v)
+    if not scalar and len(raws) > 64 and DECIMAL128 not in (v.type, target) and unit <= 10 ** 18:
+        data = _rescaled_int64(raws, np.asarray(mask), shift, unit, target)
+        if data is not None:
+            return make(target, data, False, scale)
+        # (a value out of range: the loop below names it)
+    # (a short vector or a scalar: Python ints cost less than a few numpy calls)
+    null, largest = null_of(target), _DECIMAL_MAX[target]
+    data = []
+    for raw, is_null in zip(raws.tolist() if not scalar else [raws.item()],
+                            mask.tolist() if not scalar else [bool(mask)]):
+        if is_null:
+            data.append(null)
+            continue
         raw = int(raw)
         if shift >= 0:
             r = raw * unit
         else:
             q, rem = divmod(abs(raw), unit)
             r = (q + (2 * rem >= unit)) * (1 if raw >= 0 else -1)
-        if abs(r) > _DECIMAL_MAX[target]:
+        if abs(r) > largest:
             raise ScriptError(f"Decimal math overflow: {raw} does not fit {type_name(target)}({scale})")
-        return r
+        data.append(r)
+    if scalar:
+        return make(target, data[0], True, scale)
+    return make(target, np.array(data, dtype=STORAGE_DTYPE.get(target, object)), False, scale)
 
-    raws = np.atleast_1d(np.asarray(as_array(v), dtype=object))
-    data = np.array([one(x, m) for x, m in zip(raws, np.atleast_1d(mask))], dtype=STORAGE_DTYPE.get(target, object))
-    return make(target, data[0] if scalar else data, scalar, scale)
+
+def _rescaled_int64(raws, nulls, shift, unit, target):
+    """_exact_decimal's rescaling of 64-bit raw values in numpy (the same rounding); None when a
+    result would not fit DECIMAL32 / DECIMAL64 `target`."""
+    largest = _DECIMAL_MAX[target]
+    raws = np.where(nulls, 0, raws.astype(np.int64))
+    if shift >= 0:
+        if len(raws) and max(int(raws.max()), -int(raws.min())) > largest // unit:
+            return None
+        out = raws * unit
+    else:
+        q, rem = np.divmod(np.abs(raws), unit)
+        out = np.where(raws < 0, -1, 1) * (q + (2 * rem >= unit))
+        if len(out) and np.abs(out).max() > largest:
+            return None
+    out[nulls] = null_of(target)
+    return out
 
 
 @over_rows

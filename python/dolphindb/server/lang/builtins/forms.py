@@ -6,7 +6,7 @@ import numpy as np
 
 from ...errors import ScriptError
 from ...model.columns import (NUMERIC, RANK, S, V, as_array, column_copy, is_scalar, scalar_storage, to_int,
-                              vector_of)
+                              vector_of, writable_data)
 from ...model.values import (ANY, BLOB, INT, MATRIX, PAIR, SCALAR, SET, STORAGE_DTYPE, STRING, TABLE, VECTOR, VOID,
                              ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, type_name)
 from ..registry import builtin
@@ -89,7 +89,7 @@ def dict_set(d: Dictionary, key, value):
         if d.values.type == ANY:
             d.values.data[i] = value
         else:
-            d.values.data[i] = scalar_storage(cast(value, d.values.type))
+            writable_data(d.values)[i] = scalar_storage(cast(value, d.values.type))
         return
     append_(None, d.keys, key)
     if d.values.type == ANY:

@@ -9,7 +9,7 @@ from ...model.array_vectors import elements, over_rows, row_sizes
 from ...model.columns import (FLOATING, INTEGRAL, LITERAL, NUMERIC, TEMPORAL, as_array, element, format_scalar,
                               is_scalar, length, make, null_mask, vector_of)
 from ...model.values import (ANY, ARRAY_BASE, BLOB, BOOL, CHAR, DOUBLE, FLOAT, INT, LONG, NULL_INT, SET,
-                             STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, EnumInt, Matrix, Scalar,
+                             SHORT, STORAGE_DTYPE, STRING, SYMBOL, VOID, ArrayVector, Dictionary, EnumInt, Matrix, Scalar,
                              Table, Vector, null_of, type_name)
 from ..registry import builtin
 from .casts import DECIMALS, NS_PER, scalars
@@ -323,10 +323,91 @@ def bitwise(name, a, b):
     return make(rt, r, _shape(a, b))
 
 
+# Two plain numeric scalars (a loop counter, an accumulator) take a path in Python numbers: the
+# same results as the numpy path above (int64 wrap-around, floor division, NULL rules), without
+# its arrays. The ranges keep out values the numpy path refuses (an INT past int32); FLOAT stays
+# on the numpy path, whose float32 storage rounds it.
+_PLAIN_RANGE = {BOOL: (-127, 127), CHAR: (-127, 127), SHORT: (-(1 << 15) + 1, (1 << 15) - 1),
+                INT: (-(1 << 31), (1 << 31) - 1), LONG: (-(1 << 63), (1 << 63) - 1)}
+_DOUBLE_NULL = null_of(DOUBLE)
+_ARITH = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y}
+_COMPARE = {"eq": lambda x, y: x == y, "ne": lambda x, y: x != y, "lt": lambda x, y: x < y,
+            "le": lambda x, y: x <= y, "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y}
+
+
+def _plain(v):
+    """A plain numeric scalar's number, 'null' for its NULL, None when v takes the numpy path."""
+    if type(v) is not Scalar:
+        return None
+    x, t = v.value, v.type
+    if t == DOUBLE:
+        return "null" if x is None or x == _DOUBLE_NULL else x
+    bounds = _PLAIN_RANGE.get(t)
+    if bounds is None:
+        return None
+    if x is None:
+        return "null"
+    return x if bounds[0] <= x <= bounds[1] else None
+
+
+def _wrap64(x):
+    return (x + (1 << 63)) % (1 << 64) - (1 << 63)
+
+
+def arith_scalars(name, a, b):
+    """arith(name, a, b) for two plain numeric scalars; None for every other case."""
+    x, y = _plain(a), _plain(b)
+    if x is None or y is None or name == "pow" or (name == "mod" and DOUBLE in (a.type, b.type)):
+        return None
+    rt = _result_type(name, a.type, b.type)
+    if x == "null" or y == "null":
+        return Scalar(rt, None)
+    if rt == DOUBLE:
+        x, y = float(x), float(y)
+        if name in ("div", "ratio"):
+            return Scalar(rt, None) if y == 0 else Scalar(rt, x / y)
+        r = _ARITH[name](x, y)
+        return Scalar(rt, None if r == _DOUBLE_NULL else r)
+    if name in ("div", "mod"):
+        if y == 0:
+            return Scalar(rt, None)
+        r = x // y if name == "div" else x % y
+    else:
+        r = _ARITH[name](x, y)
+    r = _wrap64(r)
+    return Scalar(rt, None if r == NULL_INT[rt] else r)
+
+
+def compare_scalars(name, a, b):
+    """compare(name, a, b) for two plain numeric scalars (NULL below every number); else None."""
+    x, y = _plain(a), _plain(b)
+    if x is None or y is None:
+        return None
+    if x == "null" or y == "null":
+        x, y = (-np.inf if v == "null" else v for v in (x, y))
+    if DOUBLE in (a.type, b.type):          # an integer meets a double as a double, as in numpy
+        x, y = float(x), float(y)
+    return Scalar(BOOL, int(_COMPARE[name](x, y)))
+
+
+def _arith_builtin(name):
+    def fn(ctx, a, b):
+        r = arith_scalars(name, a, b)
+        return arith(name, a, b) if r is None else r
+    return fn
+
+
+def _compare_builtin(name):
+    def fn(ctx, a, b):
+        r = compare_scalars(name, a, b)
+        return compare(name, a, b) if r is None else r
+    return fn
+
+
 for _name in ("add", "sub", "mul", "div", "ratio", "mod", "pow"):
-    builtin(_name, 2)(lambda ctx, a, b, _n=_name: arith(_n, a, b))
+    builtin(_name, 2)(_arith_builtin(_name))
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
-    builtin(_name, 2)(lambda ctx, a, b, _n=_name: compare(_n, a, b))
+    builtin(_name, 2)(_compare_builtin(_name))
 for _name in ("bitAnd", "bitOr", "bitXor", "lshift", "rshift"):
     builtin(_name, 2)(lambda ctx, a, b, _n=_name: bitwise(_n, a, b))
 builtin("and", 2)(lambda ctx, a, b: logic("and", a, b))

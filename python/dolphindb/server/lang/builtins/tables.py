@@ -8,14 +8,14 @@ import threading
 import numpy as np
 
 from ...errors import ScriptError
-from ...model.columns import (S, V, as_array, column_copy, is_scalar, length, scalar_storage, strings_of, take_rows,
-                              to_int, to_str, vector_of)
+from ...model.columns import (S, V, as_array, column_copy, extend, is_scalar, length,
+                              scalar_storage, strings_of, successor, take_rows, to_int, to_str, vector_of)
 from ...model.types import STORAGE_DTYPE, TYPE_BY_NAME
 from ...model.values import (ANY, DECIMAL128, DECIMAL32, DECIMAL64, INT, PAIR, STRING, SYMBOL, VECTOR, VOID,
                              ArrayVector, Dictionary, Matrix, Scalar, Table, Vector, type_string)
 from ..registry import builtin
 from ..scope import broadcast
-from .arrays import concat_array_vectors, rows_as_array_vector
+from .arrays import append_rows
 from .casts import cast
 from .vectors import empty_column
 
@@ -122,22 +122,30 @@ def append_columns(t: Table, cols) -> int:
 def _append_columns(t: Table, cols):
     if len(cols) != len(t.columns):
         raise ScriptError("The number of columns of the table to insert must be the same as that of the original table.")
-    for (name, col), new in zip(list(t.columns.items()), cols):
+    grown = {}
+    for (name, col), new in zip(t.columns.items(), cols):
         if isinstance(new, Scalar):
             new = vector_of([new])
         if isinstance(col, ArrayVector):
-            t.columns[name] = concat_array_vectors(col, rows_as_array_vector(new, col, name))
-            continue
-        if new.type != col.type or (new.type in (DECIMAL32, DECIMAL64, DECIMAL128) and new.scale != col.scale):
+            col = successor(col)
+            append_rows(col, new, name)
+        elif new.type != col.type or (new.type in (DECIMAL32, DECIMAL64, DECIMAL128) and new.scale != col.scale):
             if col.type == VOID:
-                t.columns[name] = column_copy(new)
-                continue
-            new = cast(new, col.type, col.scale)
-        if col.data is None:
-            t.columns[name] = Vector(VOID, None, length_=len(col) + len(new))
+                col = column_copy(new)
+            else:
+                col = _appended(col, cast(new, col.type, col.scale))
         else:
-            data = np.concatenate([col.data, np.asarray(new.data, dtype=col.data.dtype)])
-            t.columns[name] = Vector(col.type, data, col.scale)
+            col = _appended(col, new)
+        grown[name] = col
+    t.columns.update(grown)       # only once every column converted: a refused row leaves no trace
+
+
+def _appended(col: Vector, new: Vector) -> Vector:
+    if col.data is None:
+        return Vector(VOID, None, length_=len(col) + len(new))
+    out = successor(col)
+    extend(out, np.asarray(new.data, dtype=col.data.dtype))
+    return out
 
 
 def table_insert_columns(ctx, t, cols):
@@ -169,32 +177,17 @@ def append_(ctx, obj, new):
         table_insert(ctx, obj, new)
         return obj
     if isinstance(obj, ArrayVector):
-        grown = concat_array_vectors(obj, rows_as_array_vector(new, obj, "append!"))
-        obj.offsets, obj.values = grown.offsets, grown.values
+        append_rows(obj, new, "append!")
         return obj
     if isinstance(obj, Vector) and obj.type == ANY:
         obj.data.extend(new.data if isinstance(new, Vector) and new.type == ANY else [new])
         return obj
     if isinstance(obj, Vector) and obj.data is not None:
         new = cast(new, obj.type, obj.scale) if (new.type, new.scale) != (obj.type, obj.scale) else new
-        extra = np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data, dtype=obj.data.dtype))
-        obj.data = _grown(obj, extra)
+        extend(obj, np.atleast_1d(np.asarray(scalar_storage(new) if is_scalar(new) else new.data,
+                                             dtype=obj.data.dtype)))
         return obj
     raise ScriptError("append! needs a table or a vector")
-
-
-def _grown(v: Vector, extra: np.ndarray) -> np.ndarray:
-    """v's data with `extra` after it, in amortized O(len(extra)): the data is the front of a
-    buffer with room to spare (grown by half when full, as the real server grows a vector past
-    its capacity), so a script appending one element at a time is linear, not quadratic."""
-    n, m = len(v.data), len(extra)
-    buf = v.spare
-    if buf is None or v.data.base is not buf or len(buf) < n + m or buf.dtype != v.data.dtype:
-        buf = np.empty(max(16, (n + m) * 3 // 2), dtype=v.data.dtype)
-        buf[:n] = v.data
-        v.spare = buf
-    buf[n:n + m] = extra
-    return buf[:n + m]
 
 
 @builtin("replaceColumn!", 3)
@@ -307,6 +300,7 @@ def clear(ctx, x):
         x.offsets, x.values = x.offsets[:1] - x.offsets[0], take_rows(x.values, np.arange(0))
     elif isinstance(x, Vector) and x.form == VECTOR:
         x.data = [] if x.type == ANY else x.data[:0]
+        x.spare = None            # the old rows may still be read through other values
         x.length_ = 0 if x.data is None else None
     else:
         raise ScriptError("clear! applies to a vector, a dictionary or a table")
