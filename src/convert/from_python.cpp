@@ -489,7 +489,7 @@ bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayEl
     if (ddb::isDecimal(t)) {
         // Numbers and decimal text (str / bytes, numpy's too), as the official client takes them.
         bool numberOrText = integer || PyFloat_Check(o) || kind == 'f' || PyUnicode_Check(o) || PyBytes_Check(o);
-        return decimal || (numbersAsDecimal && !arrayElement && numberOrText);
+        return decimal || (numbersAsDecimal && numberOrText);
     }
     bool boolean = PyBool_Check(o) || kind == 'b';
     switch (t) {

@@ -124,7 +124,8 @@ Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec, F
 // The official client's rule: None / NaN / NaT always; BOOL and the integers take integers (and,
 // outside array vectors, bools and Decimals); FLOAT/DOUBLE also floats; temporal types take
 // integers (the type's raw count since 1970), datetimes, dates and datetime64; STRING/SYMBOL take
-// anything, BLOB only str/bytes, DECIMAL only Decimal (also numbers and decimal text when `numbersAsDecimal`),
+// anything, BLOB only str/bytes, DECIMAL only Decimal (also numbers and decimal text when
+// `numbersAsDecimal`, in array vectors too),
 // UUID/IPADDR/INT128 only str.
 bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayElement);
 

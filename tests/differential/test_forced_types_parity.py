@@ -42,6 +42,7 @@ CASES = {
     "bytes_array_d32": ("np.array([b'1.5', b'-2.25'], dtype='S')", "[D32, 1]"),
     "str_dict_value_d32": ("{'a': np.str_('3.14159'), 'b': '-1'}", "[None, [D32, 3]]"),
     "bytes_dict_value_d128": ("{'a': b'3.14'}", "[None, [D128, 3]]"),
+    "str_array_vector_d32": ("[['3.14', '2.5'], ['-0.005', 'nan']]", "[keys.DT_DECIMAL32_ARRAY, 2]"),
     # floats: x * 10^scale truncated toward zero (DECIMAL32/64: the double product)
     "float_list_d32": ("[3.14159, -3.14159, 0.29, -4.35, 1.0005, float('nan'), inf, None]", "[D32, 3]"),
     "float_list_d64_product": ("[0.57, -0.57, 1.15, 2.675]", "[D64, 2]"),
@@ -51,6 +52,7 @@ CASES = {
     "np_float32_scalar_d32": ("np.float32(0.29)", "[D32, 3]"),
     "float_list_d128_short": ("[3.14159, -3.14159, 0.5, 1e20]", "[D128, 3]"),
     "float_list_d128_exact": ("[0.57, 8.2, 21474836.47]", "[D128, 1]"),
+    "float_array_vector_d64": ("[[3.14159, 0.57], [1, 2], np.array([1.5, np.inf])]", "[keys.DT_DECIMAL64_ARRAY, 2]"),
     # integer arrays forced to temporal types: counts of the type's unit
     "int8_date": ("np.array([1, 0, -128, 127], dtype=np.int8)", "keys.DT_DATE"),
     "int16_month": ("np.array([1, 0, -32768, 24000], dtype=np.int16)", "keys.DT_MONTH"),

@@ -67,6 +67,13 @@ def test_decimal_text_in_arrays_and_dictionaries():
     assert roundtrip({"a": "3.14159", "b": b"-1"}, [None, [D32, 3]]) == {"a": Decimal("3.142"), "b": Decimal("-1.000")}
 
 
+def test_decimal_array_vectors_take_numbers_and_text_given_a_scale():
+    out = roundtrip([["3.14", 2.5], [0.57, "nan"]], [keys.DT_DECIMAL64_ARRAY, 2])
+    assert [cell.tolist() for cell in out] == [decimals(["3.14", "2.50"]), decimals(["0.56", None])]
+    with pytest.raises(ConversionError, match="Cannot convert object with ANY type to an ArrayVector"):
+        io.dumps([["3.14"]], types=keys.DT_DECIMAL64_ARRAY)   # no scale: only Decimals
+
+
 def test_object_cells_are_not_taken_as_decimal_text():
     # as for numbers, the cells of an object array must be Decimals (the official rule)
     with pytest.raises(ConversionError, match="DECIMAL32"):
