@@ -109,7 +109,8 @@ Flat flatten(const std::vector<PyObject*>& cells) {
 // Every element of a forced array vector must be one its element type takes (the official rule);
 // a DECIMAL array vector names no row.
 // A typed ndarray / Series cell is cast as numpy would, as a typed column is (ForcedSource::TypedArray).
-void checkForcedCells(const Flat& f, const std::vector<PyObject*>& cells, Type elem) {
+// Numbers and decimal text become DECIMALs given a scale, except in object-ndarray cells.
+void checkForcedCells(const Flat& f, const std::vector<PyObject*>& cells, Type elem, int scale) {
     const int64_t* off = f.offsets->as<int64_t>();
     auto category = ddb::typeInfo(elem).category;
     bool numeric = category == ddb::TypeCategory::Logical || category == ddb::TypeCategory::Integral ||
@@ -118,9 +119,10 @@ void checkForcedCells(const Flat& f, const std::vector<PyObject*>& cells, Type e
         if (numeric && (isNdarray(cells[r]) || isPandasObject(cells[r], "Series")) &&
             py::handle(cells[r]).attr("dtype").attr("kind").cast<char>() != 'O')
             continue;
+        bool objectCell = isNdarray(cells[r]) && py::handle(cells[r]).attr("dtype").attr("kind").cast<char>() == 'O';
         for (int64_t i = off[r]; i < off[r + 1]; ++i) {
             PyObject* o = f.items[static_cast<size_t>(i)];
-            if (forcedCellAccepted(o, elem, false, true)) continue;
+            if (forcedCellAccepted(o, elem, scale >= 0 && !objectCell, true)) continue;
             if (ddb::isDecimal(elem)) throw FinalText("Cannot convert object with ANY type to an ArrayVector.");
             throw BadCell(py::str(cells[r]).cast<std::string>(), static_cast<int64_t>(r), arrayTypeName(elem),
                           Py_TYPE(o)->tp_name);
@@ -157,7 +159,7 @@ Column arrayVectorFromCells(const std::vector<PyObject*>& cells, const TypeSpec&
         elem = e.type == Type::Void ? Type::Double : e.type;   // only NULLs and empty cells: DOUBLE[]
         scale = e.scale;
     } else {
-        checkForcedCells(f, cells, elem);
+        checkForcedCells(f, cells, elem, scale);
         if (ddb::isDecimal(elem) && scale < 0) {
             scale = 0;
             for (PyObject* o : f.items) scale = std::max(scale, decimalScaleOf(o));

@@ -1,10 +1,12 @@
-// decimal.Decimal (and int / float / str given for a DECIMAL type) -> DolphinDB DECIMAL32/64/128
-// raw values. Exact integer arithmetic on the Decimal's digits: no float, and no dependence on
-// the decimal module's context precision (28 digits by default, fewer than DECIMAL128's 38).
+// decimal.Decimal (and int / float / str / bytes given for a DECIMAL type) -> DolphinDB
+// DECIMAL32/64/128 raw values. Decimals and ints by exact integer arithmetic on their digits: no
+// float, and no dependence on the decimal module's context precision (28 digits by default, fewer
+// than DECIMAL128's 38). Text and floats by the core's rules (protocol/decimal.h).
 #include <cstring>
 
 #include "convert/build.h"
 #include "convert/upload.h"
+#include "protocol/decimal.h"
 
 namespace ddbpy::up {
 
@@ -13,7 +15,7 @@ namespace {
 using U128 = unsigned __int128;
 
 // The largest magnitude each type stores; -(max + 1) is the type's NULL sentinel.
-U128 maxMagnitude(Type t) { return (static_cast<U128>(1) << (8 * ddb::fixedWidth(t) - 1)) - 1; }
+U128 maxMagnitude(Type t) { return ddb::decimalMaxMagnitude(t); }
 
 int maxScale(Type t) { return ddb::typeInfo(t).maxScale; }
 
@@ -33,9 +35,7 @@ bool isNumpyInstance(PyObject* o, const char* abstractType) {
 
 py::object asDecimal(PyObject* o) {
     if (isDecimalObject(o)) return py::reinterpret_borrow<py::object>(o);
-    // Floats (numpy's too) by their shortest text, which str() gives (repr() of a numpy 2 scalar
-    // is "np.float32(3.14)"); numpy signed integers as the int they are.
-    if (PyFloat_Check(o) || isNumpyInstance(o, "floating")) return pyc::decimalType()(py::str(o));
+    // numpy signed integers as the int they are.
     if (isNumpyInstance(o, "signedinteger")) {
         py::object whole = py::reinterpret_steal<py::object>(PyNumber_Index(o));
         if (!whole) throw py::error_already_set();
@@ -129,16 +129,45 @@ DecimalChoice decimalChoice(PyObject* o) {
     return {t, scale};
 }
 
-__int128 decimalRaw(PyObject* o, Type t, int scale) {
+namespace {
+
+[[noreturn]] void overflow(const std::string& text, Type t, int scale, const char* why = "decimal overflow") {
+    throw DecimalOverflow("parse `" + text + "` to " + typeWithScale(t, scale) + " failed: " + why);
+}
+
+// The raw value of one non-None cell (`row` < 0: a scalar); false when it is NULL (NaN, +-inf,
+// NULL text).
+bool decimalRaw(PyObject* o, Type t, int scale, int64_t row, __int128* raw) {
+    if (PyUnicode_Check(o) || PyBytes_Check(o)) {
+        std::string text = utf8(o);
+        switch (ddb::decimalFromText(text, t, scale, raw)) {
+            case ddb::DecimalResult::Value: return true;
+            case ddb::DecimalResult::Null: return false;
+            case ddb::DecimalResult::Overflow: overflow(text, t, scale);
+            case ddb::DecimalResult::Invalid:
+                throw FinalText("The text '" + text + "'" + (row >= 0 ? " (row " + std::to_string(row) + ")" : "") +
+                                " is not a decimal number: cannot convert it to " + typeWithScale(t, scale) + ".");
+        }
+    }
+    if (PyFloat_Check(o) || isNumpyInstance(o, "floating")) {
+        double x = PyFloat_AsDouble(o);
+        if (PyErr_Occurred()) throw py::error_already_set();
+        switch (ddb::decimalFromDouble(x, t, scale, raw)) {
+            case ddb::DecimalResult::Value: return true;
+            case ddb::DecimalResult::Null: return false;
+            default: overflow(py::str(o).cast<std::string>(), t, scale);
+        }
+    }
     py::object d = asDecimal(o);
     Parts p = partsOf(d);
     U128 mag = 0;
-    if (!p.finite || !scaledMagnitude(p, scale, maxMagnitude(t), &mag))
-        throw DecimalOverflow("parse `" + py::str(d).cast<std::string>() + "` to " + typeWithScale(t, scale) +
-                              " failed: " + (p.finite ? "decimal overflow" : "not a finite number"));
-    __int128 v = static_cast<__int128>(mag);
-    return p.negative ? -v : v;
+    if (!p.finite) return false;
+    if (!scaledMagnitude(p, scale, maxMagnitude(t), &mag)) overflow(py::str(d).cast<std::string>(), t, scale);
+    *raw = p.negative ? -static_cast<__int128>(mag) : static_cast<__int128>(mag);
+    return true;
 }
+
+}   // namespace
 
 int decimalScaleOf(PyObject* o) {
     if (!isDecimalObject(o) || decimalIsNull(o)) return 0;
@@ -153,7 +182,8 @@ Column decimalColumn(const std::vector<PyObject*>& items, Type t, int scale) {
     int w = ddb::fixedWidth(t);
     for (int64_t i = 0; i < n; ++i) {
         PyObject* o = items[i];
-        __int128 raw = isNull(o) ? -static_cast<__int128>(maxMagnitude(t)) - 1 : decimalRaw(o, t, scale);
+        __int128 raw;
+        if (isNull(o) || !decimalRaw(o, t, scale, n > 1 ? i : -1, &raw)) raw = -static_cast<__int128>(maxMagnitude(t)) - 1;
         if (t == Type::Decimal32) {
             int32_t v = static_cast<int32_t>(raw);
             std::memcpy(base + i * w, &v, 4);

@@ -99,6 +99,40 @@ py::array contiguous(py::array arr) {
     return arr;
 }
 
+template <class T>
+void countsOf(const T* src, int64_t n, Type t, Column& out) {
+    const int width = ddb::fixedWidth(t);
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t v = temporalCount(t, static_cast<__int128>(src[i]), i);
+        if (width == 8) out.data->as<int64_t>()[i] = v;
+        else out.data->as<int32_t>()[i] = static_cast<int32_t>(v);
+    }
+}
+
+// A typed integer array given a temporal type: each element a count of the type's unit (`a` is
+// contiguous and native-endian).
+Column temporalCounts(const py::array& a, Type t) {
+    const int64_t n = a.size();
+    Column c = build::fixed(t, n);
+    const void* p = a.data();
+    const bool isSigned = a.dtype().kind() == 'i';
+    switch (a.itemsize()) {
+        case 1:
+            isSigned ? countsOf(static_cast<const int8_t*>(p), n, t, c) : countsOf(static_cast<const uint8_t*>(p), n, t, c);
+            break;
+        case 2:
+            isSigned ? countsOf(static_cast<const int16_t*>(p), n, t, c) : countsOf(static_cast<const uint16_t*>(p), n, t, c);
+            break;
+        case 4:
+            isSigned ? countsOf(static_cast<const int32_t*>(p), n, t, c) : countsOf(static_cast<const uint32_t*>(p), n, t, c);
+            break;
+        default:
+            isSigned ? countsOf(static_cast<const int64_t*>(p), n, t, c) : countsOf(static_cast<const uint64_t*>(p), n, t, c);
+            break;
+    }
+    return c;
+}
+
 }   // namespace
 
 bool isNdarray(py::handle o) {
@@ -112,7 +146,7 @@ Column columnFromArray(py::array arr) {
     int size = static_cast<int>(dt.itemsize());
     if (kind == 'O') {
         arr = contiguous(arr);
-        return sequenceColumn(objectItems(arr));
+        return sequenceColumn(objectItems(arr), Infinities::Kept);
     }
     if (kind == 'T') return sequenceColumn(objectItems(contiguous(arr.attr("astype")("O"))));
     bool supported =
@@ -160,8 +194,8 @@ Column columnFromArrayForced(py::array arr, const TypeSpec& spec) {
     if (kind != 'O' && kind != 'M' && !ddb::isArrayType(raw)) {
         Column natural = columnFromArray(arr);
         if (natural.rawType == raw && !ddb::isDecimal(t)) return natural;
-        // Numbers in a typed array are not counts of days or milliseconds (the official client
-        // refuses them; integers in object cells are taken as such counts).
+        // Floats and bools are not counts of days or milliseconds (the official client truncates
+        // floats into counts, which would lose their fractions silently).
         if (ddb::isTemporal(t))
             throw ddb::ConversionError("Cannot convert numpy dtype " + dtypeName(dt) + " to " + ddb::typeName(raw) + ".");
     }
@@ -169,14 +203,26 @@ Column columnFromArrayForced(py::array arr, const TypeSpec& spec) {
     return forcedColumn(itemsOf(objects), spec, kind == 'O' ? ForcedSource::Cells : ForcedSource::TypedArray);
 }
 
-Value matrixFromArray(py::array arr) {
+Column columnFromNdarrayForced(py::array arr, const TypeSpec& spec) {
+    char kind = arr.dtype().kind();
+    Type t = static_cast<Type>(spec.type);
+    if ((kind == 'i' || kind == 'u') && !ddb::isArrayType(static_cast<uint8_t>(spec.type)) && ddb::isTemporal(t))
+        return temporalCounts(contiguous(arr), t);
+    return columnFromArrayForced(arr, spec);
+}
+
+Value matrixFromArray(py::array arr, const TypeSpec& spec) {
+    if (spec.forced() && ddb::isArrayType(static_cast<uint8_t>(spec.type)))
+        throw ddb::ConversionError("Vector types cannot be specified as arrays (e.g., BOOL[], INT[]).");
     Value v;
     v.form = ddb::Form::Matrix;
     v.rows = static_cast<int32_t>(arr.shape(0));
     v.cols = static_cast<int32_t>(arr.shape(1));
     py::array flat = arr.attr("ravel")("F");
     char kind = arr.dtype().kind();
-    if (kind == 'O') {
+    if (spec.forced()) {
+        v.column = columnFromNdarrayForced(flat, spec);   // the elements as a vector's would be
+    } else if (kind == 'O') {
         flat = contiguous(flat);
         auto items = objectItems(flat);
         Scan s = scan(items);
@@ -187,7 +233,7 @@ Value matrixFromArray(py::array arr) {
         v.column = columnFromArray(flat);
     }
     Type t = v.column.type();
-    if (t == Type::String || t == Type::Blob || t == Type::Symbol || t == Type::Any)
+    if (t == Type::String || t == Type::Blob || t == Type::Symbol || t == Type::Any || ddb::isDecimal(t))
         throw ddb::ConversionError("Not allowed to create a matrix with type " + ddb::typeName(v.column.rawType));
     return v;
 }

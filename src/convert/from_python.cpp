@@ -76,17 +76,6 @@ int64_t asInt64(PyObject* o) {
     return v;
 }
 
-std::string utf8(PyObject* o) {
-    if (PyUnicode_Check(o)) {
-        Py_ssize_t n;
-        const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-        if (!s) throw py::error_already_set();
-        return std::string(s, static_cast<size_t>(n));
-    }
-    if (PyBytes_Check(o)) return std::string(PyBytes_AS_STRING(o), static_cast<size_t>(PyBytes_GET_SIZE(o)));
-    return py::str(o).cast<std::string>();
-}
-
 Value voidScalar() {
     Column c;
     c.rawType = static_cast<uint8_t>(Type::Void);
@@ -115,6 +104,25 @@ std::string typeNameShort(PyObject* o) { return Py_TYPE(o)->tp_name; }
 }
 
 }   // namespace
+
+std::string utf8(PyObject* o) {
+    if (PyUnicode_Check(o)) {
+        Py_ssize_t n;
+        const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!s) throw py::error_already_set();
+        return std::string(s, static_cast<size_t>(n));
+    }
+    if (PyBytes_Check(o)) return std::string(PyBytes_AS_STRING(o), static_cast<size_t>(PyBytes_GET_SIZE(o)));
+    return py::str(o).cast<std::string>();
+}
+
+// A Python or numpy float that is +-inf.
+bool isInfinity(PyObject* o) {
+    if (!PyFloat_Check(o) && numpyKind(o) != 'f') return false;
+    double d = PyFloat_AsDouble(o);
+    if (PyErr_Occurred()) throw py::error_already_set();
+    return std::isinf(d);
+}
 
 std::string typeNameOf(py::handle o) { return py::repr(py::type::handle_of(o)).cast<std::string>(); }
 
@@ -361,7 +369,7 @@ bool temporalValue(PyObject* o, Type t, int64_t* out) {
     return true;
 }
 
-Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
+Column columnOf(const std::vector<PyObject*>& items, Type t, int scale, Infinities infinities) {
     int64_t n = static_cast<int64_t>(items.size());
     if (t == Type::String || t == Type::Symbol || t == Type::Blob) {
         build::Text b(t, n);
@@ -386,6 +394,7 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
     for (int64_t i = 0; i < n; ++i) {
         PyObject* o = items[i];
         bool null = isNull(o);
+        if (null && infinities == Infinities::Kept && (t == Type::Float || t == Type::Double)) null = !isInfinity(o);
         uint8_t* p = base + i * w;
         switch (t) {
             case Type::Bool:
@@ -437,7 +446,7 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
                 if (null) v = w == 8 ? ddb::kNullLong : ddb::kNullInt;
                 else if (temporalValue(o, t, &v)) {
                 } else if (isInteger(o)) {
-                    v = asInt64(o);   // the type's raw count since 1970, as the official client takes it
+                    v = temporalCount(t, asInt64(o), i);
                 } else {
                     throw ddb::ConversionError("Cannot convert " + typeNameOf(o) + " to " +
                                                ddb::typeName(static_cast<uint8_t>(t)) + ".");
@@ -454,12 +463,20 @@ Column columnOf(const std::vector<PyObject*>& items, Type t, int scale) {
     return c;
 }
 
-Column sequenceColumn(const std::vector<PyObject*>& items) {
+int64_t temporalCount(Type t, __int128 count, int64_t row) {
+    bool fits = ddb::fixedWidth(t) == 8 ? count == static_cast<int64_t>(count) : count == static_cast<int32_t>(count);
+    if (fits) return static_cast<int64_t>(count);
+    if (count == ddb::kNullLong) return ddb::kNullInt;
+    throw ddb::ConversionError("The value " + text::decimal(count, 0) + " (row " + std::to_string(row) +
+                               ") is out of the range of " + ddb::typeName(static_cast<uint8_t>(t)) + ".");
+}
+
+Column sequenceColumn(const std::vector<PyObject*>& items, Infinities infinities) {
     if (items.empty()) return build::fixed(Type::Double, 0);
     Scan s = scan(items);
     if (s.any || s.type == Type::Void) return anyColumn(items);
     if (ddb::isDecimal(s.type)) return decimalColumnWidening(items, s.type, s.scale);
-    return columnOf(items, s.type, s.scale);
+    return columnOf(items, s.type, s.scale, infinities);
 }
 
 bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayElement) {
@@ -470,8 +487,9 @@ bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayEl
     char kind = numpyKind(o);
     bool integer = isInteger(o);
     if (ddb::isDecimal(t)) {
-        bool number = integer || PyFloat_Check(o) || kind == 'f';
-        return decimal || (numbersAsDecimal && !arrayElement && number);
+        // Numbers and decimal text (str / bytes, numpy's too), as the official client takes them.
+        bool numberOrText = integer || PyFloat_Check(o) || kind == 'f' || PyUnicode_Check(o) || PyBytes_Check(o);
+        return decimal || (numbersAsDecimal && numberOrText);
     }
     bool boolean = PyBool_Check(o) || kind == 'b';
     switch (t) {
@@ -518,7 +536,7 @@ Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec, F
         scale = 0;
         for (PyObject* o : items) scale = std::max(scale, decimalScaleOf(o));
     }
-    return columnOf(items, t, scale);
+    return columnOf(items, t, scale, source == ForcedSource::Cells ? Infinities::Kept : Infinities::Null);
 }
 
 Column tableObjectColumn(const std::vector<PyObject*>& items) {
@@ -528,7 +546,7 @@ Column tableObjectColumn(const std::vector<PyObject*>& items) {
     if (s.any) throw ddb::ConversionError("Cannot create an ArrayVector with mixing incompatible types.");
     Type t = s.type == Type::Void ? Type::String : s.type;   // an all-None column is STRING
     if (ddb::isDecimal(t)) return decimalColumnWidening(items, t, s.scale);
-    return columnOf(items, t, s.scale);
+    return columnOf(items, t, s.scale, Infinities::Kept);
 }
 
 }   // namespace up
@@ -564,6 +582,20 @@ Value setValue(py::handle obj, const TypeSpec& spec) {
     return build::vector(columnOf(kept, t, spec.forced() ? spec.scale : s.scale), ddb::Form::Set);
 }
 
+// The rows of a fixed-width column as an ANY column of scalars.
+Column scalarsOf(const Column& typed) {
+    const int width = ddb::fixedWidth(typed.type());
+    Column any;
+    any.rawType = static_cast<uint8_t>(Type::Any);
+    any.length = typed.length;
+    for (int64_t i = 0; i < typed.length; ++i) {
+        Column one = build::fixed(typed.type(), 1, typed.scale);
+        std::memcpy(one.data->data(), typed.data->data() + i * width, static_cast<size_t>(width));
+        any.items.push_back(build::scalar(std::move(one)));
+    }
+    return any;
+}
+
 Value dictValue(py::handle obj, const TypeSpec& keyType, const TypeSpec& valueType) {
     if (py::len(obj) == 0) throw ddb::ConversionError("Empty Dictionary creation requires a specific type.");
     std::vector<PyObject*> keys, values;
@@ -577,11 +609,13 @@ Value dictValue(py::handle obj, const TypeSpec& keyType, const TypeSpec& valueTy
     std::reverse(values.begin(), values.end());
     Value out;
     out.form = ddb::Form::Dictionary;
-    // Decimal values stay scalars of an ANY dictionary (each keeps its own scale), as the
+    // Decimal values are scalars of an ANY dictionary (unforced, each keeps its own scale), as the
     // official client sends them.
     Column dictValues;
-    if (valueType.forced()) dictValues = forcedColumn(values, valueType);
-    else if (Scan vs = scan(values); ddb::isDecimal(vs.type) && !vs.any) dictValues = anyColumn(values);
+    if (valueType.forced()) {
+        dictValues = forcedColumn(values, valueType);
+        if (ddb::isDecimal(dictValues.type())) dictValues = scalarsOf(dictValues);
+    } else if (Scan vs = scan(values); ddb::isDecimal(vs.type) && !vs.any) dictValues = anyColumn(values);
     else dictValues = sequenceColumn(values);
     out.dictValues = std::make_shared<Column>(std::move(dictValues));
     if (keyType.forced()) {
@@ -624,7 +658,9 @@ Value fromPython(py::handle obj, const FromPythonOptions& options) {
     if (spec.forced()) try {
             if (PyList_Check(o) || PyTuple_Check(o)) return build::vector(forcedColumn(itemsOf(obj), spec));
             if (isNdarray(o) && py::reinterpret_borrow<py::array>(obj).ndim() == 1)
-                return build::vector(columnFromArrayForced(py::reinterpret_borrow<py::array>(obj), spec));
+                return build::vector(columnFromNdarrayForced(py::reinterpret_borrow<py::array>(obj), spec));
+            if (isNdarray(o) && py::reinterpret_borrow<py::array>(obj).ndim() == 2)
+                return matrixFromArray(py::reinterpret_borrow<py::array>(obj), spec);
             if (isPandasObject(o, "Series") || isPandasObject(o, "Index"))
                 return build::vector(columnFromSeries(obj, spec, false));
             if (PyAnySet_CheckExact(o)) return setValue(obj, spec);

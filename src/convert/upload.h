@@ -23,6 +23,7 @@ struct Elem {
 };
 Elem classify(PyObject* o);
 bool isNull(PyObject* o);
+std::string utf8(PyObject* o);   // a str as UTF-8, bytes as they are, anything else by str()
 
 // The type chosen for a scanned sequence: the first non-null type widened over the others
 // (ints < FLOAT < DOUBLE, DECIMAL scale = max); `any` when types mix or an element is nested.
@@ -38,20 +39,27 @@ struct Scan {
 Scan scan(const std::vector<PyObject*>& items, bool widenDecimals = false);
 
 // Elements (Python objects) converted to a column of type t (nulls -> sentinels).
-Column columnOf(const std::vector<PyObject*>& items, Type t, int scale);
+// Float +-inf: NULL in lists, scalars and typed arrays, but kept in the cells of object arrays,
+// Series and DataFrame columns (each cell its own Python float), as the official client does both.
+enum class Infinities { Null, Kept };
+Column columnOf(const std::vector<PyObject*>& items, Type t, int scale, Infinities infinities = Infinities::Null);
 // An ANY column (each element converted by fromPython).
 Column anyColumn(const std::vector<PyObject*>& items);
 // A list/tuple/object-array's elements as a vector column: scanned, ANY when mixed.
 // `emptyType`: the type of an empty sequence (DOUBLE).
-Column sequenceColumn(const std::vector<PyObject*>& items);
+Column sequenceColumn(const std::vector<PyObject*>& items, Infinities infinities = Infinities::Null);
 
 std::vector<PyObject*> itemsOf(py::handle seq);   // borrowed references; `seq` must outlive them
 
 // numpy
 bool isNdarray(py::handle o);
 Column columnFromArray(py::array arr);   // 1-D, by dtype
-Column columnFromArrayForced(py::array arr, const TypeSpec& spec);
-Value matrixFromArray(py::array arr);
+Column columnFromArrayForced(py::array arr, const TypeSpec& spec);   // 1-D: a vector's or a column's
+// A 1-D ndarray given as a whole (a vector or a matrix's elements, not a table column): integers
+// forced to a temporal type are counts of its unit, as the official client takes them there
+// (it refuses them in DataFrame columns).
+Column columnFromNdarrayForced(py::array arr, const TypeSpec& spec);
+Value matrixFromArray(py::array arr, const TypeSpec& spec = {});   // 2-D; a forced type converts its elements
 Value scalarFromNumpy(py::handle o);   // np.generic
 // pandas
 bool isPandasObject(py::handle o, const char* cls);
@@ -64,6 +72,10 @@ Value tableFromArrow(py::handle table);
 // buffers (the Arrow type decides the DolphinDB type, as for tables).
 Column columnFromArrow(py::handle data, const std::string& name);
 
+// An integer given for temporal type t: a count of t's unit (MONTH: months since year 0), as the
+// official client takes it. The LONG NULL is NULL at every width; a count a 4-byte type cannot
+// hold is a ConversionError naming it and its row (the official client wraps it around).
+int64_t temporalCount(Type t, __int128 count, int64_t row);
 // Temporal helpers: an np.datetime64 / datetime / date / time / pd.Timestamp as a value of t.
 bool temporalValue(PyObject* o, Type t, int64_t* out);
 // Array of datetime64 int64 counts in `unit` (numpy unit string) converted to t.
@@ -92,8 +104,9 @@ bool decimalIsNull(PyObject* o);
 DecimalChoice decimalChoice(PyObject* o);
 int decimalScaleOf(PyObject* o);   // places of a finite Decimal, else 0
 void checkDecimalScale(Type t, int scale);
-// Decimal / int / float / str times 10^scale, rounded half-even; DecimalOverflow beyond t's range.
-__int128 decimalRaw(PyObject* o, Type t, int scale);
+// Decimal / int values times 10^scale rounded half-even; str / bytes parsed as decimal text and
+// floats truncated as the server's decimal32(x, s) does (ddb::decimalFromText / decimalFromDouble).
+// DecimalOverflow beyond t's range; text that is not a number is a ConversionError naming it.
 Column decimalColumn(const std::vector<PyObject*>& items, Type t, int scale);
 // As decimalColumn, but a DECIMAL64 column whose values need more digits becomes DECIMAL128
 // (uploads that choose the type themselves; a forced type never widens).
@@ -111,7 +124,8 @@ Column forcedColumn(const std::vector<PyObject*>& items, const TypeSpec& spec, F
 // The official client's rule: None / NaN / NaT always; BOOL and the integers take integers (and,
 // outside array vectors, bools and Decimals); FLOAT/DOUBLE also floats; temporal types take
 // integers (the type's raw count since 1970), datetimes, dates and datetime64; STRING/SYMBOL take
-// anything, BLOB only str/bytes, DECIMAL only Decimal (also numbers when `numbersAsDecimal`),
+// anything, BLOB only str/bytes, DECIMAL only Decimal (also numbers and decimal text when
+// `numbersAsDecimal`, in array vectors too),
 // UUID/IPADDR/INT128 only str.
 bool forcedCellAccepted(PyObject* o, Type t, bool numbersAsDecimal, bool arrayElement);
 
