@@ -50,12 +50,14 @@ void Poller::wait(std::vector<void*>& ready, int timeoutMs) {
     epoll_event events[64];
     int n = ::epoll_wait(epoll_, events, 64, timeoutMs < 0 ? -1 : timeoutMs);
     for (int i = 0; i < n; ++i) {
-        if (events[i].data.ptr == nullptr) {
+        // epoll_event is packed on x86-64: copy the pointer out rather than bind a reference to it.
+        void* const ptr = events[i].data.ptr;
+        if (ptr == nullptr) {
             uint64_t drained;
             while (::read(event_, &drained, sizeof drained) > 0) {}
             continue;
         }
-        ready.push_back(events[i].data.ptr);
+        ready.push_back(ptr);
     }
 }
 
