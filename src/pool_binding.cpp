@@ -161,6 +161,13 @@ public:
         ReleasedGil release;
         p.cancel(h.task);
     }
+    void cancelAll(const std::vector<TaskHandle>& handles) {
+        ddb::Pool& p = pool();
+        std::vector<std::shared_ptr<ddb::Task>> tasks;
+        for (const auto& h : handles) tasks.push_back(h.task);
+        ReleasedGil release;
+        p.cancel(tasks);
+    }
 
     // Ctrl-C ends the wait for running tasks: they are cut at once, then KeyboardInterrupt.
     void shutdown(int timeoutMs) {
@@ -217,6 +224,7 @@ void registerPool(py::module_& m) {
              py::arg("compress_methods") = py::none())
         .def("open", &PoolCore::open)
         .def("cancel", &PoolCore::cancel)
+        .def("cancel_all", &PoolCore::cancelAll)
         .def("shutdown", &PoolCore::shutdown, py::arg("timeout_ms"))
         .def("is_shutdown", &PoolCore::isShutdown)
         .def("session_ids", &PoolCore::sessionIds)

@@ -487,39 +487,49 @@ void Pool::completeReply(Worker* w) {
     idle_.notify_all();
 }
 
-void Pool::cancel(const std::shared_ptr<Task>& task) {
-    ResilientConnection* running = nullptr;
+void Pool::cancel(const std::shared_ptr<Task>& task) { cancel(std::vector<std::shared_ptr<Task>>{task}); }
+
+void Pool::cancel(const std::vector<std::shared_ptr<Task>>& tasks) {
+    std::vector<std::shared_ptr<Task>> queued;
+    std::vector<std::shared_ptr<Task>> running;
+    std::vector<std::function<void()>> cancellers;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-            if (*it == task) {
+        for (const auto& task : tasks) {
+            auto it = std::find(queue_.begin(), queue_.end(), task);
+            if (it != queue_.end()) {
                 queue_.erase(it);
                 ++stats_.tasksCancelled;
-                running = nullptr;
                 task->cancelRequested = true;
-                break;
+                queued.push_back(task);
+                continue;
             }
-        }
-        if (!task->cancelRequested) {
-            if (task->state != 1) return;
-            task->cancelRequested = true;
+            if (task->cancelRequested || task->state != 1) continue;
             for (auto& w : workers_)
-                if (w->current == task) running = w->conn.get();
-            if (running == nullptr) return;
+                if (w->current == task) {
+                    task->cancelRequested = true;
+                    running.push_back(task);
+                    cancellers.push_back(w->conn->serverJobCanceller());
+                }
         }
     }
-    if (running == nullptr) {   // it was still queued
+    for (const auto& task : queued)
         finish(task, std::nullopt, std::make_exception_ptr(CancelledError("The task was cancelled.")));
-        return;
-    }
-    // Outside the lock: this opens a connection. The session id is stable while the task runs.
-    running->serverJobCanceller()();
-    // Normally the server ends the job and the worker finishes the task by itself; if it has not
-    // within a grace period, cut its connection (only if it is still this task's).
+    if (running.empty()) return;
+    // Each canceller opens its own connection (bounded by the connect and read timeouts) and owns
+    // copies of what it needs: they run side by side and the caller does not wait for a slow or
+    // stuck server's handshake. Normally the server ends the jobs and the workers finish the
+    // tasks by themselves; those still running after a grace period have their connection cut
+    // (only if it is still that task's).
+    for (auto& canceller : cancellers) std::thread(std::move(canceller)).detach();
     std::unique_lock<std::mutex> lock(mu_);
-    if (waitIdle(lock, 1000, [&] { return task->state.load() == 2; })) return;
+    const auto allDone = [&] {
+        return std::all_of(running.begin(), running.end(), [](const auto& t) { return t->state.load() == 2; });
+    };
+    if (waitIdle(lock, 1000, allDone)) return;
     for (auto& w : workers_)
-        if (w->current == task) w->conn->abort();
+        for (const auto& task : running)
+            if (w->current == task) w->conn->abort();
 }
 
 bool Pool::waitIdle(std::unique_lock<std::mutex>& lock, int timeoutMs, const std::function<bool()>& done) {

@@ -98,6 +98,7 @@ public:
     // Queued: removed and failed with CancelledError. Running: its connection is aborted, the
     // server-side job is cancelled from a fresh connection, and the worker reconnects.
     void cancel(const std::shared_ptr<Task>& task);
+    void cancel(const std::vector<std::shared_ptr<Task>>& tasks);   // all at once: one grace period
     // Graceful and idempotent. From the first call on, submit() refuses new tasks with
     // PoolClosedError, while the workers keep running the accepted ones (queued and running) to
     // completion, each delivered through its callback. Waits up to timeoutMs for them (a later

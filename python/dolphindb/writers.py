@@ -209,7 +209,7 @@ class PartitionedTableAppender:
 
     def _send(self, groups) -> int:
         import concurrent.futures
-        futures = []
+        futures, handles = [], []
         for part, rows in groups:
             fut = concurrent.futures.Future()
 
@@ -218,18 +218,23 @@ class PartitionedTableAppender:
                     fut.set_exception(exc)
                 else:
                     fut.set_result(result)
-            self._pool._submit(self._insert, (part,), done, clearMemory=True, pickleTableToList=False,
-                               priority=None, parallelism=None, disableDecimal=None, timeout=None)
+            handles.append(self._pool._submit(self._insert, (part,), done, clearMemory=True, pickleTableToList=False,
+                                              priority=None, parallelism=None, disableDecimal=None, timeout=None))
             futures.append((fut, rows))
         total, failure, failed = 0, None, []
-        for fut, rows in futures:   # every group finishes (or fails) before append returns
-            try:
-                answer = fut.result()
-            except Exception as exc:
-                failure = failure or exc
-                failed.append(rows)
-                continue
-            total += 0 if answer is None else int(answer)   # the official resets the sum on a NULL answer
+        try:
+            for fut, rows in futures:   # every group finishes (or fails) before append returns
+                try:
+                    answer = fut.result()
+                except Exception as exc:
+                    failure = failure or exc
+                    failed.append(rows)
+                    continue
+                total += 0 if answer is None else int(answer)   # the official resets the sum on a NULL answer
+        except BaseException:
+            # Ctrl-C: the groups still queued or running are cancelled, with their jobs on the server.
+            self._pool.pool.cancel_all([handle for handle in handles if not handle.finished])
+            raise
         if failure is not None:
             import numpy as np
             err = type(failure)(f"<Exception> in append: {failure}")

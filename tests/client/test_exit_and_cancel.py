@@ -329,3 +329,31 @@ def test_exit_while_daemon_threads_have_requests_in_flight(server, ending, rc):
         """, expect_rc=rc)
     if rc == 1:
         assert "ValueError: boom" in err
+
+
+def test_partitioned_table_appender_append_answers_ctrl_c_and_cancels_its_tasks(server):
+    """Ctrl-C while append waits for a stuck server: KeyboardInterrupt at once, and the groups it
+    sent are cancelled, so the pool's shutdown does not wait for them."""
+    db = "dfs://ctrl_c_" + uuid.uuid4().hex[:8]
+    s = ddb.Session("127.0.0.1", server.port, "admin", "123456")
+    s.run(f"db = database('{db}', HASH, [INT, 4]); createPartitionedTable(db, table(1:0, `id`v, [INT, DOUBLE]), `pt, `id)")
+    s.close()
+    setup = f"""
+        import numpy as np, pandas as pd
+        import dolphindb as ddb
+        from support.gate_proxy import GateProxy
+        proxy = GateProxy({server.port}).__enter__()
+        pool = ddb.DBConnectionPool("127.0.0.1", proxy.port, 2, "admin", "123456")
+        pta = ddb.PartitionedTableAppender("{db}", "pt", "id", pool)
+        frame = pd.DataFrame({{"id": np.arange(1000, dtype=np.int32), "v": np.arange(1000) * 0.5}})
+        proxy.freeze()   # the server is stuck from now on
+        """
+    rc, took, lines, err = _interrupt(setup, "pta.append(frame)", """
+        t0 = time.monotonic()
+        pool.shutDown(timeout=20)
+        print('shut down', round(time.monotonic() - t0, 1))
+        """)
+    assert rc == 0, err
+    assert took is not None and took < 5, (lines, err)
+    assert lines[0].startswith("shut down"), lines
+    assert float(lines[0].split()[-1]) < 10, lines   # cancelled, not waited out
