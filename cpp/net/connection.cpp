@@ -106,8 +106,7 @@ void Connection::send(Pending pending) {
     } catch (const NetworkError& e) {
         std::optional<std::string> refusal = earlyRefusal();
         close();
-        if (refusal)
-            throw ServerError(pending_.context + "Server Response: '" + *refusal + "' script: " + pending_.what, *refusal);
+        if (refusal) throw pendingRefused(*refusal);
         throw NetworkError(pending_.context + e.what());
     } catch (const TimeoutError& e) {
         close();
@@ -118,6 +117,10 @@ void Connection::send(Pending pending) {
         close();
         throw;
     }
+}
+
+ServerError Connection::pendingRefused(const std::string& error) const {
+    return ServerError(pending_.context + "Server Response: '" + error + "' script: " + pending_.what, error);
 }
 
 std::optional<std::string> Connection::earlyRefusal() {
@@ -143,8 +146,7 @@ Result Connection::receive(const MessageCallback& onMessage) {
     try {
         Response r = readResponse(*source_, onMessage);
         sessionId_ = r.head.sessionId;
-        if (!r.head.ok)
-            throw ServerError(context + "Server Response: '" + r.head.error + "' script: " + pending_.what, r.head.error);
+        if (!r.head.ok) throw pendingRefused(r.head.error);
         if (r.objects.empty()) return std::nullopt;
         return std::move(r.objects[0]);
     } catch (const ServerError&) {

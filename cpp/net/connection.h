@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "errors.h"
 #include "net/socket.h"
 #include "net/tls.h"
 #include "options.h"
@@ -104,6 +105,8 @@ private:
     };
     // Sends request_ (and empties it, whether or not the write succeeds).
     void send(Pending pending);
+    // The error the server answered the pending request with, as users see it.
+    ServerError pendingRefused(const std::string& error) const;
     // After a failed write: the error text of a reply the server sent before closing, if any.
     std::optional<std::string> earlyRefusal();
     static constexpr int kEarlyRefusalWaitMs = 200;

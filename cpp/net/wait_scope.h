@@ -7,7 +7,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 
 namespace ddb {
@@ -29,6 +31,11 @@ public:
     static void check();
     // How long a wait that would block for `timeoutMs` (< 0: no limit) may sleep before checking.
     static int boundMs(int timeoutMs);
+    // Waits on `cv` (its mutex held by `lock`) until done() or timeoutMs (< 0: no limit) has
+    // passed; returns done(). Wakes for this thread's scopes and runs their checks with the mutex
+    // released (a check may take the GIL); a check that throws leaves it released.
+    template <class Done>
+    static bool waitOn(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, int timeoutMs, Done done);
 
     Clock::time_point wakeBy;
 
@@ -37,5 +44,28 @@ private:
     int sliceMs_;
     WaitScope* outer_;
 };
+
+template <class Done>
+bool WaitScope::waitOn(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, int timeoutMs, Done done) {
+    const auto until = Clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
+    for (;;) {
+        if (done()) return true;
+        int left = -1;
+        if (timeoutMs >= 0) {
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+            if (ms <= 0) return false;
+            left = static_cast<int>(ms);
+        }
+        const int slice = boundMs(left);
+        if (slice < 0) {   // no limit and no scope to consult
+            cv.wait(lock, done);
+            return true;
+        }
+        if (cv.wait_for(lock, std::chrono::milliseconds(slice), done)) return true;
+        lock.unlock();
+        check();
+        lock.lock();
+    }
+}
 
 }   // namespace ddb

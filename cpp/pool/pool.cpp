@@ -533,17 +533,7 @@ void Pool::cancel(const std::vector<std::shared_ptr<Task>>& tasks) {
 }
 
 bool Pool::waitIdle(std::unique_lock<std::mutex>& lock, int timeoutMs, const std::function<bool()>& done) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
-    for (;;) {
-        if (done()) return true;
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        if (idle_.wait_for(lock, std::chrono::milliseconds(WaitScope::boundMs(static_cast<int>(left.count()))), done))
-            return true;
-        lock.unlock();   // a check may take the GIL: never while holding mu_
-        WaitScope::check();
-        lock.lock();
-    }
+    return WaitScope::waitOn(idle_, lock, timeoutMs, done);
 }
 
 bool Pool::onPoolThread() const {

@@ -76,11 +76,7 @@ TableWriter::~TableWriter() {
 
 void TableWriter::joinAll() {
     stopping_ = true;
-    exiting_ = true;
-    for (auto& w : workers_) {
-        { std::lock_guard<std::mutex> lock(w->mu); }
-        w->cv.notify_all();
-    }
+    exitAll();
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();
 }
@@ -188,6 +184,14 @@ Value TableWriter::tableOf(std::vector<Column> columns) const {
     return t;
 }
 
+void TableWriter::exitAll() {
+    exiting_ = true;
+    for (auto& w : workers_) {
+        { std::lock_guard<std::mutex> lock(w->mu); }   // a thread between its check and its wait sees it
+        w->cv.notify_all();
+    }
+}
+
 void TableWriter::fail(const std::string& code, const std::string& info) {
     {
         std::lock_guard<std::mutex> lock(errorMu_);
@@ -196,11 +200,7 @@ void TableWriter::fail(const std::string& code, const std::string& info) {
             errorInfo_ = info;
         }
     }
-    exiting_ = true;
-    for (auto& w : workers_) {
-        { std::lock_guard<std::mutex> lock(w->mu); }
-        w->cv.notify_all();
-    }
+    exitAll();
 }
 
 bool TableWriter::send(Worker* w, Batch& batch) {
@@ -285,25 +285,10 @@ void TableWriter::waitForCompletion() {
     std::lock_guard<std::mutex> lifecycle(lifecycleMu_);
     if (joined_) return;
     stopping_ = true;
-    exiting_ = true;
-    for (auto& w : workers_) {
-        { std::lock_guard<std::mutex> lock(w->mu); }
-        w->cv.notify_all();
-    }
+    exitAll();
     {
         std::unique_lock<std::mutex> lock(doneMu_);
-        auto done = [this] { return running_ == 0; };
-        while (!done()) {
-            int slice = WaitScope::boundMs(-1);
-            if (slice < 0) {
-                doneCv_.wait(lock, done);
-                break;
-            }
-            if (doneCv_.wait_for(lock, std::chrono::milliseconds(slice), done)) break;
-            lock.unlock();   // a check may take the GIL: never while holding a writer lock
-            WaitScope::check();
-            lock.lock();
-        }
+        WaitScope::waitOn(doneCv_, lock, -1, [this] { return running_ == 0; });
     }
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();

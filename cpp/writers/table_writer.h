@@ -132,6 +132,7 @@ private:
     bool hasError();
     bool wakes(const Worker* w) const;   // after an append (lock held): whether the thread must look
     void joinAll();   // stops the threads and joins them, consulting no WaitScope
+    void exitAll();   // tells every thread to leave its loop (stopping_ decides whether it flushes first)
 
     TableWriterOptions options_;
     int64_t chunkRows_;
