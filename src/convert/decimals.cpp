@@ -33,8 +33,8 @@ bool isNumpyInstance(PyObject* o, const char* abstractType) {
     return r == 1;
 }
 
+// Any other number (int, numpy integer ...) as a decimal.Decimal.
 py::object asDecimal(PyObject* o) {
-    if (isDecimalObject(o)) return py::reinterpret_borrow<py::object>(o);
     // numpy signed integers as the int they are.
     if (isNumpyInstance(o, "signedinteger")) {
         py::object whole = py::reinterpret_steal<py::object>(PyNumber_Index(o));
@@ -135,9 +135,21 @@ namespace {
     throw DecimalOverflow("parse `" + text + "` to " + typeWithScale(t, scale) + " failed: " + why);
 }
 
+// A Decimal's raw value at `scale`; false when it is NaN or +-Infinity (NULL).
+bool scaledRaw(const py::object& d, Type t, int scale, __int128* raw) {
+    Parts p = partsOf(d);
+    U128 mag = 0;
+    if (!p.finite) return false;
+    if (!scaledMagnitude(p, scale, maxMagnitude(t), &mag)) overflow(py::str(d).cast<std::string>(), t, scale);
+    *raw = p.negative ? -static_cast<__int128>(mag) : static_cast<__int128>(mag);
+    return true;
+}
+
 // The raw value of one non-None cell (`row` < 0: a scalar); false when it is NULL (NaN, +-inf,
 // NULL text).
 bool decimalRaw(PyObject* o, Type t, int scale, int64_t row, __int128* raw) {
+    // decimal.Decimal first: the common cell of a DECIMAL column pays for no other check.
+    if (isDecimalObject(o)) return scaledRaw(py::reinterpret_borrow<py::object>(o), t, scale, raw);
     if (PyUnicode_Check(o) || PyBytes_Check(o)) {
         std::string text = utf8(o);
         switch (ddb::decimalFromText(text, t, scale, raw)) {
@@ -158,13 +170,7 @@ bool decimalRaw(PyObject* o, Type t, int scale, int64_t row, __int128* raw) {
             default: overflow(py::str(o).cast<std::string>(), t, scale);
         }
     }
-    py::object d = asDecimal(o);
-    Parts p = partsOf(d);
-    U128 mag = 0;
-    if (!p.finite) return false;
-    if (!scaledMagnitude(p, scale, maxMagnitude(t), &mag)) overflow(py::str(d).cast<std::string>(), t, scale);
-    *raw = p.negative ? -static_cast<__int128>(mag) : static_cast<__int128>(mag);
-    return true;
+    return scaledRaw(asDecimal(o), t, scale, raw);
 }
 
 }   // namespace
