@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.values import DOUBLE, FLOAT, INT, LONG, NULL_INT, VOID, ArrayVector, Scalar, Table, Vector, null_of
+from ..model.values import DOUBLE, FLOAT, INT, LONG, NULL_FIXED, NULL_INT, VOID, ArrayVector, Scalar, Table, Vector, null_of
 from . import dfs
 from .registry import BUILTINS
 from ..errors import ScriptError
@@ -203,12 +203,9 @@ def fast_aggregate(interp, table, expr, gid, order, bounds, ngroups):
         return None
     data = col.data[order]
     starts = bounds[:-1]
-    if col.type in (FLOAT, DOUBLE):
-        valid = data != null_of(col.type)
-    elif col.type in NULL_INT:
-        valid = data != NULL_INT[col.type]
-    else:
+    if col.type not in NULL_FIXED:
         return None
+    valid = data != NULL_FIXED[col.type]
     counts = np.add.reduceat(valid.astype(np.int64), starts)
     if fn in ("count", "size"):
         return Vector(INT, counts.astype(np.int32))

@@ -6,9 +6,9 @@ import datetime as _dt
 import numpy as np
 
 from .values import (ANY, BLOB, BOOL, CHAR, DATE, DATEHOUR, DATEMINUTE, DATETIME, DECIMAL128, DECIMAL32, DECIMAL64,
-                     DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, NULL_INT,
-                     OBJECT_TYPES, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID, VOID,
-                     ArrayVector, Dictionary, EnumInt, Matrix, Scalar, Table, Value, Vector, null_of)
+                     DOUBLE, FLOAT, INT, INT128, IPADDR, LONG, MINUTE, MONTH, NANOTIME, NANOTIMESTAMP, NULL_FIXED,
+                     NULL_INT, OBJECT_TYPES, SECOND, SHORT, STORAGE_DTYPE, STRING, SYMBOL, TIME, TIMESTAMP, UUID,
+                     VOID, ArrayVector, Dictionary, EnumInt, Matrix, Scalar, Table, Value, Vector, null_of)
 from ..errors import ScriptError
 from .types import Category, types_in
 
@@ -97,10 +97,8 @@ def null_mask(v) -> np.ndarray:
     t, d = v.type, v.data
     if d is None:
         return np.ones(len(v), dtype=bool)
-    if t in (FLOAT, DOUBLE):
-        return d == null_of(t)
-    if t in NULL_INT:
-        return d == NULL_INT[t]
+    if t in NULL_FIXED:
+        return d == NULL_FIXED[t]
     if t in (STRING, SYMBOL):
         return d == ""
     if t == BLOB:

@@ -119,6 +119,8 @@ OBJECT_TYPES = frozenset(t.id for t in TYPES if t.dtype is None and t.category i
                          (_C.LITERAL, _C.BINARY, _C.DENARY, _C.SYSTEM) and t.name not in ("COMPRESS", "DICTIONARY"))
 # the integer sentinel nulls (the fixed-width integer-stored types)
 NULL_INT = {t.id: t.null for t in TYPES if t.dtype is not None and t.dtype.kind == "i"}
+# the sentinel nulls of every numpy-stored number: NULL_INT and the floats' lowest finite values
+NULL_FIXED = {t.id: t.null for t in TYPES if t.dtype is not None and t.dtype.kind in "if"}
 # nanoseconds per unit of each temporal type with a fixed unit (MONTH is calendar arithmetic)
 NS_PER_UNIT = {t.id: t.ns_per_unit for t in TYPES if t.ns_per_unit is not None}
 # the types carried as raw wire bytes (a scalar is the bytes, a vector an object array of them)

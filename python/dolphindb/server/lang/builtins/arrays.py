@@ -13,12 +13,11 @@ from ..registry import builtin
 from .casts import cast
 
 
-def _elements_as(values: Vector, like: ArrayVector) -> Vector:
-    """Elements converted to `like`'s element type and DECIMAL scale."""
-    t, scale = like.values.type, like.values.scale
-    if values.type == t and values.scale == scale:
+def _elements_as(values: Vector, elem_type, scale) -> Vector:
+    """Elements converted to elem_type(scale)."""
+    if values.type == elem_type and values.scale == scale:
         return values
-    return cast(values, t, scale)
+    return cast(values, elem_type, scale)
 
 
 def _row_parts(rows, elem_type, scale):
@@ -31,7 +30,7 @@ def _row_parts(rows, elem_type, scale):
             row = Vector(VOID, None, length_=1) if row.type == VOID else vector_of([row])
         if not isinstance(row, Vector) or row.type == ANY:
             raise ScriptError("Each row of an array vector must be a vector of its element type")
-        parts.append(row.data if row.type == elem_type and row.scale == scale else cast(row, elem_type, scale).data)
+        parts.append(_elements_as(row, elem_type, scale).data)
     return parts
 
 
@@ -52,7 +51,7 @@ def _appended_rows(new, like: ArrayVector, what):
     """What an append to `like` gives (an array vector, a tuple/ANY vector of rows, or one row):
     an ArrayVector, or the list of its rows' data."""
     if isinstance(new, ArrayVector):
-        return ArrayVector(like.type, new.offsets, _elements_as(new.values, like))
+        return ArrayVector(like.type, new.offsets, _elements_as(new.values, like.values.type, like.values.scale))
     if isinstance(new, Vector) and new.type == ANY:
         return _row_parts(new.data, like.values.type, like.values.scale)
     if isinstance(new, (Vector, Scalar)):

@@ -73,12 +73,14 @@ def arith(name, a, b):
         elif name == "div":
             if floating:
                 r = A / B
+                mask = mask | (B == 0)      # x/0 is NULL
             else:
                 zero = B == 0
                 r = np.floor_divide(A, np.where(zero, 1, B))
                 mask = mask | zero
         elif name == "ratio":
             r = A / B
+            mask = mask | (B == 0)
         elif name == "mod":
             zero = B == 0
             r = np.mod(A, np.where(zero, 1, B))
@@ -87,12 +89,7 @@ def arith(name, a, b):
             r = np.power(A, B)
         else:
             raise ScriptError(f"Unknown operator {name}")
-    if floating:
-        if name in ("div", "ratio"):        # x/0 is NULL
-            mask = mask | (B == 0)
-        r = np.where(mask, null_of(rt), r)
-    else:
-        r = np.where(mask, null_of(rt), r)
+    r = np.where(mask, null_of(rt), r)
     return make(rt, r, _shape(a, b))
 
 

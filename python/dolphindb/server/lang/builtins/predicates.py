@@ -7,11 +7,9 @@ import numpy as np
 
 from ...errors import ScriptError
 from ...model.columns import FLOATING, INTEGRAL, as_array, is_scalar, make, null_mask
-from ...model.values import (ANY, BOOL, DECIMAL128, DECIMAL32, DECIMAL64, VOID, ArrayVector, Matrix, Scalar, Table,
-                             Vector, type_name)
+from ...model.values import ANY, BOOL, VOID, ArrayVector, Matrix, Scalar, Table, Vector, type_name
 from ..registry import builtin
-
-DECIMALS = (DECIMAL32, DECIMAL64, DECIMAL128)
+from .casts import DECIMALS
 EXACT = Context(prec=100, rounding=ROUND_HALF_UP)     # room for 38 digits and any number of places
 
 
