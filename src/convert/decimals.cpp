@@ -27,16 +27,10 @@ struct Parts {
     int exponent = 0;
 };
 
-bool isNumpyInstance(PyObject* o, const char* abstractType) {
-    int r = PyObject_IsInstance(o, pyc::numpy().attr(abstractType).ptr());
-    if (r < 0) throw py::error_already_set();
-    return r == 1;
-}
-
 // Any other number (int, numpy integer ...) as a decimal.Decimal.
 py::object asDecimal(PyObject* o) {
     // numpy signed integers as the int they are.
-    if (isNumpyInstance(o, "signedinteger")) {
+    if (numpyKind(o) == 'i') {
         py::object whole = py::reinterpret_steal<py::object>(PyNumber_Index(o));
         if (!whole) throw py::error_already_set();
         return pyc::decimalType()(whole);
@@ -161,7 +155,7 @@ bool decimalRaw(PyObject* o, Type t, int scale, int64_t row, __int128* raw) {
                                 " is not a decimal number: cannot convert it to " + typeWithScale(t, scale) + ".");
         }
     }
-    if (PyFloat_Check(o) || isNumpyInstance(o, "floating")) {
+    if (PyFloat_Check(o) || numpyKind(o) == 'f') {
         double x = PyFloat_AsDouble(o);
         if (PyErr_Occurred()) throw py::error_already_set();
         switch (ddb::decimalFromDouble(x, t, scale, raw)) {

@@ -48,7 +48,6 @@ bool isInstance(PyObject* o, const py::object& cls) {
 
 bool isDecimal(PyObject* o) { return isInstance(o, cached().Decimal); }
 bool isNumpyScalar(PyObject* o) { return isInstance(o, cached().generic); }
-char numpyKind(PyObject* o) { return isNumpyScalar(o) ? py::handle(o).attr("dtype").attr("kind").cast<char>() : 0; }
 bool isTimeOfDay(Type t) { return t == Type::Time || t == Type::Minute || t == Type::Second || t == Type::Nanotime; }
 // A Python int (not a bool) or a numpy integer scalar.
 bool isInteger(PyObject* o) {
@@ -104,6 +103,8 @@ std::string typeNameShort(PyObject* o) { return Py_TYPE(o)->tp_name; }
 }
 
 }   // namespace
+
+char numpyKind(PyObject* o) { return isNumpyScalar(o) ? py::handle(o).attr("dtype").attr("kind").cast<char>() : 0; }
 
 std::string utf8(PyObject* o) {
     if (PyUnicode_Check(o)) {

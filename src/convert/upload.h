@@ -24,6 +24,7 @@ struct Elem {
 Elem classify(PyObject* o);
 bool isNull(PyObject* o);
 std::string utf8(PyObject* o);   // a str as UTF-8, bytes as they are, anything else by str()
+char numpyKind(PyObject* o);   // a numpy scalar's dtype kind ('i', 'u', 'f', 'b' ...); 0 for anything else
 
 // The type chosen for a scanned sequence: the first non-null type widened over the others
 // (ints < FLOAT < DOUBLE, DECIMAL scale = max); `any` when types mix or an element is nested.
