@@ -434,6 +434,8 @@ class MultithreadedTableWriter:
             raise _mtw_error(f"Unsupported mtw mode {mode_upper}")
         dbPath, tableName = dbPath or "", tableName or ""
         net_ms = timeout_ms(netTimeout if netTimeout is not None else NET_TIMEOUT, "netTimeout")
+        if net_ms <= 0:   # 0: every connect still needs a bound, the default one
+            net_ms = int(NET_TIMEOUT * 1000)
         setup_ms = _setup_timeout_ms(timeout)
         meta = Session(show_output=False, enableSSL=bool(useSSL), sslCAFile=sslCAFile, sslVerify=sslVerify)
         ask = _bounded_run(meta, setup_ms)
@@ -473,7 +475,7 @@ class MultithreadedTableWriter:
         self._names = names
         self._core = _core.TableWriterCore(
             _core.ConnectOptions(host=host, port=port, user=userId or "", password=password or "", tls=tls,
-                                 connectTimeoutMs=net_ms if net_ms > 0 else int(NET_TIMEOUT * 1000)),
+                                 connectTimeoutMs=net_ms),
             resilience_options(high_availability=enableHighAvailability, sites=highAvailabilitySites,
                                reconnect=reconnect, try_reconnect_nums=tryReconnectNums,
                                reconnect_timeout=reconnectTimeout, use_public_name=usePublicName),

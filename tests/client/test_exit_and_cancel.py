@@ -154,6 +154,14 @@ def test_writer_constructor_times_out_and_answers_ctrl_c_when_the_schema_never_c
     assert lines == ["after"]
 
 
+def test_writer_net_timeout_zero_takes_the_default_bound(server, shared_table):
+    name, s = shared_table
+    w = ddb.MultithreadedTableWriter("127.0.0.1", server.port, "admin", "123456", "", name, netTimeout=0)
+    w.insert(1, 0.5)
+    w.waitForThreadCompletion()
+    assert w.getStatus().errorCode == "" and s.run(f"exec count(*) from {name}") == 1
+
+
 def test_writer_constructor_bounded_when_its_writer_connections_hang(server, shared_table):
     """The constructor's first connection (the schema) is answered, the writer threads' ones are
     accepted and never answered."""
