@@ -116,10 +116,12 @@ void checkForcedCells(const Flat& f, const std::vector<PyObject*>& cells, Type e
     bool numeric = category == ddb::TypeCategory::Logical || category == ddb::TypeCategory::Integral ||
         category == ddb::TypeCategory::Floating || category == ddb::TypeCategory::Temporal;
     for (size_t r = 0; r < cells.size(); ++r) {
-        if (numeric && (isNdarray(cells[r]) || isPandasObject(cells[r], "Series")) &&
-            py::handle(cells[r]).attr("dtype").attr("kind").cast<char>() != 'O')
-            continue;
-        bool objectCell = isNdarray(cells[r]) && py::handle(cells[r]).attr("dtype").attr("kind").cast<char>() == 'O';
+        const bool ndarray = isNdarray(cells[r]);
+        const char kind = ndarray || isPandasObject(cells[r], "Series")
+            ? py::handle(cells[r]).attr("dtype").attr("kind").cast<char>()
+            : 0;   // not an array cell
+        if (numeric && kind != 0 && kind != 'O') continue;
+        const bool objectCell = ndarray && kind == 'O';
         for (int64_t i = off[r]; i < off[r + 1]; ++i) {
             PyObject* o = f.items[static_cast<size_t>(i)];
             if (forcedCellAccepted(o, elem, scale >= 0 && !objectCell, true)) continue;
